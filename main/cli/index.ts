@@ -1,0 +1,29 @@
+import { Command } from 'commander'
+import { registerImport } from './commands/import'
+import { registerLabels } from './commands/labels'
+import { registerProject } from './commands/project'
+import { reportError } from './output'
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('studio')
+    .description('Studio: import, label and train image classifiers on your own machine, offline.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+  registerProject(program)
+  registerImport(program)
+  registerLabels(program)
+  return program
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return 0
+  } catch (err) {
+    return reportError(err, argv.includes('--json'))
+  }
+}

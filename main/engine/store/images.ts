@@ -1,0 +1,209 @@
+import { ValidationError } from '../errors'
+import type { Db } from './db'
+
+export interface ImageRecord {
+  id: number
+  hash: string
+  originalName: string
+  relPath: string
+  ext: string
+  format: string
+  width: number
+  height: number
+  bytes: number
+  origin: string | null
+  batchId: number | null
+  importedAt: string
+  status: 'ok' | 'missing'
+  classId: number | null
+  className: string | null
+}
+
+export type NewImage = Omit<ImageRecord, 'id' | 'status' | 'classId' | 'className'>
+
+export type ImageSort = 'imported' | 'name' | 'size'
+export type SortOrder = 'asc' | 'desc'
+
+/** Browsing filters; all given filters must hold (AND). */
+export interface ImageFilter {
+  /** Images labeled with any of these classes. With `unlabeled`, unlabeled images are included too. */
+  classIds?: number[]
+  /** Only unlabeled images (or, with `classIds`, unlabeled ones in addition). */
+  unlabeled?: boolean
+  /** Origin tag from import, e.g. 'train'. `null` matches images with no origin. */
+  origin?: string | null
+  /** Case-insensitive substring of the original file name or relative path. */
+  search?: string
+}
+
+export interface PageRequest extends ImageFilter {
+  sort?: ImageSort
+  order?: SortOrder
+  /** Page size, 1–1000, default 100. */
+  limit?: number
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  cursor?: string | null
+}
+
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+const SELECT = `SELECT i.id, i.hash, i.original_name AS originalName, i.rel_path AS relPath, i.ext, i.format,
+  i.width, i.height, i.bytes, i.origin, i.batch_id AS batchId, i.imported_at AS importedAt, i.status,
+  l.class_id AS classId, c.name AS className
+  FROM images i JOIN labels l ON l.image_id = i.id LEFT JOIN classes c ON c.id = l.class_id`
+
+export class ImageQueries {
+  private readonly insertStmt
+  private readonly insertLabelStmt
+  private readonly byIdStmt
+  private readonly byHashStmt
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(`INSERT INTO images
+      (hash, original_name, rel_path, ext, format, width, height, bytes, origin, batch_id, imported_at)
+      VALUES (@hash, @originalName, @relPath, @ext, @format, @width, @height, @bytes, @origin, @batchId, @importedAt)`)
+    this.insertLabelStmt = db.prepare('INSERT INTO labels (image_id, class_id, updated_at) VALUES (?, NULL, ?)')
+    this.byIdStmt = db.prepare(`${SELECT} WHERE i.id = ?`)
+    this.byHashStmt = db.prepare(`${SELECT} WHERE i.hash = ?`)
+  }
+
+  /** Inserts an image with an empty label row; the caller sets the label through the label log. */
+  insert(img: NewImage): number {
+    const id = Number(this.insertStmt.run(img).lastInsertRowid)
+    this.insertLabelStmt.run(id, img.importedAt)
+    return id
+  }
+
+  get(id: number): ImageRecord | undefined {
+    return this.byIdStmt.get(id) as ImageRecord | undefined
+  }
+
+  byHash(hash: string): ImageRecord | undefined {
+    return this.byHashStmt.get(hash) as ImageRecord | undefined
+  }
+
+  /** Resolves user references: numeric id, full or ≥6-char hash prefix, or relative path. */
+  resolve(ref: string): ImageRecord | undefined {
+    if (/^\d+$/.test(ref)) return this.get(Number(ref))
+    if (/^[0-9a-f]{6,64}$/i.test(ref)) {
+      const rows = this.db.prepare(`${SELECT} WHERE i.hash >= ? AND i.hash < ? LIMIT 2`)
+        .all(ref.toLowerCase(), ref.toLowerCase() + 'g') as ImageRecord[]
+      if (rows.length === 1) return rows[0]
+    }
+    return this.db.prepare(`${SELECT} WHERE i.rel_path = ? ORDER BY i.id LIMIT 1`).get(ref) as ImageRecord | undefined
+  }
+
+  setStatus(id: number, status: 'ok' | 'missing'): void {
+    this.db.prepare('UPDATE images SET status = ? WHERE id = ?').run(status, id)
+  }
+
+  /** One page of images, keyset-paginated on (sort key, id) so pages stay stable while rows are added. */
+  page(req: PageRequest): Page<ImageRecord> {
+    const limit = req.limit ?? 100
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit must be 1–1000')
+    const sort = req.sort ?? 'imported'
+    const desc = (req.order ?? 'asc') === 'desc'
+    const { where, params } = filterSql(req)
+    const key = SORT_KEYS[sort]
+    // Ordering on labels.image_id lets a class filter walk the labels_class index in order.
+    const idCol = req.classIds?.length || req.unlabeled ? 'l.image_id' : 'i.id'
+    const cmp = desc ? '<' : '>'
+    if (req.cursor) {
+      const [value, id] = decodeCursor(req.cursor)
+      if (key) {
+        where.push(`(${key} ${cmp} ? OR (${key} = ? AND ${idCol} ${cmp} ?))`)
+        params.push(value, value, id)
+      } else {
+        where.push(`${idCol} ${cmp} ?`)
+        params.push(id)
+      }
+    }
+    const dir = desc ? 'DESC' : 'ASC'
+    const order = key ? `${key} ${dir}, ${idCol} ${dir}` : `${idCol} ${dir}`
+    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ?`
+    const items = this.db.prepare(sql).all(...params, limit + 1) as ImageRecord[]
+    let nextCursor: string | null = null
+    if (items.length > limit) {
+      items.length = limit
+      const last = items[limit - 1]!
+      nextCursor = encodeCursor(sortValue(sort, last), last.id)
+    }
+    return { items, nextCursor }
+  }
+
+  count(filter: ImageFilter = {}): number {
+    const { where, params } = filterSql(filter)
+    const sql = `SELECT count(*) AS n FROM images i JOIN labels l ON l.image_id = i.id
+      ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
+    return (this.db.prepare(sql).get(...params) as { n: number }).n
+  }
+
+  /** Distinct origin tags with their image counts. */
+  origins(): { origin: string | null; count: number }[] {
+    return this.db.prepare('SELECT origin, count(*) AS count FROM images GROUP BY origin ORDER BY origin').all() as {
+      origin: string | null
+      count: number
+    }[]
+  }
+
+  total(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n
+  }
+}
+
+const SORT_KEYS: Record<ImageSort, string | null> = {
+  imported: null,
+  name: 'i.original_name COLLATE NOCASE',
+  size: 'i.bytes',
+}
+
+function sortValue(sort: ImageSort, row: ImageRecord): string | number | null {
+  if (sort === 'name') return row.originalName
+  if (sort === 'size') return row.bytes
+  return null
+}
+
+function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
+  const where: string[] = []
+  const params: unknown[] = []
+  const classIds = f.classIds ?? []
+  if (classIds.length || f.unlabeled) {
+    const parts: string[] = []
+    if (classIds.length) {
+      parts.push(`l.class_id IN (${classIds.map(() => '?').join(', ')})`)
+      params.push(...classIds)
+    }
+    if (f.unlabeled) parts.push('l.class_id IS NULL')
+    where.push(parts.length > 1 ? `(${parts.join(' OR ')})` : parts[0]!)
+  }
+  if (f.origin !== undefined) {
+    if (f.origin === null) where.push('i.origin IS NULL')
+    else {
+      where.push('i.origin = ?')
+      params.push(f.origin)
+    }
+  }
+  if (f.search) {
+    const like = `%${f.search.replace(/[\\%_]/g, (m) => '\\' + m)}%`
+    where.push(`(i.original_name LIKE ? ESCAPE '\\' OR i.rel_path LIKE ? ESCAPE '\\')`)
+    params.push(like, like)
+  }
+  return { where, params }
+}
+
+function encodeCursor(value: string | number | null, id: number): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url')
+}
+
+function decodeCursor(cursor: string): [string | number | null, number] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown
+    if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'number') return [v[0] as string | number | null, v[1]]
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError('cursor is not one returned by a previous page')
+}

@@ -1,0 +1,32 @@
+import type { Db } from './db'
+import { ImageQueries } from './images'
+import { ImportQueries } from './imports'
+import { LabelQueries } from './labels'
+
+export { openDatabase, type Db } from './db'
+export * from './images'
+export * from './imports'
+export * from './labels'
+export * from './project'
+
+/** Every typed query of a project, prepared once per connection. The only place SQL lives. */
+export interface Store {
+  db: Db
+  images: ImageQueries
+  labels: LabelQueries
+  imports: ImportQueries
+  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  tx<T>(fn: () => T): T
+  integrityCheck(): string
+}
+
+export function createStore(db: Db): Store {
+  return {
+    db,
+    images: new ImageQueries(db),
+    labels: new LabelQueries(db),
+    imports: new ImportQueries(db),
+    tx: (fn) => db.transaction(fn)(),
+    integrityCheck: () => db.pragma('integrity_check', { simple: true }) as string,
+  }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm start`: make sure the Electron binary and an Electron build of better-sqlite3 exist, then
+// build and launch the desktop app. Where Electron cannot be downloaded, say so in one line.
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { root } from './electron-native.mjs'
+
+const electronDir = path.join(root, 'node_modules/electron')
+const pathFile = path.join(electronDir, 'path.txt')
+const haveBinary = () => fs.existsSync(pathFile) && fs.existsSync(path.join(electronDir, 'dist', fs.readFileSync(pathFile, 'utf8')))
+
+if (!haveBinary()) {
+  spawnSync(process.execPath, [path.join(electronDir, 'install.js')], { stdio: 'ignore', timeout: 120_000 })
+}
+if (!haveBinary()) {
+  console.error(
+    'studio: the Electron binary could not be downloaded on this machine, so the desktop app cannot start; ' +
+      'use the command line instead: npx studio --help',
+  )
+  process.exit(1)
+}
+const rebuilt = spawnSync(process.execPath, [path.join(root, 'scripts/rebuild-electron.mjs')], { stdio: 'inherit' })
+if (rebuilt.status !== 0) process.exit(rebuilt.status ?? 1)
+const bin = path.join(root, 'node_modules/.bin/electron-vite')
+const r = spawnSync(bin, ['preview'], { cwd: root, stdio: 'inherit' })
+process.exit(r.status ?? 1)
