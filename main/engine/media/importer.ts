@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { errorMessage } from '../errors'
@@ -71,6 +72,8 @@ export async function importSource(ctx: Ctx, source: string, opts: ImportOptions
     (await sourceKind(abs)) === 'csv' ? await scanCsv(abs) : await scanFolder(abs, opts.layout ?? 'auto')
   const release = acquireLock(ctx.paths.root, 'import.lock', 'An import')
   try {
+    // Holding the lock, no other import writes here: what is left is from a run that died.
+    await fs.rm(ctx.paths.tmp, { recursive: true, force: true })
     return await run(ctx, abs, scanned, opts, started)
   } finally {
     release()
@@ -167,8 +170,8 @@ async function importOne(ctx: Ctx, batchId: number, item: ScanItem, maxPixels: n
     const info = await probe(buf, maxPixels)
     const thumb = await thumbnail(buf, maxPixels)
     const original = mediaFile(paths.media, hash, info.ext)
-    if (!(await exists(original))) await writeAtomic(original, buf)
-    await writeAtomic(thumbFile(paths.thumbs, hash), thumb)
+    if (!(await exists(original))) await writeAtomic(original, buf, paths.tmp)
+    await writeAtomic(thumbFile(paths.thumbs, hash), thumb, paths.tmp)
     // Synchronous from here: the hash check and the insert cannot interleave with another file.
     return store.tx(() => {
       const again = store.images.byHash(hash)

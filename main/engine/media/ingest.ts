@@ -66,10 +66,14 @@ export async function thumbnail(buf: Buffer, maxPixels: number): Promise<Buffer>
   }
 }
 
-/** Writes via a temporary file and rename, so a crash never leaves a half-written file in place. */
-export async function writeAtomic(file: string, data: Buffer): Promise<void> {
+/**
+ * Writes via a file in `tmpDir` (same file system) and a rename, so a crash never leaves a
+ * half-written file in place; leftovers in `tmpDir` are swept by the next import.
+ */
+export async function writeAtomic(file: string, data: Buffer, tmpDir: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true })
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`
+  await fs.mkdir(tmpDir, { recursive: true })
+  const tmp = path.join(tmpDir, `${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`)
   await fs.writeFile(tmp, data)
   await fs.rename(tmp, file)
 }

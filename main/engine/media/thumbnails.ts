@@ -21,6 +21,6 @@ export async function ensureThumbnail(paths: ProjectPaths, img: Pick<ImageRecord
     throw new NotFoundError(`the original of image ${img.id} is missing (${source})`)
   }
   // The original passed the pixel limit when it was imported.
-  await writeAtomic(file, await thumbnail(buf, Number.MAX_SAFE_INTEGER))
+  await writeAtomic(file, await thumbnail(buf, Number.MAX_SAFE_INTEGER), paths.tmp)
   return file
 }

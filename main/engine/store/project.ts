@@ -13,6 +13,8 @@ export interface ProjectPaths {
   thumbs: string
   cache: string
   runs: string
+  /** Scratch space for atomic writes; emptied at the start of each import. */
+  tmp: string
 }
 
 export interface Project {
@@ -30,6 +32,7 @@ export function projectPaths(dir: string): ProjectPaths {
     thumbs: path.join(root, 'thumbs'),
     cache: path.join(root, 'cache'),
     runs: path.join(root, 'runs'),
+    tmp: path.join(root, 'tmp'),
   }
 }
 
