@@ -11,6 +11,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
+    // Options after a subcommand belong to it (`classes delete x --project p`), not to its parent.
+    .enablePositionalOptions()
   registerProject(program)
   registerImport(program)
   registerLabels(program)

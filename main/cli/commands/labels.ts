@@ -48,7 +48,7 @@ export function registerLabels(program: Command): void {
       }),
     )
 
-  const classes = common(program.command('classes'))
+  const classes = common(program.command('classes').enablePositionalOptions())
     .description('list classes with their image counts; subcommands add, rename, merge, delete')
     .action((opts: CommonOptions) =>
       withStudio(opts, (s) => {
