@@ -5,16 +5,18 @@ import { errorMessage } from '../errors'
 import type { LabelService } from '../labels/service'
 import { acquireLock } from '../lock'
 import type { ImportKind, ProjectPaths, Store } from '../store'
+import { normalizeClassName } from '../labels/classes'
 import { nowIso } from '../util'
 import { scanCsv } from './csv'
 import { DEFAULT_MAX_PIXELS, mediaFile, thumbFile } from './formats'
-import { exists, IngestError, probe, readAndHash, thumbnail, writeAtomic } from './ingest'
+import { BatchWriter, type ItemRecord } from './batch-writer'
+import { probe, readAndHash, writeAtomic, writeThumbnail } from './ingest'
 import { scanFolder, sourceKind, type FolderLayout, type ScanItem, type ScanResult } from './scan'
 
 export interface ImportOptions {
   /** Folder layout for folder sources (default `auto`). */
   layout?: FolderLayout
-  /** Files processed at once (default: cores + 2). */
+  /** Files processed at once (default: 3 × cores, so decoding, encoding and file I/O overlap). */
   concurrency?: number
   /** Images with more pixels are refused as decompression bombs (default 100 MP). */
   maxPixels?: number
@@ -114,26 +116,28 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   }
   emit(true)
 
-  const finish = (item: ScanItem, outcome: 'imported' | 'duplicate' | 'error') => {
-    done++
-    doneThisRun++
-    current = item.rel
-    if (outcome === 'imported') counts.imported++
-    else if (outcome === 'duplicate') counts.duplicates++
-    else counts.errors++
-    emit(false)
-  }
-
+  const writer = new BatchWriter(store, ctx.labels, batchId)
   const queue = scan.items.filter((i) => !handled.has(i.rel))
   let next = 0
   const worker = async () => {
     while (next < queue.length && !opts.signal?.aborted) {
       const item = queue[next++]!
-      finish(item, await importOne(ctx, batchId, item, maxPixels))
+      const outcome = writer.add(await importOne(ctx, writer, item, maxPixels))
+      done++
+      doneThisRun++
+      current = item.rel
+      if (outcome === 'imported') counts.imported++
+      else if (outcome === 'duplicate') counts.duplicates++
+      else counts.errors++
+      emit(false)
     }
   }
-  const n = Math.max(1, opts.concurrency ?? os.availableParallelism() + 2)
-  await Promise.all(Array.from({ length: n }, worker))
+  const n = Math.max(1, opts.concurrency ?? os.availableParallelism() * 3)
+  try {
+    await Promise.all(Array.from({ length: n }, worker))
+  } finally {
+    writer.flush()
+  }
 
   const status = opts.signal?.aborted && next < queue.length ? 'cancelled' : 'done'
   store.imports.finishBatch(batchId, status, nowIso())
@@ -151,55 +155,18 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   }
 }
 
-async function importOne(ctx: Ctx, batchId: number, item: ScanItem, maxPixels: number): Promise<'imported' | 'duplicate' | 'error'> {
-  const { store, labels, paths } = ctx
-  const fail = (reason: string) => {
-    store.tx(() => {
-      store.imports.recordItem(batchId, item.rel, 'error', null)
-      store.imports.recordError(batchId, item.rel, reason, nowIso())
-    })
-    return 'error' as const
-  }
+/** Reads, hashes, checks and stores one file's originals and thumbnail; the DB side is the writer's. */
+async function importOne(ctx: Ctx, writer: BatchWriter, item: ScanItem, maxPixels: number): Promise<ItemRecord> {
+  const { paths } = ctx
   try {
+    if (item.label !== null) normalizeClassName(item.label, `class folder/label ${JSON.stringify(item.label)}`)
     const { buf, hash } = await readAndHash(item.abs)
-    const known = store.images.byHash(hash)
-    if (known) {
-      store.imports.recordItem(batchId, item.rel, 'duplicate', known.id)
-      return 'duplicate'
-    }
+    if (writer.has(hash)) return { outcome: 'duplicate', item, hash }
     const info = await probe(buf, maxPixels)
-    const thumb = await thumbnail(buf, maxPixels)
-    const original = mediaFile(paths.media, hash, info.ext)
-    if (!(await exists(original))) await writeAtomic(original, buf, paths.tmp)
-    await writeAtomic(thumbFile(paths.thumbs, hash), thumb, paths.tmp)
-    // Synchronous from here: the hash check and the insert cannot interleave with another file.
-    return store.tx(() => {
-      const again = store.images.byHash(hash)
-      if (again) {
-        store.imports.recordItem(batchId, item.rel, 'duplicate', again.id)
-        return 'duplicate' as const
-      }
-      const at = nowIso()
-      const classId = item.label === null ? null : labels.ensureClass(item.label).id
-      const id = store.images.insert({
-        hash,
-        originalName: path.posix.basename(item.rel),
-        relPath: item.rel,
-        ext: info.ext,
-        format: info.format,
-        width: info.width,
-        height: info.height,
-        bytes: buf.length,
-        origin: item.origin,
-        batchId,
-        importedAt: at,
-      })
-      if (classId !== null) labels.importLabel(id, classId, at)
-      store.imports.recordItem(batchId, item.rel, 'imported', id)
-      return 'imported' as const
-    })
+    await writeThumbnail(buf, maxPixels, thumbFile(paths.thumbs, hash), paths.tmp)
+    await writeAtomic(mediaFile(paths.media, hash, info.ext), buf, paths.tmp)
+    return { outcome: 'imported', item, hash, bytes: buf.length, info }
   } catch (err) {
-    if (err instanceof IngestError) return fail(err.message)
-    return fail(errorMessage(err))
+    return { outcome: 'error', item, reason: errorMessage(err) }
   }
 }

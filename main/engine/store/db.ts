@@ -49,3 +49,13 @@ function migrate(db: Db, from: number): void {
   })
   run()
 }
+
+/** Prepares each SQL text once per connection; query classes call it instead of `db.prepare`. */
+export function statementCache(db: Db): (sql: string) => Database.Statement {
+  const cache = new Map<string, Database.Statement>()
+  return (sql) => {
+    let stmt = cache.get(sql)
+    if (!stmt) cache.set(sql, (stmt = db.prepare(sql)))
+    return stmt
+  }
+}

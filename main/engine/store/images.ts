@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors'
-import type { Db } from './db'
+import { statementCache, type Db } from './db'
 
 export interface ImageRecord {
   id: number
@@ -56,48 +56,42 @@ const SELECT = `SELECT i.id, i.hash, i.original_name AS originalName, i.rel_path
   FROM images i JOIN labels l ON l.image_id = i.id LEFT JOIN classes c ON c.id = l.class_id`
 
 export class ImageQueries {
-  private readonly insertStmt
-  private readonly insertLabelStmt
-  private readonly byIdStmt
-  private readonly byHashStmt
+  private readonly sql: (sql: string) => import('better-sqlite3').Statement
 
   constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare(`INSERT INTO images
-      (hash, original_name, rel_path, ext, format, width, height, bytes, origin, batch_id, imported_at)
-      VALUES (@hash, @originalName, @relPath, @ext, @format, @width, @height, @bytes, @origin, @batchId, @importedAt)`)
-    this.insertLabelStmt = db.prepare('INSERT INTO labels (image_id, class_id, updated_at) VALUES (?, NULL, ?)')
-    this.byIdStmt = db.prepare(`${SELECT} WHERE i.id = ?`)
-    this.byHashStmt = db.prepare(`${SELECT} WHERE i.hash = ?`)
+    this.sql = statementCache(db)
   }
 
   /** Inserts an image with an empty label row; the caller sets the label through the label log. */
   insert(img: NewImage): number {
-    const id = Number(this.insertStmt.run(img).lastInsertRowid)
-    this.insertLabelStmt.run(id, img.importedAt)
+    const id = Number(this.sql(`INSERT INTO images
+      (hash, original_name, rel_path, ext, format, width, height, bytes, origin, batch_id, imported_at)
+      VALUES (@hash, @originalName, @relPath, @ext, @format, @width, @height, @bytes, @origin, @batchId, @importedAt)`).run(img).lastInsertRowid)
+    this.sql('INSERT INTO labels (image_id, class_id, updated_at) VALUES (?, NULL, ?)').run(id, img.importedAt)
     return id
   }
 
   get(id: number): ImageRecord | undefined {
-    return this.byIdStmt.get(id) as ImageRecord | undefined
+    return this.sql(`${SELECT} WHERE i.id = ?`).get(id) as ImageRecord | undefined
   }
 
   byHash(hash: string): ImageRecord | undefined {
-    return this.byHashStmt.get(hash) as ImageRecord | undefined
+    return this.sql(`${SELECT} WHERE i.hash = ?`).get(hash) as ImageRecord | undefined
   }
 
   /** Resolves user references: numeric id, full or ≥6-char hash prefix, or relative path. */
   resolve(ref: string): ImageRecord | undefined {
     if (/^\d+$/.test(ref)) return this.get(Number(ref))
     if (/^[0-9a-f]{6,64}$/i.test(ref)) {
-      const rows = this.db.prepare(`${SELECT} WHERE i.hash >= ? AND i.hash < ? LIMIT 2`)
+      const rows = this.sql(`${SELECT} WHERE i.hash >= ? AND i.hash < ? LIMIT 2`)
         .all(ref.toLowerCase(), ref.toLowerCase() + 'g') as ImageRecord[]
       if (rows.length === 1) return rows[0]
     }
-    return this.db.prepare(`${SELECT} WHERE i.rel_path = ? ORDER BY i.id LIMIT 1`).get(ref) as ImageRecord | undefined
+    return this.sql(`${SELECT} WHERE i.rel_path = ? ORDER BY i.id LIMIT 1`).get(ref) as ImageRecord | undefined
   }
 
   setStatus(id: number, status: 'ok' | 'missing'): void {
-    this.db.prepare('UPDATE images SET status = ? WHERE id = ?').run(status, id)
+    this.sql('UPDATE images SET status = ? WHERE id = ?').run(status, id)
   }
 
   /** One page of images, keyset-paginated on (sort key, id) so pages stay stable while rows are added. */
@@ -124,7 +118,7 @@ export class ImageQueries {
     const dir = desc ? 'DESC' : 'ASC'
     const order = key ? `${key} ${dir}, ${idCol} ${dir}` : `${idCol} ${dir}`
     const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ?`
-    const items = this.db.prepare(sql).all(...params, limit + 1) as ImageRecord[]
+    const items = this.sql(sql).all(...params, limit + 1) as ImageRecord[]
     let nextCursor: string | null = null
     if (items.length > limit) {
       items.length = limit
@@ -138,19 +132,19 @@ export class ImageQueries {
     const { where, params } = filterSql(filter)
     const sql = `SELECT count(*) AS n FROM images i JOIN labels l ON l.image_id = i.id
       ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
-    return (this.db.prepare(sql).get(...params) as { n: number }).n
+    return (this.sql(sql).get(...params) as { n: number }).n
   }
 
   /** Distinct origin tags with their image counts. */
   origins(): { origin: string | null; count: number }[] {
-    return this.db.prepare('SELECT origin, count(*) AS count FROM images GROUP BY origin ORDER BY origin').all() as {
+    return this.sql('SELECT origin, count(*) AS count FROM images GROUP BY origin ORDER BY origin').all() as {
       origin: string | null
       count: number
     }[]
   }
 
   total(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n
+    return (this.sql('SELECT count(*) AS n FROM images').get() as { n: number }).n
   }
 }
 

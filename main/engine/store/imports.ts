@@ -1,4 +1,4 @@
-import type { Db } from './db'
+import { statementCache, type Db } from './db'
 
 export type ImportKind = 'folders' | 'flat' | 'csv'
 export type BatchStatus = 'running' | 'done' | 'cancelled' | 'failed'
@@ -33,70 +33,64 @@ export interface BatchCounts {
 const BATCH_COLS = `id, source, kind, status, total, ignored, started_at AS startedAt, finished_at AS finishedAt, error`
 
 export class ImportQueries {
-  private readonly itemStmt
-  private readonly errorStmt
+  private readonly sql: (sql: string) => import('better-sqlite3').Statement
 
   constructor(private readonly db: Db) {
-    this.itemStmt = db.prepare('INSERT INTO import_items (batch_id, rel_path, outcome, image_id) VALUES (?, ?, ?, ?)')
-    this.errorStmt = db.prepare('INSERT INTO import_errors (batch_id, path, reason, created_at) VALUES (?, ?, ?, ?)')
+    this.sql = statementCache(db)
   }
 
   createBatch(b: Pick<ImportBatch, 'source' | 'kind' | 'total' | 'ignored' | 'startedAt'>): number {
     return Number(
-      this.db
-        .prepare(`INSERT INTO import_batches (source, kind, status, total, ignored, started_at)
+      this.sql(`INSERT INTO import_batches (source, kind, status, total, ignored, started_at)
           VALUES (@source, @kind, 'running', @total, @ignored, @startedAt)`)
         .run(b).lastInsertRowid,
     )
   }
 
   batch(id: number): ImportBatch | undefined {
-    return this.db.prepare(`SELECT ${BATCH_COLS} FROM import_batches WHERE id = ?`).get(id) as ImportBatch | undefined
+    return this.sql(`SELECT ${BATCH_COLS} FROM import_batches WHERE id = ?`).get(id) as ImportBatch | undefined
   }
 
   batches(): ImportBatch[] {
-    return this.db.prepare(`SELECT ${BATCH_COLS} FROM import_batches ORDER BY id`).all() as ImportBatch[]
+    return this.sql(`SELECT ${BATCH_COLS} FROM import_batches ORDER BY id`).all() as ImportBatch[]
   }
 
   /** The latest unfinished batch of this source, which a new import of it continues. */
   resumable(source: string, kind: ImportKind): ImportBatch | undefined {
-    return this.db
-      .prepare(`SELECT ${BATCH_COLS} FROM import_batches
+    return this.sql(`SELECT ${BATCH_COLS} FROM import_batches
         WHERE source = ? AND kind = ? AND status IN ('running', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`)
       .get(source, kind) as ImportBatch | undefined
   }
 
   /** Marks a batch running again (resume) with the latest scan's totals. */
   restartBatch(id: number, total: number, ignored: number): void {
-    this.db
-      .prepare(`UPDATE import_batches SET status = 'running', total = ?, ignored = ?, finished_at = NULL, error = NULL
+    this.sql(`UPDATE import_batches SET status = 'running', total = ?, ignored = ?, finished_at = NULL, error = NULL
         WHERE id = ?`)
       .run(total, ignored, id)
   }
 
   finishBatch(id: number, status: BatchStatus, at: string, error: string | null = null): void {
-    this.db.prepare('UPDATE import_batches SET status = ?, finished_at = ?, error = ? WHERE id = ?').run(status, at, error, id)
+    this.sql('UPDATE import_batches SET status = ?, finished_at = ?, error = ? WHERE id = ?').run(status, at, error, id)
   }
 
   /** Relative paths this batch already handled (with any outcome). */
   handledPaths(batchId: number): Set<string> {
-    const rows = this.db.prepare('SELECT rel_path AS p FROM import_items WHERE batch_id = ?').all(batchId) as { p: string }[]
+    const rows = this.sql('SELECT rel_path AS p FROM import_items WHERE batch_id = ?').all(batchId) as { p: string }[]
     return new Set(rows.map((r) => r.p))
   }
 
   recordItem(batchId: number, relPath: string, outcome: ItemOutcome, imageId: number | null): void {
-    this.itemStmt.run(batchId, relPath, outcome, imageId)
+    this.sql('INSERT INTO import_items (batch_id, rel_path, outcome, image_id) VALUES (?, ?, ?, ?)').run(batchId, relPath, outcome, imageId)
   }
 
   recordError(batchId: number, relPath: string, reason: string, at: string): void {
-    this.errorStmt.run(batchId, relPath, reason, at)
+    this.sql('INSERT INTO import_errors (batch_id, path, reason, created_at) VALUES (?, ?, ?, ?)').run(batchId, relPath, reason, at)
   }
 
   counts(batchId?: number): BatchCounts {
     const where = batchId === undefined ? '' : 'WHERE batch_id = ?'
     const args = batchId === undefined ? [] : [batchId]
-    const rows = this.db
-      .prepare(`SELECT outcome, count(*) AS n FROM import_items ${where} GROUP BY outcome`)
+    const rows = this.sql(`SELECT outcome, count(*) AS n FROM import_items ${where} GROUP BY outcome`)
       .all(...args) as { outcome: ItemOutcome; n: number }[]
     const n = (o: ItemOutcome) => rows.find((r) => r.outcome === o)?.n ?? 0
     return { imported: n('imported'), duplicates: n('duplicate'), errors: n('error') }
@@ -105,13 +99,12 @@ export class ImportQueries {
   errors(batchId?: number, limit = 1000): ImportErrorRecord[] {
     const where = batchId === undefined ? '' : 'WHERE batch_id = ?'
     const args = batchId === undefined ? [] : [batchId]
-    return this.db
-      .prepare(`SELECT id, batch_id AS batchId, path, reason, created_at AS createdAt FROM import_errors ${where}
+    return this.sql(`SELECT id, batch_id AS batchId, path, reason, created_at AS createdAt FROM import_errors ${where}
         ORDER BY id LIMIT ?`)
       .all(...args, limit) as ImportErrorRecord[]
   }
 
   errorCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM import_errors').get() as { n: number }).n
+    return (this.sql('SELECT count(*) AS n FROM import_errors').get() as { n: number }).n
   }
 }

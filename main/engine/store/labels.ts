@@ -1,4 +1,4 @@
-import type { Db } from './db'
+import { statementCache, type Db } from './db'
 
 export interface ClassRecord {
   id: number
@@ -50,128 +50,117 @@ const EVENT_COLS =
   'id, action_id AS actionId, image_id AS imageId, old_class_id AS oldClassId, new_class_id AS newClassId, created_at AS createdAt'
 
 export class LabelQueries {
-  private readonly setLabelStmt
-  private readonly getLabelStmt
-  private readonly insertEventStmt
+  private readonly sql: (sql: string) => import('better-sqlite3').Statement
 
   constructor(private readonly db: Db) {
-    this.setLabelStmt = db.prepare('UPDATE labels SET class_id = ?, updated_at = ? WHERE image_id = ?')
-    this.getLabelStmt = db.prepare('SELECT class_id AS classId FROM labels WHERE image_id = ?')
-    this.insertEventStmt = db.prepare(`INSERT INTO label_events (action_id, image_id, old_class_id, new_class_id, created_at)
-      VALUES (?, ?, ?, ?, ?)`)
+    this.sql = statementCache(db)
   }
 
   // ---- classes ----
   liveClasses(): ClassWithCount[] {
-    return this.db
-      .prepare(`SELECT c.id, c.name, c.color, c.created_at AS createdAt, c.deleted_at AS deletedAt,
+    return this.sql(`SELECT c.id, c.name, c.color, c.created_at AS createdAt, c.deleted_at AS deletedAt,
         (SELECT count(*) FROM labels l WHERE l.class_id = c.id) AS count
         FROM classes c WHERE c.deleted_at IS NULL ORDER BY c.id`)
       .all() as ClassWithCount[]
   }
 
   classById(id: number): ClassRecord | undefined {
-    return this.db.prepare(`SELECT ${CLASS_COLS} FROM classes WHERE id = ?`).get(id) as ClassRecord | undefined
+    return this.sql(`SELECT ${CLASS_COLS} FROM classes WHERE id = ?`).get(id) as ClassRecord | undefined
   }
 
   liveClassByName(name: string): ClassRecord | undefined {
-    return this.db
-      .prepare(`SELECT ${CLASS_COLS} FROM classes WHERE name = ? COLLATE NOCASE AND deleted_at IS NULL`)
+    return this.sql(`SELECT ${CLASS_COLS} FROM classes WHERE name = ? COLLATE NOCASE AND deleted_at IS NULL`)
       .get(name) as ClassRecord | undefined
   }
 
   /** Number of classes ever created, used to pick the next colour. */
   classCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM classes').get() as { n: number }).n
+    return (this.sql('SELECT count(*) AS n FROM classes').get() as { n: number }).n
   }
 
   insertClass(name: string, color: string, at: string): number {
     return Number(
-      this.db.prepare('INSERT INTO classes (name, color, created_at) VALUES (?, ?, ?)').run(name, color, at)
+      this.sql('INSERT INTO classes (name, color, created_at) VALUES (?, ?, ?)').run(name, color, at)
         .lastInsertRowid,
     )
   }
 
   renameClass(id: number, name: string): void {
-    this.db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(name, id)
+    this.sql('UPDATE classes SET name = ? WHERE id = ?').run(name, id)
   }
 
   setClassColor(id: number, color: string): void {
-    this.db.prepare('UPDATE classes SET color = ? WHERE id = ?').run(color, id)
+    this.sql('UPDATE classes SET color = ? WHERE id = ?').run(color, id)
   }
 
   setClassDeleted(id: number, at: string | null): void {
-    this.db.prepare('UPDATE classes SET deleted_at = ? WHERE id = ?').run(at, id)
+    this.sql('UPDATE classes SET deleted_at = ? WHERE id = ?').run(at, id)
   }
 
   // ---- labels ----
   labelOf(imageId: number): number | null | undefined {
-    const row = this.getLabelStmt.get(imageId) as { classId: number | null } | undefined
+    const row = this.sql('SELECT class_id AS classId FROM labels WHERE image_id = ?').get(imageId) as { classId: number | null } | undefined
     return row ? row.classId : undefined
   }
 
   setLabel(imageId: number, classId: number | null, at: string): void {
-    this.setLabelStmt.run(classId, at, imageId)
+    this.sql('UPDATE labels SET class_id = ?, updated_at = ? WHERE image_id = ?').run(classId, at, imageId)
   }
 
   imagesOfClass(classId: number): number[] {
     return (
-      this.db.prepare('SELECT image_id AS id FROM labels WHERE class_id = ? ORDER BY image_id').all(classId) as {
+      this.sql('SELECT image_id AS id FROM labels WHERE class_id = ? ORDER BY image_id').all(classId) as {
         id: number
       }[]
     ).map((r) => r.id)
   }
 
   unlabeledCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM labels WHERE class_id IS NULL').get() as { n: number }).n
+    return (this.sql('SELECT count(*) AS n FROM labels WHERE class_id IS NULL').get() as { n: number }).n
   }
 
   // ---- the action / event log ----
   insertAction(a: Omit<LabelAction, 'id'>): number {
     return Number(
-      this.db
-        .prepare(`INSERT INTO label_actions (kind, state, target_id, class_id, into_id, created_at)
+      this.sql(`INSERT INTO label_actions (kind, state, target_id, class_id, into_id, created_at)
           VALUES (@kind, @state, @targetId, @classId, @intoId, @createdAt)`)
         .run(a).lastInsertRowid,
     )
   }
 
   insertEvent(actionId: number, imageId: number, oldId: number | null, newId: number | null, at: string): void {
-    this.insertEventStmt.run(actionId, imageId, oldId, newId, at)
+    this.sql(`INSERT INTO label_events (action_id, image_id, old_class_id, new_class_id, created_at)
+      VALUES (?, ?, ?, ?, ?)`).run(actionId, imageId, oldId, newId, at)
   }
 
   setActionState(id: number, state: ActionState): void {
-    this.db.prepare('UPDATE label_actions SET state = ? WHERE id = ?').run(state, id)
+    this.sql('UPDATE label_actions SET state = ? WHERE id = ?').run(state, id)
   }
 
   /** A new user action makes everything that was undone unreachable for redo. */
   dropUndone(): void {
-    this.db.prepare(`UPDATE label_actions SET state = 'dropped' WHERE state = 'undone'`).run()
+    this.sql(`UPDATE label_actions SET state = 'dropped' WHERE state = 'undone'`).run()
   }
 
   /** The action undo would revert: the latest one still done. */
   lastDone(): LabelAction | undefined {
-    return this.db
-      .prepare(`SELECT ${ACTION_COLS} FROM label_actions WHERE state = 'done' ORDER BY id DESC LIMIT 1`)
+    return this.sql(`SELECT ${ACTION_COLS} FROM label_actions WHERE state = 'done' ORDER BY id DESC LIMIT 1`)
       .get() as LabelAction | undefined
   }
 
   /** The action redo would re-apply: undone actions form a suffix of the log, so the earliest one. */
   firstUndone(): LabelAction | undefined {
-    return this.db
-      .prepare(`SELECT ${ACTION_COLS} FROM label_actions WHERE state = 'undone' ORDER BY id ASC LIMIT 1`)
+    return this.sql(`SELECT ${ACTION_COLS} FROM label_actions WHERE state = 'undone' ORDER BY id ASC LIMIT 1`)
       .get() as LabelAction | undefined
   }
 
   eventsOf(actionId: number): LabelEvent[] {
-    return this.db
-      .prepare(`SELECT ${EVENT_COLS} FROM label_events WHERE action_id = ? ORDER BY id`)
+    return this.sql(`SELECT ${EVENT_COLS} FROM label_events WHERE action_id = ? ORDER BY id`)
       .all(actionId) as LabelEvent[]
   }
 
   history(imageId: number): HistoryEntry[] {
-    return this.db
-      .prepare(`SELECT e.id, e.action_id AS actionId, e.image_id AS imageId, e.old_class_id AS oldClassId,
+    return this.sql(`SELECT e.id, e.action_id AS actionId, e.image_id AS imageId, e.old_class_id AS oldClassId,
           e.new_class_id AS newClassId, e.created_at AS createdAt, a.kind, o.name AS oldClass, n.name AS newClass
         FROM label_events e JOIN label_actions a ON a.id = e.action_id
         LEFT JOIN classes o ON o.id = e.old_class_id LEFT JOIN classes n ON n.id = e.new_class_id

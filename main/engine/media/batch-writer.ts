@@ -1,0 +1,86 @@
+import path from 'node:path'
+import type { LabelService } from '../labels/service'
+import type { Store } from '../store'
+import { nowIso } from '../util'
+import type { Probed } from './ingest'
+import type { ScanItem } from './scan'
+
+export type ItemRecord =
+  | { outcome: 'imported'; item: ScanItem; hash: string; bytes: number; info: Probed }
+  | { outcome: 'duplicate'; item: ScanItem; hash: string }
+  | { outcome: 'error'; item: ScanItem; reason: string }
+
+/**
+ * Buffers the database side of an import and writes it in groups, one transaction per group:
+ * per-file commits cost more main-thread time than the rest of the bookkeeping together.
+ * Each file's image row and outcome go in the same transaction, so after a crash a file is
+ * either fully recorded or handled again; its content-addressed files are simply rewritten.
+ */
+export class BatchWriter {
+  private pending: ItemRecord[] = []
+  private pendingHashes = new Set<string>()
+  private lastFlush = Date.now()
+
+  constructor(
+    private readonly store: Store,
+    private readonly labels: LabelService,
+    private readonly batchId: number,
+    /** Flush after this many records or this many milliseconds, whichever comes first. */
+    private readonly maxRecords = 64,
+    private readonly maxMs = 250,
+  ) {}
+
+  /** True when an image with this content is stored or about to be. */
+  has(hash: string): boolean {
+    return this.pendingHashes.has(hash) || this.store.images.byHash(hash) !== undefined
+  }
+
+  /**
+   * Queues a record. Synchronous, so the duplicate check and the queueing of an image cannot
+   * interleave with another file of the same content. Returns the outcome as finally counted.
+   */
+  add(rec: ItemRecord): ItemRecord['outcome'] {
+    if (rec.outcome === 'imported' && this.has(rec.hash)) rec = { outcome: 'duplicate', item: rec.item, hash: rec.hash }
+    if (rec.outcome === 'imported') this.pendingHashes.add(rec.hash)
+    this.pending.push(rec)
+    if (this.pending.length >= this.maxRecords || Date.now() - this.lastFlush >= this.maxMs) this.flush()
+    return rec.outcome
+  }
+
+  flush(): void {
+    const recs = this.pending
+    this.pending = []
+    this.lastFlush = Date.now()
+    if (!recs.length) return
+    const { store, labels, batchId } = this
+    store.tx(() => {
+      const at = nowIso()
+      for (const rec of recs) {
+        const { item } = rec
+        if (rec.outcome === 'error') {
+          store.imports.recordItem(batchId, item.rel, 'error', null)
+          store.imports.recordError(batchId, item.rel, rec.reason, at)
+        } else if (rec.outcome === 'duplicate') {
+          store.imports.recordItem(batchId, item.rel, 'duplicate', store.images.byHash(rec.hash)?.id ?? null)
+        } else {
+          const id = store.images.insert({
+            hash: rec.hash,
+            originalName: path.posix.basename(item.rel),
+            relPath: item.rel,
+            ext: rec.info.ext,
+            format: rec.info.format,
+            width: rec.info.width,
+            height: rec.info.height,
+            bytes: rec.bytes,
+            origin: item.origin,
+            batchId,
+            importedAt: at,
+          })
+          if (item.label !== null) labels.importLabel(id, labels.ensureClass(item.label).id, at)
+          store.imports.recordItem(batchId, item.rel, 'imported', id)
+        }
+      }
+    })
+    for (const rec of recs) if (rec.outcome === 'imported') this.pendingHashes.delete(rec.hash)
+  }
+}
