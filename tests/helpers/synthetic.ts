@@ -12,7 +12,7 @@ export function insertSyntheticImages(studio: Studio, n: number, classes = ['ant
     for (let i = from; i < from + n; i++) {
       const id = studio.store.images.insert({
         hash: i.toString(16).padStart(64, '0'),
-        originalName: `photo_${String(i % 997).padStart(4, '0')}.jpg`,
+        originalName: `${i % 2 ? 'Photo' : 'photo'}_${String(i % 997).padStart(4, '0')}.jpg`,
         relPath: `dir${i % 10}/photo_${i}.jpg`,
         ext: '.jpg',
         format: 'jpeg',
@@ -23,7 +23,7 @@ export function insertSyntheticImages(studio: Studio, n: number, classes = ['ant
         batchId: null,
         importedAt: at,
       })
-      if (i % 3 !== 0) studio.labels.importLabel(id, classIds[i % classIds.length]!, at)
+      if (i % 3 !== 0) studio.labels.importLabel(id, classIds[Math.floor(i / 3) % classIds.length]!, at)
     }
   })
 }

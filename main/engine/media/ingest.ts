@@ -69,7 +69,7 @@ export async function thumbnail(buf: Buffer, maxPixels: number): Promise<Buffer>
   try {
     return await thumbnailPipeline(buf, maxPixels).toBuffer()
   } catch (err) {
-    throw new IngestError(sharpReason(err))
+    throw new IngestError(await decodeFailure(buf, err))
   }
 }
 
@@ -78,9 +78,8 @@ export async function writeThumbnail(buf: Buffer, maxPixels: number, file: strin
   await atomically(file, tmpDir, async (tmp) => {
     try {
       await thumbnailPipeline(buf, maxPixels).toFile(tmp)
-    } catch {
-      // libvips loses the decoder's message when writing to a file; decoding to memory keeps it.
-      await fs.writeFile(tmp, await thumbnail(buf, maxPixels))
+    } catch (err) {
+      throw new IngestError(await decodeFailure(buf, err))
     }
   })
 }
@@ -125,6 +124,24 @@ export async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   )
+}
+
+/**
+ * Why a decode failed, in words. libvips keeps one error buffer that concurrent pipelines clear,
+ * so under load the message can arrive as "Unknown error"; then the data itself is examined.
+ */
+async function decodeFailure(buf: Buffer, err: unknown): Promise<string> {
+  const msg = errorMessage(err)
+  if (msg.trim() && !/unknown error/i.test(msg)) return sharpReason(err)
+  const isJpeg = buf[0] === 0xff && buf[1] === 0xd8
+  if (isJpeg && !(buf[buf.length - 2] === 0xff && buf[buf.length - 1] === 0xd9)) {
+    return 'image data is truncated or corrupt (the JPEG ends before its end marker)'
+  }
+  const lenient = await sharp(buf, { failOn: 'none' }).raw().toBuffer().then(
+    () => true,
+    () => false,
+  )
+  return lenient ? 'image data is truncated or corrupt (the decoder reported damage)' : 'cannot decode image'
 }
 
 function sharpReason(err: unknown): string {

@@ -52,8 +52,8 @@ export interface Page<T> {
 
 const SELECT = `SELECT i.id, i.hash, i.original_name AS originalName, i.rel_path AS relPath, i.ext, i.format,
   i.width, i.height, i.bytes, i.origin, i.batch_id AS batchId, i.imported_at AS importedAt, i.status,
-  l.class_id AS classId, c.name AS className
-  FROM images i JOIN labels l ON l.image_id = i.id LEFT JOIN classes c ON c.id = l.class_id`
+  i.class_id AS classId, c.name AS className
+  FROM images i LEFT JOIN classes c ON c.id = i.class_id`
 
 export class ImageQueries {
   private readonly sql: (sql: string) => import('better-sqlite3').Statement
@@ -62,12 +62,11 @@ export class ImageQueries {
     this.sql = statementCache(db)
   }
 
-  /** Inserts an image with an empty label row; the caller sets the label through the label log. */
+  /** Inserts an unlabeled image; the caller sets its label through the label log. */
   insert(img: NewImage): number {
     const id = Number(this.sql(`INSERT INTO images
       (hash, original_name, rel_path, ext, format, width, height, bytes, origin, batch_id, imported_at)
       VALUES (@hash, @originalName, @relPath, @ext, @format, @width, @height, @bytes, @origin, @batchId, @importedAt)`).run(img).lastInsertRowid)
-    this.sql('INSERT INTO labels (image_id, class_id, updated_at) VALUES (?, NULL, ?)').run(id, img.importedAt)
     return id
   }
 
@@ -102,14 +101,14 @@ export class ImageQueries {
     const desc = (req.order ?? 'asc') === 'desc'
     const { where, params } = filterSql(req)
     const key = SORT_KEYS[sort]
-    // Ordering on labels.image_id lets a class filter walk the labels_class index in order.
-    const idCol = req.classIds?.length || req.unlabeled ? 'l.image_id' : 'i.id'
+    const idCol = 'i.id'
     const cmp = desc ? '<' : '>'
     if (req.cursor) {
       const [value, id] = decodeCursor(req.cursor)
       if (key) {
-        where.push(`(${key} ${cmp} ? OR (${key} = ? AND ${idCol} ${cmp} ?))`)
-        params.push(value, value, id)
+        // A row value lets SQLite seek the (key, id) index straight to the cursor.
+        where.push(`(${key}, ${idCol}) ${cmp} (?, ?)`)
+        params.push(value, id)
       } else {
         where.push(`${idCol} ${cmp} ?`)
         params.push(id)
@@ -130,8 +129,7 @@ export class ImageQueries {
 
   count(filter: ImageFilter = {}): number {
     const { where, params } = filterSql(filter)
-    const sql = `SELECT count(*) AS n FROM images i JOIN labels l ON l.image_id = i.id
-      ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
+    const sql = `SELECT count(*) AS n FROM images i ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
     return (this.sql(sql).get(...params) as { n: number }).n
   }
 
@@ -167,10 +165,10 @@ function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
   if (classIds.length || f.unlabeled) {
     const parts: string[] = []
     if (classIds.length) {
-      parts.push(`l.class_id IN (${classIds.map(() => '?').join(', ')})`)
+      parts.push(`i.class_id IN (${classIds.map(() => '?').join(', ')})`)
       params.push(...classIds)
     }
-    if (f.unlabeled) parts.push('l.class_id IS NULL')
+    if (f.unlabeled) parts.push('i.class_id IS NULL')
     where.push(parts.length > 1 ? `(${parts.join(' OR ')})` : parts[0]!)
   }
   if (f.origin !== undefined) {

@@ -59,7 +59,7 @@ export class LabelQueries {
   // ---- classes ----
   liveClasses(): ClassWithCount[] {
     return this.sql(`SELECT c.id, c.name, c.color, c.created_at AS createdAt, c.deleted_at AS deletedAt,
-        (SELECT count(*) FROM labels l WHERE l.class_id = c.id) AS count
+        (SELECT count(*) FROM images i WHERE i.class_id = c.id) AS count
         FROM classes c WHERE c.deleted_at IS NULL ORDER BY c.id`)
       .all() as ClassWithCount[]
   }
@@ -99,24 +99,24 @@ export class LabelQueries {
 
   // ---- labels ----
   labelOf(imageId: number): number | null | undefined {
-    const row = this.sql('SELECT class_id AS classId FROM labels WHERE image_id = ?').get(imageId) as { classId: number | null } | undefined
+    const row = this.sql('SELECT class_id AS classId FROM images WHERE id = ?').get(imageId) as { classId: number | null } | undefined
     return row ? row.classId : undefined
   }
 
   setLabel(imageId: number, classId: number | null, at: string): void {
-    this.sql('UPDATE labels SET class_id = ?, updated_at = ? WHERE image_id = ?').run(classId, at, imageId)
+    this.sql('UPDATE images SET class_id = ?, labeled_at = ? WHERE id = ?').run(classId, at, imageId)
   }
 
   imagesOfClass(classId: number): number[] {
     return (
-      this.sql('SELECT image_id AS id FROM labels WHERE class_id = ? ORDER BY image_id').all(classId) as {
+      this.sql('SELECT id FROM images WHERE class_id = ? ORDER BY id').all(classId) as {
         id: number
       }[]
     ).map((r) => r.id)
   }
 
   unlabeledCount(): number {
-    return (this.sql('SELECT count(*) AS n FROM labels WHERE class_id IS NULL').get() as { n: number }).n
+    return (this.sql('SELECT count(*) AS n FROM images WHERE class_id IS NULL').get() as { n: number }).n
   }
 
   // ---- the action / event log ----

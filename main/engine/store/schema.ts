@@ -3,7 +3,7 @@
  * Never edit a migration that has shipped: append a new one.
  */
 export const MIGRATIONS: readonly string[] = [
-  // 1: images, classes, labels with their event log, import batches and errors.
+  // 1: images with their current label, classes, the label action/event log, import batches and errors.
   `
   CREATE TABLE import_batches (
     id          INTEGER PRIMARY KEY,
@@ -17,25 +17,6 @@ export const MIGRATIONS: readonly string[] = [
     error       TEXT
   );
 
-  CREATE TABLE images (
-    id            INTEGER PRIMARY KEY,
-    hash          TEXT NOT NULL UNIQUE,       -- sha256 of the original bytes, hex
-    original_name TEXT NOT NULL,
-    rel_path      TEXT NOT NULL,              -- path relative to the import source
-    ext           TEXT NOT NULL,              -- extension of the stored original, with dot
-    format        TEXT NOT NULL,              -- jpeg, png, webp, gif, tiff, heif (avif)
-    width         INTEGER NOT NULL,           -- after EXIF orientation
-    height        INTEGER NOT NULL,
-    bytes         INTEGER NOT NULL,
-    origin        TEXT,                       -- folder tag above the class folder, e.g. 'train'
-    batch_id      INTEGER REFERENCES import_batches (id),
-    imported_at   TEXT NOT NULL,
-    status        TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'missing'))
-  );
-  CREATE INDEX images_name   ON images (original_name COLLATE NOCASE, id);
-  CREATE INDEX images_bytes  ON images (bytes, id);
-  CREATE INDEX images_origin ON images (origin, id);
-
   CREATE TABLE classes (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -45,13 +26,34 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX classes_live_name ON classes (name COLLATE NOCASE) WHERE deleted_at IS NULL;
 
-  -- One row per image; class_id NULL means unlabeled, so "unlabeled" is an index lookup too.
-  CREATE TABLE labels (
-    image_id   INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
-    class_id   INTEGER REFERENCES classes (id),
-    updated_at TEXT NOT NULL
+  CREATE TABLE images (
+    id            INTEGER PRIMARY KEY,
+    hash          TEXT NOT NULL UNIQUE,       -- sha256 of the original bytes, hex
+    original_name TEXT NOT NULL,
+    rel_path      TEXT NOT NULL,              -- path relative to the import source
+    ext           TEXT NOT NULL,              -- extension of the stored original, with dot
+    format        TEXT NOT NULL,              -- jpeg, png, webp, gif, tiff, avif
+    width         INTEGER NOT NULL,           -- after EXIF orientation
+    height        INTEGER NOT NULL,
+    bytes         INTEGER NOT NULL,
+    origin        TEXT,                       -- folder tag above the class folder, e.g. 'train'
+    batch_id      INTEGER REFERENCES import_batches (id),
+    imported_at   TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'missing')),
+    -- The current label (NULL = unlabeled). Kept on the image row so every browse filter and sort
+    -- is one index walk; its history is label_events.
+    class_id      INTEGER REFERENCES classes (id),
+    labeled_at    TEXT
   );
-  CREATE INDEX labels_class ON labels (class_id, image_id);
+  -- Keyset pagination: one index per (filter, sort key) pair a user can pick.
+  CREATE INDEX images_name         ON images (original_name COLLATE NOCASE, id);
+  CREATE INDEX images_bytes        ON images (bytes, id);
+  CREATE INDEX images_class        ON images (class_id, id);
+  CREATE INDEX images_class_name   ON images (class_id, original_name COLLATE NOCASE, id);
+  CREATE INDEX images_class_bytes  ON images (class_id, bytes, id);
+  CREATE INDEX images_origin       ON images (origin, id);
+  CREATE INDEX images_origin_name  ON images (origin, original_name COLLATE NOCASE, id);
+  CREATE INDEX images_origin_bytes ON images (origin, bytes, id);
 
   -- A user action (one transaction); undo/redo flip 'state' and append their own action + events.
   CREATE TABLE label_actions (
