@@ -11,7 +11,7 @@ import { nowIso } from '../util'
 import { scanCsv } from './csv'
 import { DEFAULT_MAX_PIXELS, mediaFile, thumbFile } from './formats'
 import { BatchWriter, type ItemRecord } from './batch-writer'
-import { probe, readAndHash, writeAtomic, writeThumbnail } from './ingest'
+import { forgetMadeDirs, probe, readAndHash, writeAtomic, writeThumbnail } from './ingest'
 import { scanFolder, sourceKind, type FolderLayout, type ScanItem, type ScanResult } from './scan'
 
 export interface ImportOptions {
@@ -82,6 +82,7 @@ export async function importSource(ctx: Ctx, source: string, opts: ImportOptions
   try {
     // Holding the lock, no other import writes here: what is left is from a run that died.
     await fs.rm(ctx.paths.tmp, { recursive: true, force: true })
+    forgetMadeDirs()
     return await run(ctx, abs, scanned, opts, started)
   } finally {
     sharp.concurrency(vipsThreads)

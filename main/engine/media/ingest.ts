@@ -79,12 +79,19 @@ export async function writeThumbnail(buf: Buffer, maxPixels: number, file: strin
     try {
       await thumbnailPipeline(buf, maxPixels).toFile(tmp)
     } catch (err) {
-      throw new IngestError(await decodeFailure(buf, err))
+      // A damaged image or a failed write? Decoding to memory throws the decode reason if it is the image.
+      await thumbnail(buf, maxPixels)
+      throw err
     }
   })
 }
 
 const madeDirs = new Set<string>()
+
+/** Forget which folders exist, after removing some (the importer sweeping `tmp/`). */
+export function forgetMadeDirs(): void {
+  madeDirs.clear()
+}
 
 async function mkdirOnce(dir: string): Promise<void> {
   if (madeDirs.has(dir)) return
