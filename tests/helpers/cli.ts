@@ -9,9 +9,13 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the real `studio` command in a child process. */
-export function studio(args: string[], opts: { cwd?: string; uid?: number; gid?: number } = {}): CliResult {
-  const r = spawnSync(process.execPath, [STUDIO_BIN, ...args], { encoding: 'utf8', ...opts, timeout: 120_000 })
+/**
+ * Runs the real `studio` command in a child process. `prefix` runs it through another command,
+ * e.g. setpriv to drop root's permission-bypass capabilities.
+ */
+export function studio(args: string[], opts: { cwd?: string; prefix?: string[] } = {}): CliResult {
+  const argv = [...(opts.prefix ?? []), process.execPath, STUDIO_BIN, ...args]
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', cwd: opts.cwd, timeout: 120_000 })
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
