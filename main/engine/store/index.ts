@@ -1,13 +1,17 @@
 import type { Db } from './db'
+import { DatasetQueries } from './datasets'
 import { ImageQueries } from './images'
 import { ImportQueries } from './imports'
 import { LabelQueries } from './labels'
+import { RunQueries } from './runs'
 
 export { openDatabase, type Db } from './db'
+export * from './datasets'
 export * from './images'
 export * from './imports'
 export * from './labels'
 export * from './project'
+export * from './runs'
 
 /** Every typed query of a project, prepared once per connection. The only place SQL lives. */
 export interface Store {
@@ -15,6 +19,8 @@ export interface Store {
   images: ImageQueries
   labels: LabelQueries
   imports: ImportQueries
+  datasets: DatasetQueries
+  runs: RunQueries
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   tx<T>(fn: () => T): T
   integrityCheck(): string
@@ -26,6 +32,8 @@ export function createStore(db: Db): Store {
     images: new ImageQueries(db),
     labels: new LabelQueries(db),
     imports: new ImportQueries(db),
+    datasets: new DatasetQueries(db),
+    runs: new RunQueries(db),
     tx: (fn) => db.transaction(fn)(),
     integrityCheck: () => db.pragma('integrity_check', { simple: true }) as string,
   }

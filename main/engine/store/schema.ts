@@ -97,6 +97,64 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX import_errors_batch ON import_errors (batch_id, id);
   `,
+  // 2: dataset versions (frozen image/class/split snapshots), training runs, per-epoch metrics, predictions.
+  `
+  CREATE TABLE dataset_versions (
+    id                INTEGER PRIMARY KEY,
+    created_at        TEXT NOT NULL,
+    seed              INTEGER NOT NULL,
+    fractions         TEXT NOT NULL,          -- JSON {"train": .7, "val": .15, "test": .15}
+    use_origin_splits INTEGER NOT NULL,       -- 1: images tagged train/val/test at import keep that split
+    classes           TEXT NOT NULL           -- JSON [{"id", "name"}], index = model output index
+  );
+
+  CREATE TABLE dataset_items (
+    version_id  INTEGER NOT NULL REFERENCES dataset_versions (id),
+    image_id    INTEGER NOT NULL REFERENCES images (id),
+    class_index INTEGER NOT NULL,
+    split       TEXT NOT NULL CHECK (split IN ('train', 'val', 'test')),
+    PRIMARY KEY (version_id, image_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX dataset_items_split ON dataset_items (version_id, split, image_id);
+
+  CREATE TABLE runs (
+    id              INTEGER PRIMARY KEY,
+    dataset_version INTEGER NOT NULL REFERENCES dataset_versions (id),
+    preset          TEXT NOT NULL,
+    config          TEXT NOT NULL,            -- JSON TrainConfig, complete with defaults
+    status          TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+    backend         TEXT,
+    backend_version TEXT,
+    backend_reason  TEXT,
+    pid             INTEGER,                  -- process running it, to tell a crashed run from a live one
+    created_at      TEXT NOT NULL,
+    finished_at     TEXT,
+    error           TEXT,
+    epochs_done     INTEGER NOT NULL DEFAULT 0,
+    best_epoch      INTEGER,
+    summary         TEXT,                     -- JSON evaluation summary
+    problems        TEXT                      -- JSON [{image, reason}] images skipped (e.g. deleted from disk)
+  );
+
+  CREATE TABLE run_epochs (
+    run_id         INTEGER NOT NULL REFERENCES runs (id),
+    epoch          INTEGER NOT NULL,
+    loss           REAL, accuracy REAL, val_loss REAL, val_accuracy REAL,
+    seconds        REAL, images_per_sec REAL,
+    PRIMARY KEY (run_id, epoch)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE predictions (
+    run_id     INTEGER NOT NULL REFERENCES runs (id),
+    image_id   INTEGER NOT NULL REFERENCES images (id),
+    true_index INTEGER NOT NULL,
+    pred_index INTEGER NOT NULL,
+    confidence REAL NOT NULL,
+    probs      BLOB NOT NULL,                 -- float32 little-endian, one per class
+    PRIMARY KEY (run_id, image_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX predictions_cell ON predictions (run_id, true_index, pred_index, confidence);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -29,7 +29,7 @@ async function filterGrad(
     // d/dw of Σ conv(x, w) ⊙ r for a fixed random r: exercises Conv2DBackpropFilter with dy = r.
     const y = tf.conv2d(x, w, strides, pad, 'NHWC', dilations)
     const r = tf.tensor(rand(y.size, seed + 2), y.shape)
-    const g = tf.grad((ww: tf.Tensor4D) => tf.conv2d(x, ww, strides, pad, 'NHWC', dilations).mul(r).sum())(w)
+    const g = tf.grad((ww: tf.Tensor) => tf.conv2d(x, ww as tf.Tensor4D, strides, pad, "NHWC", dilations).mul(r).sum())(w)
     return g.dataSync() as Float32Array
   })
 }

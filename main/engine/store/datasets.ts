@@ -1,0 +1,92 @@
+import { statementCache, type Db } from './db'
+
+export type Split = 'train' | 'val' | 'test'
+export const SPLITS: readonly Split[] = ['train', 'val', 'test']
+
+export interface SplitFractions {
+  train: number
+  val: number
+  test: number
+}
+
+export interface DatasetVersion {
+  id: number
+  createdAt: string
+  seed: number
+  fractions: SplitFractions
+  useOriginSplits: boolean
+  /** Model output order: index i is classes[i]. */
+  classes: { id: number; name: string }[]
+}
+
+export interface DatasetItem {
+  imageId: number
+  hash: string
+  ext: string
+  classIndex: number
+  split: Split
+}
+
+/** A labeled image as a snapshot sees it. */
+export interface LabeledImage {
+  imageId: number
+  classId: number
+  origin: string | null
+}
+
+export class DatasetQueries {
+  private readonly sql: (sql: string) => import('better-sqlite3').Statement
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db)
+  }
+
+  labeledImages(): LabeledImage[] {
+    return this.sql(`SELECT i.id AS imageId, i.class_id AS classId, i.origin FROM images i
+      JOIN classes c ON c.id = i.class_id WHERE c.deleted_at IS NULL ORDER BY i.id`).all() as LabeledImage[]
+  }
+
+  insertVersion(v: Omit<DatasetVersion, 'id'>, items: { imageId: number; classIndex: number; split: Split }[]): number {
+    const id = Number(
+      this.sql(`INSERT INTO dataset_versions (created_at, seed, fractions, use_origin_splits, classes)
+        VALUES (?, ?, ?, ?, ?)`).run(v.createdAt, v.seed, JSON.stringify(v.fractions), v.useOriginSplits ? 1 : 0, JSON.stringify(v.classes))
+        .lastInsertRowid,
+    )
+    const ins = this.sql('INSERT INTO dataset_items (version_id, image_id, class_index, split) VALUES (?, ?, ?, ?)')
+    for (const it of items) ins.run(id, it.imageId, it.classIndex, it.split)
+    return id
+  }
+
+  version(id: number): DatasetVersion | undefined {
+    const row = this.sql(`SELECT id, created_at AS createdAt, seed, fractions, use_origin_splits AS u, classes
+      FROM dataset_versions WHERE id = ?`).get(id) as
+      | { id: number; createdAt: string; seed: number; fractions: string; u: number; classes: string }
+      | undefined
+    if (!row) return undefined
+    return {
+      id: row.id,
+      createdAt: row.createdAt,
+      seed: row.seed,
+      fractions: JSON.parse(row.fractions) as SplitFractions,
+      useOriginSplits: row.u === 1,
+      classes: JSON.parse(row.classes) as { id: number; name: string }[],
+    }
+  }
+
+  items(versionId: number, split?: Split): DatasetItem[] {
+    const where = split ? 'AND d.split = ?' : ''
+    return this.sql(`SELECT d.image_id AS imageId, i.hash, i.ext, d.class_index AS classIndex, d.split
+      FROM dataset_items d JOIN images i ON i.id = d.image_id WHERE d.version_id = ? ${where} ORDER BY d.image_id`)
+      .all(...(split ? [versionId, split] : [versionId])) as DatasetItem[]
+  }
+
+  splitCounts(versionId: number): Record<Split, number[]> {
+    const v = this.version(versionId)!
+    const out: Record<Split, number[]> = { train: [], val: [], test: [] }
+    for (const s of SPLITS) out[s] = v.classes.map(() => 0)
+    const rows = this.sql(`SELECT split, class_index AS c, count(*) AS n FROM dataset_items WHERE version_id = ?
+      GROUP BY split, class_index`).all(versionId) as { split: Split; c: number; n: number }[]
+    for (const r of rows) out[r.split][r.c] = r.n
+    return out
+  }
+}
