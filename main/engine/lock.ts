@@ -32,3 +32,11 @@ function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
+
+/** True while a live process holds the lock file. */
+export function isLockHeld(dir: string, name: string): boolean {
+  const file = path.join(dir, name)
+  if (!fs.existsSync(file)) return false
+  const pid = Number(fs.readFileSync(file, 'utf8'))
+  return Boolean(pid) && isAlive(pid)
+}

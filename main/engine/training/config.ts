@@ -1,0 +1,94 @@
+import { ValidationError } from '../errors'
+import { checkFractions, DEFAULT_FRACTIONS } from '../datasets/split'
+import type { SplitFractions } from '../store'
+import type { BackendName } from './backend'
+import type { PresetName } from './presets'
+
+/** Augmentation applied to training batches only, seeded per epoch. */
+export interface Augmentation {
+  /** Mirror left–right with probability 0.5. */
+  flip: boolean
+  /** Largest rotation, degrees (0 = off). */
+  rotate: number
+  /** Largest shift as a fraction of the side (random crop with black fill; 0 = off). */
+  crop: number
+  /** Largest brightness change, fraction of full scale (0 = off). */
+  brightness: number
+  /** Largest contrast change, fraction (0 = off). */
+  contrast: number
+}
+
+/** Every knob of a run. Stored complete (defaults filled in) with the run, so it can be repeated. */
+export interface TrainConfig {
+  preset: PresetName
+  /** Input side in pixels. Default 64 for seed-cnn, 224 for transfer. */
+  inputSize: number
+  /** How images are fitted into the square input. Default cover. */
+  fit: 'cover' | 'contain'
+  /** Passes over the training split. Default 10. */
+  epochs: number
+  /** Images per step. Default 32. */
+  batchSize: number
+  /** Default 0.001. */
+  learningRate: number
+  optimizer: 'adam' | 'sgd' | 'rmsprop'
+  /** Stop after this many epochs without a better validation loss; null = never. Default 5. */
+  patience: number | null
+  /** At the end, keep the weights of the epoch with the best validation loss. Default true. */
+  restoreBest: boolean
+  /** Seeds splits, initial weights, shuffling and augmentation. Default 42. */
+  seed: number
+  augment: Augmentation | null
+  /** Weight the loss by inverse class frequency (for imbalanced classes). Default false. */
+  classWeights: boolean
+  fractions: SplitFractions
+  /** Keep images tagged train/val/test at import in that split. Default false. */
+  useOriginSplits: boolean
+  /** transfer only: backbone folder name inside the models folder. */
+  backbone: string | null
+  /** 'auto' picks the fastest that loads. */
+  backend: BackendName | 'auto'
+}
+
+export const DEFAULT_AUGMENT: Augmentation = { flip: true, rotate: 10, crop: 0.1, brightness: 0.1, contrast: 0.1 }
+
+export function withDefaults(c: Partial<TrainConfig>): TrainConfig {
+  const preset = c.preset ?? 'seed-cnn'
+  const cfg: TrainConfig = {
+    preset,
+    inputSize: c.inputSize ?? (preset === 'transfer' ? 224 : 64),
+    fit: c.fit ?? 'cover',
+    epochs: c.epochs ?? 10,
+    batchSize: c.batchSize ?? 32,
+    learningRate: c.learningRate ?? 0.001,
+    optimizer: c.optimizer ?? 'adam',
+    patience: c.patience === undefined ? 5 : c.patience,
+    restoreBest: c.restoreBest ?? true,
+    seed: c.seed ?? 42,
+    augment: c.augment === undefined ? null : c.augment,
+    classWeights: c.classWeights ?? false,
+    fractions: c.fractions ?? DEFAULT_FRACTIONS,
+    useOriginSplits: c.useOriginSplits ?? false,
+    backbone: c.backbone ?? (preset === 'transfer' ? 'mobilenet_v1_0.25_224' : null),
+    backend: c.backend ?? 'auto',
+  }
+  validate(cfg)
+  return cfg
+}
+
+function validate(c: TrainConfig): void {
+  const int = (name: string, v: number, lo: number, hi: number) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new ValidationError(`${name} must be a whole number from ${lo} to ${hi} (got ${v})`)
+  }
+  if (!['seed-cnn', 'transfer'].includes(c.preset)) throw new ValidationError(`preset must be seed-cnn or transfer (got ${JSON.stringify(c.preset)})`)
+  int('inputSize', c.inputSize, 24, 224)
+  int('epochs', c.epochs, 1, 1000)
+  int('batchSize', c.batchSize, 1, 1024)
+  if (!(c.learningRate > 0 && c.learningRate < 10)) throw new ValidationError(`learningRate must be above 0 (got ${c.learningRate})`)
+  if (!['adam', 'sgd', 'rmsprop'].includes(c.optimizer)) throw new ValidationError(`optimizer must be adam, sgd or rmsprop (got ${JSON.stringify(c.optimizer)})`)
+  if (c.patience !== null) int('patience', c.patience, 1, 1000)
+  if (!['cover', 'contain'].includes(c.fit)) throw new ValidationError(`fit must be cover or contain (got ${JSON.stringify(c.fit)})`)
+  int('seed', c.seed, 0, 2 ** 31 - 1)
+  checkFractions(c.fractions)
+  if (c.preset === 'transfer' && !c.backbone) throw new ValidationError('the transfer preset needs a backbone')
+}

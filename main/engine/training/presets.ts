@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs'
+import { ValidationError } from '../errors'
+
+export type PresetName = 'seed-cnn' | 'transfer'
+export const PRESETS: readonly PresetName[] = ['seed-cnn', 'transfer']
+
+/** Pixel scaling a model expects; recorded in preprocessing.json. */
+export type Scaling = 'unit' | 'symmetric'
+/** unit: x/255 ∈ [0, 1]; symmetric: x/127.5 − 1 ∈ [−1, 1] (MobileNet). */
+export function scale(x: tf.Tensor, scaling: Scaling): tf.Tensor {
+  return scaling === 'unit' ? x.div(255) : x.div(127.5).sub(1)
+}
+
+/**
+ * The classic seed CNN the product grew from:
+ * Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, 3×3 kernels, ReLU.
+ * Initializers are seeded so a run is reproducible.
+ */
+export function seedCnn(size: number, numClasses: number, seed: number): tf.LayersModel {
+  if (!Number.isInteger(size) || size < 24 || size > 224) throw new ValidationError(`input size must be 24–224 pixels (got ${size})`)
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k })
+  const m = tf.sequential({ name: 'seed_cnn' })
+  m.add(tf.layers.conv2d({ inputShape: [size, size, 3], filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }))
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }))
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  m.add(tf.layers.conv2d({ filters: 128, kernelSize: 3, activation: 'relu', kernelInitializer: init(3) }))
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  m.add(tf.layers.flatten())
+  m.add(tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init(4) }))
+  m.add(tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer: init(5) }))
+  return m
+}

@@ -1,0 +1,99 @@
+import { fork } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConflictError, NotFoundError } from '../errors'
+import { createDatasetVersion } from '../datasets/versions'
+import { acquireLock, isLockHeld } from '../lock'
+import type { RunStatus, Store } from '../store'
+import type { Studio } from '../studio'
+import { nowIso } from '../util'
+import { withDefaults, type TrainConfig } from './config'
+import type { TrainEvent } from './events'
+import type { TrainJob } from './trainer'
+
+export interface TrainingHandle {
+  runId: number
+  /** Stop after the current batch; the run is recorded as cancelled and can be resumed. */
+  cancel(): void
+  /** Resolves with the final status once the training process has exited. */
+  done: Promise<RunStatus>
+}
+
+const LOCK = 'train.lock'
+
+/** Freezes a dataset version, records the run, and trains it in a child process. */
+export function startTraining(studio: Studio, config: Partial<TrainConfig>, onEvent: (e: TrainEvent) => void = () => {}): TrainingHandle {
+  const cfg = withDefaults(config)
+  const release = acquireLock(studio.root, LOCK, 'A training run')
+  try {
+    reapCrashedRuns(studio.store, studio.root)
+    const datasetVersion = createDatasetVersion(studio.store, { fractions: cfg.fractions, seed: cfg.seed, useOriginSplits: cfg.useOriginSplits })
+    const runId = studio.store.runs.create({ datasetVersion, preset: cfg.preset, config: JSON.stringify(cfg), createdAt: nowIso(), pid: process.pid })
+    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: false }, onEvent, release)
+  } catch (err) {
+    release()
+    throw err
+  }
+}
+
+/** Continues a failed, cancelled or crashed run from its last checkpoint. */
+export function resumeTraining(studio: Studio, runId: number, onEvent: (e: TrainEvent) => void = () => {}): TrainingHandle {
+  const release = acquireLock(studio.root, LOCK, 'A training run')
+  try {
+    reapCrashedRuns(studio.store, studio.root)
+    const run = studio.store.runs.get(runId)
+    if (!run) throw new NotFoundError(`run ${runId} does not exist`)
+    if (run.status === 'done') throw new ConflictError(`run ${runId} has finished; there is nothing to resume`)
+    studio.store.runs.restart(runId, process.pid)
+    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: true }, onEvent, release)
+  } catch (err) {
+    release()
+    throw err
+  }
+}
+
+/** Runs marked running while no process holds the training lock died with their process. */
+export function reapCrashedRuns(store: Store, root: string): void {
+  if (isLockHeld(root, LOCK) && fs.readFileSync(path.join(root, LOCK), 'utf8') !== String(process.pid)) return
+  for (const r of store.runs.running()) {
+    if (r.pid !== process.pid) store.runs.finish(r.id, 'failed', nowIso(), 'the training process ended unexpectedly (crash or kill); resume it to continue')
+  }
+}
+
+function spawnTrainer(studio: Studio, job: TrainJob, onEvent: (e: TrainEvent) => void, release: () => void): TrainingHandle {
+  const here = fileURLToPath(import.meta.url)
+  const fromSource = here.endsWith('.ts')
+  const entry = path.join(path.dirname(here), fromSource ? 'worker.ts' : 'worker.js')
+  const child = fork(entry, [], {
+    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  let ended: RunStatus | null = null
+  child.on('message', (m: TrainEvent | { type: 'exit' }) => {
+    if (m.type === 'exit') return
+    if (m.type === 'end') ended = m.status
+    onEvent(m)
+  })
+  const done = new Promise<RunStatus>((resolve) => {
+    child.on('exit', (code, signal) => {
+      if (!ended) {
+        const error = `the training process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); resume it to continue`
+        studio.store.runs.finish(job.runId, 'failed', nowIso(), error)
+        ended = 'failed'
+        onEvent({ type: 'end', runId: job.runId, status: 'failed', error })
+      }
+      release()
+      resolve(ended)
+    })
+  })
+  child.send({ type: 'start', job })
+  return {
+    runId: job.runId,
+    cancel: () => {
+      if (child.connected) child.send({ type: 'cancel' })
+    },
+    done,
+  }
+}

@@ -1,0 +1,239 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { errorMessage, NotFoundError, StudioError } from '../errors'
+import { evaluate as evaluatePredictions, argmax } from '../evaluation/metrics'
+import { mixSeed, rng, shuffle } from '../random'
+import { Studio } from '../studio'
+import { nowIso } from '../util'
+import { selectBackend } from './backend'
+import { makeBatch } from './batches'
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint'
+import type { TrainConfig } from './config'
+import type { TrainEvent } from './events'
+import { folderSaver, readArtifacts } from './model-io'
+import { loadPixels, type PixelProblem, type PixelSet } from './pixels'
+import { seedCnn, type Scaling } from './presets'
+
+export interface TrainJob {
+  projectDir: string
+  runId: number
+  /** Continue from the run's last checkpoint. */
+  resume: boolean
+}
+
+export interface TrainIO {
+  emit(e: TrainEvent): void
+  cancelled(): boolean
+}
+
+/** A run stopped because its loss stopped being a number. */
+export class NanLossError extends StudioError {}
+
+export function runDir(projectDir: string, runId: number): string {
+  return path.join(projectDir, 'runs', String(runId))
+}
+
+/**
+ * Trains one run to the end (or cancel/failure), writing epochs, checkpoints, predictions and the
+ * final model. Runs in the training child process; tests may call it in-process. Disposes every
+ * tensor it makes.
+ */
+export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 'failed' | 'cancelled'> {
+  const studio = Studio.open(job.projectDir)
+  const { runs, datasets } = studio.store
+  const run = runs.get(job.runId)
+  if (!run) throw new NotFoundError(`run ${job.runId} does not exist`)
+  const cfg = JSON.parse(run.config) as TrainConfig
+  const dir = runDir(studio.root, run.id)
+  const ckptDir = path.join(dir, 'checkpoint')
+  fs.mkdirSync(dir, { recursive: true })
+  let model: tf.LayersModel | null = null
+  let optimizer: tf.Optimizer | null = null
+  let classWeights: tf.Tensor1D | null = null
+  const finish = (status: 'done' | 'failed' | 'cancelled', error: string | null) => {
+    runs.finish(run.id, status, nowIso(), error)
+    io.emit({ type: 'end', runId: run.id, status, error })
+    return status
+  }
+  try {
+    const backend = await selectBackend(cfg.backend)
+    runs.setBackend(run.id, backend.name, backend.version, backend.reason)
+    const version = datasets.version(run.datasetVersion)!
+    const k = version.classes.length
+    io.emit({ type: 'phase', runId: run.id, phase: 'decoding' })
+    const problems: PixelProblem[] = []
+    const onProblem = (p: PixelProblem) => {
+      problems.push(p)
+      io.emit({ type: 'problem', runId: run.id, ...p })
+    }
+    const spec = { size: cfg.inputSize, fit: cfg.fit }
+    const train = await loadPixels(studio.project.paths, datasets.items(version.id, 'train'), spec, onProblem)
+    const val = await loadPixels(studio.project.paths, datasets.items(version.id, 'val'), spec, onProblem)
+    runs.setProblems(run.id, problems)
+    if (!train.imageIds.length) throw new StudioError('no training images could be read')
+
+    const scaling: Scaling = 'unit'
+    model = seedCnn(cfg.inputSize, k, cfg.seed)
+    optimizer = makeOptimizer(cfg)
+    classWeights = cfg.classWeights ? inverseFrequency(train.labels, k) : null
+    model.compile({ optimizer, loss: classWeights ? weightedCrossEntropy(classWeights) : 'categoricalCrossentropy', metrics: ['accuracy'] })
+
+    let state: TrainState = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
+    if (job.resume && hasCheckpoint(ckptDir)) {
+      state = await loadCheckpoint(ckptDir, model, optimizer)
+      runs.truncateEpochs(run.id, state.epoch)
+    } else if (job.resume) {
+      runs.truncateEpochs(run.id, 0)
+    }
+    const batches = Math.ceil(train.imageIds.length / cfg.batchSize)
+    io.emit({
+      type: 'start', runId: run.id, backend: backend.name, backendVersion: backend.version, backendReason: backend.reason,
+      trainCount: train.imageIds.length, valCount: val.imageIds.length, epochs: cfg.epochs, batchesPerEpoch: batches, startEpoch: state.epoch,
+    })
+    io.emit({ type: 'phase', runId: run.id, phase: 'training' })
+    const started = Date.now()
+    let stepsDone = 0
+    const totalSteps = (cfg.epochs - state.epoch) * batches
+    for (let epoch = state.epoch + 1; epoch <= cfg.epochs; epoch++) {
+      const t0 = Date.now()
+      const order = shuffle(Array.from(train.imageIds, (_, i) => i), rng(mixSeed(cfg.seed, epoch)))
+      const augRandom = rng(mixSeed(cfg.seed ^ 0x5eed, epoch))
+      let lossSum = 0
+      let accSum = 0
+      let seen = 0
+      for (let b = 0; b < batches; b++) {
+        if (io.cancelled()) return finish('cancelled', null)
+        const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize)
+        const { xs, ys } = makeBatch(train, idx, k, scaling, cfg.augment, augRandom)
+        let out: number | number[]
+        try {
+          out = await model.trainOnBatch(xs, ys)
+        } finally {
+          xs.dispose()
+          ys.dispose()
+        }
+        const [loss, acc] = out as number[]
+        if (!Number.isFinite(loss)) {
+          throw new NanLossError(
+            `loss became ${loss} at epoch ${epoch}, batch ${b + 1}; training stopped` +
+              (state.epoch ? ` (the checkpoint of epoch ${state.epoch} is kept)` : '') + '. Try a lower learning rate.',
+          )
+        }
+        lossSum += loss! * idx.length
+        accSum += acc! * idx.length
+        seen += idx.length
+        stepsDone++
+        const secs = (Date.now() - started) / 1000
+        io.emit({
+          type: 'batch', runId: run.id, epoch, batch: b + 1, batches, loss: loss!, accuracy: acc!,
+          imagesPerSec: (stepsDone * cfg.batchSize) / Math.max(secs, 1e-3), etaSeconds: (secs / stepsDone) * (totalSteps - stepsDone),
+        })
+      }
+      const valEval = val.imageIds.length ? evaluateSet(model, val, k, scaling, cfg.batchSize) : null
+      const valLoss = valEval?.loss ?? null
+      const improved = valLoss !== null && (state.bestValLoss === null || valLoss < state.bestValLoss)
+      state = {
+        epoch,
+        bestEpoch: improved ? epoch : state.bestEpoch ?? (valLoss === null ? epoch : null),
+        bestValLoss: improved ? valLoss : state.bestValLoss,
+        wait: improved || valLoss === null ? 0 : state.wait + 1,
+      }
+      const seconds = (Date.now() - t0) / 1000
+      const record = { epoch, loss: lossSum / seen, accuracy: accSum / seen, valLoss, valAccuracy: valEval?.accuracy ?? null, seconds, imagesPerSec: seen / seconds }
+      if (improved) await model.save(folderSaver(path.join(dir, 'best')))
+      await saveCheckpoint(ckptDir, model, optimizer, state)
+      runs.recordEpoch(run.id, record, state.bestEpoch)
+      const elapsed = (Date.now() - started) / 1000
+      io.emit({ type: 'epoch', runId: run.id, ...record, etaSeconds: (elapsed / stepsDone) * (totalSteps - stepsDone), best: improved })
+      if (cfg.patience !== null && state.wait >= cfg.patience) break
+    }
+
+    io.emit({ type: 'phase', runId: run.id, phase: 'evaluating' })
+    if (cfg.restoreBest && state.bestEpoch !== null && state.bestEpoch !== state.epoch && fs.existsSync(path.join(dir, 'best'))) {
+      const best = await tf.loadLayersModel(tf.io.fromMemory(readArtifacts(path.join(dir, 'best'))))
+      model.setWeights(best.getWeights())
+      best.dispose()
+    }
+    const testItems = datasets.items(version.id, 'test')
+    const evalSplit = testItems.length ? 'test' : 'val'
+    const evalSet = evalSplit === 'test' ? await loadPixels(studio.project.paths, testItems, spec, onProblem) : val
+    runs.setProblems(run.id, problems)
+    const probs = predictSet(model, evalSet, scaling, cfg.batchSize)
+    const summary = { split: evalSplit, ...evaluatePredictions(probs, evalSet.labels, k) }
+    studio.store.tx(() => {
+      runs.replacePredictions(
+        run.id,
+        probs.map((p, i) => {
+          const pred = argmax(p)
+          return { imageId: evalSet.imageIds[i]!, trueIndex: evalSet.labels[i]!, predIndex: pred, confidence: p[pred]!, probs: p }
+        }),
+      )
+      runs.setSummary(run.id, summary)
+    })
+    io.emit({ type: 'phase', runId: run.id, phase: 'saving' })
+    await model.save(folderSaver(path.join(dir, 'model')))
+    fs.writeFileSync(path.join(dir, 'preprocessing.json'), JSON.stringify(preprocessing(cfg, scaling), null, 2))
+    return finish('done', null)
+  } catch (err) {
+    return finish('failed', errorMessage(err))
+  } finally {
+    model?.dispose()
+    optimizer?.dispose()
+    classWeights?.dispose()
+    studio.close()
+  }
+}
+
+export function preprocessing(cfg: TrainConfig, scaling: Scaling) {
+  return {
+    inputSize: cfg.inputSize,
+    fit: cfg.fit,
+    scaling,
+    scalingFormula: scaling === 'unit' ? 'x / 255' : 'x / 127.5 - 1',
+    channelOrder: 'RGB',
+    layout: 'NHWC',
+    exifOrientation: 'applied before resizing',
+  }
+}
+
+function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
+  if (cfg.optimizer === 'sgd') return tf.train.sgd(cfg.learningRate)
+  if (cfg.optimizer === 'rmsprop') return tf.train.rmsprop(cfg.learningRate)
+  return tf.train.adam(cfg.learningRate)
+}
+
+function inverseFrequency(labels: Int32Array, k: number): tf.Tensor1D {
+  const counts = new Array<number>(k).fill(0)
+  for (const l of labels) counts[l]!++
+  return tf.tensor1d(counts.map((c) => (c ? labels.length / (k * c) : 0)))
+}
+
+function weightedCrossEntropy(weights: tf.Tensor1D) {
+  return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor =>
+    tf.tidy(() => {
+      const ce = yTrue.mul(yPred.clipByValue(1e-7, 1 - 1e-7).log()).sum(-1).neg()
+      return ce.mul(yTrue.mul(weights).sum(-1)).mean()
+    })
+}
+
+/** Class probabilities for every image of a set, batch by batch. */
+export function predictSet(model: tf.LayersModel, set: PixelSet, scaling: Scaling, batchSize: number): Float32Array[] {
+  const out: Float32Array[] = []
+  const n = set.imageIds.length
+  const k = (model.outputs[0]!.shape[1] as number) ?? 0
+  for (let s = 0; s < n; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i)
+    const data = tf.tidy(() => {
+      const { xs, ys } = makeBatch(set, idx, k, scaling)
+      ys.dispose()
+      return (model.predict(xs) as tf.Tensor).dataSync() as Float32Array
+    })
+    for (let i = 0; i < idx.length; i++) out.push(data.slice(i * k, (i + 1) * k))
+  }
+  return out
+}
+
+function evaluateSet(model: tf.LayersModel, set: PixelSet, k: number, scaling: Scaling, batchSize: number) {
+  return evaluatePredictions(predictSet(model, set, scaling, batchSize), set.labels, k)
+}
