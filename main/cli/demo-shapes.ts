@@ -18,9 +18,10 @@ export async function writeShapes(dir: string, perClass: number, seed = 1, size 
       const s = r(0.25, 0.42) * size
       const cx = r(s, size - s)
       const cy = r(s, size - s)
+      // Dark shape on a light background in random hues: colour never tells the class, shape does.
       const hue = Math.floor(r(0, 360))
-      const fg = `hsl(${hue},80%,${Math.floor(r(35, 65))}%)`
-      const bg = `hsl(${(hue + 150 + Math.floor(r(0, 60))) % 360},40%,${Math.floor(r(15, 85))}%)`
+      const fg = `hsl(${hue},70%,${Math.floor(r(20, 40))}%)`
+      const bg = `hsl(${Math.floor(r(0, 360))},30%,${Math.floor(r(75, 92))}%)`
       const body = {
         circle: `<circle cx="${cx}" cy="${cy}" r="${s}" fill="${fg}"/>`,
         square: `<rect x="${cx - s}" y="${cy - s}" width="${2 * s}" height="${2 * s}" fill="${fg}"/>`,

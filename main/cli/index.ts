@@ -1,7 +1,10 @@
 import { Command } from 'commander'
+import { registerDemo } from './commands/demo'
 import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
 import { registerProject } from './commands/project'
+import { registerRuns } from './commands/runs'
+import { registerTrain } from './commands/train'
 import { reportError } from './output'
 
 export function buildProgram(): Command {
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   registerProject(program)
   registerImport(program)
   registerLabels(program)
+  registerTrain(program)
+  registerRuns(program)
+  registerDemo(program)
   return program
 }
 

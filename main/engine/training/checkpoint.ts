@@ -24,6 +24,8 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
   const files = artifactFiles(await modelArtifacts(model))
   const named = await optimizer.getWeights()
   const parts = await Promise.all(named.map((n) => n.tensor.data()))
+  // getWeights() makes a fresh scalar for the step count each call; the slots are live variables.
+  for (const n of named) if (!(n.tensor instanceof tf.Variable)) n.tensor.dispose()
   const total = parts.reduce((a, p) => a + p.length, 0)
   const data = new Float32Array(total)
   let off = 0

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConflictError, NotFoundError } from '../errors'
+import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import { createDatasetVersion } from '../datasets/versions'
 import { acquireLock, isLockHeld } from '../lock'
 import type { RunStatus, Store } from '../store'
@@ -25,6 +25,7 @@ const LOCK = 'train.lock'
 /** Freezes a dataset version, records the run, and trains it in a child process. */
 export function startTraining(studio: Studio, config: Partial<TrainConfig>, onEvent: (e: TrainEvent) => void = () => {}): TrainingHandle {
   const cfg = withDefaults(config)
+  if (cfg.preset === 'transfer') throw new ValidationError('the transfer preset is not available yet; use --preset seed-cnn')
   const release = acquireLock(studio.root, LOCK, 'A training run')
   try {
     reapCrashedRuns(studio.store, studio.root)

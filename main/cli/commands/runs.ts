@@ -1,0 +1,104 @@
+import type { Command } from 'commander'
+import { NotFoundError } from '../../engine/errors'
+import type { EvaluationSummary } from '../../engine/evaluation/metrics'
+import { predictImages } from '../../engine/evaluation/predict'
+import { exportRun } from '../../engine/export/bundle'
+import type { Studio } from '../../engine/studio'
+import { reapCrashedRuns } from '../../engine/training/runner'
+import { withStudio } from '../context'
+import { common, emit, table, type CommonOptions } from '../output'
+import { parseId } from './project'
+import { trainResult } from './train'
+
+export function registerRuns(program: Command): void {
+  common(program.command('runs'))
+    .description('list training runs: status, preset, dataset version, backend, duration, accuracy')
+    .action((opts: CommonOptions) =>
+      withStudio(opts, (s) => {
+        reapCrashedRuns(s.store, s.root)
+        const runs = s.store.runs.list().map((r) => ({
+          ...trainResult(s, r),
+          preset: r.preset,
+          dataset_version: r.datasetVersion,
+          epochs: r.epochsDone,
+          created_at: r.createdAt,
+          seconds: r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.createdAt)) / 1000 : null,
+          error: r.error,
+        }))
+        const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`)
+        emit(opts, { runs }, (v) =>
+          v.runs.length
+            ? table([
+                ['run', 'status', 'preset', 'data', 'backend', 'epochs', 'time', 'val acc', 'test acc', 'macro F1'],
+                ...v.runs.map((r) => [r.run, r.status, r.preset, `v${r.dataset_version}`, r.backend ?? '–', r.epochs, r.seconds === null ? '–' : `${r.seconds.toFixed(0)} s`, pct(r.val_accuracy), pct(r.test_accuracy), r.macro_f1?.toFixed(3) ?? '–']),
+              ])
+            : 'No runs yet: studio train',
+        )
+      }),
+    )
+
+  common(program.command('eval'))
+    .description('evaluation of a finished run: per-class metrics, confusion matrix, calibration, worst mistakes')
+    .argument('<run>', 'run id', parseId)
+    .option('--mistakes <n>', 'how many most-confident mistakes to list', parseId, 10)
+    .action((runId: number, opts: CommonOptions & { mistakes: number }) =>
+      withStudio(opts, (s) => {
+        const out = evaluation(s, runId, opts.mistakes)
+        emit(opts, out, (v) => {
+          const n = v.classes
+          const f3 = (x: number) => x.toFixed(3)
+          return [
+            `Run ${v.run} on the ${v.split} split (${v.count} images): accuracy ${(v.accuracy * 100).toFixed(1)} %, loss ${f3(v.loss)}, ECE ${f3(v.ece)}`,
+            '',
+            table([['class', 'precision', 'recall', 'F1', 'support'], ...n.map((c, i) => [c, f3(v.perClass[i]!.precision), f3(v.perClass[i]!.recall), f3(v.perClass[i]!.f1), v.perClass[i]!.support]),
+              ['macro', f3(v.macro.precision), f3(v.macro.recall), f3(v.macro.f1), v.count], ['weighted', f3(v.weighted.precision), f3(v.weighted.recall), f3(v.weighted.f1), v.count]]),
+            '',
+            'Confusion (rows true, columns predicted):',
+            table([['', ...n], ...n.map((c, i) => [c, ...v.confusion[i]!])]),
+            '',
+            v.mistakes.length ? 'Most confident mistakes:\n' + table(v.mistakes.map((m) => [`#${m.image}`, m.path, `${m.true} → ${m.predicted}`, `${(m.confidence * 100).toFixed(1)} %`])) : 'No mistakes.',
+          ].join('\n')
+        })
+      }),
+    )
+
+  common(program.command('predict'))
+    .description('classify image files (or project images by id/path) with a finished run’s model')
+    .argument('<run>', 'run id', parseId)
+    .argument('<images...>', 'image files, or project image ids / relative paths')
+    .action((runId: number, images: string[], opts: CommonOptions) =>
+      withStudio(opts, async (s) => {
+        const predictions = await predictImages(s, runId, images)
+        emit(opts, { predictions }, (v) => table(v.predictions.map((p) => [p.input, p.label, `${(p.confidence * 100).toFixed(1)} %`])))
+      }),
+    )
+
+  common(program.command('export'))
+    .description('export a finished run as a folder (+ .zip): TF.js model, labels, preprocessing, model card, predict.mjs')
+    .argument('<run>', 'run id', parseId)
+    .argument('<dir>', 'new folder to write')
+    .option('--no-zip', 'do not write <dir>.zip')
+    .action((runId: number, dir: string, opts: CommonOptions & { zip: boolean }) =>
+      withStudio(opts, (s) => {
+        const r = exportRun(s, runId, dir, { zip: opts.zip })
+        emit(opts, r, (v) => `Exported run ${runId} to ${v.dir}${v.zip ? ` (and ${v.zip})` : ''}\n  ${v.files.join(', ')}\n  try: cd ${v.dir} && npm install && node predict.mjs <image>`)
+      }),
+    )
+}
+
+/** Summary plus the most confident mistakes, with class names and image paths. */
+export function evaluation(s: Studio, runId: number, mistakes = 10) {
+  const run = s.store.runs.get(runId)
+  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
+  if (!run.summary) throw new NotFoundError(`run ${runId} has no evaluation (status ${run.status})`)
+  const summary = JSON.parse(run.summary) as EvaluationSummary & { split: string }
+  const classes = s.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
+  const worst = s.store.runs.predictions(runId, { correct: false }, 'confidence desc', mistakes).map((p) => ({
+    image: p.imageId,
+    path: s.store.images.get(p.imageId)?.relPath ?? '?',
+    true: classes[p.trueIndex]!,
+    predicted: classes[p.predIndex]!,
+    confidence: p.confidence,
+  }))
+  return { run: runId, classes, ...summary, mistakes: worst }
+}

@@ -1,0 +1,160 @@
+import cliProgress from 'cli-progress'
+import type { Command } from 'commander'
+import { ValidationError } from '../../engine/errors'
+import type { EvaluationSummary } from '../../engine/evaluation/metrics'
+import type { RunRecord } from '../../engine/store'
+import type { Studio } from '../../engine/studio'
+import { BACKENDS, type BackendName } from '../../engine/training/backend'
+import { DEFAULT_AUGMENT, type TrainConfig } from '../../engine/training/config'
+import type { TrainEvent } from '../../engine/training/events'
+import { resumeTraining, startTraining, type TrainingHandle } from '../../engine/training/runner'
+import { withStudio } from '../context'
+import { common, emit, EXIT, ExitCode, type CommonOptions } from '../output'
+import { parseId } from './project'
+
+interface TrainCliOptions extends CommonOptions {
+  preset: string
+  backbone?: string
+  inputSize?: number
+  fit?: string
+  epochs?: number
+  batchSize?: number
+  lr?: number
+  optimizer?: string
+  patience?: string
+  restoreBest: boolean
+  seed?: number
+  augment?: boolean
+  classWeights?: boolean
+  split?: string
+  useOriginSplits?: boolean
+  backend?: string
+  resume?: number
+}
+
+export function registerTrain(program: Command): void {
+  common(program.command('train'))
+    .description('train a classifier on the labeled images (a dataset version is frozen first); Ctrl-C cancels, --resume continues')
+    .option('--preset <name>', 'seed-cnn (Conv32-64-128 + Dense512) | transfer (pretrained backbone + small head)', 'seed-cnn')
+    .option('--backbone <name>', 'transfer: backbone folder in the models folder (STUDIO_MODELS_DIR)')
+    .option('--input-size <px>', 'input side in pixels (default 64; transfer 224)', parseId)
+    .option('--fit <mode>', 'cover (crop to fill) | contain (pad)')
+    .option('--epochs <n>', 'passes over the training split (default 10)', parseId)
+    .option('--batch-size <n>', 'images per step (default 32)', parseId)
+    .option('--lr <rate>', 'learning rate (default 0.001)', parseFloat)
+    .option('--optimizer <name>', 'adam | sgd | rmsprop (default adam)')
+    .option('--patience <n>', 'early stopping: epochs without a better val loss (default 5; "off" disables)')
+    .option('--no-restore-best', 'keep the last epoch’s weights instead of the best')
+    .option('--seed <n>', 'seed for split, weights, shuffling, augmentation (default 42)', (v) => parseInt(v, 10))
+    .option('--augment', 'flip, ±10° rotation, 10 % shift, brightness and contrast jitter on training batches')
+    .option('--class-weights', 'weight the loss by inverse class frequency')
+    .option('--split <t/v/t>', 'train/val/test percentages (default 70/15/15)')
+    .option('--use-origin-splits', 'images imported from train/ val/ test/ folders keep that split')
+    .option('--backend <name>', `auto | ${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
+    .option('--resume <run>', 'continue a failed, cancelled or crashed run from its last checkpoint', parseId)
+    .action((opts: TrainCliOptions) =>
+      withStudio(opts, async (studio) => {
+        const progress = trainProgress(!opts.json && process.stderr.isTTY)
+        const handle = opts.resume ? resumeTraining(studio, opts.resume, progress.onEvent) : startTraining(studio, configFrom(opts), progress.onEvent)
+        const status = await untilDone(handle)
+        progress.stop()
+        const run = studio.store.runs.get(handle.runId)!
+        const result = trainResult(studio, run)
+        emit(opts, result, (v) =>
+          [
+            `Run ${v.run}: ${v.status}${run.error ? ` — ${run.error}` : ''} (backend ${v.backend})`,
+            v.val_accuracy !== null ? `  val accuracy ${(v.val_accuracy * 100).toFixed(1)} %` : '',
+            v.test_accuracy !== null ? `  test accuracy ${(v.test_accuracy * 100).toFixed(1)} %, macro F1 ${v.macro_f1?.toFixed(3)}` : '',
+            status === 'done' ? `  details: studio eval ${v.run}; export: studio export ${v.run} <folder>` : `  continue: studio train --resume ${v.run}`,
+          ].filter(Boolean).join('\n'),
+        )
+        if (status === 'cancelled') throw new ExitCode(EXIT.cancelled)
+        if (status === 'failed') throw new ExitCode(EXIT.error)
+      }),
+    )
+}
+
+/** The `--json` result of a run: {"run", "status", "backend", "val_accuracy", "test_accuracy", "macro_f1"}. */
+export function trainResult(studio: Studio, run: RunRecord) {
+  const summary = run.summary ? (JSON.parse(run.summary) as EvaluationSummary & { split: string }) : null
+  const epochs = studio.store.runs.epochs(run.id)
+  const bestEpoch = epochs.find((e) => e.epoch === run.bestEpoch) ?? epochs.at(-1)
+  return {
+    run: run.id,
+    status: run.status,
+    backend: run.backend,
+    val_accuracy: bestEpoch?.valAccuracy ?? null,
+    test_accuracy: summary?.split === 'test' ? summary.accuracy : null,
+    macro_f1: summary?.macro.f1 ?? null,
+  }
+}
+
+function untilDone(handle: TrainingHandle): Promise<string> {
+  const onSigint = () => {
+    process.stderr.write('\nCancelling after the current batch… (the run can be resumed)\n')
+    handle.cancel()
+  }
+  process.on('SIGINT', onSigint)
+  return handle.done.finally(() => process.off('SIGINT', onSigint))
+}
+
+function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
+  const c: Partial<TrainConfig> = {
+    preset: o.preset as TrainConfig['preset'],
+    restoreBest: o.restoreBest,
+    useOriginSplits: Boolean(o.useOriginSplits),
+    classWeights: Boolean(o.classWeights),
+  }
+  if (o.backbone) c.backbone = o.backbone
+  if (o.inputSize) c.inputSize = o.inputSize
+  if (o.fit) c.fit = o.fit as TrainConfig['fit']
+  if (o.epochs) c.epochs = o.epochs
+  if (o.batchSize) c.batchSize = o.batchSize
+  if (o.lr !== undefined) c.learningRate = o.lr
+  if (o.optimizer) c.optimizer = o.optimizer as TrainConfig['optimizer']
+  if (o.patience !== undefined) c.patience = o.patience === 'off' ? null : parseId(o.patience)
+  if (o.seed !== undefined) c.seed = o.seed
+  if (o.augment) c.augment = DEFAULT_AUGMENT
+  if (o.backend) {
+    if (o.backend !== 'auto' && !(BACKENDS as readonly string[]).includes(o.backend)) {
+      throw new ValidationError(`--backend must be auto, ${BACKENDS.join(', ')} (got ${JSON.stringify(o.backend)})`)
+    }
+    c.backend = o.backend as BackendName | 'auto'
+  }
+  if (o.split) {
+    const parts = o.split.split('/').map(Number)
+    if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) throw new ValidationError(`--split must look like 70/15/15 (got ${JSON.stringify(o.split)})`)
+    const total = parts.reduce((a, b) => a + b, 0)
+    c.fractions = { train: parts[0]! / total, val: parts[1]! / total, test: parts[2]! / total }
+  }
+  return c
+}
+
+/** Progress bar per epoch on a terminal, an epoch line after each epoch; silent otherwise. */
+function trainProgress(enabled: boolean): { onEvent: (e: TrainEvent) => void; stop: () => void } {
+  if (!enabled) return { onEvent: () => {}, stop: () => {} }
+  const bar = new cliProgress.SingleBar(
+    { format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} acc {acc} | {ips} img/s | ETA {eta_s}s', stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  )
+  let active = false
+  return {
+    onEvent: (e) => {
+      if (e.type === 'start') process.stderr.write(`Training on ${e.trainCount} images (val ${e.valCount}), backend ${e.backend}: ${e.backendReason}\n`)
+      else if (e.type === 'phase' && e.phase !== 'training') process.stderr.write(`${e.phase}…\n`)
+      else if (e.type === 'problem') process.stderr.write(`skipped image ${e.imageId}: ${e.reason}\n`)
+      else if (e.type === 'batch') {
+        const payload = { epoch: e.epoch, loss: e.loss.toFixed(3), acc: e.accuracy.toFixed(3), ips: e.imagesPerSec.toFixed(0), eta_s: Math.round(e.etaSeconds) }
+        if (!active) (bar.start(e.batches, e.batch, payload), (active = true))
+        else bar.update(e.batch, payload)
+      } else if (e.type === 'epoch') {
+        if (active) (bar.stop(), (active = false))
+        const val = e.valAccuracy === null ? '' : `, val loss ${e.valLoss!.toFixed(3)} acc ${(e.valAccuracy * 100).toFixed(1)} %`
+        process.stderr.write(`epoch ${e.epoch}: loss ${e.loss.toFixed(3)} acc ${(e.accuracy * 100).toFixed(1)} %${val} (${e.seconds.toFixed(1)} s)${e.best ? ' *' : ''}\n`)
+      }
+    },
+    stop: () => {
+      if (active) bar.stop()
+    },
+  }
+}

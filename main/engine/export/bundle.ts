@@ -1,0 +1,72 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { zipSync } from 'fflate'
+import { ConflictError, NotFoundError } from '../errors'
+import type { EvaluationSummary } from '../evaluation/metrics'
+import type { Studio } from '../studio'
+import type { TrainConfig } from '../training/config'
+import { runDir } from '../training/trainer'
+import { modelCard } from './model-card'
+import { PREDICT_MJS } from './predict-template'
+
+export interface ExportResult {
+  dir: string
+  zip: string | null
+  files: string[]
+}
+
+/**
+ * Writes a finished run's model as a self-contained folder (and a zip of it): TF.js layers model,
+ * labels.json, preprocessing.json, model-card.md, predict.mjs and a package.json for it.
+ */
+export function exportRun(studio: Studio, runId: number, dest: string, opts: { zip?: boolean } = {}): ExportResult {
+  const run = studio.store.runs.get(runId)
+  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
+  if (run.status !== 'done' || !run.summary) throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can be exported`)
+  const src = runDir(studio.root, runId)
+  const modelDir = path.join(src, 'model')
+  if (!fs.existsSync(path.join(modelDir, 'model.json'))) throw new NotFoundError(`run ${runId} has no saved model (${modelDir})`)
+  const dir = path.resolve(dest)
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw new ConflictError(`${dir} exists and is not empty; choose a new folder`)
+  const version = studio.store.datasets.version(run.datasetVersion)!
+  const config = JSON.parse(run.config) as TrainConfig
+  const files: Record<string, string | Uint8Array> = {
+    'model.json': fs.readFileSync(path.join(modelDir, 'model.json')),
+    'weights.bin': fs.readFileSync(path.join(modelDir, 'weights.bin')),
+    'labels.json': JSON.stringify(version.classes.map((c) => c.name), null, 2),
+    'preprocessing.json': fs.readFileSync(path.join(src, 'preprocessing.json')),
+    'model-card.md': modelCard({
+      run,
+      config,
+      version,
+      splitCounts: studio.store.datasets.splitCounts(version.id),
+      epochs: studio.store.runs.epochs(runId),
+      summary: JSON.parse(run.summary) as EvaluationSummary & { split: string },
+      problems: JSON.parse(run.problems ?? '[]') as { imageId: number; reason: string }[],
+    }),
+    'predict.mjs': PREDICT_MJS,
+    'package.json': JSON.stringify(
+      {
+        name: `studio-model-run-${runId}`,
+        private: true,
+        type: 'module',
+        description: `Image classifier exported from Studio (run ${runId})`,
+        dependencies: { '@tensorflow/tfjs': tf.version.tfjs, sharp: '^0.35.5' },
+      },
+      null,
+      2,
+    ),
+  }
+  fs.mkdirSync(dir, { recursive: true })
+  for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data)
+  let zip: string | null = null
+  if (opts.zip ?? true) {
+    zip = `${dir}.zip`
+    const entries = Object.fromEntries(
+      Object.entries(files).map(([n, d]) => [`${path.basename(dir)}/${n}`, typeof d === 'string' ? new TextEncoder().encode(d) : new Uint8Array(d)]),
+    )
+    fs.writeFileSync(zip, zipSync(entries, { level: 6 }))
+  }
+  return { dir, zip, files: Object.keys(files) }
+}

@@ -1,0 +1,86 @@
+import type { EvaluationSummary } from '../evaluation/metrics'
+import type { DatasetVersion, EpochRecord, RunRecord, Split } from '../store'
+import type { TrainConfig } from '../training/config'
+
+export interface CardInput {
+  run: RunRecord
+  config: TrainConfig
+  version: DatasetVersion
+  splitCounts: Record<Split, number[]>
+  epochs: EpochRecord[]
+  summary: EvaluationSummary & { split: string }
+  problems: { imageId: number; reason: string }[]
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`
+const f3 = (x: number) => x.toFixed(3)
+
+/** A model card in Markdown: what the model is, what it was trained on, how well it does, and where it may fail. */
+export function modelCard(c: CardInput): string {
+  const names = c.version.classes.map((k) => k.name)
+  const s = c.summary
+  const table = (head: string[], rows: (string | number)[][]) =>
+    [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+  const weakest = names
+    .map((n, i) => ({ n, f1: s.perClass[i]!.f1, support: s.perClass[i]!.support }))
+    .sort((a, b) => a.f1 - b.f1)[0]!
+  const totals = names.map((_, i) => c.splitCounts.train[i]! + c.splitCounts.val[i]! + c.splitCounts.test[i]!)
+  const imbalance = Math.max(...totals) / Math.max(1, Math.min(...totals))
+  return `# Model card: run ${c.run.id} (${c.config.preset})
+
+Image classifier for ${names.length} classes: ${names.map((n) => `\`${n}\``).join(', ')}.
+Trained with Studio on ${c.run.createdAt.slice(0, 10)}; backend \`${c.run.backend} ${c.run.backendVersion}\` (${c.run.backendReason}).
+
+## Data (dataset version ${c.version.id})
+
+Split seed ${c.version.seed}, fractions train ${c.version.fractions.train} / val ${c.version.fractions.val} / test ${c.version.fractions.test}${c.version.useOriginSplits ? ', import origins kept as splits' : ''}.
+
+${table(['class', 'train', 'val', 'test'], names.map((n, i) => [n, c.splitCounts.train[i]!, c.splitCounts.val[i]!, c.splitCounts.test[i]!]))}
+${c.problems.length ? `\n${c.problems.length} image(s) could not be read and were left out: ${c.problems.slice(0, 10).map((p) => `#${p.imageId} (${p.reason})`).join(', ')}${c.problems.length > 10 ? ', …' : ''}.\n` : ''}
+## Training
+
+${table(['setting', 'value'], [
+  ['input', `${c.config.inputSize}×${c.config.inputSize} RGB, fit ${c.config.fit}`],
+  ['epochs (run / planned)', `${c.epochs.length} / ${c.config.epochs}`],
+  ['batch size', c.config.batchSize],
+  ['optimizer', `${c.config.optimizer}, learning rate ${c.config.learningRate}`],
+  ['early stopping', c.config.patience === null ? 'off' : `patience ${c.config.patience}, restore best ${c.config.restoreBest}`],
+  ['augmentation', c.config.augment ? Object.entries(c.config.augment).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
+  ['class weights', c.config.classWeights ? 'inverse frequency' : 'none'],
+  ['seed', c.config.seed],
+])}
+
+${table(['epoch', 'loss', 'accuracy', 'val loss', 'val accuracy'], c.epochs.map((e) => [e.epoch, f3(e.loss ?? NaN), pct(e.accuracy ?? 0), e.valLoss === null ? '–' : f3(e.valLoss), e.valAccuracy === null ? '–' : pct(e.valAccuracy)]))}
+
+## Results on the ${s.split} split (${s.count} images)
+
+Accuracy **${pct(s.accuracy)}**, loss ${f3(s.loss)}, macro F1 ${f3(s.macro.f1)}, ${s.topK.map((t) => `top-${t.k} ${pct(t.accuracy)}`).join(', ')}.
+
+${table(['class', 'precision', 'recall', 'F1', 'support'], [
+  ...names.map((n, i) => [n, f3(s.perClass[i]!.precision), f3(s.perClass[i]!.recall), f3(s.perClass[i]!.f1), s.perClass[i]!.support]),
+  ['macro avg', f3(s.macro.precision), f3(s.macro.recall), f3(s.macro.f1), s.count],
+  ['weighted avg', f3(s.weighted.precision), f3(s.weighted.recall), f3(s.weighted.f1), s.count],
+])}
+
+### Confusion matrix (rows: true class, columns: predicted)
+
+${table(['', ...names], names.map((n, i) => [`**${n}**`, ...s.confusion[i]!]))}
+
+### Calibration
+
+Expected calibration error **${f3(s.ece)}** (10 equal-width confidence bins; 0 is perfectly calibrated).
+
+${table(['confidence', 'images', 'mean confidence', 'accuracy'], s.bins.filter((b) => b.count).map((b) => [`${b.lower.toFixed(1)}–${b.upper.toFixed(1)}`, b.count, f3(b.confidence), f3(b.accuracy)]))}
+
+## Known limitations
+
+- Measured on ${s.count} held-out images from the same collection as the training data; accuracy on images from
+  other cameras, places or times is unknown and usually lower.
+- Weakest class: \`${weakest.n}\` (F1 ${f3(weakest.f1)} over ${weakest.support} images).${imbalance > 3 ? `\n- Classes are imbalanced (largest/smallest ${imbalance.toFixed(1)}×); minority classes may be under-predicted.` : ''}
+- The model always answers with one of the ${names.length} classes above, even for images that show none of them;
+  use the confidence (see calibration) to flag uncertain answers.
+- Performance has not been checked per subgroup (lighting, device, who or where the images come from); do that
+  before relying on the model for decisions about people.
+- Preprocessing must match \`preprocessing.json\` exactly (EXIF orientation, resize, scaling).
+`
+}
