@@ -84,7 +84,7 @@ function validate(c: TrainConfig): void {
   int('inputSize', c.inputSize, 24, 224)
   int('epochs', c.epochs, 1, 1000)
   int('batchSize', c.batchSize, 1, 1024)
-  if (!(c.learningRate > 0 && c.learningRate < 10)) throw new ValidationError(`learningRate must be above 0 (got ${c.learningRate})`)
+  if (!(c.learningRate > 0 && Number.isFinite(c.learningRate))) throw new ValidationError(`learningRate must be a positive number (got ${c.learningRate})`)
   if (!['adam', 'sgd', 'rmsprop'].includes(c.optimizer)) throw new ValidationError(`optimizer must be adam, sgd or rmsprop (got ${JSON.stringify(c.optimizer)})`)
   if (c.patience !== null) int('patience', c.patience, 1, 1000)
   if (!['cover', 'contain'].includes(c.fit)) throw new ValidationError(`fit must be cover or contain (got ${JSON.stringify(c.fit)})`)

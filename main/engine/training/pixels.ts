@@ -61,8 +61,9 @@ export async function loadPixels(
         got[i] = buf
       } catch (err) {
         got[i] = null
-        const code = (err as NodeJS.ErrnoException).code
-        onProblem({ imageId: item.imageId, reason: code === 'ENOENT' ? 'original is missing from the project folder' : errorMessage(err) })
+        const file = mediaFile(paths.media, item.hash, item.ext)
+        const missing = await fs.access(file).then(() => false, () => true)
+        onProblem({ imageId: item.imageId, reason: missing ? 'original is missing from the project folder' : errorMessage(err) })
       }
     }
   }

@@ -14,6 +14,8 @@ import type { TrainJob } from './trainer'
 
 export interface TrainingHandle {
   runId: number
+  /** Process id of the training process. */
+  pid: number
   /** Stop after the current batch; the run is recorded as cancelled and can be resumed. */
   cancel(): void
   /** Resolves with the final status once the training process has exited. */
@@ -92,6 +94,7 @@ function spawnTrainer(studio: Studio, job: TrainJob, onEvent: (e: TrainEvent) =>
   child.send({ type: 'start', job })
   return {
     runId: job.runId,
+    pid: child.pid!,
     cancel: () => {
       if (child.connected) child.send({ type: 'cancel' })
     },

@@ -103,6 +103,9 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       let accSum = 0
       let seen = 0
       for (let b = 0; b < batches; b++) {
+        // Let the event loop run (a cancel message, the parent going away) between batches:
+        // trainOnBatch only yields to microtasks.
+        await new Promise((resolve) => setImmediate(resolve))
         if (io.cancelled()) return finish('cancelled', null)
         const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize)
         const { xs, ys } = makeBatch(train, idx, k, scaling, cfg.augment, augRandom)
@@ -130,7 +133,16 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
           imagesPerSec: (stepsDone * cfg.batchSize) / Math.max(secs, 1e-3), etaSeconds: (secs / stepsDone) * (totalSteps - stepsDone),
         })
       }
-      const valEval = val.imageIds.length ? evaluateSet(model, val, k, scaling, cfg.batchSize) : null
+      let valEval: ReturnType<typeof evaluateSet> | null = null
+      try {
+        valEval = val.imageIds.length ? evaluateSet(model, val, k, scaling, cfg.batchSize) : null
+      } catch (err) {
+        if (!(err instanceof NonFiniteOutputError)) throw err
+        throw new NanLossError(
+          `the model's outputs became NaN during epoch ${epoch}; training stopped` +
+            (state.epoch ? ` (the checkpoint of epoch ${state.epoch} is kept)` : '') + '. Try a lower learning rate.',
+        )
+      }
       const valLoss = valEval?.loss ?? null
       const improved = valLoss !== null && (state.bestValLoss === null || valLoss < state.bestValLoss)
       state = {
@@ -217,6 +229,9 @@ function weightedCrossEntropy(weights: tf.Tensor1D) {
     })
 }
 
+/** The model produced NaN or infinite outputs (its weights diverged). */
+export class NonFiniteOutputError extends StudioError {}
+
 /** Class probabilities for every image of a set, batch by batch. */
 export function predictSet(model: tf.LayersModel, set: PixelSet, scaling: Scaling, batchSize: number): Float32Array[] {
   const out: Float32Array[] = []
@@ -229,6 +244,7 @@ export function predictSet(model: tf.LayersModel, set: PixelSet, scaling: Scalin
       ys.dispose()
       return (model.predict(xs) as tf.Tensor).dataSync() as Float32Array
     })
+    if (!data.every(Number.isFinite)) throw new NonFiniteOutputError('the model produced NaN or infinite outputs')
     for (let i = 0; i < idx.length; i++) out.push(data.slice(i * k, (i + 1) * k))
   }
   return out

@@ -1,0 +1,103 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { writeShapes } from '../../../main/cli/demo-shapes'
+import { ProjectLockedError, ValidationError } from '../../../main/engine/errors'
+import { Studio } from '../../../main/engine/studio'
+import type { TrainEvent } from '../../../main/engine/training/events'
+import { resumeTraining, startTraining } from '../../../main/engine/training/runner'
+import { makeImages, tmpDir } from '../../helpers/fixtures'
+import { trainInProcess } from '../../helpers/training'
+
+const root = tmpDir()
+let studio: Studio
+const quick = { epochs: 3, inputSize: 32, batchSize: 16, patience: null }
+
+beforeAll(async () => {
+  await writeShapes(path.join(root, 'shapes'), 30)
+  studio = Studio.init(path.join(root, 'proj'))
+  await studio.import(path.join(root, 'shapes'))
+}, 60_000)
+
+describe('training in a child process', () => {
+  it('cancels within a batch, is recorded as cancelled, and resumes from its checkpoint to the end', async () => {
+    let afterCancel = -1
+    const h = startTraining(studio, { ...quick, epochs: 4, batchSize: 4 }, (e) => {
+      if (afterCancel >= 0 && e.type === 'batch') afterCancel++
+      if (e.type === 'epoch' && e.epoch === 1) {
+        h.cancel()
+        afterCancel = 0
+      }
+    })
+    expect(await h.done).toBe('cancelled')
+    // Batches already under way when the message arrived may finish; no more than that.
+    expect(afterCancel).toBeLessThanOrEqual(2)
+    expect(studio.store.runs.get(h.runId)).toMatchObject({ status: 'cancelled', epochsDone: 1 })
+
+    const resumed: TrainEvent[] = []
+    const r = resumeTraining(studio, h.runId, (e) => resumed.push(e))
+    expect(await r.done).toBe('done')
+    expect(resumed.find((e) => e.type === 'start')).toMatchObject({ startEpoch: 1 })
+    expect(resumed.filter((e) => e.type === 'epoch').map((e) => (e as { epoch: number }).epoch)).toEqual([2, 3, 4])
+    expect(studio.store.runs.epochs(h.runId).map((e) => e.epoch)).toEqual([1, 2, 3, 4])
+    expect(studio.store.runs.get(h.runId)!.status).toBe('done')
+  }, 120_000)
+
+  it('a killed training process is recorded as failed and resumes from its last checkpoint', async () => {
+    const h = startTraining(studio, quick, (e) => {
+      if (e.type === 'epoch' && e.epoch === 1) process.kill(h.pid, 'SIGKILL')
+    })
+    expect(await h.done).toBe('failed')
+    expect(studio.store.runs.get(h.runId)!.error).toMatch(/ended unexpectedly \(signal SIGKILL\); resume it/)
+    const r = resumeTraining(studio, h.runId)
+    expect(await r.done).toBe('done')
+    expect(studio.store.runs.epochs(h.runId).map((e) => e.epoch)).toEqual([1, 2, 3])
+  }, 120_000)
+
+  it('allows one training run at a time per project', async () => {
+    const h = startTraining(studio, { ...quick, epochs: 1 })
+    expect(() => startTraining(studio, quick)).toThrow(ProjectLockedError)
+    expect(() => startTraining(studio, quick)).toThrow(/A training run is already running/)
+    await h.done
+  }, 60_000)
+})
+
+describe('bad training input', () => {
+  it('unlabeled-only, one class, a class with 1 image: a clear error and no run recorded', async () => {
+    const dir = path.join(root, 'bad')
+    await makeImages(path.join(dir, 'flat'), 3, 0)
+    const s = Studio.init(path.join(dir, 'proj'))
+    await s.import(path.join(dir, 'flat'))
+    expect(() => startTraining(s, quick)).toThrow(/no labeled images/)
+    const ids = s.store.images.page({}).items.map((i) => i.id)
+    s.labels.createClass('a')
+    s.labels.setLabels(ids, 'a')
+    expect(() => startTraining(s, quick)).toThrow(/at least 2 classes/)
+    s.labels.createClass('b')
+    s.labels.setLabels([ids[0]!], 'b')
+    expect(() => startTraining(s, quick)).toThrow(ValidationError)
+    expect(() => startTraining(s, quick)).toThrow(/class "[ab]" has \d labeled image\(s\)/)
+    expect(() => startTraining(s, { ...quick, epochs: 0 })).toThrow(/epochs must be/)
+    expect(s.store.runs.list()).toEqual([])
+    s.close()
+  })
+
+  it('an image deleted from disk after versioning is reported and the run continues', async () => {
+    const victim = studio.store.images.page({ limit: 1 }).items[0]!
+    fs.rmSync(studio.originalPath(victim))
+    fs.rmSync(path.join(studio.root, 'cache'), { recursive: true, force: true })
+    const events: TrainEvent[] = []
+    const id = await trainInProcess(studio, { ...quick, epochs: 1 }, events)
+    const run = studio.store.runs.get(id)!
+    expect(run.status).toBe('done')
+    expect(JSON.parse(run.problems!)).toEqual([{ imageId: victim.id, reason: 'original is missing from the project folder' }])
+    expect(events).toContainEqual({ type: 'problem', runId: id, imageId: victim.id, reason: 'original is missing from the project folder' })
+  }, 60_000)
+
+  it('a NaN loss stops the run with a clear message', async () => {
+    const id = await trainInProcess(studio, { ...quick, optimizer: 'adam', learningRate: 1e8, epochs: 2 })
+    const run = studio.store.runs.get(id)!
+    expect(run.status).toBe('failed')
+    expect(run.error).toMatch(/(loss|outputs) became (NaN|Infinity).* epoch \d.*training stopped.*lower learning rate/)
+  }, 60_000)
+})
