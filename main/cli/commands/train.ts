@@ -15,6 +15,7 @@ import { parseId } from './project'
 interface TrainCliOptions extends CommonOptions {
   preset: string
   backbone?: string
+  modelsDir?: string
   inputSize?: number
   fit?: string
   epochs?: number
@@ -36,7 +37,8 @@ export function registerTrain(program: Command): void {
   common(program.command('train'))
     .description('train a classifier on the labeled images (a dataset version is frozen first); Ctrl-C cancels, --resume continues')
     .option('--preset <name>', 'seed-cnn (Conv32-64-128 + Dense512) | transfer (pretrained backbone + small head)', 'seed-cnn')
-    .option('--backbone <name>', 'transfer: backbone folder in the models folder (STUDIO_MODELS_DIR)')
+    .option('--backbone <name>', 'transfer: backbone folder in the models folder (default mobilenet_v1_0.25_224)')
+    .option('--models-dir <dir>', 'folder of pretrained backbones (default STUDIO_MODELS_DIR or ~/.studio/models)')
     .option('--input-size <px>', 'input side in pixels (default 64; transfer 224)', parseId)
     .option('--fit <mode>', 'cover (crop to fill) | contain (pad)')
     .option('--epochs <n>', 'passes over the training split (default 10)', parseId)
@@ -55,7 +57,10 @@ export function registerTrain(program: Command): void {
     .action((opts: TrainCliOptions) =>
       withStudio(opts, async (studio) => {
         const progress = trainProgress(!opts.json && process.stderr.isTTY)
-        const handle = opts.resume ? resumeTraining(studio, opts.resume, progress.onEvent) : startTraining(studio, configFrom(opts), progress.onEvent)
+        const more = { modelsDir: opts.modelsDir ?? null }
+        const handle = opts.resume
+          ? resumeTraining(studio, opts.resume, progress.onEvent, more)
+          : startTraining(studio, configFrom(opts), progress.onEvent, more)
         const status = await untilDone(handle)
         progress.stop()
         const run = studio.store.runs.get(handle.runId)!

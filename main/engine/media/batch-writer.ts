@@ -18,6 +18,9 @@ export type ItemRecord =
  */
 export class BatchWriter {
   private pending: ItemRecord[] = []
+  /** Records that finished before an earlier file did, by position. */
+  private waiting = new Map<number, ItemRecord>()
+  private nextSeq = 0
   private pendingHashes = new Set<string>()
   private lastFlush = Date.now()
 
@@ -36,18 +39,30 @@ export class BatchWriter {
   }
 
   /**
-   * Queues a record. Synchronous, so the duplicate check and the queueing of an image cannot
-   * interleave with another file of the same content. Returns the outcome as finally counted.
+   * Queues the record of the file at position `seq` of the import. Synchronous, so the duplicate
+   * check and the queueing of an image cannot interleave with another file of the same content.
+   * Records are written in `seq` order, whatever order the files finished in, so image ids follow
+   * the scan order and two imports of the same folder number their images alike.
+   * Returns the outcome as finally counted.
    */
-  add(rec: ItemRecord): ItemRecord['outcome'] {
+  add(rec: ItemRecord, seq: number): ItemRecord['outcome'] {
     if (rec.outcome === 'imported' && this.has(rec.hash)) rec = { outcome: 'duplicate', item: rec.item, hash: rec.hash }
     if (rec.outcome === 'imported') this.pendingHashes.add(rec.hash)
-    this.pending.push(rec)
+    this.waiting.set(seq, rec)
+    while (this.waiting.has(this.nextSeq)) {
+      this.pending.push(this.waiting.get(this.nextSeq)!)
+      this.waiting.delete(this.nextSeq++)
+    }
     if (this.pending.length >= this.maxRecords || Date.now() - this.lastFlush >= this.maxMs) this.flush()
     return rec.outcome
   }
 
-  flush(): void {
+  /** Writes everything queued; with `all`, also records still waiting for an earlier file (end of import). */
+  flush(all = false): void {
+    if (all) {
+      for (const seq of [...this.waiting.keys()].sort((a, b) => a - b)) this.pending.push(this.waiting.get(seq)!)
+      this.waiting.clear()
+    }
     const recs = this.pending
     this.pending = []
     this.lastFlush = Date.now()

@@ -129,8 +129,9 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   let next = 0
   const worker = async () => {
     while (next < queue.length && !opts.signal?.aborted) {
-      const item = queue[next++]!
-      const outcome = writer.add(await importOne(ctx, writer, item, maxPixels))
+      const seq = next++
+      const item = queue[seq]!
+      const outcome = writer.add(await importOne(ctx, writer, item, maxPixels), seq)
       done++
       doneThisRun++
       current = item.rel
@@ -144,7 +145,7 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   try {
     await Promise.all(Array.from({ length: n }, worker))
   } finally {
-    writer.flush()
+    writer.flush(true)
   }
 
   const status = opts.signal?.aborted && next < queue.length ? 'cancelled' : 'done'

@@ -15,22 +15,30 @@ export function makeBatch(
   augment: Augmentation | null = null,
   random: () => number = Math.random,
 ): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
+  const labels = Int32Array.from({ length: indices.length }, (_, k) => set.labels[indices[k]!]!)
+  const xs = makeInputs(set, indices, scaling, augment, random)
+  return { xs, ys: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D) }
+}
+
+/** The scaled float32 input tensor of some rows of a pixel set. */
+export function makeInputs(
+  set: PixelSet,
+  indices: ArrayLike<number>,
+  scaling: Scaling,
+  augment: Augmentation | null = null,
+  random: () => number = Math.random,
+): tf.Tensor4D {
   const s = set.spec.size
   const per = s * s * 3
   const buf = new Uint8Array(indices.length * per)
-  const labels = new Int32Array(indices.length)
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k]!
     const src = set.pixels.subarray(i * per, (i + 1) * per)
     const dst = buf.subarray(k * per, (k + 1) * per)
     if (augment) augmentInto(src, dst, s, augment, random)
     else dst.set(src)
-    labels[k] = set.labels[i]!
   }
-  return tf.tidy(() => ({
-    xs: scale(tf.tensor4d(buf, [indices.length, s, s, 3], 'int32'), scaling) as tf.Tensor4D,
-    ys: tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses).toFloat() as tf.Tensor2D,
-  }))
+  return tf.tidy(() => scale(tf.tensor4d(buf, [indices.length, s, s, 3], 'int32'), scaling) as tf.Tensor4D)
 }
 
 /** Flip, rotate, shift (crop), brightness and contrast on one s×s×3 uint8 image, nearest-neighbour. */

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConflictError, NotFoundError, ValidationError } from '../errors'
+import { ConflictError, NotFoundError } from '../errors'
 import { createDatasetVersion } from '../datasets/versions'
 import { acquireLock, isLockHeld } from '../lock'
 import type { RunStatus, Store } from '../store'
@@ -25,15 +25,24 @@ export interface TrainingHandle {
 const LOCK = 'train.lock'
 
 /** Freezes a dataset version, records the run, and trains it in a child process. */
-export function startTraining(studio: Studio, config: Partial<TrainConfig>, onEvent: (e: TrainEvent) => void = () => {}): TrainingHandle {
+export interface TrainOptions {
+  /** Folder of pretrained backbones for the transfer preset (default STUDIO_MODELS_DIR or ~/.studio/models). */
+  modelsDir?: string | null
+}
+
+export function startTraining(
+  studio: Studio,
+  config: Partial<TrainConfig>,
+  onEvent: (e: TrainEvent) => void = () => {},
+  opts: TrainOptions = {},
+): TrainingHandle {
   const cfg = withDefaults(config)
-  if (cfg.preset === 'transfer') throw new ValidationError('the transfer preset is not available yet; use --preset seed-cnn')
   const release = acquireLock(studio.root, LOCK, 'A training run')
   try {
     reapCrashedRuns(studio.store, studio.root)
     const datasetVersion = createDatasetVersion(studio.store, { fractions: cfg.fractions, seed: cfg.seed, useOriginSplits: cfg.useOriginSplits })
     const runId = studio.store.runs.create({ datasetVersion, preset: cfg.preset, config: JSON.stringify(cfg), createdAt: nowIso(), pid: process.pid })
-    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: false }, onEvent, release)
+    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: false, modelsDir: opts.modelsDir ?? null }, onEvent, release)
   } catch (err) {
     release()
     throw err
@@ -41,7 +50,12 @@ export function startTraining(studio: Studio, config: Partial<TrainConfig>, onEv
 }
 
 /** Continues a failed, cancelled or crashed run from its last checkpoint. */
-export function resumeTraining(studio: Studio, runId: number, onEvent: (e: TrainEvent) => void = () => {}): TrainingHandle {
+export function resumeTraining(
+  studio: Studio,
+  runId: number,
+  onEvent: (e: TrainEvent) => void = () => {},
+  opts: TrainOptions = {},
+): TrainingHandle {
   const release = acquireLock(studio.root, LOCK, 'A training run')
   try {
     reapCrashedRuns(studio.store, studio.root)
@@ -49,7 +63,7 @@ export function resumeTraining(studio: Studio, runId: number, onEvent: (e: Train
     if (!run) throw new NotFoundError(`run ${runId} does not exist`)
     if (run.status === 'done') throw new ConflictError(`run ${runId} has finished; there is nothing to resume`)
     studio.store.runs.restart(runId, process.pid)
-    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: true }, onEvent, release)
+    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: true, modelsDir: opts.modelsDir ?? null }, onEvent, release)
   } catch (err) {
     release()
     throw err

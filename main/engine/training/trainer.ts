@@ -1,25 +1,29 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { errorMessage, NotFoundError, StudioError } from '../errors'
+import { errorMessage, NotFoundError, StudioError, ValidationError } from '../errors'
 import { evaluate as evaluatePredictions, argmax } from '../evaluation/metrics'
 import { mixSeed, rng, shuffle } from '../random'
 import { Studio } from '../studio'
+import type { Split } from '../store'
 import { nowIso } from '../util'
 import { selectBackend } from './backend'
-import { makeBatch } from './batches'
+import { featureSource, pixelSource, type Source } from './sources'
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint'
 import type { TrainConfig } from './config'
 import type { TrainEvent } from './events'
 import { folderSaver, readArtifacts } from './model-io'
-import { loadPixels, type PixelProblem, type PixelSet } from './pixels'
+import { loadPixels, type PixelProblem } from './pixels'
 import { seedCnn, type Scaling } from './presets'
+import { combine, extractFeatures, loadBackbone, modelsDir, transferHead } from './transfer'
 
 export interface TrainJob {
   projectDir: string
   runId: number
   /** Continue from the run's last checkpoint. */
   resume: boolean
+  /** Folder of pretrained backbones (transfer preset); default STUDIO_MODELS_DIR or ~/.studio/models. */
+  modelsDir?: string | null
 }
 
 export interface TrainIO {
@@ -51,6 +55,7 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
   let model: tf.LayersModel | null = null
   let optimizer: tf.Optimizer | null = null
   let classWeights: tf.Tensor1D | null = null
+  const disposables: (() => void)[] = []
   const finish = (status: 'done' | 'failed' | 'cancelled', error: string | null) => {
     runs.finish(run.id, status, nowIso(), error)
     io.emit({ type: 'end', runId: run.id, status, error })
@@ -67,14 +72,27 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       problems.push(p)
       io.emit({ type: 'problem', runId: run.id, ...p })
     }
+    const transfer = cfg.preset === 'transfer' ? await loadBackbone(modelsDir(job.modelsDir), cfg.backbone!) : null
+    disposables.push(() => transfer?.extractor.dispose())
+    if (transfer && transfer.inputSize !== cfg.inputSize) {
+      throw new ValidationError(`backbone ${transfer.name} takes ${transfer.inputSize}×${transfer.inputSize} input; input size ${cfg.inputSize} does not match`)
+    }
     const spec = { size: cfg.inputSize, fit: cfg.fit }
-    const train = await loadPixels(studio.project.paths, datasets.items(version.id, 'train'), spec, onProblem)
-    const val = await loadPixels(studio.project.paths, datasets.items(version.id, 'val'), spec, onProblem)
+    const scaling: Scaling = transfer?.scaling ?? 'unit'
+    const hashes = new Map(datasets.items(version.id).map((i) => [i.imageId, i.hash]))
+    /** Pixels of a split, or for transfer its cached backbone features. */
+    const source = async (split: Split): Promise<Source> => {
+      const set = await loadPixels(studio.project.paths, datasets.items(version.id, split), spec, onProblem)
+      if (!transfer) return pixelSource(set, k, scaling, split === 'train' ? cfg.augment : null)
+      const features = await extractFeatures(studio.project.paths, transfer, set, hashes, cfg.batchSize)
+      return featureSource(features, transfer.featureDim, set, k)
+    }
+    const train = await source('train')
+    const val = await source('val')
     runs.setProblems(run.id, problems)
     if (!train.imageIds.length) throw new StudioError('no training images could be read')
 
-    const scaling: Scaling = 'unit'
-    model = seedCnn(cfg.inputSize, k, cfg.seed)
+    model = transfer ? transferHead(transfer.featureDim, k, cfg.seed) : seedCnn(cfg.inputSize, k, cfg.seed)
     optimizer = makeOptimizer(cfg)
     classWeights = cfg.classWeights ? inverseFrequency(train.labels, k) : null
     model.compile({ optimizer, loss: classWeights ? weightedCrossEntropy(classWeights) : 'categoricalCrossentropy', metrics: ['accuracy'] })
@@ -108,7 +126,7 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
         await new Promise((resolve) => setImmediate(resolve))
         if (io.cancelled()) return finish('cancelled', null)
         const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize)
-        const { xs, ys } = makeBatch(train, idx, k, scaling, cfg.augment, augRandom)
+        const { xs, ys } = train.batch(idx, augRandom)
         let out: number | number[]
         try {
           out = await model.trainOnBatch(xs, ys)
@@ -135,7 +153,7 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       }
       let valEval: ReturnType<typeof evaluateSet> | null = null
       try {
-        valEval = val.imageIds.length ? evaluateSet(model, val, k, scaling, cfg.batchSize) : null
+        valEval = val.imageIds.length ? evaluateSet(model, val, k, cfg.batchSize) : null
       } catch (err) {
         if (!(err instanceof NonFiniteOutputError)) throw err
         throw new NanLossError(
@@ -169,9 +187,9 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     }
     const testItems = datasets.items(version.id, 'test')
     const evalSplit = testItems.length ? 'test' : 'val'
-    const evalSet = evalSplit === 'test' ? await loadPixels(studio.project.paths, testItems, spec, onProblem) : val
+    const evalSet = evalSplit === 'test' ? await source('test') : val
     runs.setProblems(run.id, problems)
-    const probs = predictSet(model, evalSet, scaling, cfg.batchSize)
+    const probs = predictSet(model, evalSet, cfg.batchSize)
     const summary = { split: evalSplit, ...evaluatePredictions(probs, evalSet.labels, k) }
     studio.store.tx(() => {
       runs.replacePredictions(
@@ -184,13 +202,16 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       runs.setSummary(run.id, summary)
     })
     io.emit({ type: 'phase', runId: run.id, phase: 'saving' })
-    await model.save(folderSaver(path.join(dir, 'model')))
+    // Transfer: the saved model is backbone + head, so it classifies images directly.
+    const final = transfer ? combine(transfer, model as tf.Sequential) : model
+    await final.save(folderSaver(path.join(dir, 'model')))
     fs.writeFileSync(path.join(dir, 'preprocessing.json'), JSON.stringify(preprocessing(cfg, scaling), null, 2))
     return finish('done', null)
   } catch (err) {
     return finish('failed', errorMessage(err))
   } finally {
     model?.dispose()
+    for (const d of disposables) d()
     optimizer?.dispose()
     classWeights?.dispose()
     studio.close()
@@ -232,15 +253,15 @@ function weightedCrossEntropy(weights: tf.Tensor1D) {
 /** The model produced NaN or infinite outputs (its weights diverged). */
 export class NonFiniteOutputError extends StudioError {}
 
-/** Class probabilities for every image of a set, batch by batch. */
-export function predictSet(model: tf.LayersModel, set: PixelSet, scaling: Scaling, batchSize: number): Float32Array[] {
+/** Class probabilities for every image of a source, batch by batch. */
+export function predictSet(model: tf.LayersModel, source: Source, batchSize: number): Float32Array[] {
   const out: Float32Array[] = []
-  const n = set.imageIds.length
+  const n = source.imageIds.length
   const k = (model.outputs[0]!.shape[1] as number) ?? 0
   for (let s = 0; s < n; s += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i)
     const data = tf.tidy(() => {
-      const { xs, ys } = makeBatch(set, idx, k, scaling)
+      const { xs, ys } = source.batch(idx, null)
       ys.dispose()
       return (model.predict(xs) as tf.Tensor).dataSync() as Float32Array
     })
@@ -250,6 +271,6 @@ export function predictSet(model: tf.LayersModel, set: PixelSet, scaling: Scalin
   return out
 }
 
-function evaluateSet(model: tf.LayersModel, set: PixelSet, k: number, scaling: Scaling, batchSize: number) {
-  return evaluatePredictions(predictSet(model, set, scaling, batchSize), set.labels, k)
+function evaluateSet(model: tf.LayersModel, source: Source, k: number, batchSize: number) {
+  return evaluatePredictions(predictSet(model, source, batchSize), source.labels, k)
 }

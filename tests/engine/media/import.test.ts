@@ -26,6 +26,15 @@ describe('import from class folders', () => {
     expect(studio.stats()).toEqual({ images: 15, classes: { birds: 3, cats: 7, dogs: 4 }, unlabeled: 1, errors: 0, duplicates: 0 })
     const origins = Object.fromEntries(studio.store.images.origins().map((o) => [o.origin ?? '-', o.count]))
     expect(origins).toEqual({ '-': 4, train: 9, val: 2 })
+    // Image ids follow the scan order (folders depth-first, names sorted), whatever order files finish in.
+    const order = studio.store.images.page({ limit: 100 }).items.map((i) => i.relPath)
+    expect(order).toEqual([
+      ...[0, 1, 2].map((i) => `birds/img-00${i}.jpg`),
+      'loose.png',
+      ...[0, 1, 2, 3, 4].map((i) => `train/cats/img-00${i}.jpg`),
+      ...[0, 1, 2, 3].map((i) => `train/dogs/img-00${i}.jpg`),
+      ...[0, 1].map((i) => `val/cats/img-00${i}.jpg`),
+    ])
     const img = studio.image('train/dogs/img-000.jpg')
     expect(img).toMatchObject({ className: 'dogs', origin: 'train', format: 'jpeg', width: 64, height: 48, originalName: 'img-000.jpg' })
   })

@@ -1,0 +1,81 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { writeShapes } from '../../../main/cli/demo-shapes'
+import { predictImages } from '../../../main/engine/evaluation/predict'
+import { Studio } from '../../../main/engine/studio'
+import { selectBackend } from '../../../main/engine/training/backend'
+import { folderSaver } from '../../../main/engine/training/model-io'
+import { loadBackbone } from '../../../main/engine/training/transfer'
+import { studioJson } from '../../helpers/cli'
+import { HYMENOPTERA, SHARED, tmpDir } from '../../helpers/fixtures'
+import { trainInProcess } from '../../helpers/training'
+
+const root = tmpDir()
+const models = path.join(root, 'models')
+
+/** A tiny layers "backbone" (32×32 input, two convs) saved like a real one. */
+async function writeTinyBackbone(): Promise<void> {
+  const m = tf.sequential()
+  m.add(tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }))
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }))
+  m.add(tf.layers.flatten())
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax' }))
+  await m.save(folderSaver(path.join(models, 'tiny')))
+  m.dispose()
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm')
+  await writeTinyBackbone()
+  fs.mkdirSync(path.join(models, 'broken'))
+  fs.writeFileSync(path.join(models, 'broken', 'model.json'), '{"modelTopology": ')
+  fs.mkdirSync(path.join(models, 'graphy'))
+  fs.writeFileSync(path.join(models, 'graphy', 'model.json'), JSON.stringify({ modelTopology: { node: [] }, weightsManifest: [] }))
+}, 30_000)
+
+describe('backbones from the models folder', () => {
+  it('a missing, malformed or graph-model backbone is a clear error naming the file', async () => {
+    await expect(loadBackbone(models, 'nope')).rejects.toThrow(/backbone "nope" not found: no .*nope\/model\.json \(available: broken, graphy, tiny\)/)
+    await expect(loadBackbone(models, 'broken')).rejects.toThrow(/backbone .*broken\/model\.json cannot be read/)
+    await expect(loadBackbone(models, 'graphy')).rejects.toThrow(/graphy\/model\.json is a graph model/)
+  })
+
+  it('trains a head on cached features, saves backbone + head as one model, and rejects a mismatched input size', async () => {
+    await writeShapes(path.join(root, 'shapes'), 20)
+    const studio = Studio.init(path.join(root, 'proj'))
+    await studio.import(path.join(root, 'shapes'))
+    process.env.STUDIO_MODELS_DIR = models
+    try {
+      const id = await trainInProcess(studio, { preset: 'transfer', backbone: 'tiny', inputSize: 32, epochs: 3 })
+      expect(studio.store.runs.get(id)).toMatchObject({ status: 'done', error: null })
+      const cached = fs.readdirSync(path.join(studio.root, 'cache', 'features', 'tiny-32-cover'))
+      expect(cached).toHaveLength(80)
+      const [p] = await predictImages(studio, id, [path.join(root, 'shapes', 'square', 'square-0001.jpg')])
+      expect(Object.keys(p!.probabilities).sort()).toEqual(['circle', 'cross', 'square', 'triangle'])
+      const bad = await trainInProcess(studio, { preset: 'transfer', backbone: 'tiny', inputSize: 64, epochs: 1 })
+      expect(studio.store.runs.get(bad)!.error).toMatch(/backbone tiny takes 32×32 input; input size 64 does not match/)
+    } finally {
+      delete process.env.STUDIO_MODELS_DIR
+      studio.close()
+    }
+  }, 60_000)
+})
+
+const shared = fs.existsSync(HYMENOPTERA) && fs.existsSync(path.join(SHARED, 'models/mobilenet_v1_0.25_224/model.json'))
+if (!shared) console.warn(`SKIPPED hymenoptera transfer learning: ${SHARED} (data/hymenoptera, models/mobilenet_v1_0.25_224) is absent`)
+
+describe.skipIf(!shared)('transfer learning on the real hymenoptera photos', () => {
+  it('MobileNet 0.25 + head reaches ≥ 88 % on the set’s own val split', () => {
+    const proj = path.join(root, 'hym')
+    studioJson(['init', proj])
+    studioJson(['import', HYMENOPTERA, '--project', proj])
+    const r = studioJson<{ status: string; val_accuracy: number }>([
+      'train', '--project', proj, '--preset', 'transfer', '--use-origin-splits', '--models-dir', path.join(SHARED, 'models'),
+    ])
+    expect(r.status).toBe('done')
+    expect(r.val_accuracy).toBeGreaterThanOrEqual(0.88)
+  }, 180_000)
+})
