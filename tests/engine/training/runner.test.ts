@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -99,5 +100,39 @@ describe('bad training input', () => {
     const run = studio.store.runs.get(id)!
     expect(run.status).toBe('failed')
     expect(run.error).toMatch(/(loss|outputs) became (NaN|Infinity).* epoch \d.*training stopped.*lower learning rate/)
+  }, 60_000)
+})
+
+describe('disk full while checkpointing', () => {
+  it('fails the run cleanly and keeps the previous checkpoint', async () => {
+    const runsDir = path.join(studio.root, 'runs')
+    fs.mkdirSync(runsDir, { recursive: true })
+    const nextRun = studio.store.runs.list().length + 1
+    // An 8 MB file system under runs/: the first checkpoint (~4.3 MB with Adam's slots) and best/
+    // fit, the second checkpoint's temporary copy does not.
+    fs.renameSync(runsDir, `${runsDir}.real`)
+    fs.mkdirSync(runsDir)
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', runsDir]).status === 0
+    if (!mounted) {
+      fs.rmdirSync(runsDir)
+      fs.renameSync(`${runsDir}.real`, runsDir)
+      console.warn('SKIPPED disk-full checkpoint test: cannot mount a small tmpfs here (needs root)')
+      return
+    }
+    try {
+      const id = await trainInProcess(studio, { ...quick, epochs: 3 })
+      expect(id).toBe(nextRun)
+      const run = studio.store.runs.get(id)!
+      expect(run.status).toBe('failed')
+      expect(run.error).toMatch(/ENOSPC|no space/i)
+      const ckpt = path.join(runsDir, String(id), 'checkpoint')
+      expect(JSON.parse(fs.readFileSync(path.join(ckpt, 'state.json'), 'utf8'))).toMatchObject({ epoch: 1 })
+      expect(fs.existsSync(`${ckpt}.partial`)).toBe(false)
+      expect(studio.store.runs.epochs(id).map((e) => e.epoch)).toEqual([1])
+    } finally {
+      spawnSync('umount', [runsDir])
+      fs.rmdirSync(runsDir)
+      fs.renameSync(`${runsDir}.real`, runsDir)
+    }
   }, 60_000)
 })

@@ -29,8 +29,9 @@ async function filterGrad(
     // d/dw of Σ conv(x, w) ⊙ r for a fixed random r: exercises Conv2DBackpropFilter with dy = r.
     const y = tf.conv2d(x, w, strides, pad, 'NHWC', dilations)
     const r = tf.tensor(rand(y.size, seed + 2), y.shape)
-    const g = tf.grad((ww: tf.Tensor) => tf.conv2d(x, ww as tf.Tensor4D, strides, pad, "NHWC", dilations).mul(r).sum())(w)
-    return g.dataSync() as Float32Array
+    // Gradients with respect to the filter (Conv2DBackpropFilter) and the input (Conv2DBackpropInput).
+    const [gx, gw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, strides, pad, 'NHWC', dilations).mul(r).sum())([x, w])
+    return Float32Array.from([...(gw!.dataSync() as Float32Array), ...(gx!.dataSync() as Float32Array)])
   })
 }
 
@@ -44,7 +45,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(num / Math.max(den, 1e-30))
 }
 
-describe('wasm Conv2DBackpropFilter (composed from wasm kernels) matches the cpu backend', () => {
+describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm kernels) match the cpu backend', () => {
   beforeAll(async () => {
     expect((await selectBackend('wasm')).name).toBe('wasm')
   })
