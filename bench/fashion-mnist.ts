@@ -2,7 +2,7 @@
  * bench/fashion-mnist: Studio's seed CNN (28×28 input) trained by Studio's own trainer on
  * Fashion-MNIST (apt-get install -y dataset-fashion-mnist). Reports test accuracy and minutes.
  *
- *   npm run bench:fashion [-- --epochs 5 --limit 70000]
+ *   npm run bench:fashion [-- --epochs 5 --batch 64 --lr 0.001 --limit 70000]
  *
  * The 70,000 IDX images enter the project as image rows whose decoded pixels are placed in the
  * project's pixel cache (grey replicated to RGB) — exactly what an import followed by the first
@@ -21,6 +21,8 @@ import { trainResult } from '../main/cli/commands/train'
 const arg = (name: string, d: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || d) || d
 const epochs = arg('epochs', 5)
 const limit = arg('limit', 70_000)
+const batchSize = arg('batch', 64)
+const learningRate = arg('lr', 0.001)
 const src = '/usr/share/datasets/fashion-mnist'
 const NAMES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot']
 
@@ -62,7 +64,7 @@ console.log(`prepared ${all.length} images in ${((performance.now() - t0) / 1000
 
 const t1 = performance.now()
 let lastLog = 0
-const handle = startTraining(studio, { inputSize: 28, epochs, batchSize: 64, useOriginSplits: true, patience: null }, (e) => {
+const handle = startTraining(studio, { inputSize: 28, epochs, batchSize, learningRate, useOriginSplits: true, patience: null }, (e) => {
   if (e.type === 'start') console.log(`training on ${e.trainCount} (val ${e.valCount}), backend ${e.backend} (${e.backendReason})`)
   if (e.type === 'batch' && Date.now() - lastLog > 15_000) {
     lastLog = Date.now()
@@ -75,6 +77,7 @@ const minutes = (performance.now() - t1) / 60_000
 const run = studio.store.runs.get(handle.runId)!
 const r = trainResult(studio, run)
 console.log(`status ${status}${run.error ? `: ${run.error}` : ''}`)
+console.log(`epochs=${epochs} batch=${batchSize} lr=${learningRate}`)
 console.log(`test_accuracy=${r.test_accuracy?.toFixed(4)} macro_f1=${r.macro_f1?.toFixed(4)} minutes=${minutes.toFixed(2)} backend=${run.backend}`)
 studio.close()
 fs.rmSync(dir, { recursive: true, force: true })

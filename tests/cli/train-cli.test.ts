@@ -31,6 +31,9 @@ describe('studio train / runs / eval / predict / export', () => {
     expect(ev.split).toBe('test')
     expect(ev.classes).toEqual(['circle', 'cross', 'square', 'triangle'])
     expect(ev.confusion.flat().reduce((a, b) => a + b, 0)).toBe(ev.count)
+    // Every confusion-matrix cell opens the images counted in it.
+    const cell = studioJson<{ images: { image: number }[] }>(['eval', '1', '--cell', 'cross/cross', ...p])
+    expect(cell.images).toHaveLength(ev.confusion[1]![1]!)
     const pred = studioJson<{ predictions: { input: string; label: string }[] }>(['predict', '1', path.join(root, 'shapes/cross/cross-0001.jpg'), ...p])
     expect(pred.predictions).toHaveLength(1)
     expect(['circle', 'cross', 'square', 'triangle']).toContain(pred.predictions[0]!.label)

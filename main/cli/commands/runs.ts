@@ -1,8 +1,9 @@
 import type { Command } from 'commander'
-import { NotFoundError } from '../../engine/errors'
+import { NotFoundError, ValidationError } from '../../engine/errors'
 import type { EvaluationSummary } from '../../engine/evaluation/metrics'
 import { predictImages } from '../../engine/evaluation/predict'
 import { exportRun } from '../../engine/export/bundle'
+import type { PredictionRecord } from '../../engine/store'
 import type { Studio } from '../../engine/studio'
 import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
@@ -40,9 +41,17 @@ export function registerRuns(program: Command): void {
   common(program.command('eval'))
     .description('evaluation of a finished run: per-class metrics, confusion matrix, calibration, worst mistakes')
     .argument('<run>', 'run id', parseId)
-    .option('--mistakes <n>', 'how many most-confident mistakes to list', parseId, 10)
-    .action((runId: number, opts: CommonOptions & { mistakes: number }) =>
+    .option('--mistakes <n>', 'how many most-confident mistakes (and least-confident right answers) to list', parseId, 10)
+    .option('--cell <true/predicted>', 'list the images of one confusion-matrix cell, e.g. --cell cat/dog')
+    .action((runId: number, opts: CommonOptions & { mistakes: number; cell?: string }) =>
       withStudio(opts, (s) => {
+        if (opts.cell) {
+          const [t, p] = opts.cell.split('/')
+          if (!t || !p) throw new ValidationError(`--cell must look like true/predicted (got ${JSON.stringify(opts.cell)})`)
+          return emit(opts, { run: runId, true: t, predicted: p, images: confusionCell(s, runId, t, p) }, (v) =>
+            v.images.length ? table(v.images.map((i) => [`#${i.image}`, i.path, `${(i.confidence * 100).toFixed(1)} %`])) : 'No images in this cell',
+          )
+        }
         const out = evaluation(s, runId, opts.mistakes)
         emit(opts, out, (v) => {
           const n = v.classes
@@ -57,6 +66,8 @@ export function registerRuns(program: Command): void {
             table([['', ...n], ...n.map((c, i) => [c, ...v.confusion[i]!])]),
             '',
             v.mistakes.length ? 'Most confident mistakes:\n' + table(v.mistakes.map((m) => [`#${m.image}`, m.path, `${m.true} → ${m.predicted}`, `${(m.confidence * 100).toFixed(1)} %`])) : 'No mistakes.',
+            '',
+            'Least confident right answers:\n' + table(v.leastConfidentCorrect.map((m) => [`#${m.image}`, m.path, m.true, `${(m.confidence * 100).toFixed(1)} %`])),
           ].join('\n')
         })
       }),
@@ -93,12 +104,36 @@ export function evaluation(s: Studio, runId: number, mistakes = 10) {
   if (!run.summary) throw new NotFoundError(`run ${runId} has no evaluation (status ${run.status})`)
   const summary = JSON.parse(run.summary) as EvaluationSummary & { split: string }
   const classes = s.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
-  const worst = s.store.runs.predictions(runId, { correct: false }, 'confidence desc', mistakes).map((p) => ({
+  const rows = (preds: PredictionRecord[]) =>
+    preds.map((p) => ({
+      image: p.imageId,
+      path: s.store.images.get(p.imageId)?.relPath ?? '?',
+      true: classes[p.trueIndex]!,
+      predicted: classes[p.predIndex]!,
+      confidence: p.confidence,
+    }))
+  return {
+    run: runId,
+    classes,
+    ...summary,
+    mistakes: rows(s.store.runs.predictions(runId, { correct: false }, 'confidence desc', mistakes)),
+    leastConfidentCorrect: rows(s.store.runs.predictions(runId, { correct: true }, 'confidence asc', mistakes)),
+  }
+}
+
+/** The images of one confusion-matrix cell (true class → predicted class), most confident first. */
+export function confusionCell(s: Studio, runId: number, trueClass: string, predicted: string) {
+  const run = s.store.runs.get(runId)
+  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
+  const classes = s.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
+  const index = (name: string) => {
+    const i = classes.findIndex((c) => c.toLowerCase() === name.trim().toLowerCase())
+    if (i < 0) throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(name)} (classes: ${classes.join(', ')})`)
+    return i
+  }
+  return s.store.runs.predictions(runId, { trueIndex: index(trueClass), predIndex: index(predicted) }, 'confidence desc').map((p) => ({
     image: p.imageId,
     path: s.store.images.get(p.imageId)?.relPath ?? '?',
-    true: classes[p.trueIndex]!,
-    predicted: classes[p.predIndex]!,
     confidence: p.confidence,
   }))
-  return { run: runId, classes, ...summary, mistakes: worst }
 }

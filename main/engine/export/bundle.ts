@@ -58,8 +58,16 @@ export function exportRun(studio: Studio, runId: number, dest: string, opts: { z
       2,
     ),
   }
+  // A graph-model backbone travels with the head (see preprocessing.json "backbone").
+  const backboneDir = path.join(src, 'backbone')
+  if (fs.existsSync(backboneDir)) {
+    for (const f of fs.readdirSync(backboneDir)) files[`backbone/${f}`] = fs.readFileSync(path.join(backboneDir, f))
+  }
   fs.mkdirSync(dir, { recursive: true })
-  for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), data)
+  for (const [name, data] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+    fs.writeFileSync(path.join(dir, name), data)
+  }
   let zip: string | null = null
   if (opts.zip ?? true) {
     zip = `${dir}.zip`

@@ -15,18 +15,18 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const read = (f) => fs.readFileSync(path.join(here, f))
 const pre = JSON.parse(read('preprocessing.json'))
 const labels = JSON.parse(read('labels.json'))
-const manifest = JSON.parse(read('model.json'))
 
-const shards = manifest.weightsManifest.flatMap((g) => g.paths.map((p) => read(p)))
-const weightData = new Uint8Array(shards.reduce((n, b) => n + b.length, 0))
-shards.reduce((off, b) => (weightData.set(b, off), off + b.length), 0)
-const model = await tf.loadLayersModel(
-  tf.io.fromMemory({
-    modelTopology: manifest.modelTopology,
-    weightSpecs: manifest.weightsManifest.flatMap((g) => g.weights),
-    weightData: weightData.buffer,
-  }),
-)
+/** model.json + its weight shards, from a folder of this export, as TF.js artifacts. */
+function artifacts(folder) {
+  const m = JSON.parse(read(path.join(folder, 'model.json')))
+  const shards = m.weightsManifest.flatMap((g) => g.paths.map((p) => read(path.join(folder, p))))
+  const weightData = new Uint8Array(shards.reduce((n, b) => n + b.length, 0))
+  shards.reduce((off, b) => (weightData.set(b, off), off + b.length), 0)
+  return { modelTopology: m.modelTopology, weightSpecs: m.weightsManifest.flatMap((g) => g.weights), weightData: weightData.buffer }
+}
+const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts('.')))
+// A graph-model backbone (if any) turns the image into the features the model above classifies.
+const backbone = pre.backbone ? await tf.loadGraphModel(tf.io.fromMemory(artifacts(pre.backbone.folder))) : null
 
 export async function classify(file) {
   const s = pre.inputSize
@@ -40,7 +40,8 @@ export async function classify(file) {
   const probs = tf.tidy(() => {
     const x = tf.tensor4d(raw, [1, s, s, 3], 'int32')
     const scaled = pre.scaling === 'unit' ? x.div(255) : x.div(127.5).sub(1)
-    return model.predict(scaled).dataSync()
+    const input = backbone ? backbone.execute(scaled, pre.backbone.output).reshape([1, -1]) : scaled
+    return model.predict(input).dataSync()
   })
   let best = 0
   for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i

@@ -73,7 +73,7 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       io.emit({ type: 'problem', runId: run.id, ...p })
     }
     const transfer = cfg.preset === 'transfer' ? await loadBackbone(modelsDir(job.modelsDir), cfg.backbone!) : null
-    disposables.push(() => transfer?.extractor.dispose())
+    disposables.push(() => transfer?.dispose())
     if (transfer && transfer.inputSize !== cfg.inputSize) {
       throw new ValidationError(`backbone ${transfer.name} takes ${transfer.inputSize}×${transfer.inputSize} input; input size ${cfg.inputSize} does not match`)
     }
@@ -202,10 +202,16 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       runs.setSummary(run.id, summary)
     })
     io.emit({ type: 'phase', runId: run.id, phase: 'saving' })
-    // Transfer: the saved model is backbone + head, so it classifies images directly.
-    const final = transfer ? combine(transfer, model as tf.Sequential) : model
+    // Transfer with a layers backbone: the saved model is backbone + head, so it classifies images
+    // directly. A graph backbone cannot join a layers model: the head is saved with a copy of it.
+    const final = transfer?.format === 'layers' ? combine(transfer, model as tf.Sequential) : model
     await final.save(folderSaver(path.join(dir, 'model')))
-    fs.writeFileSync(path.join(dir, 'preprocessing.json'), JSON.stringify(preprocessing(cfg, scaling), null, 2))
+    let graph: GraphStage | null = null
+    if (transfer?.format === 'graph') {
+      graph = { format: 'graph', folder: 'backbone', output: transfer.output! }
+      fs.cpSync(path.join(modelsDir(job.modelsDir), transfer.name), path.join(dir, 'backbone'), { recursive: true })
+    }
+    fs.writeFileSync(path.join(dir, 'preprocessing.json'), JSON.stringify(preprocessing(cfg, scaling, graph), null, 2))
     return finish('done', null)
   } catch (err) {
     return finish('failed', errorMessage(err))
@@ -218,8 +224,18 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
   }
 }
 
-export function preprocessing(cfg: TrainConfig, scaling: Scaling) {
+/** A graph-model backbone that runs before the saved (head) model. */
+export interface GraphStage {
+  format: 'graph'
+  /** Folder next to the model holding the graph model. */
+  folder: string
+  /** Node whose output feeds the head. */
+  output: string
+}
+
+export function preprocessing(cfg: TrainConfig, scaling: Scaling, backbone: GraphStage | null = null) {
   return {
+    backbone,
     inputSize: cfg.inputSize,
     fit: cfg.fit,
     scaling,

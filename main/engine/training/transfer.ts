@@ -12,14 +12,17 @@ import type { Scaling } from './presets'
 
 /** How a known backbone is cut and fed. Unknown layers-model backbones use the defaults below. */
 export interface BackboneSpec {
-  /** Layer whose output is the feature map (global-average-pooled into the feature vector). */
-  cut: string | null
+  /** Layers model: layer whose output is the feature map (global-average-pooled into the feature vector). */
+  cut?: string | null
+  /** Graph model: the node whose output is the feature vector. */
+  output?: string
   scaling: Scaling
 }
 
 /** Backbones we know the right cut and input scaling of (see the models' SOURCE.md). */
 const KNOWN: Record<string, BackboneSpec> = {
   'mobilenet_v1_0.25_224': { cut: 'conv_pw_13_relu', scaling: 'symmetric' },
+  'mobilenet_v1_025_224_graph': { output: 'module_apply_default/MobilenetV1/Logits/global_pool', scaling: 'unit' },
 }
 
 /** The models folder: STUDIO_MODELS_DIR, else ~/.studio/models. */
@@ -29,11 +32,17 @@ export function modelsDir(explicit?: string | null): string {
 
 export interface Backbone {
   name: string
-  /** Image → pooled feature vector. */
-  extractor: tf.LayersModel
+  format: 'layers' | 'graph'
+  /** Layers backbones: image → pooled feature vector, as a layers model (combinable with the head). */
+  extractor: tf.LayersModel | null
+  /** Image batch → [N, featureDim] features, for either format. */
+  features(x: tf.Tensor4D): tf.Tensor2D
+  /** Graph backbones: the graph's node that gives the features. */
+  output: string | null
   inputSize: number
   featureDim: number
   scaling: Scaling
+  dispose(): void
 }
 
 /** Backbone folders in the models folder (those with a model.json). */
@@ -60,9 +69,11 @@ export async function loadBackbone(dir: string, name: string): Promise<Backbone>
     throw new StudioError(`backbone ${file} cannot be read: ${(err as Error).message}`)
   }
   const topology = artifacts.modelTopology as { node?: unknown } | undefined
-  if (!topology || topology.node) {
-    throw new ValidationError(`backbone ${file} is a graph model; the transfer preset needs a TF.js layers model (e.g. mobilenet_v1_0.25_224)`)
-  }
+  if (!topology) throw new StudioError(`backbone ${file} has no modelTopology`)
+  return topology.node ? loadGraphBackbone(name, file, artifacts) : loadLayersBackbone(name, file, artifacts)
+}
+
+async function loadLayersBackbone(name: string, file: string, artifacts: tf.io.ModelArtifacts): Promise<Backbone> {
   let model: tf.LayersModel
   try {
     model = await tf.loadLayersModel(tf.io.fromMemory(artifacts))
@@ -71,10 +82,7 @@ export async function loadBackbone(dir: string, name: string): Promise<Backbone>
   }
   const spec = KNOWN[name] ?? { cut: null, scaling: 'symmetric' }
   const input = model.inputs[0]!.shape
-  if (input.length !== 4 || input[3] !== 3 || !input[1] || input[1] !== input[2]) {
-    model.dispose()
-    throw new ValidationError(`backbone ${file} takes input ${JSON.stringify(input)}; the transfer preset needs square RGB images [N, S, S, 3]`)
-  }
+  const size = squareRgb(input, file, () => model.dispose())
   let features: tf.SymbolicTensor
   try {
     features = (spec.cut ? model.getLayer(spec.cut) : model.layers[model.layers.length - 2]!).output as tf.SymbolicTensor
@@ -84,7 +92,40 @@ export async function loadBackbone(dir: string, name: string): Promise<Backbone>
   }
   const pooled = features.shape.length === 4 ? (tf.layers.globalAveragePooling2d({}).apply(features) as tf.SymbolicTensor) : features
   const extractor = tf.model({ inputs: model.inputs, outputs: pooled })
-  return { name, extractor, inputSize: input[1] as number, featureDim: pooled.shape[1] as number, scaling: spec.scaling }
+  return {
+    name, format: 'layers', extractor, output: null, inputSize: size, featureDim: pooled.shape[1] as number, scaling: spec.scaling,
+    features: (x) => extractor.predict(x) as tf.Tensor2D,
+    dispose: () => extractor.dispose(),
+  }
+}
+
+async function loadGraphBackbone(name: string, file: string, artifacts: tf.io.ModelArtifacts): Promise<Backbone> {
+  const spec = KNOWN[name]
+  if (!spec?.output) {
+    throw new ValidationError(`backbone ${file} is a graph model Studio does not know the feature node of (known: ${Object.keys(KNOWN).join(', ')})`)
+  }
+  let model: tf.GraphModel
+  try {
+    model = await tf.loadGraphModel(tf.io.fromMemory(artifacts))
+  } catch (err) {
+    throw new StudioError(`backbone ${file} is not a loadable TF.js graph model: ${(err as Error).message}`)
+  }
+  const size = squareRgb(model.inputs[0]!.shape ?? [], file, () => model.dispose())
+  const output = spec.output
+  const features = (x: tf.Tensor4D) => tf.tidy(() => {
+    const y = model.execute(x, output) as tf.Tensor
+    return y.reshape([x.shape[0], -1]) as tf.Tensor2D
+  })
+  const featureDim = tf.tidy(() => features(tf.zeros([1, size, size, 3])).shape[1])
+  return { name, format: 'graph', extractor: null, output, inputSize: size, featureDim, scaling: spec.scaling, features, dispose: () => model.dispose() }
+}
+
+function squareRgb(shape: (number | null)[], file: string, cleanup: () => void): number {
+  if (shape.length !== 4 || shape[3] !== 3 || !(shape[1]! > 0) || shape[1] !== shape[2]) {
+    cleanup()
+    throw new ValidationError(`backbone ${file} takes input ${JSON.stringify(shape)}; the transfer preset needs square RGB images [N, S, S, 3]`)
+  }
+  return shape[1] as number
 }
 
 /** The trainable head on top of the pooled features: dropout and a softmax layer. */
@@ -95,8 +136,9 @@ export function transferHead(featureDim: number, numClasses: number, seed: numbe
   return head
 }
 
-/** Backbone and head as one model, for saving, export and prediction from images. */
+/** Layers backbone and head as one model, for saving, export and prediction from images. */
 export function combine(backbone: Backbone, head: tf.Sequential): tf.LayersModel {
+  if (!backbone.extractor) throw new StudioError('only a layers-model backbone combines with its head into one model')
   let y = backbone.extractor.outputs[0]!
   for (const layer of head.layers) y = layer.apply(y) as tf.SymbolicTensor
   return tf.model({ inputs: backbone.extractor.inputs, outputs: y })
@@ -127,7 +169,7 @@ export async function extractFeatures(
   })
   for (let s = 0; s < todo.length; s += batchSize) {
     const idx = todo.slice(s, s + batchSize)
-    const data = tf.tidy(() => (backbone.extractor.predict(makeInputs(set, idx, backbone.scaling)) as tf.Tensor).dataSync() as Float32Array)
+    const data = tf.tidy(() => backbone.features(makeInputs(set, idx, backbone.scaling)).dataSync() as Float32Array)
     for (let k = 0; k < idx.length; k++) {
       const vec = data.slice(k * dim, (k + 1) * dim)
       out.set(vec, idx[k]! * dim)

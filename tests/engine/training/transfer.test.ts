@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -40,7 +41,7 @@ describe('backbones from the models folder', () => {
   it('a missing, malformed or graph-model backbone is a clear error naming the file', async () => {
     await expect(loadBackbone(models, 'nope')).rejects.toThrow(/backbone "nope" not found: no .*nope\/model\.json \(available: broken, graphy, tiny\)/)
     await expect(loadBackbone(models, 'broken')).rejects.toThrow(/backbone .*broken\/model\.json cannot be read/)
-    await expect(loadBackbone(models, 'graphy')).rejects.toThrow(/graphy\/model\.json is a graph model/)
+    await expect(loadBackbone(models, 'graphy')).rejects.toThrow(/graphy\/model\.json is a graph model Studio does not know the feature node of/)
   })
 
   it('trains a head on cached features, saves backbone + head as one model, and rejects a mismatched input size', async () => {
@@ -77,5 +78,27 @@ describe.skipIf(!shared)('transfer learning on the real hymenoptera photos', () 
     ])
     expect(r.status).toBe('done')
     expect(r.val_accuracy).toBeGreaterThanOrEqual(0.88)
+  }, 180_000)
+
+  it('the same network as a graph model works as a backbone, and its export runs two-stage in a fresh process', () => {
+    const proj = path.join(root, 'hym')
+    const r = studioJson<{ run: number; status: string; val_accuracy: number }>([
+      'train', '--project', proj, '--preset', 'transfer', '--backbone', 'mobilenet_v1_025_224_graph', '--use-origin-splits',
+      '--models-dir', path.join(SHARED, 'models'),
+    ])
+    expect(r.status).toBe('done')
+    expect(r.val_accuracy).toBeGreaterThan(0.8)
+    const out = path.join(root, 'hym-export')
+    studioJson(['export', String(r.run), out, '--project', proj])
+    expect(fs.existsSync(path.join(out, 'backbone', 'model.json'))).toBe(true)
+    fs.symlinkSync(path.resolve('node_modules'), path.join(out, 'node_modules'))
+    const bee = path.join(HYMENOPTERA, 'val', 'bees', fs.readdirSync(path.join(HYMENOPTERA, 'val', 'bees'))[0]!)
+    const fresh = spawnSync(process.execPath, [path.join(out, 'predict.mjs'), bee], { encoding: 'utf8', timeout: 120_000 })
+    expect(fresh.status, fresh.stderr).toBe(0)
+    const inStudio = studioJson<{ predictions: { probabilities: Record<string, number> }[] }>(['predict', String(r.run), bee, '--project', proj])
+    const exported = JSON.parse(fresh.stdout.trim()) as { probabilities: Record<string, number> }
+    for (const c of ['ants', 'bees']) {
+      expect(Math.abs(exported.probabilities[c]! - inStudio.predictions[0]!.probabilities[c]!)).toBeLessThan(1e-4)
+    }
   }, 180_000)
 })
