@@ -30,7 +30,7 @@ function createWindow(): BrowserWindow {
 void app.whenReady().then(() => {
   ipcMain.handle('appInfo', (event): AppInfo => {
     if (!BrowserWindow.fromWebContents(event.sender)) throw new Error('untrusted sender')
-    return { version: app.getVersion(), shell: 'electron' }
+    return { version: app.getVersion(), shell: 'electron', project: '' }
   })
   createWindow()
   app.on('activate', () => {

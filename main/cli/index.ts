@@ -4,6 +4,7 @@ import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
 import { registerProject } from './commands/project'
 import { registerRuns } from './commands/runs'
+import { registerServe } from './commands/serve'
 import { registerTrain } from './commands/train'
 import { reportError } from './output'
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerTrain(program)
   registerRuns(program)
   registerDemo(program)
+  registerServe(program)
   return program
 }
 

@@ -1,0 +1,127 @@
+import type {
+  AppInfo, ClassDto, ImageDto, ImagePageDto, ImageQueryDto, RunDto, StudioApi, StudioEvent,
+} from '../../preload/contract'
+import { ConflictError } from './errors'
+import type { ImageRecord } from './store'
+import type { Studio } from './studio'
+
+/**
+ * The contract implemented over one open project: what the browser-mode server and the Electron
+ * IPC bind to. Long operations (import) answer at once and report through `onEvent`.
+ */
+export class StudioService implements StudioApi {
+  private importing: AbortController | null = null
+
+  constructor(
+    private readonly studio: Studio,
+    private readonly shell: AppInfo['shell'],
+    private readonly onEvent: (e: StudioEvent) => void,
+  ) {}
+
+  async appInfo(): Promise<AppInfo> {
+    return { version: '0.1.0', shell: this.shell, project: this.studio.root }
+  }
+
+  async stats() {
+    return this.studio.stats()
+  }
+
+  async images(q: ImageQueryDto): Promise<ImagePageDto> {
+    const page = this.studio.store.images.page(q)
+    return { items: page.items.map(imageDto), nextCursor: page.nextCursor, total: this.studio.store.images.count(q) }
+  }
+
+  async classes(): Promise<ClassDto[]> {
+    return this.studio.labels.classes().map(({ id, name, color, count }) => ({ id, name, color, count }))
+  }
+
+  async createClass(req: { name: string; color?: string }): Promise<ClassDto> {
+    const c = this.studio.labels.createClass(req.name, req.color)
+    return { id: c.id, name: c.name, color: c.color, count: 0 }
+  }
+
+  async renameClass(req: { classId: number; name: string }): Promise<ClassDto> {
+    this.studio.labels.renameClass(req.classId, req.name)
+    return (await this.classes()).find((c) => c.id === req.classId)!
+  }
+
+  async mergeClass(req: { from: number; into: number }) {
+    return this.changed(this.studio.labels.mergeClass(req.from, req.into))
+  }
+
+  async deleteClass(req: { classId: number; mode?: 'unlabel' | 'merge'; into?: number }) {
+    const choice = req.mode === 'merge' ? ({ mode: 'merge', into: req.into! } as const) : req.mode === 'unlabel' ? ({ mode: 'unlabel' } as const) : undefined
+    return this.changed(this.studio.labels.deleteClass(req.classId, choice))
+  }
+
+  async setLabels(req: { imageIds: number[]; classId: number | null }) {
+    return this.changed(this.studio.labels.setLabels(req.imageIds, req.classId))
+  }
+
+  async undo() {
+    const r = this.studio.labels.undo()
+    return r && this.changed(r)
+  }
+
+  async redo() {
+    const r = this.studio.labels.redo()
+    return r && this.changed(r)
+  }
+
+  async history(req: { imageId: number }) {
+    return this.studio.labels.history(this.studio.image(req.imageId).id).map((h) => ({ at: h.createdAt, kind: h.kind, from: h.oldClass, to: h.newClass }))
+  }
+
+  async startImport(req: { source: string; layout?: 'auto' | 'flat' }): Promise<{ started: true }> {
+    if (this.importing) throw new ConflictError('an import is already running in this window')
+    const controller = new AbortController()
+    this.importing = controller
+    // Answer now; progress and the end come as events.
+    void this.studio
+      .import(req.source, { layout: req.layout, signal: controller.signal, onProgress: (p) => this.onEvent({ type: 'import-progress', ...p }) })
+      .then(
+        (s) => this.onEvent({ type: 'import-finished', status: s.status, imported: s.imported, duplicates: s.duplicates, errors: s.errors, error: null }),
+        (err: Error) => this.onEvent({ type: 'import-finished', status: 'failed', imported: 0, duplicates: 0, errors: 0, error: err.message }),
+      )
+      .finally(() => {
+        this.importing = null
+        this.onEvent({ type: 'labels-changed' })
+      })
+    return { started: true }
+  }
+
+  async cancelImport() {
+    const running = this.importing !== null
+    this.importing?.abort()
+    return { cancelled: running }
+  }
+
+  async importErrors() {
+    return this.studio.importErrors().map((e) => ({ batch: e.batchId, path: e.path, reason: e.reason }))
+  }
+
+  async runs(): Promise<RunDto[]> {
+    return this.studio.store.runs.list().map((r) => {
+      const summary = r.summary ? (JSON.parse(r.summary) as { split: string; accuracy: number; macro: { f1: number } }) : null
+      const epochs = this.studio.store.runs.epochs(r.id)
+      const best = epochs.find((e) => e.epoch === r.bestEpoch) ?? epochs.at(-1)
+      return {
+        run: r.id, status: r.status, preset: r.preset, datasetVersion: r.datasetVersion, backend: r.backend, epochs: r.epochsDone,
+        createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error, valAccuracy: best?.valAccuracy ?? null,
+        testAccuracy: summary?.split === 'test' ? summary.accuracy : null, macroF1: summary?.macro.f1 ?? null,
+      }
+    })
+  }
+
+  private changed<T extends { actionId: number | null; changed: number }>(r: T) {
+    if (r.changed) this.onEvent({ type: 'labels-changed' })
+    return { actionId: r.actionId, changed: r.changed }
+  }
+}
+
+function imageDto(i: ImageRecord): ImageDto {
+  return {
+    id: i.id, hash: i.hash, name: i.originalName, path: i.relPath, format: i.format, width: i.width, height: i.height,
+    bytes: i.bytes, origin: i.origin, classId: i.classId, className: i.className, importedAt: i.importedAt, status: i.status,
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod'
+import type { StudioMethod } from '../../preload/contract'
+
+const id = z.number().int().positive()
+const none = z.undefined().or(z.null()).or(z.object({}).strict())
+
+/**
+ * Run-time checks of every request payload, one per contract method. The IPC binding and the
+ * browser-mode server both refuse a payload that fails here, naming the field.
+ */
+export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
+  appInfo: none,
+  stats: none,
+  images: z
+    .object({
+      classIds: z.array(id).max(1000).optional(),
+      unlabeled: z.boolean().optional(),
+      origin: z.string().max(1000).nullable().optional(),
+      search: z.string().max(1000).optional(),
+      sort: z.enum(['imported', 'name', 'size']).optional(),
+      order: z.enum(['asc', 'desc']).optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+      cursor: z.string().max(2000).nullable().optional(),
+    })
+    .strict(),
+  classes: none,
+  createClass: z.object({ name: z.string().max(1000), color: z.string().max(20).optional() }).strict(),
+  renameClass: z.object({ classId: id, name: z.string().max(1000) }).strict(),
+  mergeClass: z.object({ from: id, into: id }).strict(),
+  deleteClass: z.object({ classId: id, mode: z.enum(['unlabel', 'merge']).optional(), into: id.optional() }).strict(),
+  setLabels: z.object({ imageIds: z.array(id).min(1).max(100_000), classId: id.nullable() }).strict(),
+  undo: none,
+  redo: none,
+  history: z.object({ imageId: id }).strict(),
+  startImport: z.object({ source: z.string().min(1).max(4096), layout: z.enum(['auto', 'flat']).optional() }).strict(),
+  cancelImport: none,
+  importErrors: none,
+  runs: none,
+}
+
+/** One line naming the first bad field, e.g. `setLabels: imageIds.0: expected number, received string`. */
+export function describeIssue(method: string, err: z.ZodError): string {
+  const first = err.issues[0]
+  return `${method}: ${first?.path.length ? first.path.join('.') + ': ' : ''}${first?.message ?? 'invalid payload'}`
+}
