@@ -16,7 +16,7 @@ if (!haveBinary()) {
 if (!haveBinary()) {
   console.error(
     'studio: the Electron binary could not be downloaded on this machine, so the desktop app cannot start; ' +
-      'use the command line instead: npx studio --help',
+      'use the browser mode instead: npm run build && npm run serve -- --project <folder>',
   )
   process.exit(1)
 }

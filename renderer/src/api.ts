@@ -1,0 +1,71 @@
+import type { StudioApi, StudioEvent, StudioMethod } from '../../preload/contract'
+import { STUDIO_METHODS } from '../../preload/methods'
+
+declare global {
+  interface Window {
+    studio?: StudioApi
+  }
+}
+
+/** The token of browser mode: taken from ?token= once, kept for the tab, removed from the address bar. */
+function browserToken(): string {
+  const url = new URL(window.location.href)
+  const fromUrl = url.searchParams.get('token')
+  if (fromUrl) {
+    sessionStorage.setItem('studio-token', fromUrl)
+    url.searchParams.delete('token')
+    window.history.replaceState(null, '', url.toString())
+  }
+  return sessionStorage.getItem('studio-token') ?? ''
+}
+
+/** An error from the engine, as it crossed the boundary. */
+export class ApiError extends Error {
+  constructor(name: string, message: string) {
+    super(message)
+    this.name = name
+  }
+}
+
+function httpApi(token: string): StudioApi {
+  const call = async (method: StudioMethod, req?: unknown) => {
+    const res = await fetch(`/api/call/${method}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: req === undefined ? undefined : JSON.stringify(req),
+    })
+    const body = (await res.json()) as { result?: unknown; error?: { name: string; message: string } }
+    if (body.error) throw new ApiError(body.error.name, body.error.message)
+    return body.result
+  }
+  return Object.fromEntries(STUDIO_METHODS.map((m) => [m, (req?: unknown) => call(m, req)])) as unknown as StudioApi
+}
+
+const inElectron = typeof window !== 'undefined' && Boolean(window.studio)
+const token = inElectron ? '' : browserToken()
+
+/** The one API the views use; nothing else knows whether it runs in Electron or a browser. */
+export const api: StudioApi = inElectron ? window.studio! : httpApi(token)
+
+/** URL of an image's thumbnail or original. */
+export function mediaUrl(hash: string, kind: 'thumb' | 'original' = 'thumb'): string {
+  return inElectron ? `studio-media://${kind}/${hash}` : `/media/${kind}/${hash}?token=${token}`
+}
+
+/** Subscribes to engine events; returns the unsubscribe function. Reconnects if the socket drops. */
+export function onEvent(handler: (e: StudioEvent) => void): () => void {
+  let ws: WebSocket | null = null
+  let stopped = false
+  const connect = () => {
+    ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/events?token=${token}`)
+    ws.onmessage = (m) => handler(JSON.parse(String(m.data)) as StudioEvent)
+    ws.onclose = () => {
+      if (!stopped) setTimeout(connect, 1000)
+    }
+  }
+  if (!inElectron) connect()
+  return () => {
+    stopped = true
+    ws?.close()
+  }
+}

@@ -1,0 +1,110 @@
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeShapes } from '../../main/cli/demo-shapes'
+import { Studio } from '../../main/engine/studio'
+import { startServer, type RunningServer } from '../../main/server/server'
+import { makeImages, tmpDir } from '../helpers/fixtures'
+import { trainInProcess } from '../helpers/training'
+
+const CHROMIUM = '/usr/bin/chromium'
+const repo = path.resolve(import.meta.dirname, '../..')
+const shots = path.join(repo, 'test-output', 'e2e')
+const haveChromium = fs.existsSync(CHROMIUM)
+if (!haveChromium) console.warn(`SKIPPED browser E2E: ${CHROMIUM} is missing (apt-get install -y chromium)`)
+
+describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode', () => {
+  const root = tmpDir()
+  let studio: Studio
+  let server: RunningServer
+  let browser: Browser
+  let page: Page
+
+  const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) })
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(repo, 'out/renderer/index.html'))) {
+      const b = spawnSync(process.execPath, [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' })
+      if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
+    }
+    fs.mkdirSync(shots, { recursive: true })
+    await writeShapes(path.join(root, 'shapes'), 12)
+    await makeImages(path.join(root, 'shapes'), 6, 700) // unlabeled, at the top level
+    studio = Studio.init(path.join(root, 'proj'))
+    await studio.import(path.join(root, 'shapes'))
+    await trainInProcess(studio, { epochs: 1, inputSize: 32 })
+    server = await startServer(studio, { rendererDir: path.join(repo, 'out/renderer'), log: () => {} })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    studio?.close()
+  })
+
+  it('browses the grid with thumbnails and the class panel', async () => {
+    await page.goto(server.url)
+    await page.waitForSelector('[data-index="0"] img')
+    await page.waitForFunction(() => [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length >= 10)
+    expect(await page.textContent('.toolbar')).toMatch(/54 images/)
+    expect(await page.locator('.classes li').allTextContents()).toEqual(['1circle12', '2cross12', '3square12', '4triangle12'])
+    // The token left the address bar.
+    expect(page.url()).not.toMatch(/token=/)
+    await shot('01-browse')
+  })
+
+  it('labels unlabeled images from the keyboard, undoes and redoes, and the database agrees', async () => {
+    await page.selectOption('select[aria-label="Label filter"]', 'unlabeled')
+    await page.waitForFunction(() => document.querySelector('.toolbar')?.textContent?.includes('6 images'))
+    await page.click('[data-index="0"]')
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('2')
+      await page.waitForFunction((n) => document.querySelector('[data-testid="message"]')?.textContent === `1 image(s) → cross` && document.querySelectorAll('.tile figcaption')[n]?.textContent?.includes('cross'), i)
+    }
+    expect(studio.stats().classes.cross).toBe(15)
+    await page.keyboard.press('z')
+    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === 'Undid 1 change(s)')
+    expect(studio.stats().classes.cross).toBe(14)
+    await page.keyboard.press('Shift+Z')
+    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === 'Redid 1 change(s)')
+    expect(studio.stats().classes.cross).toBe(15)
+    // Undo/redo reloaded the unlabeled list: the 3 still unlabeled. Bulk: shift-click a range, assign it.
+    await page.waitForFunction(() => document.querySelector('.toolbar')?.textContent?.includes('3 images'))
+    await page.click('[data-index="0"]')
+    await page.click('[data-index="2"]', { modifiers: ['Shift'] })
+    await page.keyboard.press('4')
+    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === '3 image(s) → triangle')
+    expect(studio.stats().classes.triangle).toBe(15)
+    await shot('02-labeled')
+    await page.keyboard.press('?')
+    await page.waitForSelector('[role="dialog"]')
+    await shot('03-help')
+    await page.keyboard.press('Escape')
+  })
+
+  it('imports a folder with live progress and lists import errors', async () => {
+    await makeImages(path.join(root, 'more'), 30, 900, 640, 480)
+    fs.writeFileSync(path.join(root, 'more', 'broken.jpg'), 'not an image')
+    await page.click('text=Import')
+    await page.fill('input[aria-label="Folder or CSV"]', path.join(root, 'more'))
+    await page.click('button[type="submit"]')
+    await page.waitForSelector('[data-testid="import-result"]', { timeout: 60_000 })
+    expect(await page.textContent('[data-testid="import-result"]')).toBe('Done: 30 imported, 0 duplicates, 1 errors')
+    expect(await page.textContent('.import table')).toMatch(/broken\.jpg.*not a recognised image/)
+    await shot('04-import')
+  })
+
+  it('shows the experiments table', async () => {
+    await page.click('text=Experiments')
+    await page.waitForSelector('.runs table')
+    expect(await page.locator('.runs tbody tr').count()).toBe(1)
+    await shot('05-runs')
+  })
+})
