@@ -9,6 +9,7 @@ import { STUDIO_METHODS } from '../../preload/methods'
 import { errorMessage, StudioError } from '../engine/errors'
 import { StudioService } from '../engine/service'
 import type { Studio } from '../engine/studio'
+import { resolveMedia } from './media'
 import { describeIssue, REQUEST_SCHEMAS } from './schemas'
 
 export interface ServeOptions {
@@ -33,8 +34,7 @@ const STATUS: Record<string, number> = {
 }
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.jpg': 'image/jpeg', '.webp': 'image/webp', '.gif': 'image/gif', '.tif': 'image/tiff', '.avif': 'image/avif', '.json': 'application/json',
-  '.woff2': 'font/woff2', '.ico': 'image/x-icon',
+  '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
 }
 
 /**
@@ -158,20 +158,11 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 
 /** /media/thumb/<sha256> and /media/original/<sha256>: only files of images in this project. */
 async function serveMedia(studio: Studio, pathname: string, res: http.ServerResponse, refuse: (s: number, r: string) => void): Promise<void> {
-  const m = /^\/media\/(thumb|original)\/([0-9a-f]{64})$/.exec(pathname)
-  if (!m) return refuse(400, 'media path must be /media/thumb|original/<sha256>')
-  const img = studio.store.images.byHash(m[2]!)
-  if (!img) return refuse(404, 'no image with this hash in the project')
-  let file: string
-  try {
-    file = m[1] === 'thumb' ? await studio.thumbnailPath(img) : studio.originalPath(img)
-    const real = fs.realpathSync(file)
-    if (!real.startsWith(fs.realpathSync(studio.root) + path.sep)) return refuse(403, 'file is outside the project')
-  } catch {
-    return refuse(404, 'the image file is missing from the project')
-  }
-  res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'private, max-age=31536000, immutable' })
-  fs.createReadStream(file).pipe(res)
+  const [, , kind = '', hash = ''] = pathname.split('/')
+  const answer = await resolveMedia(studio, kind, hash)
+  if ('status' in answer) return refuse(answer.status, answer.reason)
+  res.writeHead(200, { 'content-type': answer.mime, 'cache-control': 'private, max-age=31536000, immutable' })
+  fs.createReadStream(answer.file).pipe(res)
 }
 
 function serveStatic(res: http.ServerResponse, dir: string | undefined, pathname: string): void {

@@ -4,6 +4,7 @@ import { STUDIO_METHODS } from '../../preload/methods'
 declare global {
   interface Window {
     studio?: StudioApi
+    studioEvents?: { subscribe(handler: (e: StudioEvent) => void): () => void }
   }
 }
 
@@ -63,7 +64,8 @@ export function onEvent(handler: (e: StudioEvent) => void): () => void {
       if (!stopped) setTimeout(connect, 1000)
     }
   }
-  if (!inElectron) connect()
+  if (inElectron) return window.studioEvents?.subscribe(handler) ?? (() => {})
+  connect()
   return () => {
     stopped = true
     ws?.close()
