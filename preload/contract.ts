@@ -92,6 +92,52 @@ export interface RunDto {
   macroF1: number | null
 }
 
+export interface TrainRequestDto {
+  preset?: 'seed-cnn' | 'transfer'
+  backbone?: string
+  inputSize?: number
+  epochs?: number
+  batchSize?: number
+  learningRate?: number
+  augment?: boolean
+  patience?: number | null
+  seed?: number
+  fractions?: { train: number; val: number; test: number }
+  useOriginSplits?: boolean
+}
+
+export interface EvaluationDto {
+  run: number
+  split: string
+  count: number
+  accuracy: number
+  loss: number
+  ece: number
+  classes: string[]
+  perClass: { precision: number; recall: number; f1: number; support: number }[]
+  macro: { precision: number; recall: number; f1: number }
+  weighted: { precision: number; recall: number; f1: number }
+  confusion: number[][]
+  bins: { lower: number; upper: number; count: number; confidence: number; accuracy: number }[]
+  mistakes: { image: number; path: string; true: string; predicted: string; confidence: number }[]
+}
+
+export interface CellImageDto {
+  image: number
+  hash: string
+  path: string
+  confidence: number
+  className: string | null
+}
+
+export interface EpochDto {
+  epoch: number
+  loss: number | null
+  accuracy: number | null
+  valLoss: number | null
+  valAccuracy: number | null
+}
+
 /** Requests; each resolves to its response or rejects with {name, message}. */
 export interface StudioApi {
   appInfo(): Promise<AppInfo>
@@ -110,6 +156,13 @@ export interface StudioApi {
   cancelImport(): Promise<{ cancelled: boolean }>
   importErrors(): Promise<ImportErrorDto[]>
   runs(): Promise<RunDto[]>
+  backbones(): Promise<string[]>
+  startTraining(req: TrainRequestDto): Promise<{ runId: number }>
+  cancelTraining(): Promise<{ cancelled: boolean }>
+  epochs(req: { runId: number }): Promise<EpochDto[]>
+  evaluation(req: { runId: number }): Promise<EvaluationDto>
+  confusionCell(req: { runId: number; trueIndex: number; predIndex: number }): Promise<CellImageDto[]>
+  exportRun(req: { runId: number; dir: string }): Promise<{ dir: string; zip: string | null; files: string[]; modelCard: string }>
 }
 
 /** Names of the requests, derived from the API so they cannot drift. */
@@ -122,3 +175,6 @@ export type StudioEvent =
   | { type: 'import-progress'; done: number; total: number; imported: number; duplicates: number; errors: number; current: string | null; rate: number }
   | { type: 'import-finished'; status: 'done' | 'cancelled' | 'failed'; imported: number; duplicates: number; errors: number; error: string | null }
   | { type: 'labels-changed' }
+  | { type: 'train-batch'; runId: number; epoch: number; batch: number; batches: number; loss: number; accuracy: number; imagesPerSec: number; etaSeconds: number }
+  | { type: 'train-epoch'; runId: number; epoch: number; loss: number; accuracy: number; valLoss: number | null; valAccuracy: number | null; etaSeconds: number }
+  | { type: 'train-status'; runId: number; status: string; message: string | null }

@@ -8,7 +8,8 @@ import type { StudioMethod } from './contract'
 const ALL: Record<StudioMethod, true> = {
   appInfo: true, stats: true, images: true, classes: true, createClass: true, renameClass: true, mergeClass: true,
   deleteClass: true, setLabels: true, undo: true, redo: true, history: true, startImport: true, cancelImport: true,
-  importErrors: true, runs: true,
+  importErrors: true, runs: true, backbones: true, startTraining: true, cancelTraining: true, epochs: true, evaluation: true,
+  confusionCell: true, exportRun: true,
 }
 
 export const STUDIO_METHODS = Object.keys(ALL) as StudioMethod[]

@@ -1,6 +1,14 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import type {
-  AppInfo, ClassDto, ImageDto, ImagePageDto, ImageQueryDto, RunDto, StudioApi, StudioEvent,
+  AppInfo, ClassDto, ImageDto, ImagePageDto, ImageQueryDto, RunDto, StudioApi, StudioEvent, TrainRequestDto,
 } from '../../preload/contract'
+import { confusionCell, evaluation } from './evaluation/report'
+import { exportRun } from './export/bundle'
+import { DEFAULT_AUGMENT } from './training/config'
+import type { TrainEvent } from './training/events'
+import { startTraining, type TrainingHandle } from './training/runner'
+import { listBackbones, modelsDir } from './training/transfer'
 import { ConflictError } from './errors'
 import type { ImageRecord } from './store'
 import type { Studio } from './studio'
@@ -11,11 +19,15 @@ import type { Studio } from './studio'
  */
 export class StudioService implements StudioApi {
   private importing: AbortController | null = null
+  private training: TrainingHandle | null = null
+  private lastBatchEvent = 0
 
   constructor(
     private readonly studio: Studio,
     private readonly shell: AppInfo['shell'],
     private readonly onEvent: (e: StudioEvent) => void,
+    /** Folder of pretrained backbones (setting); null: STUDIO_MODELS_DIR or ~/.studio/models. */
+    private readonly modelsDirSetting: string | null = null,
   ) {}
 
   async appInfo(): Promise<AppInfo> {
@@ -111,6 +123,65 @@ export class StudioService implements StudioApi {
         testAccuracy: summary?.split === 'test' ? summary.accuracy : null, macroF1: summary?.macro.f1 ?? null,
       }
     })
+  }
+
+  async backbones(): Promise<string[]> {
+    return listBackbones(modelsDir(this.modelsDirSetting))
+  }
+
+  async startTraining(req: TrainRequestDto): Promise<{ runId: number }> {
+    if (this.training) throw new ConflictError('a training run is already running in this window')
+    const { augment, ...rest } = req
+    const handle = startTraining(this.studio, { ...rest, augment: augment ? DEFAULT_AUGMENT : null }, (e) => this.relayTraining(e), {
+      modelsDir: this.modelsDirSetting,
+    })
+    this.training = handle
+    void handle.done.finally(() => {
+      this.training = null
+    })
+    return { runId: handle.runId }
+  }
+
+  async cancelTraining() {
+    const running = this.training !== null
+    this.training?.cancel()
+    return { cancelled: running }
+  }
+
+  async epochs(req: { runId: number }) {
+    return this.studio.store.runs.epochs(req.runId).map(({ epoch, loss, accuracy, valLoss, valAccuracy }) => ({ epoch, loss, accuracy, valLoss, valAccuracy }))
+  }
+
+  async evaluation(req: { runId: number }) {
+    const { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes } = evaluation(this.studio, req.runId)
+    return { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes }
+  }
+
+  async confusionCell(req: { runId: number; trueIndex: number; predIndex: number }) {
+    return confusionCell(this.studio, req.runId, req.trueIndex, req.predIndex)
+  }
+
+  async exportRun(req: { runId: number; dir: string }) {
+    const out = exportRun(this.studio, req.runId, req.dir)
+    return { ...out, modelCard: fs.readFileSync(path.join(out.dir, 'model-card.md'), 'utf8') }
+  }
+
+  /** Training events, thinned for the UI: every epoch, batches at most ~10 per second. */
+  private relayTraining(e: TrainEvent): void {
+    if (e.type === 'batch') {
+      const now = Date.now()
+      if (now - this.lastBatchEvent < 100 && e.batch !== e.batches) return
+      this.lastBatchEvent = now
+      this.onEvent({ type: 'train-batch', runId: e.runId, epoch: e.epoch, batch: e.batch, batches: e.batches, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec, etaSeconds: e.etaSeconds })
+    } else if (e.type === 'epoch') {
+      this.onEvent({ type: 'train-epoch', runId: e.runId, epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, etaSeconds: e.etaSeconds })
+    } else if (e.type === 'start') {
+      this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: `${e.trainCount} training images, backend ${e.backend} (${e.backendReason})` })
+    } else if (e.type === 'phase' || e.type === 'problem') {
+      this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: e.type === 'phase' ? e.phase : `image ${e.imageId}: ${e.reason}` })
+    } else if (e.type === 'end') {
+      this.onEvent({ type: 'train-status', runId: e.runId, status: e.status, message: e.error })
+    }
   }
 
   private changed<T extends { actionId: number | null; changed: number }>(r: T) {

@@ -36,6 +36,27 @@ export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
   cancelImport: none,
   importErrors: none,
   runs: none,
+  backbones: none,
+  startTraining: z
+    .object({
+      preset: z.enum(['seed-cnn', 'transfer']).optional(),
+      backbone: z.string().max(200).optional(),
+      inputSize: z.number().int().optional(),
+      epochs: z.number().int().optional(),
+      batchSize: z.number().int().optional(),
+      learningRate: z.number().positive().optional(),
+      augment: z.boolean().optional(),
+      patience: z.number().int().nullable().optional(),
+      seed: z.number().int().min(0).optional(),
+      fractions: z.object({ train: z.number(), val: z.number(), test: z.number() }).strict().optional(),
+      useOriginSplits: z.boolean().optional(),
+    })
+    .strict(),
+  cancelTraining: none,
+  epochs: z.object({ runId: id }).strict(),
+  evaluation: z.object({ runId: id }).strict(),
+  confusionCell: z.object({ runId: id, trueIndex: z.number().int().min(0), predIndex: z.number().int().min(0) }).strict(),
+  exportRun: z.object({ runId: id, dir: z.string().min(1).max(4096) }).strict(),
 }
 
 /** One line naming the first bad field, e.g. `setLabels: imageIds.0: expected number, received string`. */

@@ -93,7 +93,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
   it('imports a folder with live progress and lists import errors', async () => {
     await makeImages(path.join(root, 'more'), 30, 900, 640, 480)
     fs.writeFileSync(path.join(root, 'more', 'broken.jpg'), 'not an image')
-    await page.click('text=Import')
+    await page.click('nav >> text=Import')
     await page.fill('input[aria-label="Folder or CSV"]', path.join(root, 'more'))
     await page.click('button[type="submit"]')
     await page.waitForSelector('[data-testid="import-result"]', { timeout: 60_000 })
@@ -102,10 +102,54 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await shot('04-import')
   })
 
+  it('starts a training run and watches the live curves update', async () => {
+    await page.click('nav >> text=Train')
+    await page.fill('label:has-text("Input size") input', '32')
+    await page.fill('label:has-text("Epochs") input', '3')
+    await page.fill('label:has-text("Batch") input', '8')
+    await page.click('text=Start training')
+    // Mid-run: batch progress shown and the curve has points.
+    await page.waitForFunction(() => /epoch \d, batch \d+\/\d+/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    await shot('05-training')
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'done', null, { timeout: 120_000 })
+    expect(await page.locator('.charts canvas').count()).toBe(2)
+    expect(studio.store.runs.epochs(2).map((e) => e.epoch)).toEqual([1, 2, 3])
+    await shot('06-trained')
+  }, 150_000)
+
+  it('opens a confusion-matrix cell and relabels an image there in one click', async () => {
+    await page.click('nav >> text=Evaluate')
+    await page.selectOption('select[aria-label="Run"]', '2')
+    await page.waitForSelector('[data-testid="confusion"]')
+    const cells = await page.$$eval('[data-cell]', (tds) => tds.map((td) => ({ id: td.getAttribute('data-cell')!, n: Number(td.textContent) })))
+    const target = cells.find((c) => c.n > 0)!
+    await page.click(`[data-cell="${target.id}"]`)
+    await page.waitForSelector('[data-testid="cell-gallery"] figure')
+    await shot('07-evaluate')
+    const first = page.locator('[data-testid="cell-gallery"] figure').first()
+    await first.locator('button', { hasText: 'square' }).click()
+    await page.waitForSelector('[data-testid="relabel-note"]')
+    const id = Number(/#(\d+)/.exec((await page.textContent('[data-testid="relabel-note"]'))!)![1])
+    expect(studio.image(id).className).toBe('square')
+  })
+
+  it('exports the run and shows its model card', async () => {
+    await page.click('nav >> text=Export')
+    await page.selectOption('select[aria-label="Run"]', '2')
+    await page.fill('input[aria-label="Destination folder"]', path.join(root, 'exported'))
+    await page.click('button:has-text("Export")')
+    await page.waitForSelector('[data-testid="export-result"]')
+    for (const f of ['model.json', 'weights.bin', 'labels.json', 'preprocessing.json', 'model-card.md', 'predict.mjs']) {
+      expect(fs.existsSync(path.join(root, 'exported', f)), f).toBe(true)
+    }
+    expect(await page.textContent('.card')).toMatch(/# Model card: run 2/)
+    await shot('08-export')
+  })
+
   it('shows the experiments table', async () => {
-    await page.click('text=Experiments')
+    await page.click('nav >> text=Experiments')
     await page.waitForSelector('.runs table')
-    expect(await page.locator('.runs tbody tr').count()).toBe(1)
-    await shot('05-runs')
+    expect(await page.locator('.runs tbody tr').count()).toBe(2)
+    await shot('09-runs')
   })
 })

@@ -7,7 +7,7 @@ import { exportRun } from '../../engine/export/bundle'
 import { Studio } from '../../engine/studio'
 import { startTraining } from '../../engine/training/runner'
 import { SHAPES, writeShapes } from '../demo-shapes'
-import { evaluation } from './runs'
+import { evaluation } from '../../engine/evaluation/report'
 import { parseId } from './project'
 
 export function registerDemo(program: Command): void {

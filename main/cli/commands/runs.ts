@@ -1,10 +1,8 @@
 import type { Command } from 'commander'
-import { NotFoundError, ValidationError } from '../../engine/errors'
-import type { EvaluationSummary } from '../../engine/evaluation/metrics'
+import { ValidationError } from '../../engine/errors'
 import { predictImages } from '../../engine/evaluation/predict'
+import { confusionCell, evaluation } from '../../engine/evaluation/report'
 import { exportRun } from '../../engine/export/bundle'
-import type { PredictionRecord } from '../../engine/store'
-import type { Studio } from '../../engine/studio'
 import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
 import { common, emit, table, type CommonOptions } from '../output'
@@ -97,43 +95,3 @@ export function registerRuns(program: Command): void {
     )
 }
 
-/** Summary plus the most confident mistakes, with class names and image paths. */
-export function evaluation(s: Studio, runId: number, mistakes = 10) {
-  const run = s.store.runs.get(runId)
-  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
-  if (!run.summary) throw new NotFoundError(`run ${runId} has no evaluation (status ${run.status})`)
-  const summary = JSON.parse(run.summary) as EvaluationSummary & { split: string }
-  const classes = s.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
-  const rows = (preds: PredictionRecord[]) =>
-    preds.map((p) => ({
-      image: p.imageId,
-      path: s.store.images.get(p.imageId)?.relPath ?? '?',
-      true: classes[p.trueIndex]!,
-      predicted: classes[p.predIndex]!,
-      confidence: p.confidence,
-    }))
-  return {
-    run: runId,
-    classes,
-    ...summary,
-    mistakes: rows(s.store.runs.predictions(runId, { correct: false }, 'confidence desc', mistakes)),
-    leastConfidentCorrect: rows(s.store.runs.predictions(runId, { correct: true }, 'confidence asc', mistakes)),
-  }
-}
-
-/** The images of one confusion-matrix cell (true class → predicted class), most confident first. */
-export function confusionCell(s: Studio, runId: number, trueClass: string, predicted: string) {
-  const run = s.store.runs.get(runId)
-  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
-  const classes = s.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
-  const index = (name: string) => {
-    const i = classes.findIndex((c) => c.toLowerCase() === name.trim().toLowerCase())
-    if (i < 0) throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(name)} (classes: ${classes.join(', ')})`)
-    return i
-  }
-  return s.store.runs.predictions(runId, { trueIndex: index(trueClass), predIndex: index(predicted) }, 'confidence desc').map((p) => ({
-    image: p.imageId,
-    path: s.store.images.get(p.imageId)?.relPath ?? '?',
-    confidence: p.confidence,
-  }))
-}
