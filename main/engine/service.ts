@@ -3,7 +3,7 @@ import path from 'node:path'
 import type {
   AppInfo, ClassDto, ImageDto, ImagePageDto, ImageQueryDto, RunDto, StudioApi, StudioEvent, TrainRequestDto,
 } from '../../preload/contract'
-import { confusionCell, evaluation } from './evaluation/report'
+import { confusionCell, evaluation, runScores } from './evaluation/report'
 import { exportRun } from './export/bundle'
 import { DEFAULT_AUGMENT } from './training/config'
 import type { TrainEvent } from './training/events'
@@ -113,16 +113,10 @@ export class StudioService implements StudioApi {
   }
 
   async runs(): Promise<RunDto[]> {
-    return this.studio.store.runs.list().map((r) => {
-      const summary = r.summary ? (JSON.parse(r.summary) as { split: string; accuracy: number; macro: { f1: number } }) : null
-      const epochs = this.studio.store.runs.epochs(r.id)
-      const best = epochs.find((e) => e.epoch === r.bestEpoch) ?? epochs.at(-1)
-      return {
-        run: r.id, status: r.status, preset: r.preset, datasetVersion: r.datasetVersion, backend: r.backend, epochs: r.epochsDone,
-        createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error, valAccuracy: best?.valAccuracy ?? null,
-        testAccuracy: summary?.split === 'test' ? summary.accuracy : null, macroF1: summary?.macro.f1 ?? null,
-      }
-    })
+    return this.studio.store.runs.list().map((r) => ({
+      run: r.id, status: r.status, preset: r.preset, datasetVersion: r.datasetVersion, backend: r.backend, epochs: r.epochsDone,
+      createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error, ...runScores(this.studio, r),
+    }))
   }
 
   async backbones(): Promise<string[]> {

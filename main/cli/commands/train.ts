@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
 import { ValidationError } from '../../engine/errors'
-import type { EvaluationSummary } from '../../engine/evaluation/metrics'
+import { runScores } from '../../engine/evaluation/report'
 import type { RunRecord } from '../../engine/store'
 import type { Studio } from '../../engine/studio'
 import { BACKENDS, type BackendName } from '../../engine/training/backend'
@@ -81,16 +81,14 @@ export function registerTrain(program: Command): void {
 
 /** The `--json` result of a run: {"run", "status", "backend", "val_accuracy", "test_accuracy", "macro_f1"}. */
 export function trainResult(studio: Studio, run: RunRecord) {
-  const summary = run.summary ? (JSON.parse(run.summary) as EvaluationSummary & { split: string }) : null
-  const epochs = studio.store.runs.epochs(run.id)
-  const bestEpoch = epochs.find((e) => e.epoch === run.bestEpoch) ?? epochs.at(-1)
+  const scores = runScores(studio, run)
   return {
     run: run.id,
     status: run.status,
     backend: run.backend,
-    val_accuracy: bestEpoch?.valAccuracy ?? null,
-    test_accuracy: summary?.split === 'test' ? summary.accuracy : null,
-    macro_f1: summary?.macro.f1 ?? null,
+    val_accuracy: scores.valAccuracy,
+    test_accuracy: scores.testAccuracy,
+    macro_f1: scores.macroF1,
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Studio } from '../studio'
 import { NotFoundError } from '../errors'
-import type { PredictionRecord } from '../store'
+import type { PredictionRecord, RunRecord } from '../store'
 import type { EvaluationSummary } from './metrics'
 
 /** Summary plus the most confident mistakes, with class names and image paths. */
@@ -41,4 +41,16 @@ export function confusionCell(s: Studio, runId: number, trueClass: string | numb
     const img = s.store.images.get(p.imageId)
     return { image: p.imageId, hash: img?.hash ?? '', path: img?.relPath ?? '?', confidence: p.confidence, className: img?.className ?? null }
   })
+}
+
+/** A run's headline numbers: val accuracy of the kept (best) epoch, test accuracy, macro F1. */
+export function runScores(s: Studio, run: RunRecord): { valAccuracy: number | null; testAccuracy: number | null; macroF1: number | null } {
+  const summary = run.summary ? (JSON.parse(run.summary) as EvaluationSummary & { split: string }) : null
+  const epochs = s.store.runs.epochs(run.id)
+  const best = epochs.find((e) => e.epoch === run.bestEpoch) ?? epochs.at(-1)
+  return {
+    valAccuracy: best?.valAccuracy ?? null,
+    testAccuracy: summary?.split === 'test' ? summary.accuracy : null,
+    macroF1: summary?.macro.f1 ?? null,
+  }
 }
