@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, reactive, ref } from 'vue'
+import { computed, reactive, ref, shallowRef } from 'vue'
 import type { ClassDto, ImageDto } from '../../../preload/contract'
 import { api } from '../api'
 import { DEFAULT_FILTER, filterToQuery, type BrowseFilter } from '../composables/filters'
@@ -8,7 +8,8 @@ import { moveFocus, rangeSelection } from '../composables/useKeyboard'
 /** Browsing and labeling: the filtered image list, focus, selection and classes. */
 export const useBrowseStore = defineStore('browse', () => {
   const filter = reactive<BrowseFilter>({ ...DEFAULT_FILTER })
-  const items = ref<ImageDto[]>([])
+  // shallowRef: 100k image rows need no deep reactivity; every change replaces the array.
+  const items = shallowRef<ImageDto[]>([])
   const total = ref(0)
   const cursor = ref<string | null>(null)
   const loading = ref(false)
