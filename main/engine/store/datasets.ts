@@ -1,4 +1,4 @@
-import { statementCache, type Db } from './db'
+import { statementCache, type Db, type Sql } from './db'
 
 export type Split = 'train' | 'val' | 'test'
 export const SPLITS: readonly Split[] = ['train', 'val', 'test']
@@ -35,9 +35,9 @@ export interface LabeledImage {
 }
 
 export class DatasetQueries {
-  private readonly sql: (sql: string) => import('better-sqlite3').Statement
+  private readonly sql: Sql
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db)
   }
 

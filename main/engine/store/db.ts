@@ -50,8 +50,11 @@ function migrate(db: Db, from: number): void {
   run()
 }
 
+/** A prepared-statement lookup by SQL text. */
+export type Sql = (sql: string) => Database.Statement
+
 /** Prepares each SQL text once per connection; query classes call it instead of `db.prepare`. */
-export function statementCache(db: Db): (sql: string) => Database.Statement {
+export function statementCache(db: Db): Sql {
   const cache = new Map<string, Database.Statement>()
   return (sql) => {
     let stmt = cache.get(sql)

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors'
-import { statementCache, type Db } from './db'
+import { statementCache, type Db, type Sql } from './db'
 
 export interface ImageRecord {
   id: number
@@ -56,9 +56,9 @@ const SELECT = `SELECT i.id, i.hash, i.original_name AS originalName, i.rel_path
   FROM images i LEFT JOIN classes c ON c.id = i.class_id`
 
 export class ImageQueries {
-  private readonly sql: (sql: string) => import('better-sqlite3').Statement
+  private readonly sql: Sql
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db)
   }
 
@@ -101,21 +101,20 @@ export class ImageQueries {
     const desc = (req.order ?? 'asc') === 'desc'
     const { where, params } = filterSql(req)
     const key = SORT_KEYS[sort]
-    const idCol = 'i.id'
     const cmp = desc ? '<' : '>'
     if (req.cursor) {
       const [value, id] = decodeCursor(req.cursor)
       if (key) {
         // A row value lets SQLite seek the (key, id) index straight to the cursor.
-        where.push(`(${key}, ${idCol}) ${cmp} (?, ?)`)
+        where.push(`(${key}, i.id) ${cmp} (?, ?)`)
         params.push(value, id)
       } else {
-        where.push(`${idCol} ${cmp} ?`)
+        where.push(`i.id ${cmp} ?`)
         params.push(id)
       }
     }
     const dir = desc ? 'DESC' : 'ASC'
-    const order = key ? `${key} ${dir}, ${idCol} ${dir}` : `${idCol} ${dir}`
+    const order = key ? `${key} ${dir}, i.id ${dir}` : `i.id ${dir}`
     const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ?`
     const items = this.sql(sql).all(...params, limit + 1) as ImageRecord[]
     let nextCursor: string | null = null

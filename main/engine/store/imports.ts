@@ -1,4 +1,4 @@
-import { statementCache, type Db } from './db'
+import { statementCache, type Db, type Sql } from './db'
 
 export type ImportKind = 'folders' | 'flat' | 'csv'
 export type BatchStatus = 'running' | 'done' | 'cancelled' | 'failed'
@@ -33,9 +33,9 @@ export interface BatchCounts {
 const BATCH_COLS = `id, source, kind, status, total, ignored, started_at AS startedAt, finished_at AS finishedAt, error`
 
 export class ImportQueries {
-  private readonly sql: (sql: string) => import('better-sqlite3').Statement
+  private readonly sql: Sql
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db)
   }
 

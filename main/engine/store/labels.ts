@@ -1,4 +1,4 @@
-import { statementCache, type Db } from './db'
+import { statementCache, type Db, type Sql } from './db'
 
 export interface ClassRecord {
   id: number
@@ -50,9 +50,9 @@ const EVENT_COLS =
   'id, action_id AS actionId, image_id AS imageId, old_class_id AS oldClassId, new_class_id AS newClassId, created_at AS createdAt'
 
 export class LabelQueries {
-  private readonly sql: (sql: string) => import('better-sqlite3').Statement
+  private readonly sql: Sql
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db)
   }
 

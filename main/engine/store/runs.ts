@@ -1,4 +1,4 @@
-import { statementCache, type Db } from './db'
+import { statementCache, type Db, type Sql } from './db'
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled'
 
@@ -44,9 +44,9 @@ const RUN_COLS = `id, dataset_version AS datasetVersion, preset, config, status,
   epochs_done AS epochsDone, best_epoch AS bestEpoch, summary, problems`
 
 export class RunQueries {
-  private readonly sql: (sql: string) => import('better-sqlite3').Statement
+  private readonly sql: Sql
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = statementCache(db)
   }
 

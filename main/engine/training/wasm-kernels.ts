@@ -28,6 +28,18 @@ export function registerWasmGradientKernels(): void {
 }
 
 type Info = tf.TensorInfo
+type Shape4 = [number, number, number, number]
+
+/** Attributes the two convolution-gradient kernels receive. */
+interface ConvGradAttrs {
+  strides: [number, number] | number
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding
+  dataFormat: 'NHWC' | 'NCHW'
+  dimRoundingMode?: 'floor' | 'round' | 'ceil'
+  filterShape: Shape4
+  inputShape: Shape4
+}
+
 interface Backend {
   disposeData(id: object): void
 }
@@ -40,17 +52,11 @@ function run(name: string, backend: Backend, inputs: Record<string, Info>, attrs
 
 const conv2dBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: Info; dy: Info }
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: [number, number] | number
-    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding
-    dataFormat: 'NHWC' | 'NCHW'
-    dimRoundingMode?: 'floor' | 'round' | 'ceil'
-    filterShape: [number, number, number, number]
-  }
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as ConvGradAttrs
   if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only')
   const b = backend as unknown as Backend
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode,
+    x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode,
   )
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) throw new Error('Conv2DBackpropFilter on wasm: strides and dilations > 1 together')
@@ -90,14 +96,8 @@ function conv2dBackpropInput(fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args
     const { dy, filter } = inputs as { dy: Info; filter: Info }
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-      strides: [number, number] | number
-      pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding
-      dataFormat: 'NHWC' | 'NCHW'
-      dimRoundingMode?: 'floor' | 'round' | 'ceil'
-      inputShape: [number, number, number, number]
-    }
-    const fShape = filter.shape as [number, number, number, number]
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as ConvGradAttrs
+    const fShape = filter.shape as Shape4
     const info = tf.backend_util.computeConv2DInfo(inputShape, fShape, strides, 1, pad, dimRoundingMode)
     if (dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1) return fallback(args)
     const b = backend as unknown as Backend
