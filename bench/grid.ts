@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
 import { Studio } from '../main/engine/studio'
-import { startServer } from '../main/server/server'
+import { serveProject } from '../main/server/server'
 import { insertSyntheticImages } from '../tests/helpers/synthetic'
 
 const n = Number(process.argv[process.argv.indexOf('--images') + 1] || 100_000) || 100_000
@@ -19,7 +19,7 @@ if (!fs.existsSync(path.join(renderer, 'index.html'))) throw new Error('run npm 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-grid-'))
 const studio = Studio.init(dir)
 insertSyntheticImages(studio, n)
-const server = await startServer(studio, { rendererDir: renderer, log: () => {} })
+const server = await serveProject(studio.root, { rendererDir: renderer, log: () => {}, recentFile: path.join(dir, 'recent.json') })
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

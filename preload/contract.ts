@@ -8,7 +8,22 @@ export interface AppInfo {
   version: string
   /** Where the renderer runs: inside Electron or in a browser against `studio serve`. */
   shell: 'electron' | 'browser'
-  project: string
+  /** The open project's folder; null until one is opened or created (the Projects view). */
+  project: string | null
+}
+
+export interface ProjectsDto {
+  current: string | null
+  /** Most recent first; `exists` is false when the folder or its database has gone. */
+  recent: { path: string; name: string; exists: boolean }[]
+  /** True where the shell has native folder dialogs (Electron); the browser types a path. */
+  canChooseFolder: boolean
+}
+
+/** What the browse filters can offer: origin tags and dataset versions (for the split filter). */
+export interface FacetsDto {
+  origins: { origin: string | null; count: number }[]
+  versions: { id: number; createdAt: string; train: number; val: number; test: number }[]
 }
 
 export interface ProjectStatsDto {
@@ -33,6 +48,8 @@ export interface ImageDto {
   className: string | null
   importedAt: string
   status: 'ok' | 'missing'
+  /** The prediction of the query's `runId`, when the run predicted this image. */
+  prediction?: { classId: number | null; className: string | null; confidence: number } | null
 }
 
 export interface ImageQueryDto {
@@ -40,10 +57,22 @@ export interface ImageQueryDto {
   unlabeled?: boolean
   origin?: string | null
   search?: string
+  /** A split of dataset version `versionId` (or of `runId`'s version). */
+  split?: 'train' | 'val' | 'test'
+  versionId?: number
+  /** A run as a lens: items carry its prediction; the filters below keep images it predicted. */
+  runId?: number
+  predictedClassIds?: number[]
+  /** Prediction agrees (true) or disagrees (false) with the image's current label. */
+  correct?: boolean
+  minConfidence?: number
+  maxConfidence?: number
   sort?: 'imported' | 'name' | 'size'
   order?: 'asc' | 'desc'
   limit?: number
   cursor?: string | null
+  /** Position instead of a cursor: the grid fetches the page under the scroll position. */
+  offset?: number
 }
 
 export interface ImagePageDto {
@@ -141,6 +170,15 @@ export interface EpochDto {
 /** Requests; each resolves to its response or rejects with {name, message}. */
 export interface StudioApi {
   appInfo(): Promise<AppInfo>
+  projects(): Promise<ProjectsDto>
+  /** Opens an existing project (refused while another Studio has it open, or when it is from a newer version). */
+  openProject(req: { path: string }): Promise<AppInfo>
+  /** Creates a project in an empty or new folder and opens it. */
+  createProject(req: { path: string }): Promise<AppInfo>
+  closeProject(): Promise<{ closed: boolean }>
+  /** A native folder dialog (Electron); null when cancelled or where there is none (browser). */
+  chooseFolder(req: { title: string }): Promise<string | null>
+  facets(): Promise<FacetsDto>
   stats(): Promise<ProjectStatsDto>
   images(query: ImageQueryDto): Promise<ImagePageDto>
   classes(): Promise<ClassDto[]>
@@ -167,6 +205,10 @@ export interface StudioApi {
 
 /** Names of the requests, derived from the API so they cannot drift. */
 export type StudioMethod = keyof StudioApi
+/** Requests answered by the app session itself, with or without an open project. */
+export type SessionMethod = 'appInfo' | 'projects' | 'openProject' | 'createProject' | 'closeProject' | 'chooseFolder'
+/** Requests about the open project (main/engine/service.ts). */
+export type ProjectApi = Omit<StudioApi, SessionMethod>
 export type RequestOf<M extends StudioMethod> = Parameters<StudioApi[M]>[0]
 export type ResponseOf<M extends StudioMethod> = Awaited<ReturnType<StudioApi[M]>>
 

@@ -24,6 +24,8 @@ export class NotFoundError extends StudioError {}
 export class ValidationError extends StudioError {}
 /** The request conflicts with what is stored (duplicate name, nothing to undo). */
 export class ConflictError extends StudioError {}
+/** A project request came while no project is open in this window. */
+export class NoProjectError extends StudioError {}
 /** An import source (folder or CSV) cannot be used at all. */
 export class ImportSourceError extends StudioError {}
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {
-  AppInfo, ClassDto, ImageDto, ImagePageDto, ImageQueryDto, RunDto, StudioApi, StudioEvent, TrainRequestDto,
+  ClassDto, FacetsDto, ImageDto, ImagePageDto, ImageQueryDto, ProjectApi, RunDto, StudioEvent, TrainRequestDto,
 } from '../../preload/contract'
 import { confusionCell, evaluation, runScores } from './evaluation/report'
 import { exportRun } from './export/bundle'
@@ -17,21 +17,27 @@ import type { Studio } from './studio'
  * The contract implemented over one open project: what the browser-mode server and the Electron
  * IPC bind to. Long operations (import) answer at once and report through `onEvent`.
  */
-export class StudioService implements StudioApi {
+export class StudioService implements ProjectApi {
   private importing: AbortController | null = null
   private training: TrainingHandle | null = null
   private lastBatchEvent = 0
 
   constructor(
     private readonly studio: Studio,
-    private readonly shell: AppInfo['shell'],
     private readonly onEvent: (e: StudioEvent) => void,
     /** Folder of pretrained backbones (setting); null: STUDIO_MODELS_DIR or ~/.studio/models. */
     private readonly modelsDirSetting: string | null = null,
   ) {}
 
-  async appInfo(): Promise<AppInfo> {
-    return { version: '0.1.0', shell: this.shell, project: this.studio.root }
+  /** Stops a running import and training (the app is quitting). */
+  cancelAll(): void {
+    this.importing?.abort()
+    this.training?.cancel()
+  }
+
+  /** What keeps the project busy (a running import or training), or null: the session will not close it then. */
+  busy(): string | null {
+    return this.importing ? 'an import is running' : this.training ? 'a training run is running' : null
   }
 
   async stats() {
@@ -40,7 +46,16 @@ export class StudioService implements StudioApi {
 
   async images(q: ImageQueryDto): Promise<ImagePageDto> {
     const page = this.studio.store.images.page(q)
-    return { items: page.items.map(imageDto), nextCursor: page.nextCursor, total: this.studio.store.images.count(q) }
+    const items = page.items.map(imageDto)
+    if (q.runId !== undefined) {
+      const preds = this.studio.store.runs.predictionsOf(q.runId, items.map((i) => i.id))
+      for (const i of items) i.prediction = preds.get(i.id) ?? null
+    }
+    return { items, nextCursor: page.nextCursor, total: this.studio.store.images.count(q) }
+  }
+
+  async facets(): Promise<FacetsDto> {
+    return { origins: this.studio.store.images.origins(), versions: this.studio.store.datasets.versions() }
   }
 
   async classes(): Promise<ClassDto[]> {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { StudioMethod } from '../../preload/contract'
 
 const id = z.number().int().positive()
+const folder = z.string().min(1).max(4096)
 const none = z.undefined().or(z.null()).or(z.object({}).strict())
 
 /**
@@ -10,6 +11,12 @@ const none = z.undefined().or(z.null()).or(z.object({}).strict())
  */
 export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
   appInfo: none,
+  projects: none,
+  openProject: z.object({ path: folder }).strict(),
+  createProject: z.object({ path: folder }).strict(),
+  closeProject: none,
+  chooseFolder: z.object({ title: z.string().max(200) }).strict(),
+  facets: none,
   stats: none,
   images: z
     .object({
@@ -17,6 +24,14 @@ export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
       unlabeled: z.boolean().optional(),
       origin: z.string().max(1000).nullable().optional(),
       search: z.string().max(1000).optional(),
+      split: z.enum(['train', 'val', 'test']).optional(),
+      versionId: id.optional(),
+      runId: id.optional(),
+      predictedClassIds: z.array(id).max(1000).optional(),
+      correct: z.boolean().optional(),
+      minConfidence: z.number().min(0).max(1).optional(),
+      maxConfidence: z.number().min(0).max(1).optional(),
+      offset: z.number().int().min(0).optional(),
       sort: z.enum(['imported', 'name', 'size']).optional(),
       order: z.enum(['asc', 'desc']).optional(),
       limit: z.number().int().min(1).max(1000).optional(),
@@ -32,7 +47,7 @@ export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
   undo: none,
   redo: none,
   history: z.object({ imageId: id }).strict(),
-  startImport: z.object({ source: z.string().min(1).max(4096), layout: z.enum(['auto', 'flat']).optional() }).strict(),
+  startImport: z.object({ source: folder, layout: z.enum(['auto', 'flat']).optional() }).strict(),
   cancelImport: none,
   importErrors: none,
   runs: none,
@@ -56,7 +71,7 @@ export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
   epochs: z.object({ runId: id }).strict(),
   evaluation: z.object({ runId: id }).strict(),
   confusionCell: z.object({ runId: id, trueIndex: z.number().int().min(0), predIndex: z.number().int().min(0) }).strict(),
-  exportRun: z.object({ runId: id, dir: z.string().min(1).max(4096) }).strict(),
+  exportRun: z.object({ runId: id, dir: folder }).strict(),
 }
 
 /** One line naming the first bad field, e.g. `setLabels: imageIds.0: expected number, received string`. */

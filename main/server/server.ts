@@ -7,8 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { StudioEvent, StudioMethod } from '../../preload/contract'
 import { STUDIO_METHODS } from '../../preload/methods'
 import { errorMessage, StudioError } from '../engine/errors'
-import { StudioService } from '../engine/service'
-import type { Studio } from '../engine/studio'
+import { AppSession, type SessionOptions } from '../engine/session'
 import { resolveMedia } from './media'
 import { describeIssue, REQUEST_SCHEMAS } from './schemas'
 
@@ -26,11 +25,14 @@ export interface RunningServer {
   url: string
   token: string
   port: number
+  /** Sends an event to every connected page. */
+  broadcast(e: StudioEvent): void
   close(): Promise<void>
 }
 
 const STATUS: Record<string, number> = {
   ValidationError: 400, NotAProjectError: 400, ImportSourceError: 400, NotFoundError: 404, ConflictError: 409, ProjectLockedError: 409,
+  ProjectVersionError: 409, NoProjectError: 409,
 }
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
@@ -42,14 +44,11 @@ const MIME: Record<string, string> = {
  * (/api/events), bound to 127.0.0.1, every route but the page's static files behind a random token,
  * other origins refused. Media are served by content hash from inside the open project only.
  */
-export async function startServer(studio: Studio, opts: ServeOptions = {}): Promise<RunningServer> {
+export async function startServer(session: AppSession, opts: ServeOptions = {}): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('hex')
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'))
   const sockets = new Set<WebSocket>()
-  const service = new StudioService(studio, 'browser', (e: StudioEvent) => {
-    const msg = JSON.stringify(e)
-    for (const s of sockets) s.send(msg)
-  })
+  const service = session.api
   let port = 0
   const origins = () => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]
   const tokenOk = (given: string | null) => {
@@ -74,7 +73,7 @@ export async function startServer(studio: Studio, opts: ServeOptions = {}): Prom
     if (!isApi) return serveStatic(res, opts.rendererDir, url.pathname)
     if (!authorized(req, url)) return refuse(401, 'missing or wrong token')
     if (url.pathname === '/api/health') return send(res, 200, { ok: true })
-    if (url.pathname.startsWith('/media/')) return void serveMedia(studio, url.pathname, res, refuse)
+    if (url.pathname.startsWith('/media/')) return void serveMedia(session, url.pathname, res, refuse)
     const m = /^\/api\/call\/([A-Za-z]+)$/.exec(url.pathname)
     if (!m || req.method !== 'POST') return refuse(404, 'no such route')
     const method = m[1] as StudioMethod
@@ -126,10 +125,42 @@ export async function startServer(studio: Studio, opts: ServeOptions = {}): Prom
     url: `http://127.0.0.1:${port}/?token=${token}`,
     token,
     port,
+    broadcast: (e) => {
+      const msg = JSON.stringify(e)
+      for (const s of sockets) s.send(msg)
+    },
     close: async () => {
       for (const s of sockets) s.terminate()
       wss.close()
       await new Promise<void>((r) => server.close(() => r()))
+    },
+  }
+}
+
+/**
+ * `studio serve`: a browser-mode session (the project in `dir` open, or none: the page starts in
+ * Projects) with its events going to the connected pages. Closing the server closes the project.
+ */
+export async function serveProject(
+  dir: string | null,
+  opts: ServeOptions & Pick<SessionOptions, 'recentFile' | 'modelsDir'> = {},
+): Promise<RunningServer & { session: AppSession }> {
+  let server: RunningServer | null = null
+  const session = new AppSession({ shell: 'browser', onEvent: (e) => server?.broadcast(e), recentFile: opts.recentFile, modelsDir: opts.modelsDir })
+  if (dir) session.open(dir)
+  try {
+    server = await startServer(session, opts)
+  } catch (err) {
+    session.close()
+    throw err
+  }
+  const running = server
+  return {
+    ...running,
+    session,
+    close: async () => {
+      await running.close()
+      session.close()
     },
   }
 }
@@ -157,9 +188,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** /media/thumb/<sha256> and /media/original/<sha256>: only files of images in this project. */
-async function serveMedia(studio: Studio, pathname: string, res: http.ServerResponse, refuse: (s: number, r: string) => void): Promise<void> {
+async function serveMedia(session: AppSession, pathname: string, res: http.ServerResponse, refuse: (s: number, r: string) => void): Promise<void> {
   const [, , kind = '', hash = ''] = pathname.split('/')
-  const answer = await resolveMedia(studio, kind, hash)
+  if (!session.studio) return refuse(404, 'no project is open')
+  const answer = await resolveMedia(session.studio, kind, hash)
   if ('status' in answer) return refuse(answer.status, answer.reason)
   res.writeHead(200, { 'content-type': answer.mime, 'cache-control': 'private, max-age=31536000, immutable' })
   fs.createReadStream(answer.file).pipe(res)

@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../main/cli/demo-shapes'
 import { Studio } from '../../main/engine/studio'
-import { startServer, type RunningServer } from '../../main/server/server'
+import { serveProject, type RunningServer } from '../../main/server/server'
 import { makeImages, tmpDir } from '../helpers/fixtures'
 import { trainInProcess } from '../helpers/training'
 
@@ -36,7 +36,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'shapes'))
     await trainInProcess(studio, { epochs: 1, inputSize: 32 })
-    server = await startServer(studio, { rendererDir: path.join(repo, 'out/renderer'), log: () => {} })
+    server = await serveProject(studio.root, { rendererDir: path.join(repo, 'out/renderer'), log: () => {}, recentFile: path.join(root, 'recent.json') })
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

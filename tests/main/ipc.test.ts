@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { StudioService } from '../../main/engine/service'
+import { AppSession } from '../../main/engine/session'
 import { Studio } from '../../main/engine/studio'
 import { registerIpc, type IpcEventLike, type IpcMainLike } from '../../main/ipc'
 import { STUDIO_METHODS } from '../../preload/methods'
@@ -31,8 +31,11 @@ beforeAll(async () => {
   await makeImages(path.join(root, 'src', 'a'), 2, 0)
   const studio = Studio.init(path.join(root, 'p'))
   await studio.import(path.join(root, 'src'))
+  studio.close()
+  const session = new AppSession({ shell: 'electron', onEvent: () => {}, recentFile: path.join(root, 'recent.json') })
+  session.open(path.join(root, 'p'))
   ipc = new FakeIpcMain()
-  unregister = registerIpc(ipc, new StudioService(studio, 'electron', () => {}), (e) => e.sender === 'main-window', (l) => logged.push(l))
+  unregister = registerIpc(ipc, session.api, (e) => e.sender === 'main-window', (l) => logged.push(l))
 })
 
 describe('IPC binding', () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import type { StudioEvent } from '../../preload/contract'
 import { Studio } from '../../main/engine/studio'
-import { startServer, type RunningServer } from '../../main/server/server'
+import { serveProject, type RunningServer } from '../../main/server/server'
 import { studioSpawn } from '../helpers/cli'
 import { makeImages, tmpDir } from '../helpers/fixtures'
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   await studio.import(path.join(root, 'src'))
   fs.mkdirSync(path.join(root, 'renderer'))
   fs.writeFileSync(path.join(root, 'renderer', 'index.html'), '<!doctype html><title>Studio</title>')
-  server = await startServer(studio, { rendererDir: path.join(root, 'renderer'), log: (l) => logged.push(l) })
+  server = await serveProject(studio.root, { rendererDir: path.join(root, 'renderer'), log: (l) => logged.push(l), recentFile: path.join(root, 'recent.json') })
   base = `http://127.0.0.1:${server.port}`
 })
 afterAll(async () => {
@@ -119,7 +119,8 @@ describe('browser-mode server', () => {
 
 describe('studio serve', () => {
   it('prints the URL with its token as the first line, and --json prints {url, token}', async () => {
-    const child = studioSpawn(['serve', '--project', path.join(root, 'proj'), '--json'])
+    Studio.init(path.join(root, 'proj2')).close()
+    const child = studioSpawn(['serve', '--project', path.join(root, 'proj2'), '--json'])
     const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0]!)))
     const { url, token } = JSON.parse(line) as { url: string; token: string }
     expect(url).toBe(`${url.split('?')[0]}?token=${token}`)
@@ -127,5 +128,14 @@ describe('studio serve', () => {
     expect(health.status).toBe(200)
     child.kill('SIGTERM')
     await new Promise((r) => child.on('exit', r))
+  })
+
+  it('refuses a project that another Studio has open, naming the holder', async () => {
+    const child = studioSpawn(['serve', '--project', path.join(root, 'proj')])
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    const code = await new Promise((r) => child.on('exit', r))
+    expect(code).toBe(1)
+    expect(stderr).toMatch(new RegExp(`another Studio window is already running for .*proj \\(process ${process.pid}\\)`))
   })
 })

@@ -73,6 +73,15 @@ export class DatasetQueries {
     }
   }
 
+  /** Every version, newest first, with its image count per split. */
+  versions(): { id: number; createdAt: string; train: number; val: number; test: number }[] {
+    return this.sql(`SELECT v.id, v.created_at AS createdAt,
+      (SELECT count(*) FROM dataset_items d WHERE d.version_id = v.id AND d.split = 'train') AS train,
+      (SELECT count(*) FROM dataset_items d WHERE d.version_id = v.id AND d.split = 'val') AS val,
+      (SELECT count(*) FROM dataset_items d WHERE d.version_id = v.id AND d.split = 'test') AS test
+      FROM dataset_versions v ORDER BY v.id DESC`).all() as { id: number; createdAt: string; train: number; val: number; test: number }[]
+  }
+
   items(versionId: number, split?: Split): DatasetItem[] {
     const where = split ? 'AND d.split = ?' : ''
     return this.sql(`SELECT d.image_id AS imageId, i.hash, i.ext, d.class_index AS classIndex, d.split

@@ -34,6 +34,19 @@ export interface ImageFilter {
   origin?: string | null
   /** Case-insensitive substring of the original file name or relative path. */
   search?: string
+  /** Images in this split of a dataset version (`versionId`, else the version of `runId`). */
+  split?: 'train' | 'val' | 'test'
+  versionId?: number
+  /**
+   * A run's predictions as a lens: with any of the filters below, only images the run predicted
+   * (its evaluation split) and that pass them. "Correct" compares with the image's current label,
+   * so fixing a label takes the image out of the mistakes.
+   */
+  runId?: number
+  predictedClassIds?: number[]
+  correct?: boolean
+  minConfidence?: number
+  maxConfidence?: number
 }
 
 export interface PageRequest extends ImageFilter {
@@ -43,6 +56,8 @@ export interface PageRequest extends ImageFilter {
   limit?: number
   /** Opaque cursor from the previous page's `nextCursor`. */
   cursor?: string | null
+  /** Rows to skip instead of a cursor: random access by position (the grid jumps to any row). */
+  offset?: number
 }
 
 export interface Page<T> {
@@ -102,6 +117,9 @@ export class ImageQueries {
     const { where, params } = filterSql(req)
     const key = SORT_KEYS[sort]
     const cmp = desc ? '<' : '>'
+    const offset = req.offset ?? 0
+    if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('offset must be a whole number ≥ 0')
+    if (offset && req.cursor) throw new ValidationError('give either cursor or offset, not both')
     if (req.cursor) {
       const [value, id] = decodeCursor(req.cursor)
       if (key) {
@@ -115,8 +133,8 @@ export class ImageQueries {
     }
     const dir = desc ? 'DESC' : 'ASC'
     const order = key ? `${key} ${dir}, i.id ${dir}` : `i.id ${dir}`
-    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ?`
-    const items = this.sql(sql).all(...params, limit + 1) as ImageRecord[]
+    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ? OFFSET ?`
+    const items = this.sql(sql).all(...params, limit + 1, offset) as ImageRecord[]
     let nextCursor: string | null = null
     if (items.length > limit) {
       items.length = limit
@@ -181,6 +199,36 @@ function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
     const like = `%${f.search.replace(/[\\%_]/g, (m) => '\\' + m)}%`
     where.push(`(i.original_name LIKE ? ESCAPE '\\' OR i.rel_path LIKE ? ESCAPE '\\')`)
     params.push(like, like)
+  }
+  if (f.split !== undefined) {
+    if (f.versionId === undefined && f.runId === undefined) throw new ValidationError('split needs versionId or runId')
+    const version = f.versionId ?? null
+    where.push(`EXISTS (SELECT 1 FROM dataset_items d WHERE d.version_id = coalesce(?, (SELECT dataset_version FROM runs WHERE id = ?))
+      AND d.image_id = i.id AND d.split = ?)`)
+    params.push(version, f.runId ?? null, f.split)
+  }
+  const lens = f.predictedClassIds?.length || f.correct !== undefined || f.minConfidence !== undefined || f.maxConfidence !== undefined
+  if (lens) {
+    if (f.runId === undefined) throw new ValidationError('predictedClassIds, correct and confidence filters need runId')
+    // The predicted class id: the version's class list maps output index → class id.
+    const predicted = `json_extract(v.classes, '$[' || p.pred_index || '].id')`
+    const cond = ['p.run_id = ?', 'p.image_id = i.id']
+    params.push(f.runId)
+    if (f.predictedClassIds?.length) {
+      cond.push(`${predicted} IN (${f.predictedClassIds.map(() => '?').join(', ')})`)
+      params.push(...f.predictedClassIds)
+    }
+    if (f.correct !== undefined) cond.push(f.correct ? `${predicted} IS i.class_id` : `${predicted} IS NOT i.class_id`)
+    if (f.minConfidence !== undefined) {
+      cond.push('p.confidence >= ?')
+      params.push(f.minConfidence)
+    }
+    if (f.maxConfidence !== undefined) {
+      cond.push('p.confidence <= ?')
+      params.push(f.maxConfidence)
+    }
+    where.push(`EXISTS (SELECT 1 FROM predictions p JOIN runs r ON r.id = p.run_id JOIN dataset_versions v ON v.id = r.dataset_version
+      WHERE ${cond.join(' AND ')})`)
   }
   return { where, params }
 }

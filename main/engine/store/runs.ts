@@ -116,6 +116,23 @@ export class RunQueries {
     }
   }
 
+  /** A run's prediction for each of these images that it predicted: class id and confidence. */
+  predictionsOf(id: number, imageIds: number[]): Map<number, { classId: number | null; className: string | null; confidence: number }> {
+    const out = new Map<number, { classId: number | null; className: string | null; confidence: number }>()
+    if (!imageIds.length) return out
+    const rows = this.sql(`SELECT p.image_id AS imageId, p.confidence,
+        json_extract(v.classes, '$[' || p.pred_index || '].id') AS classId, json_extract(v.classes, '$[' || p.pred_index || '].name') AS className
+      FROM predictions p JOIN runs r ON r.id = p.run_id JOIN dataset_versions v ON v.id = r.dataset_version
+      WHERE p.run_id = ? AND p.image_id IN (SELECT value FROM json_each(?))`).all(id, JSON.stringify(imageIds)) as {
+      imageId: number
+      confidence: number
+      classId: number | null
+      className: string | null
+    }[]
+    for (const r of rows) out.set(r.imageId, { classId: r.classId, className: r.className, confidence: r.confidence })
+    return out
+  }
+
   predictions(id: number, where: { trueIndex?: number; predIndex?: number; correct?: boolean } = {}, order = 'image_id', limit = 100_000): PredictionRecord[] {
     const cond = ['run_id = ?']
     const args: unknown[] = [id]
