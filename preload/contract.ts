@@ -116,6 +116,10 @@ export interface RunDto {
   createdAt: string
   finishedAt: string | null
   error: string | null
+  /** Wall-clock seconds from start to finish (so far, while running). */
+  seconds: number
+  /** The run's hyper-parameters as trained (TrainConfig, defaults filled in). */
+  config: Record<string, unknown>
   valAccuracy: number | null
   testAccuracy: number | null
   macroF1: number | null

@@ -130,7 +130,9 @@ export class StudioService implements ProjectApi {
   async runs(): Promise<RunDto[]> {
     return this.studio.store.runs.list().map((r) => ({
       run: r.id, status: r.status, preset: r.preset, datasetVersion: r.datasetVersion, backend: r.backend, epochs: r.epochsDone,
-      createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error, ...runScores(this.studio, r),
+      createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error,
+      seconds: ((r.finishedAt ? Date.parse(r.finishedAt) : Date.now()) - Date.parse(r.createdAt)) / 1000,
+      config: JSON.parse(r.config) as Record<string, unknown>, ...runScores(this.studio, r),
     }))
   }
 

@@ -1,8 +1,10 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
+import { useAppStore } from './stores/app'
 import BrowseView from './views/BrowseView.vue'
 import EvaluateView from './views/EvaluateView.vue'
 import ExportView from './views/ExportView.vue'
 import ImportView from './views/ImportView.vue'
+import ProjectsView from './views/ProjectsView.vue'
 import RunsView from './views/RunsView.vue'
 import TrainView from './views/TrainView.vue'
 
@@ -10,6 +12,7 @@ export const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     { path: '/', redirect: '/browse' },
+    { path: '/projects', component: ProjectsView },
     { path: '/browse', component: BrowseView },
     { path: '/import', component: ImportView },
     { path: '/train', component: TrainView },
@@ -17,4 +20,12 @@ export const router = createRouter({
     { path: '/evaluate', component: EvaluateView },
     { path: '/export', component: ExportView },
   ],
+})
+
+// Without an open project, every view but Projects sends the user there.
+router.beforeEach(async (to) => {
+  const app = useAppStore()
+  const info = app.info ?? (await app.refresh().catch(() => null))
+  if (to.path !== '/projects' && !info?.project) return '/projects'
+  return true
 })

@@ -5,6 +5,8 @@ import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../main/cli/demo-shapes'
+import Database from 'better-sqlite3'
+import { AppSession } from '../../main/engine/session'
 import { Studio } from '../../main/engine/studio'
 import { serveProject, type RunningServer } from '../../main/server/server'
 import { makeImages, tmpDir } from '../helpers/fixtures'
@@ -32,7 +34,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     }
     fs.mkdirSync(shots, { recursive: true })
     await writeShapes(path.join(root, 'shapes'), 12)
-    await makeImages(path.join(root, 'shapes'), 6, 700) // unlabeled, at the top level
+    await makeImages(path.join(root, 'shapes'), 22, 700) // unlabeled, at the top level
     studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'shapes'))
     await trainInProcess(studio, { epochs: 1, inputSize: 32 })
@@ -54,35 +56,38 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.goto(server.url)
     await page.waitForSelector('[data-index="0"] img')
     await page.waitForFunction(() => [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length >= 10)
-    expect(await page.textContent('.toolbar')).toMatch(/54 images/)
+    expect(await page.textContent('.toolbar')).toMatch(/70 images/)
     expect(await page.locator('.classes li').allTextContents()).toEqual(['1circle12', '2cross12', '3square12', '4triangle12'])
     // The token left the address bar.
     expect(page.url()).not.toMatch(/token=/)
     await shot('01-browse')
   })
 
-  it('labels unlabeled images from the keyboard, undoes and redoes, and the database agrees', async () => {
+  it('labels 20 images from the keyboard only, undoes and redoes, bulk-labels a selection, and the database agrees', async () => {
     await page.selectOption('select[aria-label="Label filter"]', 'unlabeled')
-    await page.waitForFunction(() => document.querySelector('.toolbar')?.textContent?.includes('6 images'))
+    await page.waitForFunction(() => document.querySelector('.toolbar')?.textContent?.includes('22 images'))
     await page.click('[data-index="0"]')
-    for (let i = 0; i < 3; i++) {
-      await page.keyboard.press('2')
-      await page.waitForFunction((n) => document.querySelector('[data-testid="message"]')?.textContent === `1 image(s) → cross` && document.querySelectorAll('.tile figcaption')[n]?.textContent?.includes('cross'), i)
+    const names = ['circle', 'cross', 'square', 'triangle']
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press(String((i % 4) + 1))
+      await page.waitForFunction(([n, cls]) => document.querySelector(`[data-index="${n}"] figcaption`)?.textContent?.includes(cls as string), [i, names[i % 4]] as const)
     }
-    expect(studio.stats().classes.cross).toBe(15)
+    expect(studio.stats()).toMatchObject({ unlabeled: 2, classes: { circle: 17, cross: 17, square: 17, triangle: 17 } })
+    // Focus stayed on the grid: the next key still labels the next image.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BODY')
     await page.keyboard.press('z')
     await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === 'Undid 1 change(s)')
-    expect(studio.stats().classes.cross).toBe(14)
+    expect(studio.stats().classes.triangle).toBe(16)
     await page.keyboard.press('Shift+Z')
     await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === 'Redid 1 change(s)')
-    expect(studio.stats().classes.cross).toBe(15)
-    // Undo/redo reloaded the unlabeled list: the 3 still unlabeled. Bulk: shift-click a range, assign it.
-    await page.waitForFunction(() => document.querySelector('.toolbar')?.textContent?.includes('3 images'))
+    expect(studio.stats().classes.triangle).toBe(17)
+    // Undo/redo reloaded the unlabeled list: the 2 still unlabeled. Bulk: shift-click a range, assign it.
+    await page.waitForFunction(() => document.querySelector('.toolbar')?.textContent?.includes('2 images'))
     await page.click('[data-index="0"]')
-    await page.click('[data-index="2"]', { modifiers: ['Shift'] })
+    await page.click('[data-index="1"]', { modifiers: ['Shift'] })
     await page.keyboard.press('4')
-    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === '3 image(s) → triangle')
-    expect(studio.stats().classes.triangle).toBe(15)
+    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === '2 image(s) → triangle')
+    expect(studio.stats()).toMatchObject({ unlabeled: 0, classes: { triangle: 19 } })
     await shot('02-labeled')
     await page.keyboard.press('?')
     await page.waitForSelector('[role="dialog"]')
@@ -149,7 +154,102 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
   it('shows the experiments table', async () => {
     await page.click('nav >> text=Experiments')
     await page.waitForSelector('.runs table')
-    expect(await page.locator('.runs tbody tr').count()).toBe(2)
+    expect(await page.locator('.runs .list tbody tr').count()).toBe(2)
     await shot('09-runs')
+  })
+
+  it('compares two runs side by side', async () => {
+    await page.check('input[aria-label="Compare run 1"]')
+    await page.check('input[aria-label="Compare run 2"]')
+    await page.waitForSelector('[data-testid="compare"]')
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare"] canvas').length === 3)
+    const header = await page.locator('.side thead th').allTextContents()
+    expect(header.slice(1)).toEqual(['Run 1', 'Run 2'])
+    // The runs were trained with different settings: those rows are marked as differing.
+    expect(await page.locator('.side tr.differs th').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^epochs/)]))
+    await shot('10-compare')
+  })
+
+  it('filters the grid through a run’s predictions: split, correctness, confidence', async () => {
+    await page.click('nav >> text=Browse')
+    await page.selectOption('select[aria-label="Label filter"]', 'all')
+    await page.selectOption('select[aria-label="Predictions of run"]', { label: 'Predictions of run 2' })
+    const shows = (n: number) => page.waitForFunction((n) => document.querySelector('.toolbar')?.textContent?.includes(`${n} images`), n)
+    await shows(studio.store.images.total())
+    await page.waitForSelector('.tile .pred')
+    await page.selectOption('select[aria-label="Correctness"]', 'incorrect')
+    await shows(studio.store.images.count({ runId: 2, correct: false }))
+    await page.waitForSelector('.tile .pred.wrong')
+    await page.click('[data-index="0"]')
+    await page.waitForSelector('.detail dd.wrong')
+    await shot('11-predictions')
+    await page.selectOption('select[aria-label="Correctness"]', 'correct')
+    await page.selectOption('select[aria-label="Split filter"]', 'test')
+    await page.fill('input[aria-label="Minimum confidence"]', '40')
+    const want = studio.store.images.count({ runId: 2, correct: true, split: 'test', minConfidence: 0.4 })
+    await shows(want)
+    if (want) await page.waitForSelector('.tile .pred:not(.wrong)')
+    await page.selectOption('select[aria-label="Predictions of run"]', { label: 'No predictions' })
+    await page.selectOption('select[aria-label="Split filter"]', 'any')
+    await shows(studio.store.images.total())
+  })
+
+  it('Projects: refuses bad folders with a clear message, creates a project with 300 classes, reopens from recent', async () => {
+    await page.click('nav >> text=Projects')
+    await page.waitForSelector('.recent')
+    expect(await page.locator('.recent li').allTextContents()).toEqual([expect.stringMatching(/proj.*open/)])
+    const tryOpen = async (dir: string, pattern: RegExp) => {
+      await page.fill('input[aria-label="Project folder"]', dir)
+      await page.click('button:has-text("Open")')
+      await page.waitForFunction((p) => new RegExp(p).test(document.querySelector('[data-testid="project-error"]')?.textContent ?? ''), pattern.source)
+    }
+    fs.mkdirSync(path.join(root, 'plain'))
+    await tryOpen(path.join(root, 'plain'), /is not a Studio project/)
+    const newer = path.join(root, 'newer')
+    Studio.init(newer).close()
+    const raw = new Database(path.join(newer, 'studio.db'))
+    raw.pragma('user_version = 99')
+    raw.close()
+    await tryOpen(newer, /newer Studio/)
+    const locked = path.join(root, 'locked')
+    const other = new AppSession({ shell: 'browser', onEvent: () => {}, recentFile: path.join(root, 'other-recent.json') })
+    other.open(locked, true)
+    await tryOpen(locked, /another Studio window is already running/)
+    other.close()
+    await shot('12-project-errors')
+    // Still on the first project after all that.
+    expect(await page.textContent('header .project')).toBe('proj')
+
+    const fresh = path.join(root, 'fresh')
+    await page.fill('input[aria-label="Project folder"]', fresh)
+    await page.click('button:has-text("Create here")')
+    await page.waitForSelector('.import')
+    expect(await page.textContent('header .project')).toBe('fresh')
+    const f = Studio.open(fresh)
+    const long = 'a very long class name that keeps going '.repeat(3).trim()
+    f.labels.createClass(long)
+    for (let i = 1; i < 300; i++) f.labels.createClass(`class ${String(i).padStart(3, '0')}`)
+    await makeImages(path.join(root, 'flat'), 5, 1500)
+    await f.import(path.join(root, 'flat'))
+    await page.click('nav >> text=Browse')
+    await page.waitForFunction(() => document.querySelectorAll('.classes li').length === 300)
+    await page.click('[data-index="0"]')
+    await page.keyboard.press('1')
+    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent?.startsWith('1 image(s) → a very long'))
+    expect(f.stats().classes[long]).toBe(1)
+    // The long name is cut with an ellipsis in the panel, and the layout holds.
+    const overflow = await page.$eval('.classes li .name', (el) => el.scrollWidth > el.clientWidth)
+    expect(overflow).toBe(true)
+    await shot('13-300-classes')
+    f.close()
+
+    await page.click('nav >> text=Projects')
+    await page.click('.recent button:has-text("proj")')
+    await page.waitForSelector('[data-index="0"]')
+    expect(await page.textContent('header .project')).toBe('proj')
+    await page.click('nav >> text=Projects')
+    await page.waitForSelector('.recent li')
+    expect((await page.locator('.recent li strong').allTextContents()).slice(0, 2)).toEqual(['proj', 'fresh'])
+    await shot('14-projects')
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { filterToQuery, DEFAULT_FILTER } from '../../renderer/src/composables/filters'
 import { keyAction, moveFocus, rangeSelection } from '../../renderer/src/composables/useKeyboard'
+import { PAGE_SIZE, PageCache } from '../../renderer/src/stores/page-cache'
 
 describe('keyboard map', () => {
   it('maps labeling keys to actions', () => {
@@ -44,5 +45,57 @@ describe('filters → query', () => {
     expect(filterToQuery({ ...DEFAULT_FILTER, label: 7, origin: 'train', order: 'desc' }, 50)).toEqual({
       sort: 'imported', order: 'desc', limit: 50, classIds: [7], origin: 'train',
     })
+  })
+
+  it('applies prediction filters only through a run, in 0–1 confidence, and split through a run or a version', () => {
+    // Without a run the prediction filters are ignored (they are hidden in the toolbar then).
+    expect(filterToQuery({ ...DEFAULT_FILTER, correct: 'incorrect', predicted: 3, minConfidence: 50 })).toEqual({ sort: 'imported', order: 'asc', limit: 200 })
+    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, correct: 'incorrect', predicted: 3, minConfidence: 50, maxConfidence: 90 })).toEqual({
+      sort: 'imported', order: 'asc', limit: 200, runId: 4, correct: false, predictedClassIds: [3], minConfidence: 0.5, maxConfidence: 0.9,
+    })
+    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, correct: 'correct', maxConfidence: 100 })).toMatchObject({ correct: true })
+    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, split: 'test', version: 9 })).toMatchObject({ runId: 4, split: 'test' })
+    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, split: 'test', version: 9 })).not.toHaveProperty('versionId')
+    expect(filterToQuery({ ...DEFAULT_FILTER, split: 'val', version: 9 })).toMatchObject({ split: 'val', versionId: 9 })
+    // No version yet (nothing trained): the split filter cannot apply.
+    expect(filterToQuery({ ...DEFAULT_FILTER, split: 'val' })).not.toHaveProperty('split')
+  })
+})
+
+describe('page cache (the grid fetches rows by position)', () => {
+  it('finds the missing pages of a row range, shares loads, and reads rows by index', async () => {
+    const cache = new PageCache<number>()
+    expect(cache.missing(0, 450)).toEqual([0, 1, 2])
+    let fetches = 0
+    const fetch = (p: number) => async () => {
+      fetches++
+      await Promise.resolve()
+      cache.set(p, Array.from({ length: PAGE_SIZE }, (_, i) => p * PAGE_SIZE + i))
+    }
+    await Promise.all([cache.load(1, fetch(1)), cache.load(1, fetch(1))])
+    expect(fetches).toBe(1)
+    expect(cache.missing(0, 450)).toEqual([0, 2])
+    expect(cache.get(PAGE_SIZE + 7)).toBe(PAGE_SIZE + 7)
+    expect(cache.get(7)).toBeUndefined()
+    cache.update((v) => -v)
+    expect(cache.get(PAGE_SIZE + 7)).toBe(-(PAGE_SIZE + 7))
+  })
+
+  it('keeps at most maxPages, dropping those farthest from the last page loaded', () => {
+    const cache = new PageCache<number>(3)
+    for (const p of [0, 1, 2, 50]) cache.set(p, [p])
+    expect([0, 1, 2, 50].filter((p) => cache.has(p))).toEqual([1, 2, 50])
+  })
+
+  it('a load from before clear() does not disturb a newer load of the same page', async () => {
+    const cache = new PageCache<number>()
+    let release: () => void = () => {}
+    const old = cache.load(0, () => new Promise<void>((r) => (release = r)))
+    cache.clear()
+    const fresh = cache.load(0, () => new Promise<void>(() => {}))
+    release()
+    await old
+    expect(cache.missing(0, 10)).toEqual([]) // the fresh load is still in flight
+    void fresh
   })
 })

@@ -1,18 +1,33 @@
 import type { ImageQueryDto } from '../../../preload/contract'
 
+export type Split = 'train' | 'val' | 'test'
+
 /** What the browse toolbar shows. */
 export interface BrowseFilter {
   /** 'all', 'unlabeled', or a class id. */
   label: 'all' | 'unlabeled' | number
   origin: string | null | 'any'
   search: string
+  /** A split of the lens run's dataset version, else of `version` (the newest version). */
+  split: Split | 'any'
+  version: number | null
+  /** A run whose predictions the grid shows and the filters below use; null: none. */
+  runId: number | null
+  predicted: number | 'any'
+  correct: 'any' | 'correct' | 'incorrect'
+  /** Confidence range in percent, 0–100. */
+  minConfidence: number
+  maxConfidence: number
   sort: 'imported' | 'name' | 'size'
   order: 'asc' | 'desc'
 }
 
-export const DEFAULT_FILTER: BrowseFilter = { label: 'all', origin: 'any', search: '', sort: 'imported', order: 'asc' }
+export const DEFAULT_FILTER: BrowseFilter = {
+  label: 'all', origin: 'any', search: '', split: 'any', version: null, runId: null, predicted: 'any', correct: 'any',
+  minConfidence: 0, maxConfidence: 100, sort: 'imported', order: 'asc',
+}
 
-/** The toolbar's state as an images query (unit-tested). */
+/** The toolbar's state as an images query (unit-tested). Prediction filters apply only with a run. */
 export function filterToQuery(f: BrowseFilter, limit = 200): ImageQueryDto {
   const q: ImageQueryDto = { sort: f.sort, order: f.order, limit }
   if (f.label === 'unlabeled') q.unlabeled = true
@@ -20,5 +35,16 @@ export function filterToQuery(f: BrowseFilter, limit = 200): ImageQueryDto {
   if (f.origin !== 'any') q.origin = f.origin
   const search = f.search.trim()
   if (search) q.search = search
+  if (f.runId !== null) {
+    q.runId = f.runId
+    if (f.predicted !== 'any') q.predictedClassIds = [f.predicted]
+    if (f.correct !== 'any') q.correct = f.correct === 'correct'
+    if (f.minConfidence > 0) q.minConfidence = f.minConfidence / 100
+    if (f.maxConfidence < 100) q.maxConfidence = f.maxConfidence / 100
+  }
+  if (f.split !== 'any' && (f.runId !== null || f.version !== null)) {
+    q.split = f.split
+    if (f.runId === null) q.versionId = f.version!
+  }
   return q
 }

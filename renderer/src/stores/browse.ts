@@ -1,75 +1,88 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef } from 'vue'
-import type { ClassDto, ImageDto } from '../../../preload/contract'
+import type { ClassDto, FacetsDto, ImageDto } from '../../../preload/contract'
 import { api } from '../api'
 import { DEFAULT_FILTER, filterToQuery, type BrowseFilter } from '../composables/filters'
 import { moveFocus, rangeSelection } from '../composables/useKeyboard'
+import { PAGE_SIZE, PageCache } from './page-cache'
 
-/** Browsing and labeling: the filtered image list, focus, selection and classes. */
+/**
+ * Browsing and labeling: the filtered image list, focus, selection and classes. The list is as long
+ * as the query's total from the start; pages of rows are fetched by position as the grid shows them,
+ * so scrolling to row 99,000 costs one page, not 500.
+ */
 export const useBrowseStore = defineStore('browse', () => {
   const filter = reactive<BrowseFilter>({ ...DEFAULT_FILTER })
-  // shallowRef: 100k image rows need no deep reactivity; every change replaces the array.
-  const items = shallowRef<ImageDto[]>([])
+  const cache = new PageCache<ImageDto>()
+  /** Bumped whenever pages arrive or rows change: what the grid re-renders on. */
+  const revision = ref(0)
   const total = ref(0)
-  const cursor = ref<string | null>(null)
   const loading = ref(false)
   const error = ref<string | null>(null)
   const classes = ref<ClassDto[]>([])
+  const facets = shallowRef<FacetsDto>({ origins: [], versions: [] })
   const focus = ref(0)
   const selected = ref<Set<number>>(new Set())
   const anchor = ref(0)
   const message = ref('')
   let generation = 0
 
-  const focused = computed(() => items.value[focus.value] ?? null)
+  const itemAt = (i: number): ImageDto | undefined => cache.get(i)
+  const focused = computed(() => (revision.value, itemAt(focus.value) ?? null))
 
   async function refreshClasses() {
     classes.value = await api.classes()
   }
 
-  /** Loads the first page for the current filter (and the classes). */
-  async function reload(keep = 0) {
+  async function refreshFacets() {
+    facets.value = await api.facets()
+    if (filter.version === null && facets.value.versions.length) filter.version = facets.value.versions[0]!.id
+  }
+
+  async function fetchPage(page: number, gen: number) {
+    const res = await api.images({ ...filterToQuery(filter, PAGE_SIZE), offset: page * PAGE_SIZE })
+    if (gen !== generation) return
+    cache.set(page, res.items)
+    total.value = res.total
+    revision.value++
+  }
+
+  /** Reloads from the first page for the current filter (and the classes); keeps focus where it was. */
+  async function reload() {
     const gen = ++generation
     loading.value = true
     error.value = null
+    cache.clear()
     try {
-      const page = await api.images({ ...filterToQuery(filter, Math.max(200, keep)) })
+      await Promise.all([fetchPage(0, gen), refreshClasses()])
       if (gen !== generation) return
-      items.value = page.items
-      total.value = page.total
-      cursor.value = page.nextCursor
-      focus.value = Math.min(focus.value, Math.max(0, page.items.length - 1))
-      await refreshClasses()
+      focus.value = Math.min(focus.value, Math.max(0, total.value - 1))
+      await ensure(focus.value, focus.value)
     } catch (err) {
-      error.value = (err as Error).message
+      if (gen === generation) error.value = (err as Error).message
     } finally {
       if (gen === generation) loading.value = false
     }
   }
 
-  async function loadMore() {
-    if (!cursor.value || loading.value) return
+  /** Makes sure the rows [start, end] are loaded (the grid calls this with what it shows). */
+  async function ensure(start: number, end: number) {
     const gen = generation
-    loading.value = true
+    const wanted = cache.missing(start, Math.min(end, total.value - 1))
     try {
-      const page = await api.images({ ...filterToQuery(filter), cursor: cursor.value })
-      if (gen !== generation) return
-      items.value = [...items.value, ...page.items]
-      cursor.value = page.nextCursor
+      await Promise.all(wanted.map((p) => cache.load(p, () => fetchPage(p, gen))))
     } catch (err) {
-      error.value = (err as Error).message
-    } finally {
-      loading.value = false
+      if (gen === generation) error.value = (err as Error).message
     }
   }
 
   function move(delta: number | 'row-up' | 'row-down', columns: number) {
-    focus.value = moveFocus(focus.value, delta, columns, items.value.length)
+    focus.value = moveFocus(focus.value, delta, columns, total.value)
     anchor.value = focus.value
   }
 
   function toggleSelect(index = focus.value) {
-    const id = items.value[index]?.id
+    const id = itemAt(index)?.id
     if (id === undefined) return
     const next = new Set(selected.value)
     if (next.has(id)) next.delete(id)
@@ -78,10 +91,15 @@ export const useBrowseStore = defineStore('browse', () => {
     anchor.value = index
   }
 
-  function click(index: number, shift: boolean) {
-    if (shift) selected.value = new Set(rangeSelection(anchor.value, index).map((i) => items.value[i]!.id))
-    else anchor.value = index
+  async function click(index: number, shift: boolean) {
     focus.value = index
+    if (!shift) {
+      anchor.value = index
+      return
+    }
+    const range = rangeSelection(anchor.value, index)
+    await ensure(range[0]!, range.at(-1)!)
+    selected.value = new Set(range.map((i) => itemAt(i)?.id).filter((id): id is number => id !== undefined))
   }
 
   /** The images an action applies to: the selection, else the focused image. */
@@ -93,18 +111,42 @@ export const useBrowseStore = defineStore('browse', () => {
     if (!ids.length || cls === undefined) return
     const r = await api.setLabels({ imageIds: ids, classId: cls ? cls.id : null })
     const set = new Set(ids)
-    items.value = items.value.map((i) => (set.has(i.id) ? { ...i, classId: cls?.id ?? null, className: cls?.name ?? null } : i))
+    cache.update((i) => (set.has(i.id) ? { ...i, classId: cls?.id ?? null, className: cls?.name ?? null } : i))
+    revision.value++
     message.value = `${r.changed} image(s) ${cls ? `→ ${cls.name}` : 'unlabeled'}`
-    if (!selected.value.size) focus.value = Math.min(focus.value + 1, items.value.length - 1)
+    if (!selected.value.size) focus.value = Math.min(focus.value + 1, total.value - 1)
     selected.value = new Set()
     await refreshClasses()
+  }
+
+  /** Forgets everything about the previous project (another one was opened). */
+  function reset() {
+    generation++
+    Object.assign(filter, DEFAULT_FILTER)
+    cache.clear()
+    total.value = 0
+    focus.value = 0
+    anchor.value = 0
+    selected.value = new Set()
+    message.value = ''
+    classes.value = []
+    facets.value = { origins: [], versions: [] }
+  }
+
+  async function createClass(name: string) {
+    const c = await api.createClass({ name })
+    await refreshClasses()
+    message.value = `Class “${c.name}” added`
   }
 
   async function undoRedo(which: 'undo' | 'redo') {
     const r = which === 'undo' ? await api.undo() : await api.redo()
     message.value = r ? `${which === 'undo' ? 'Undid' : 'Redid'} ${r.changed} change(s)` : `Nothing to ${which}`
-    await reload(items.value.length)
+    await reload()
   }
 
-  return { filter, items, total, loading, error, classes, focus, selected, message, focused, reload, loadMore, move, toggleSelect, click, assign, undoRedo, refreshClasses }
+  return {
+    filter, total, revision, loading, error, classes, facets, focus, selected, message, focused,
+    itemAt, reset, reload, ensure, move, toggleSelect, click, assign, createClass, undoRedo, refreshClasses, refreshFacets,
+  }
 })
