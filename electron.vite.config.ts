@@ -6,9 +6,11 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      lib: { entry: resolve(import.meta.dirname, 'main/index.ts') },
-      // Native and heavy modules stay outside the bundle and load from node_modules.
-      rollupOptions: { external: ['better-sqlite3', 'sharp', '@tensorflow/tfjs-node', 'electron'] },
+      // The shell, and the training process it forks (out/main/worker.js, run by Electron as Node).
+      lib: { entry: { index: resolve(import.meta.dirname, 'main/index.ts'), worker: resolve(import.meta.dirname, 'main/engine/training/worker.ts') } },
+      // Native and heavy modules stay outside the bundle and load from node_modules; all of
+      // TensorFlow.js stays out so the native backend, when present, registers with the same core.
+      rollupOptions: { external: ['better-sqlite3', 'sharp', 'electron', /^@tensorflow\//] },
     },
   },
   preload: {

@@ -1,14 +1,19 @@
 /**
  * bench/grid: the browse view at 100,000 images in Chromium (browser mode). Prints the time from
  * navigation to the first painted tile, and frame times during a scripted scroll to the very end
- * (pages of 200 load as the grid nears its end). Synthetic rows: tiles show the "missing" placeholder.
+ * (the grid is sized by the total; pages of 200 rows load by position as they come into view).
+ * Synthetic rows with real WebP thumbnails: 256 distinct ones generated with sharp, hard-linked under
+ * every row's hash, so the page fetches and decodes a thumbnail per tile as it would in a real project.
+ * `--no-thumbs` leaves them out (tiles show the "missing" placeholder).
  *
- *   npm run build && npm run bench:grid [-- --images 100000]
+ *   npm run build && npm run bench:grid [-- --images 100000] [-- --no-thumbs]
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
+import sharp from 'sharp'
+import { thumbFile } from '../main/engine/media/formats'
 import { Studio } from '../main/engine/studio'
 import { serveProject } from '../main/server/server'
 import { insertSyntheticImages } from '../tests/helpers/synthetic'
@@ -19,6 +24,29 @@ if (!fs.existsSync(path.join(renderer, 'index.html'))) throw new Error('run npm 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-grid-'))
 const studio = Studio.init(dir)
 insertSyntheticImages(studio, n)
+const thumbs = !process.argv.includes('--no-thumbs')
+if (thumbs) {
+  const t0 = performance.now()
+  const paths = studio.project.paths
+  const sources: string[] = []
+  for (let k = 0; k < 256; k++) {
+    const file = path.join(dir, 'thumb-src', `${k}.webp`)
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const bg = { r: (k * 67) % 256, g: (k * 131) % 256, b: (k * 29) % 256 }
+    const dot = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 255 - bg.r, g: 255 - bg.g, b: 255 - bg.b } } }).png().toBuffer()
+    await sharp({ create: { width: 256, height: 192, channels: 3, background: bg } })
+      .composite([{ input: dot, left: (k * 7) % 192, top: (k * 3) % 128 }])
+      .webp({ quality: 80 })
+      .toFile(file)
+    sources.push(file)
+  }
+  for (let i = 0; i < n; i++) {
+    const file = thumbFile(paths.thumbs, i.toString(16).padStart(64, '0'))
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.linkSync(sources[i % sources.length]!, file)
+  }
+  console.log(`thumbnails for ${n} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+}
 const server = await serveProject(studio.root, { rendererDir: renderer, log: () => {}, recentFile: path.join(dir, 'recent.json') })
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -32,24 +60,35 @@ await page.addInitScript(`new MutationObserver((_, obs) => {
 await page.goto(server.url)
 await page.waitForSelector('[data-index="0"]')
 const firstPaint = (await page.evaluate('window.firstTile')) as number
-console.log(`${n} images: first tile in the DOM ${firstPaint.toFixed(0)} ms after navigation start`)
+console.log(`${n} images${thumbs ? ' with thumbnails' : ''}: first tile in the DOM ${firstPaint.toFixed(0)} ms after navigation start`)
 
-// Scroll to the end in steps of one screen per frame; record every frame's duration.
-// A string, so the bundler's helpers never reach the page.
-const result = (await page.evaluate(`(async (total) => {
+// Two scripted scrolls, every frame's duration recorded from inside the page (a string, so the
+// bundler's helpers never reach it):
+// - flick: a fast hand scroll (--px-per-frame, default 240 px ≈ 14,000 px/s at 60 Hz) for 90 frames
+//   at 0 %, 20 %, … 80 % of the list (each a jump: a page fetched by position), then to the end;
+// - stress: one whole screen per frame from the top, 600 frames or to the end (every tile new every
+//   frame; a worst case no hand produces).
+const pxPerFrame = Number(process.argv[process.argv.indexOf('--px-per-frame') + 1] || 240) || 240
+type Frames = { seconds: number; frames: number; p50: number; p95: number; max: number }
+const scroll = (mode: 'flick' | 'stress') =>
+  page.evaluate(`(async (total, mode, px) => {
   const el = document.querySelector('[data-testid="grid"]')
   const frames = []
   const start = performance.now()
   let last = start
+  let k = 0
+  el.scrollTop = 0
+  const atEnd = () => el.scrollTop + el.clientHeight >= el.scrollHeight - 2 && document.querySelector('[data-index="' + (total - 1) + '"]')
   await new Promise((resolve) => {
     function step(t) {
       frames.push(t - last)
       last = t
-      el.scrollTop += el.clientHeight
-      const loaded = document.querySelectorAll('[data-index]')
-      let maxIndex = 0
-      for (const e of loaded) maxIndex = Math.max(maxIndex, Number(e.getAttribute('data-index')))
-      if (maxIndex >= total - 1 || t - start > 600000) resolve()
+      k++
+      if (mode === 'stress') el.scrollTop += el.clientHeight
+      else if (k % 90 === 1 && k < 90 * 5) el.scrollTop = Math.floor((k / 90) / 5 * el.scrollHeight)
+      else if (k >= 90 * 5 && k % 90 === 1) el.scrollTop = el.scrollHeight
+      else el.scrollTop += px
+      if ((k >= 90 * 5 || mode === 'stress') && atEnd() || (mode === 'stress' && k > 600) || t - start > 600000) resolve()
       else requestAnimationFrame(step)
     }
     requestAnimationFrame(step)
@@ -57,9 +96,14 @@ const result = (await page.evaluate(`(async (total) => {
   frames.shift()
   frames.sort((a, b) => a - b)
   return { seconds: (performance.now() - start) / 1000, frames: frames.length, p50: frames[Math.floor(frames.length / 2)], p95: frames[Math.floor(frames.length * 0.95)], max: frames[frames.length - 1] }
-})(${n})`)) as { seconds: number; frames: number; p50: number; p95: number; max: number }
-console.log(`scroll to the end: ${result.seconds.toFixed(1)} s, ${result.frames} frames; frame time p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`)
-console.log(`first_paint_ms=${firstPaint.toFixed(0)} frame_p95_ms=${result.p95.toFixed(1)} frame_max_ms=${result.max.toFixed(1)}`)
+})(${n}, '${mode}', ${pxPerFrame})`) as Promise<Frames>
+const show = (what: string, r: Frames) =>
+  console.log(`${what}: ${r.seconds.toFixed(1)} s, ${r.frames} frames; frame time p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, max ${r.max.toFixed(1)} ms`)
+const flick = await scroll('flick')
+show(`flick scroll (${pxPerFrame} px/frame, 5 jumps, to the end)`, flick)
+const stress = await scroll('stress')
+show('stress scroll (a screen per frame, 600 frames or to the end)', stress)
+console.log(`first_paint_ms=${firstPaint.toFixed(0)} flick_p50_ms=${flick.p50.toFixed(1)} flick_p95_ms=${flick.p95.toFixed(1)} stress_p50_ms=${stress.p50.toFixed(1)} stress_p95_ms=${stress.p95.toFixed(1)}`)
 await browser.close()
 await server.close()
 studio.close()

@@ -73,12 +73,15 @@ export interface ImageQueryDto {
   cursor?: string | null
   /** Position instead of a cursor: the grid fetches the page under the scroll position. */
   offset?: number
+  /** false: skip counting the matches (`total` comes back null); the grid counts with its first page only. */
+  count?: boolean
 }
 
 export interface ImagePageDto {
   items: ImageDto[]
   nextCursor: string | null
-  total: number
+  /** Images matching the filters; null when the query said `count: false`. */
+  total: number | null
 }
 
 export interface ClassDto {

@@ -44,14 +44,14 @@ export class StudioService implements ProjectApi {
     return this.studio.stats()
   }
 
-  async images(q: ImageQueryDto): Promise<ImagePageDto> {
+  async images({ count = true, ...q }: ImageQueryDto): Promise<ImagePageDto> {
     const page = this.studio.store.images.page(q)
     const items = page.items.map(imageDto)
     if (q.runId !== undefined) {
       const preds = this.studio.store.runs.predictionsOf(q.runId, items.map((i) => i.id))
       for (const i of items) i.prediction = preds.get(i.id) ?? null
     }
-    return { items, nextCursor: page.nextCursor, total: this.studio.store.images.count(q) }
+    return { items, nextCursor: page.nextCursor, total: count ? this.studio.store.images.count(q) : null }
   }
 
   async facets(): Promise<FacetsDto> {

@@ -36,17 +36,21 @@ export class Studio {
   readonly store: Store
   readonly labels: LabelService
 
-  private constructor(readonly project: Project) {
+  private constructor(
+    readonly project: Project,
+    /** How it was opened; the training process opens the project the same way. */
+    readonly openOptions: OpenOptions = {},
+  ) {
     this.store = createStore(project.db)
     this.labels = new LabelService(project.db, this.store.labels)
   }
 
   static init(dir: string, opts: OpenOptions = {}): Studio {
-    return new Studio(initProject(dir, opts))
+    return new Studio(initProject(dir, opts), opts)
   }
 
   static open(dir: string, opts: OpenOptions = {}): Studio {
-    return new Studio(openProject(dir, opts))
+    return new Studio(openProject(dir, opts), opts)
   }
 
   get root(): string {

@@ -32,6 +32,7 @@ export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
       minConfidence: z.number().min(0).max(1).optional(),
       maxConfidence: z.number().min(0).max(1).optional(),
       offset: z.number().int().min(0).optional(),
+      count: z.boolean().optional(),
       sort: z.enum(['imported', 'name', 'size']).optional(),
       order: z.enum(['asc', 'desc']).optional(),
       limit: z.number().int().min(1).max(1000).optional(),

@@ -15,7 +15,7 @@ export interface BackendInfo {
   reason: string
 }
 
-const require = createRequire(import.meta.url)
+const requireHere = createRequire(import.meta.url)
 
 /**
  * Picks the fastest backend that loads: native TensorFlow (tfjs-node, an optional dependency that
@@ -56,7 +56,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
       await import(/* @vite-ignore */ '@tensorflow/tfjs-node' as string)
     } else if (name === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm')
-      wasm.setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep)
+      wasm.setWasmPaths(path.dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep)
       registerWasmGradientKernels()
     }
     if (!(await tf.setBackend(name))) return 'did not initialise'
@@ -71,7 +71,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 function versionOf(name: BackendName): string {
   const pkg = { tensorflow: '@tensorflow/tfjs-node', wasm: '@tensorflow/tfjs-backend-wasm', cpu: '@tensorflow/tfjs-backend-cpu' }[name]
   try {
-    return (require(`${pkg}/package.json`) as { version: string }).version
+    return (requireHere(`${pkg}/package.json`) as { version: string }).version
   } catch {
     return tf.version.tfjs
   }

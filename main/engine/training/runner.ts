@@ -28,6 +28,8 @@ const LOCK = 'train.lock'
 export interface TrainOptions {
   /** Folder of pretrained backbones for the transfer preset (default STUDIO_MODELS_DIR or ~/.studio/models). */
   modelsDir?: string | null
+  /** The training process's entry; default: worker.ts beside this file (tsx), or worker.js in a build. */
+  workerEntry?: string
 }
 
 export function startTraining(
@@ -42,7 +44,7 @@ export function startTraining(
     reapCrashedRuns(studio.store, studio.root)
     const datasetVersion = createDatasetVersion(studio.store, { fractions: cfg.fractions, seed: cfg.seed, useOriginSplits: cfg.useOriginSplits })
     const runId = studio.store.runs.create({ datasetVersion, preset: cfg.preset, config: JSON.stringify(cfg), createdAt: nowIso(), pid: process.pid })
-    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: false, modelsDir: opts.modelsDir ?? null }, onEvent, release)
+    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: false, modelsDir: opts.modelsDir ?? null, nativeBinding: studio.openOptions.nativeBinding }, onEvent, release, opts.workerEntry)
   } catch (err) {
     release()
     throw err
@@ -63,7 +65,7 @@ export function resumeTraining(
     if (!run) throw new NotFoundError(`run ${runId} does not exist`)
     if (run.status === 'done') throw new ConflictError(`run ${runId} has finished; there is nothing to resume`)
     studio.store.runs.restart(runId, process.pid)
-    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: true, modelsDir: opts.modelsDir ?? null }, onEvent, release)
+    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: true, modelsDir: opts.modelsDir ?? null, nativeBinding: studio.openOptions.nativeBinding }, onEvent, release, opts.workerEntry)
   } catch (err) {
     release()
     throw err
@@ -78,10 +80,18 @@ export function reapCrashedRuns(store: Store, root: string): void {
   }
 }
 
-function spawnTrainer(studio: Studio, job: TrainJob, onEvent: (e: TrainEvent) => void, release: () => void): TrainingHandle {
+/**
+ * From source (tsx) the worker is worker.ts beside this file; in a build (electron-vite bundles this
+ * file into out/main/index.js) it is out/main/worker.js, a second entry of the same bundle.
+ */
+function defaultWorkerEntry(): string {
   const here = fileURLToPath(import.meta.url)
-  const fromSource = here.endsWith('.ts')
-  const entry = path.join(path.dirname(here), fromSource ? 'worker.ts' : 'worker.js')
+  return path.join(path.dirname(here), here.endsWith('.ts') ? 'worker.ts' : 'worker.js')
+}
+
+function spawnTrainer(studio: Studio, job: TrainJob, onEvent: (e: TrainEvent) => void, release: () => void, entry = defaultWorkerEntry()): TrainingHandle {
+  const fromSource = entry.endsWith('.ts')
+  // Inside Electron, fork runs the Electron binary as plain Node (ELECTRON_RUN_AS_NODE).
   const child = fork(entry, [], {
     execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
     serialization: 'advanced',

@@ -24,6 +24,8 @@ export interface TrainJob {
   resume: boolean
   /** Folder of pretrained backbones (transfer preset); default STUDIO_MODELS_DIR or ~/.studio/models. */
   modelsDir?: string | null
+  /** better-sqlite3 build for the runtime (the Electron app's, when it forks this process). */
+  nativeBinding?: string
 }
 
 export interface TrainIO {
@@ -44,7 +46,7 @@ export function runDir(projectDir: string, runId: number): string {
  * tensor it makes.
  */
 export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 'failed' | 'cancelled'> {
-  const studio = Studio.open(job.projectDir)
+  const studio = Studio.open(job.projectDir, { nativeBinding: job.nativeBinding })
   const { runs, datasets } = studio.store
   const run = runs.get(job.runId)
   if (!run) throw new NotFoundError(`run ${job.runId} does not exist`)

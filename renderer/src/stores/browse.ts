@@ -40,10 +40,11 @@ export const useBrowseStore = defineStore('browse', () => {
   }
 
   async function fetchPage(page: number, gen: number) {
-    const res = await api.images({ ...filterToQuery(filter, PAGE_SIZE), offset: page * PAGE_SIZE })
+    // Only the first page counts the matches; the others are found by position within that count.
+    const res = await api.images({ ...filterToQuery(filter, PAGE_SIZE), offset: page * PAGE_SIZE, count: page === 0 })
     if (gen !== generation) return
     cache.set(page, res.items)
-    total.value = res.total
+    if (res.total !== null) total.value = res.total
     revision.value++
   }
 
@@ -68,7 +69,9 @@ export const useBrowseStore = defineStore('browse', () => {
   /** Makes sure the rows [start, end] are loaded (the grid calls this with what it shows). */
   async function ensure(start: number, end: number) {
     const gen = generation
-    const wanted = cache.missing(start, Math.min(end, total.value - 1))
+    // Half a page either side is fetched ahead, so rows arrive before they scroll into view.
+    const ahead = PAGE_SIZE / 2
+    const wanted = cache.missing(Math.max(0, start - ahead), Math.min(end + ahead, total.value - 1))
     try {
       await Promise.all(wanted.map((p) => cache.load(p, () => fetchPage(p, gen))))
     } catch (err) {

@@ -94,6 +94,9 @@ describe('browse filters over splits and a run’s predictions', () => {
     expect(withPred.length).toBe(predicted.size)
     for (const i of withPred) expect([i.prediction!.classId, i.prediction!.confidence]).toEqual(predicted.get(i.id))
     expect(page.items.find((i) => !predicted.has(i.id))!.prediction).toBeNull()
+    expect(page.total).toBe(300)
+    // Pages after the first skip the count.
+    expect((await service.images({ offset: 200, count: false })).total).toBeNull()
     expect((await service.facets()).versions).toEqual([expect.objectContaining({ id: version, test: predicted.size })])
   })
 })

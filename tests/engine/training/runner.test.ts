@@ -55,6 +55,20 @@ describe('training in a child process', () => {
     expect(studio.store.runs.epochs(h.runId).map((e) => e.epoch)).toEqual([1, 2, 3])
   }, 120_000)
 
+  it('the built app trains through its bundled worker (out/main/worker.js), as the packaged Electron app does', async () => {
+    const repo = path.resolve(import.meta.dirname, '../../..')
+    const worker = path.join(repo, 'out/main/worker.js')
+    if (!fs.existsSync(worker)) {
+      const b = spawnSync(process.execPath, [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' })
+      if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
+    }
+    const events: TrainEvent[] = []
+    const h = startTraining(studio, { ...quick, epochs: 1 }, (e) => events.push(e), { workerEntry: worker })
+    expect(await h.done).toBe('done')
+    expect(events.find((e) => e.type === 'start')).toMatchObject({ backend: 'wasm' })
+    expect(studio.store.runs.get(h.runId)).toMatchObject({ status: 'done', epochsDone: 1 })
+  }, 120_000)
+
   it('allows one training run at a time per project', async () => {
     const h = startTraining(studio, { ...quick, epochs: 1 })
     expect(() => startTraining(studio, quick)).toThrow(ProjectLockedError)
