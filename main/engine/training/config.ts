@@ -48,6 +48,8 @@ export interface TrainConfig {
   backbone: string | null
   /** 'auto' picks the fastest that loads. */
   backend: BackendName | 'auto'
+  /** Data-parallel training threads incl. the trainer's own; null = one per core where that helps. */
+  workers: number | null
 }
 
 export const DEFAULT_AUGMENT: Augmentation = { flip: true, rotate: 10, crop: 0.1, brightness: 0.1, contrast: 0.1 }
@@ -71,6 +73,7 @@ export function withDefaults(c: Partial<TrainConfig>): TrainConfig {
     useOriginSplits: c.useOriginSplits ?? false,
     backbone: c.backbone ?? (preset === 'transfer' ? 'mobilenet_v1_0.25_224' : null),
     backend: c.backend ?? 'auto',
+    workers: c.workers ?? null,
   }
   validate(cfg)
   return cfg
@@ -89,6 +92,7 @@ function validate(c: TrainConfig): void {
   if (c.patience !== null) int('patience', c.patience, 1, 1000)
   if (!['cover', 'contain'].includes(c.fit)) throw new ValidationError(`fit must be cover or contain (got ${JSON.stringify(c.fit)})`)
   int('seed', c.seed, 0, 2 ** 31 - 1)
+  if (c.workers !== null) int('workers', c.workers, 1, 16)
   checkFractions(c.fractions)
   if (c.preset === 'transfer' && !c.backbone) throw new ValidationError('the transfer preset needs a backbone')
 }

@@ -7,6 +7,7 @@ import { mixSeed, rng, shuffle } from '../random'
 import { Studio } from '../studio'
 import type { Split } from '../store'
 import { nowIso } from '../util'
+import { autoWorkers, ParallelStepper } from './parallel'
 import { selectBackend } from './backend'
 import { featureSource, pixelSource, type Source } from './sources'
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint'
@@ -99,6 +100,19 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     classWeights = cfg.classWeights ? inverseFrequency(train.labels, k) : null
     model.compile({ optimizer, loss: classWeights ? weightedCrossEntropy(classWeights) : 'categoricalCrossentropy', metrics: ['accuracy'] })
 
+    // Data-parallel threads where they help (the seed CNN on the single-threaded backends).
+    const plan = transfer
+      ? { workers: 1, why: 'transfer trains a small head on cached features: one thread' }
+      : autoWorkers(backend.name, cfg.workers)
+    let stepper: ParallelStepper | null = null
+    if (plan.workers > 1) {
+      stepper = await ParallelStepper.start(model, optimizer, { workers: plan.workers, backend: backend.name, classWeights: classWeights ? (classWeights.dataSync() as Float32Array) : null })
+      const s = stepper
+      disposables.push(() => void s.dispose())
+    }
+    const backendReason = `${backend.reason}; ${plan.why}`
+    runs.setBackend(run.id, backend.name, backend.version, backendReason)
+
     let state: TrainState = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
     if (job.resume && hasCheckpoint(ckptDir)) {
       state = await loadCheckpoint(ckptDir, model, optimizer)
@@ -108,7 +122,7 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     }
     const batches = Math.ceil(train.imageIds.length / cfg.batchSize)
     io.emit({
-      type: 'start', runId: run.id, backend: backend.name, backendVersion: backend.version, backendReason: backend.reason,
+      type: 'start', runId: run.id, backend: backend.name, backendVersion: backend.version, backendReason, workers: plan.workers,
       trainCount: train.imageIds.length, valCount: val.imageIds.length, epochs: cfg.epochs, batchesPerEpoch: batches, startEpoch: state.epoch,
     })
     io.emit({ type: 'phase', runId: run.id, phase: 'training' })
@@ -131,7 +145,7 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
         const { xs, ys } = train.batch(idx, augRandom)
         let out: number | number[]
         try {
-          out = await model.trainOnBatch(xs, ys)
+          out = stepper ? await stepper.step(xs, ys) : await model.trainOnBatch(xs, ys)
         } finally {
           xs.dispose()
           ys.dispose()

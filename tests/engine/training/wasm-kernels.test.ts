@@ -68,10 +68,97 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
     })
   }
 
+  it('dilated convolutions: TensorFlow.js refuses their gradients on every backend, so no kernel gets one', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await expect(filterGrad(backend, [2, 14, 13, 3], [3, 3, 3, 4], 1, 'same', 2, 5)).rejects.toThrow(/dilation rates greater than 1 are not yet supported in gradients/)
+    }
+  })
+
   it('leaks no tensors', async () => {
     await tf.setBackend('wasm')
     const before = tf.memory().numTensors
     await filterGrad('wasm', [2, 9, 9, 3], [3, 3, 3, 4], 2, 'same', 1, 3)
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+/** Runs `f` on a backend with the same seeded inputs; returns every output concatenated. */
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float32Array> {
+  await tf.setBackend(backend)
+  return tf.tidy(() => Float32Array.from(f().flatMap((t) => [...(t.dataSync() as Float32Array)])))
+}
+const T = (shape: number[], seed: number) => tf.tensor(rand(shape.reduce((a, b) => a * b), seed), shape)
+
+describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMul match the cpu backend', () => {
+  beforeAll(async () => {
+    expect((await selectBackend('wasm')).name).toBe('wasm')
+  })
+
+  const depthwise: [string, number[], number[], number, 'valid' | 'same'][] = [
+    ['3×3 stride 1 same', [2, 9, 10, 6], [3, 3, 6, 1], 1, 'same'],
+    ['3×3 stride 2 same (MobileNet downsampling)', [3, 12, 11, 8], [3, 3, 8, 1], 2, 'same'],
+    ['3×3 stride 2 valid, odd sizes', [2, 13, 9, 4], [3, 3, 4, 1], 2, 'valid'],
+    ['5×3 stride 1 valid, channel multiplier 2', [2, 10, 8, 3], [5, 3, 3, 2], 1, 'valid'],
+    ['3×3 stride 2 same, multiplier 3', [1, 7, 8, 2], [3, 3, 2, 3], 2, 'same'],
+  ]
+  for (const [name, xs, fs, s, pad] of depthwise) {
+    it(`DepthwiseConv2dNative backprop (filter and input): ${name}`, async () => {
+      const f = () => {
+        const x = T(xs, 11)
+        const w = T(fs, 12)
+        const y = tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad)
+        const r = T(y.shape, 13)
+        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad).mul(r).sum())([x, w])
+        return [gw!, gx!]
+      }
+      const cpu = await on('cpu', f)
+      const wasm = await on('wasm', f)
+      expect(wasm.length).toBe(cpu.length)
+      expect(relErr(wasm, cpu)).toBeLessThan(1e-4)
+    })
+  }
+
+  const pools: [string, number[], number, number, 'valid' | 'same'][] = [
+    ['2×2 stride 2 valid (seed CNN)', [4, 12, 10, 5], 2, 2, 'valid'],
+    ['2×2 stride 2 valid, odd sizes (cropped edge)', [2, 13, 11, 3], 2, 2, 'valid'],
+    ['3×3 stride 2 same (overlapping windows)', [2, 11, 12, 4], 3, 2, 'same'],
+    ['2×2 stride 1 valid', [2, 7, 6, 3], 2, 1, 'valid'],
+  ]
+  for (const [name, xs, k, s, pad] of pools) {
+    it(`MaxPoolGrad: ${name}`, async () => {
+      const f = () => {
+        // Rounded inputs make ties, so the choice among equal maxima is checked too.
+        const x = T(xs, 21).mul(4).round()
+        const y = tf.maxPool(x as tf.Tensor4D, k, s, pad)
+        const r = T(y.shape, 22)
+        return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad).mul(r).sum())(x)]
+      }
+      const cpu = await on('cpu', f)
+      const wasm = await on('wasm', f)
+      expect(relErr(wasm, cpu)).toBeLessThan(1e-4)
+    })
+  }
+
+  for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
+    it(`BatchMatMul transposeA=${ta} transposeB=${tb}, 2-D and batched`, async () => {
+      const f = () => [
+        tf.matMul(T(ta ? [7, 5] : [5, 7], 31), T(tb ? [9, 7] : [7, 9], 32), ta, tb),
+        tf.matMul(T(ta ? [3, 7, 5] : [3, 5, 7], 33), T(tb ? [3, 9, 7] : [3, 7, 9], 34), ta, tb),
+      ]
+      expect(relErr(await on('wasm', f), await on('cpu', f))).toBeLessThan(1e-5)
+    })
+  }
+
+  it('leak no tensors', async () => {
+    await tf.setBackend('wasm')
+    const before = tf.memory().numTensors
+    await on('wasm', () => {
+      const x = T([2, 8, 8, 4], 1)
+      const w = T([3, 3, 4, 1], 2)
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w])
+      const gp = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').sum())(x)
+      return [gx!, gw!, gp, tf.matMul(T([4, 3], 3), T([4, 5], 4), true, false)]
+    })
     expect(tf.memory().numTensors).toBe(before)
   })
 })

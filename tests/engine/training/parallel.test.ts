@@ -1,0 +1,44 @@
+import path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { writeShapes } from '../../../main/cli/demo-shapes'
+import { Studio } from '../../../main/engine/studio'
+import type { TrainEvent } from '../../../main/engine/training/events'
+import { tmpDir } from '../../helpers/fixtures'
+import { trainInProcess } from '../../helpers/training'
+
+// Data-parallel training threads must not change what is learned: same seed, same batches, same
+// updates as one thread, up to float summation order.
+const root = tmpDir()
+let studio: Studio
+
+beforeAll(async () => {
+  await writeShapes(path.join(root, 'shapes'), 20)
+  studio = Studio.init(path.join(root, 'proj'))
+  await studio.import(path.join(root, 'shapes'))
+}, 60_000)
+
+describe('data-parallel training', () => {
+  it('two workers give the same batch losses and epochs as one, and say so', async () => {
+    // 56 training images, batch 12: the last batch (8) is short, so the shards are uneven.
+    const cfg = { epochs: 2, inputSize: 32, batchSize: 12, patience: null, augment: null }
+    const one: TrainEvent[] = []
+    const two: TrainEvent[] = []
+    const a = await trainInProcess(studio, { ...cfg, workers: 1 }, one)
+    const b = await trainInProcess(studio, { ...cfg, workers: 2 }, two)
+    if (!two.some((e) => e.type === 'start')) throw new Error(JSON.stringify(two.filter((e) => e.type === 'end')))
+    expect(one.find((e) => e.type === 'start')).toMatchObject({ workers: 1 })
+    expect(two.find((e) => e.type === 'start')).toMatchObject({ workers: 2, backendReason: expect.stringMatching(/2 worker\(s\) by setting/) })
+    const losses = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch').map((e) => (e as { loss: number }).loss)
+    const la = losses(one)
+    const lb = losses(two)
+    expect(lb.length).toBe(la.length)
+    expect(la.length).toBeGreaterThan(8)
+    for (let i = 0; i < la.length; i++) expect(Math.abs(la[i]! - lb[i]!)).toBeLessThan(1e-3 * Math.max(1, la[i]!))
+    // The run learned something (the losses are not flat), and both runs end alike.
+    expect(la.at(-1)!).not.toBe(la[0])
+    const ea = studio.store.runs.epochs(a)
+    const eb = studio.store.runs.epochs(b)
+    for (let i = 0; i < ea.length; i++) expect(eb[i]!.valLoss!).toBeCloseTo(ea[i]!.valLoss!, 3)
+    expect(studio.store.runs.get(b)!.backendReason).toMatch(/2 worker/)
+  }, 180_000)
+})
