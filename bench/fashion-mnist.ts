@@ -72,12 +72,25 @@ const handle = startTraining(studio, { inputSize: 28, epochs, batchSize, learnin
   }
   if (e.type === 'epoch') console.log(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(2)} % val acc ${((e.valAccuracy ?? 0) * 100).toFixed(2)} % (${e.seconds.toFixed(0)} s, ${e.imagesPerSec.toFixed(0)} img/s)`)
 })
+// Peak resident memory of the training process (its worker threads included): the kernel's
+// high-water mark, read until the process ends.
+let peakKb = 0
+const poll = setInterval(() => {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${handle.pid}/status`, 'utf8'))
+    if (m) peakKb = Math.max(peakKb, Number(m[1]))
+  } catch {
+    // the process has ended
+  }
+}, 500)
 const status = await handle.done
+clearInterval(poll)
 const minutes = (performance.now() - t1) / 60_000
 const run = studio.store.runs.get(handle.runId)!
 const r = trainResult(studio, run)
 console.log(`status ${status}${run.error ? `: ${run.error}` : ''}`)
 console.log(`epochs=${epochs} batch=${batchSize} lr=${learningRate}`)
-console.log(`test_accuracy=${r.test_accuracy?.toFixed(4)} macro_f1=${r.macro_f1?.toFixed(4)} minutes=${minutes.toFixed(2)} backend=${run.backend}`)
+console.log(`training process peak RSS ${(peakKb / 1024).toFixed(0)} MB (goal < 1536 MB); ${run.backendReason}`)
+console.log(`test_accuracy=${r.test_accuracy?.toFixed(4)} macro_f1=${r.macro_f1?.toFixed(4)} minutes=${minutes.toFixed(2)} backend=${run.backend} peak_rss_mb=${(peakKb / 1024).toFixed(0)}`)
 studio.close()
 fs.rmSync(dir, { recursive: true, force: true })

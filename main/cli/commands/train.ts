@@ -30,6 +30,7 @@ interface TrainCliOptions extends CommonOptions {
   split?: string
   useOriginSplits?: boolean
   backend?: string
+  workers?: number
   resume?: number
 }
 
@@ -53,6 +54,7 @@ export function registerTrain(program: Command): void {
     .option('--split <t/v/t>', 'train/val/test percentages (default 70/15/15)')
     .option('--use-origin-splits', 'images imported from train/ val/ test/ folders keep that split')
     .option('--backend <name>', `auto | ${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
+    .option('--workers <n>', 'data-parallel training threads (default: one per core where that helps; 1 = off)', parseId)
     .option('--resume <run>', 'continue a failed, cancelled or crashed run from its last checkpoint', parseId)
     .action((opts: TrainCliOptions) =>
       withStudio(opts, async (studio) => {
@@ -67,7 +69,7 @@ export function registerTrain(program: Command): void {
         const result = trainResult(studio, run)
         emit(opts, result, (v) =>
           [
-            `Run ${v.run}: ${v.status}${run.error ? ` — ${run.error}` : ''} (backend ${v.backend})`,
+            `Run ${v.run}: ${v.status}${run.error ? ` — ${run.error}` : ''} (backend ${v.backend}: ${run.backendReason ?? ''})`,
             v.val_accuracy !== null ? `  val accuracy ${(v.val_accuracy * 100).toFixed(1)} %` : '',
             v.test_accuracy !== null ? `  test accuracy ${(v.test_accuracy * 100).toFixed(1)} %, macro F1 ${v.macro_f1?.toFixed(3)}` : '',
             status === 'done' ? `  details: studio eval ${v.run}; export: studio export ${v.run} <folder>` : `  continue: studio train --resume ${v.run}`,
@@ -124,6 +126,7 @@ function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
     }
     c.backend = o.backend as BackendName | 'auto'
   }
+  if (o.workers !== undefined) c.workers = o.workers
   if (o.split) {
     const parts = o.split.split('/').map(Number)
     if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) throw new ValidationError(`--split must look like 70/15/15 (got ${JSON.stringify(o.split)})`)
