@@ -70,8 +70,12 @@ const SELECT = `SELECT i.id, i.hash, i.original_name AS originalName, i.rel_path
   i.class_id AS classId, c.name AS className
   FROM images i LEFT JOIN classes c ON c.id = i.class_id`
 
+/** Rows between offset anchors (see ImageQueries.anchor). */
+const ANCHOR_STEP = 1000
+
 export class ImageQueries {
   private readonly sql: Sql
+  private readonly anchors = new Map<string, { stamp: string; list: [string | number | null, number][] }>()
 
   constructor(db: Db) {
     this.sql = statementCache(db)
@@ -113,15 +117,37 @@ export class ImageQueries {
     const limit = req.limit ?? 100
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit must be 1–1000')
     const sort = req.sort ?? 'imported'
+    const offset = req.offset ?? 0
+    if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('offset must be a whole number ≥ 0')
+    if (offset && req.cursor) throw new ValidationError('give either cursor or offset, not both')
+    let after = req.cursor ? decodeCursor(req.cursor) : null
+    let skip = offset
+    if (offset >= ANCHOR_STEP) {
+      // Deep positions seek from the nearest anchor instead of walking `offset` rows.
+      const anchor = this.anchor(req, Math.floor(offset / ANCHOR_STEP))
+      if (!anchor) return { items: [], nextCursor: null }
+      after = anchor
+      skip = offset % ANCHOR_STEP
+    }
+    const items = this.rows(req, after, `${SELECT}`, limit + 1, skip) as ImageRecord[]
+    let nextCursor: string | null = null
+    if (items.length > limit) {
+      items.length = limit
+      const last = items[limit - 1]!
+      nextCursor = encodeCursor(sortValue(sort, last), last.id)
+    }
+    return { items, nextCursor }
+  }
+
+  /** Rows of the query in its order, after a (sort value, id) position, as `select` names them. */
+  private rows(req: PageRequest, after: [string | number | null, number] | null, select: string, limit: number, offset: number): unknown[] {
+    const sort = req.sort ?? 'imported'
     const desc = (req.order ?? 'asc') === 'desc'
     const { where, params } = filterSql(req)
     const key = SORT_KEYS[sort]
     const cmp = desc ? '<' : '>'
-    const offset = req.offset ?? 0
-    if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('offset must be a whole number ≥ 0')
-    if (offset && req.cursor) throw new ValidationError('give either cursor or offset, not both')
-    if (req.cursor) {
-      const [value, id] = decodeCursor(req.cursor)
+    if (after) {
+      const [value, id] = after
       if (key) {
         // A row value lets SQLite seek the (key, id) index straight to the cursor.
         where.push(`(${key}, i.id) ${cmp} (?, ?)`)
@@ -133,15 +159,42 @@ export class ImageQueries {
     }
     const dir = desc ? 'DESC' : 'ASC'
     const order = key ? `${key} ${dir}, i.id ${dir}` : `i.id ${dir}`
-    const sql = `${SELECT} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ? OFFSET ?`
-    const items = this.sql(sql).all(...params, limit + 1, offset) as ImageRecord[]
-    let nextCursor: string | null = null
-    if (items.length > limit) {
-      items.length = limit
-      const last = items[limit - 1]!
-      nextCursor = encodeCursor(sortValue(sort, last), last.id)
+    const sql = `${select} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ? OFFSET ?`
+    return this.sql(sql).all(...params, limit, offset)
+  }
+
+  /**
+   * The (sort value, id) of the row just before position k·ANCHOR_STEP, or null past the end.
+   * Anchors are found step by step (each an OFFSET of one step from the one before) and kept per
+   * query until the data changes, so a grid jumping around 100,000 rows pays each step once.
+   */
+  private anchor(req: PageRequest, k: number): [string | number | null, number] | null {
+    const { cursor: _c, offset: _o, limit: _l, ...query } = req
+    const id = JSON.stringify(query)
+    const stamp = this.dataStamp()
+    let entry = this.anchors.get(id)
+    if (!entry || entry.stamp !== stamp) {
+      entry = { stamp, list: [] }
+      this.anchors.set(id, entry)
+      if (this.anchors.size > 20) this.anchors.delete(this.anchors.keys().next().value!)
     }
-    return { items, nextCursor }
+    const column = { imported: 'NULL', name: 'i.original_name', size: 'i.bytes' }[req.sort ?? 'imported']
+    while (entry.list.length < k) {
+      const prev = entry.list.at(-1) ?? null
+      const row = this.rows(req, prev, `SELECT ${column} AS v, i.id AS id FROM images i LEFT JOIN classes c ON c.id = i.class_id`, 1, ANCHOR_STEP - 1)[0] as
+        | { v: string | number | null; id: number }
+        | undefined
+      if (!row) return null
+      entry.list.push([row.v, row.id])
+    }
+    return entry.list[k - 1]!
+  }
+
+  /** Changes whenever any connection commits or this one writes: anchors are stale then. */
+  private dataStamp(): string {
+    const v = this.sql('PRAGMA data_version').get() as { data_version: number }
+    const t = this.sql('SELECT total_changes() AS t').get() as { t: number }
+    return `${v.data_version}:${t.t}`
   }
 
   count(filter: ImageFilter = {}): number {
