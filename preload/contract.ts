@@ -227,3 +227,5 @@ export type StudioEvent =
   | { type: 'train-batch'; runId: number; epoch: number; batch: number; batches: number; loss: number; accuracy: number; imagesPerSec: number; etaSeconds: number }
   | { type: 'train-epoch'; runId: number; epoch: number; loss: number; accuracy: number; valLoss: number | null; valAccuracy: number | null; etaSeconds: number }
   | { type: 'train-status'; runId: number; status: string; message: string | null }
+  /** Which path the run trains on and why (backend, data-parallel workers). */
+  | { type: 'train-started'; runId: number; backend: string; workers: number; reason: string; trainCount: number; valCount: number }

@@ -187,6 +187,7 @@ export class StudioService implements ProjectApi {
     } else if (e.type === 'epoch') {
       this.onEvent({ type: 'train-epoch', runId: e.runId, epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, etaSeconds: e.etaSeconds })
     } else if (e.type === 'start') {
+      this.onEvent({ type: 'train-started', runId: e.runId, backend: e.backend, workers: e.workers, reason: e.backendReason, trainCount: e.trainCount, valCount: e.valCount })
       this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: `${e.trainCount} training images, backend ${e.backend} (${e.backendReason})` })
     } else if (e.type === 'phase' || e.type === 'problem') {
       this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: e.type === 'phase' ? e.phase : `image ${e.imageId}: ${e.reason}` })

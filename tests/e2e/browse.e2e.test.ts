@@ -115,6 +115,8 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.click('text=Start training')
     // Mid-run: batch progress shown and the curve has points.
     await page.waitForFunction(() => /epoch \d, batch \d+\/\d+/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    // Which path it trains on, and why, stays in view.
+    expect(await page.textContent('[data-testid="train-engine"]')).toMatch(/backend wasm, \d workers? — .*(worker|core)/)
     await shot('05-training')
     await page.waitForFunction(() => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'done', null, { timeout: 120_000 })
     expect(await page.locator('.charts canvas').count()).toBe(2)

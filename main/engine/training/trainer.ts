@@ -100,7 +100,15 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     classWeights = cfg.classWeights ? inverseFrequency(train.labels, k) : null
     model.compile({ optimizer, loss: classWeights ? weightedCrossEntropy(classWeights) : 'categoricalCrossentropy', metrics: ['accuracy'] })
 
-    // Data-parallel threads where they help (the seed CNN on the single-threaded backends).
+    let state: TrainState = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
+    if (job.resume && hasCheckpoint(ckptDir)) {
+      state = await loadCheckpoint(ckptDir, model, optimizer)
+      runs.truncateEpochs(run.id, state.epoch)
+    } else if (job.resume) {
+      runs.truncateEpochs(run.id, 0)
+    }
+    // Data-parallel threads where they help (the seed CNN on the single-threaded backends); after
+    // a resume has loaded the checkpoint, so every replica starts from the same weights.
     const plan = transfer
       ? { workers: 1, why: 'transfer trains a small head on cached features: one thread' }
       : autoWorkers(backend.name, cfg.workers)
@@ -113,13 +121,6 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     const backendReason = `${backend.reason}; ${plan.why}`
     runs.setBackend(run.id, backend.name, backend.version, backendReason)
 
-    let state: TrainState = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
-    if (job.resume && hasCheckpoint(ckptDir)) {
-      state = await loadCheckpoint(ckptDir, model, optimizer)
-      runs.truncateEpochs(run.id, state.epoch)
-    } else if (job.resume) {
-      runs.truncateEpochs(run.id, 0)
-    }
     const batches = Math.ceil(train.imageIds.length / cfg.batchSize)
     io.emit({
       type: 'start', runId: run.id, backend: backend.name, backendVersion: backend.version, backendReason, workers: plan.workers,

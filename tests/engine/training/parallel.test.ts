@@ -2,7 +2,10 @@ import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../../main/cli/demo-shapes'
 import { Studio } from '../../../main/engine/studio'
+import { createDatasetVersion } from '../../../main/engine/datasets/versions'
+import { withDefaults } from '../../../main/engine/training/config'
 import type { TrainEvent } from '../../../main/engine/training/events'
+import { runTraining } from '../../../main/engine/training/trainer'
 import { tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
 
@@ -40,5 +43,31 @@ describe('data-parallel training', () => {
     const eb = studio.store.runs.epochs(b)
     for (let i = 0; i < ea.length; i++) expect(eb[i]!.valLoss!).toBeCloseTo(ea[i]!.valLoss!, 3)
     expect(studio.store.runs.get(b)!.backendReason).toMatch(/2 worker/)
+  }, 180_000)
+
+  it('a cancelled two-worker run resumes from its checkpoint onto the same losses as an uninterrupted one', async () => {
+    const cfg = withDefaults({ epochs: 2, inputSize: 32, batchSize: 12, patience: null, augment: null, workers: 2 })
+    const record = () => {
+      const v = createDatasetVersion(studio.store, { seed: cfg.seed, fractions: cfg.fractions })
+      return studio.store.runs.create({ datasetVersion: v, preset: cfg.preset, config: JSON.stringify(cfg), createdAt: 'now', pid: process.pid })
+    }
+    const epoch2 = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch' && e.epoch === 2).map((e) => (e as { loss: number }).loss)
+    const whole: TrainEvent[] = []
+    await runTraining({ projectDir: studio.root, runId: record(), resume: false }, { emit: (e) => whole.push(e), cancelled: () => false })
+    const id = record()
+    let stop = false
+    const first = await runTraining({ projectDir: studio.root, runId: id, resume: false }, {
+      emit: (e) => {
+        if (e.type === 'epoch') stop = true
+      },
+      cancelled: () => stop,
+    })
+    expect(first).toBe('cancelled')
+    const resumed: TrainEvent[] = []
+    expect(await runTraining({ projectDir: studio.root, runId: id, resume: true }, { emit: (e) => resumed.push(e), cancelled: () => false })).toBe('done')
+    const a = epoch2(whole)
+    const b = epoch2(resumed)
+    expect(b.length).toBe(a.length)
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-4 * Math.max(1, a[i]!))
   }, 180_000)
 })
