@@ -61,6 +61,26 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     // The token left the address bar.
     expect(page.url()).not.toMatch(/token=/)
     await shot('01-browse')
+    // A fling defers the thumbnails of the rows it passes; they load as soon as the scroll settles.
+    const during = await page.evaluate(`new Promise((resolve) => {
+      const el = document.querySelector('[data-testid="grid"]')
+      let k = 0
+      const step = () => {
+        el.scrollTop += 500
+        if (++k < 4) return requestAnimationFrame(step)
+        requestAnimationFrame(() => {
+          const imgs = [...el.querySelectorAll('img')]
+          resolve({ total: imgs.length, withSrc: imgs.filter((i) => i.getAttribute('src')).length })
+        })
+      }
+      requestAnimationFrame(step)
+    })`) as { total: number; withSrc: number }
+    expect(during.total).toBeGreaterThan(0)
+    expect(during.withSrc).toBeLessThan(during.total)
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="grid"] img')].every((i) => i.getAttribute('src')))
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="grid"] img')].filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length >= 10)
+    await shot('01b-after-fling')
+    await page.evaluate(`document.querySelector('[data-testid="grid"]').scrollTop = 0`)
   })
 
   it('labels 20 images from the keyboard only, undoes and redoes, bulk-labels a selection, and the database agrees', async () => {
