@@ -47,6 +47,7 @@ void app.whenReady().then(() => {
     onEvent: (e) => win.webContents.send('studio:event', e),
     recentFile: join(app.getPath('userData'), 'recent-projects.json'),
     openOptions: { nativeBinding: nativeBinding() },
+    openFolder: async (dir) => (await shell.openPath(dir)) === '',
     chooseFolder: async (title) => (await dialog.showOpenDialog(win, { title, properties: ['openDirectory', 'createDirectory'] })).filePaths[0] ?? null,
   })
   // --project=<dir> opens that project; otherwise the window starts in Projects (open, create, recent).

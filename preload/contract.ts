@@ -155,7 +155,8 @@ export interface EvaluationDto {
   weighted: { precision: number; recall: number; f1: number }
   confusion: number[][]
   bins: { lower: number; upper: number; count: number; confidence: number; accuracy: number }[]
-  mistakes: { image: number; path: string; true: string; predicted: string; confidence: number }[]
+  /** Wrong predictions, most confident first (up to 10). */
+  mistakes: { image: number; hash: string; path: string; true: string; predicted: string; confidence: number }[]
 }
 
 export interface CellImageDto {
@@ -185,6 +186,8 @@ export interface StudioApi {
   closeProject(): Promise<{ closed: boolean }>
   /** A native folder dialog (Electron); null when cancelled or where there is none (browser). */
   chooseFolder(req: { title: string }): Promise<string | null>
+  /** Shows a folder in the system's file manager (Electron); false where the shell cannot (browser). */
+  openFolder(req: { path: string }): Promise<{ opened: boolean }>
   facets(): Promise<FacetsDto>
   stats(): Promise<ProjectStatsDto>
   images(query: ImageQueryDto): Promise<ImagePageDto>
@@ -213,7 +216,7 @@ export interface StudioApi {
 /** Names of the requests, derived from the API so they cannot drift. */
 export type StudioMethod = keyof StudioApi
 /** Requests answered by the app session itself, with or without an open project. */
-export type SessionMethod = 'appInfo' | 'projects' | 'openProject' | 'createProject' | 'closeProject' | 'chooseFolder'
+export type SessionMethod = 'appInfo' | 'projects' | 'openProject' | 'createProject' | 'closeProject' | 'chooseFolder' | 'openFolder'
 /** Requests about the open project (main/engine/service.ts). */
 export type ProjectApi = Omit<StudioApi, SessionMethod>
 export type RequestOf<M extends StudioMethod> = Parameters<StudioApi[M]>[0]
@@ -227,5 +230,6 @@ export type StudioEvent =
   | { type: 'train-batch'; runId: number; epoch: number; batch: number; batches: number; loss: number; accuracy: number; imagesPerSec: number; etaSeconds: number }
   | { type: 'train-epoch'; runId: number; epoch: number; loss: number; accuracy: number; valLoss: number | null; valAccuracy: number | null; etaSeconds: number }
   | { type: 'train-status'; runId: number; status: string; message: string | null }
+  | { type: 'export-finished'; runId: number; dir: string; zip: string | null }
   /** Which path the run trains on and why (backend, data-parallel workers). */
   | { type: 'train-started'; runId: number; backend: string; workers: number; reason: string; trainCount: number; valCount: number }

@@ -6,7 +6,7 @@ import type { StudioMethod } from './contract'
  * here fails to compile.
  */
 const ALL: Record<StudioMethod, true> = {
-  appInfo: true, projects: true, openProject: true, createProject: true, closeProject: true, chooseFolder: true, facets: true,
+  appInfo: true, projects: true, openProject: true, createProject: true, closeProject: true, chooseFolder: true, openFolder: true, facets: true,
   stats: true, images: true, classes: true, createClass: true, renameClass: true, mergeClass: true,
   deleteClass: true, setLabels: true, undo: true, redo: true, history: true, startImport: true, cancelImport: true,
   importErrors: true, runs: true, backbones: true, startTraining: true, cancelTraining: true, epochs: true, evaluation: true,

@@ -174,6 +174,7 @@ export class StudioService implements ProjectApi {
 
   async exportRun(req: { runId: number; dir: string }) {
     const out = exportRun(this.studio, req.runId, req.dir)
+    this.onEvent({ type: 'export-finished', runId: req.runId, dir: out.dir, zip: out.zip })
     return { ...out, modelCard: fs.readFileSync(path.join(out.dir, 'model-card.md'), 'utf8') }
   }
 

@@ -18,6 +18,8 @@ export interface SessionOptions {
   openOptions?: OpenOptions
   /** A native folder dialog, where the shell has one. */
   chooseFolder?: (title: string) => Promise<string | null>
+  /** Shows a folder in the file manager, where the shell can. */
+  openFolder?: (dir: string) => Promise<boolean>
 }
 
 const RECENT_MAX = 10
@@ -46,6 +48,7 @@ export class AppSession {
       createProject: async (req) => (this.open(req.path, true), this.info()),
       closeProject: async () => ({ closed: this.close() }),
       chooseFolder: async (req) => (this.opts.chooseFolder ? this.opts.chooseFolder(req.title) : null),
+      openFolder: async (req) => ({ opened: this.opts.openFolder ? await this.opts.openFolder(req.path) : false }),
     }
     const api: Record<string, (req: unknown) => Promise<unknown>> = {}
     for (const m of STUDIO_METHODS) {

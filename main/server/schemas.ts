@@ -16,6 +16,7 @@ export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
   createProject: z.object({ path: folder }).strict(),
   closeProject: none,
   chooseFolder: z.object({ title: z.string().max(200) }).strict(),
+  openFolder: z.object({ path: folder }).strict(),
   facets: none,
   stats: none,
   images: z

@@ -148,6 +148,10 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.click('nav >> text=Evaluate')
     await page.selectOption('select[aria-label="Run"]', '2')
     await page.waitForSelector('[data-testid="confusion"]')
+    // The reliability diagram is a chart, and the most confident mistakes are listed with their images.
+    await page.waitForSelector('[data-testid="reliability"] canvas')
+    const wrong = studio.store.runs.predictions(2, { correct: false }).length
+    expect(await page.locator('[data-testid="mistakes"] figure').count()).toBe(Math.min(10, wrong))
     const cells = await page.$$eval('[data-cell]', (tds) => tds.map((td) => ({ id: td.getAttribute('data-cell')!, n: Number(td.textContent) })))
     const target = cells.find((c) => c.n > 0)!
     await page.click(`[data-cell="${target.id}"]`)

@@ -17,6 +17,13 @@ describe('app session (Projects)', () => {
     await expect(s.api.stats()).rejects.toThrow(/no project is open/)
     expect(await s.api.projects()).toEqual({ current: null, recent: [], canChooseFolder: false })
     expect(await s.api.chooseFolder({ title: 'x' })).toBeNull()
+    expect(await s.api.openFolder({ path: root })).toEqual({ opened: false })
+    const shown: string[] = []
+    const electron = new AppSession({ shell: 'electron', onEvent: () => {}, recentFile: path.join(root, 'e.json'), openFolder: async (d) => (shown.push(d), true), chooseFolder: async () => '/picked' })
+    expect(await electron.api.openFolder({ path: root })).toEqual({ opened: true })
+    expect(shown).toEqual([root])
+    expect(await electron.api.chooseFolder({ title: 'Open' })).toBe('/picked')
+    expect((await electron.api.projects()).canChooseFolder).toBe(true)
   })
 
   it('creates, opens, closes and remembers projects, most recent first', async () => {

@@ -11,13 +11,17 @@ export function evaluation(s: Studio, runId: number, mistakes = 10) {
   const summary = JSON.parse(run.summary) as EvaluationSummary & { split: string }
   const classes = s.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
   const rows = (preds: PredictionRecord[]) =>
-    preds.map((p) => ({
-      image: p.imageId,
-      path: s.store.images.get(p.imageId)?.relPath ?? '?',
-      true: classes[p.trueIndex]!,
-      predicted: classes[p.predIndex]!,
-      confidence: p.confidence,
-    }))
+    preds.map((p) => {
+      const img = s.store.images.get(p.imageId)
+      return {
+        image: p.imageId,
+        hash: img?.hash ?? '',
+        path: img?.relPath ?? '?',
+        true: classes[p.trueIndex]!,
+        predicted: classes[p.predIndex]!,
+        confidence: p.confidence,
+      }
+    })
   return {
     run: runId,
     classes,
