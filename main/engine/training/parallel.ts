@@ -99,8 +99,12 @@ export class ParallelStepper {
     return this.threads.length + 1
   }
 
-  /** One synchronous step over the whole batch; returns its mean loss and accuracy. */
-  async step(xs: tf.Tensor, ys: tf.Tensor): Promise<[number, number]> {
+  /**
+   * One synchronous step over the whole batch; returns its mean loss and accuracy. `meanwhile`
+   * runs on this thread after its own shard, while the other threads finish theirs (the trainer
+   * makes the next batch there).
+   */
+  async step(xs: tf.Tensor, ys: tf.Tensor, meanwhile: () => void = () => {}): Promise<[number, number]> {
     const n = xs.shape[0]!
     const parts = this.threads.length + 1
     const per = Math.ceil(n / parts)
@@ -124,6 +128,7 @@ export class ParallelStepper {
       const r = shardGradients(this.model, x0, y0, n, this.classWeights)
       return { ...r, grads: r.grads.map((g) => tf.keep(g)) }
     })
+    meanwhile()
     const replies = (await Promise.all(pending.filter((p) => p !== null))) as Extract<Reply, { type: 'grads' }>[]
     let lossSum = mine.lossSum
     let correct = mine.correct

@@ -137,16 +137,25 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       let lossSum = 0
       let accSum = 0
       let seen = 0
+      // Batches are made in order (the augmentation draws stay in sequence); with worker threads the
+      // next one is made while this thread waits for their gradients.
+      const makeBatch = (b: number) => (b < batches ? train.batch(order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize), augRandom) : null)
+      const ahead: { batch: ReturnType<typeof makeBatch> } = { batch: null }
       for (let b = 0; b < batches; b++) {
         // Let the event loop run (a cancel message, the parent going away) between batches:
         // trainOnBatch only yields to microtasks.
         await new Promise((resolve) => setImmediate(resolve))
-        if (io.cancelled()) return finish('cancelled', null)
+        if (io.cancelled()) {
+          ahead.batch?.xs.dispose()
+          ahead.batch?.ys.dispose()
+          return finish('cancelled', null)
+        }
         const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize)
-        const { xs, ys } = train.batch(idx, augRandom)
+        const { xs, ys } = ahead.batch ?? makeBatch(b)!
+        ahead.batch = null
         let out: number | number[]
         try {
-          out = stepper ? await stepper.step(xs, ys) : await model.trainOnBatch(xs, ys)
+          out = stepper ? await stepper.step(xs, ys, () => (ahead.batch = makeBatch(b + 1))) : await model.trainOnBatch(xs, ys)
         } finally {
           xs.dispose()
           ys.dispose()
