@@ -1,10 +1,15 @@
+import fs from 'node:fs'
 import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../../main/cli/demo-shapes'
 import { Studio } from '../../../main/engine/studio'
 import { createDatasetVersion } from '../../../main/engine/datasets/versions'
 import { withDefaults } from '../../../main/engine/training/config'
 import type { TrainEvent } from '../../../main/engine/training/events'
+import { selectBackend } from '../../../main/engine/training/backend'
+import { ParallelStepper } from '../../../main/engine/training/parallel'
+import { seedCnn } from '../../../main/engine/training/presets'
 import { runTraining } from '../../../main/engine/training/trainer'
 import { tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
@@ -70,4 +75,21 @@ describe('data-parallel training', () => {
     expect(b.length).toBe(a.length)
     for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-4 * Math.max(1, a[i]!))
   }, 180_000)
+
+  it('a worker thread that dies mid-step fails the step with a clear error instead of hanging', async () => {
+    await selectBackend('wasm')
+    const entry = path.join(root, 'dying-worker.mjs')
+    fs.writeFileSync(entry, `import { parentPort } from 'node:worker_threads'
+parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage({ type: 'ready' }); else if (m.type === 'step') process.exit(3) })`)
+    const model = seedCnn(32, 3, 1)
+    const optimizer = tf.train.adam(1e-3)
+    const stepper = await ParallelStepper.start(model, optimizer, { workers: 2, backend: 'wasm', classWeights: null, entry })
+    const xs = tf.zeros([4, 32, 32, 3])
+    const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3).toFloat()
+    await expect(stepper.step(xs, ys)).rejects.toThrow(/training worker exited \(code 3\)/)
+    tf.dispose([xs, ys])
+    await stepper.dispose()
+    model.dispose()
+    optimizer.dispose()
+  })
 })
