@@ -280,5 +280,12 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.waitForSelector('.recent li')
     expect((await page.locator('.recent li strong').allTextContents()).slice(0, 2)).toEqual(['proj', 'fresh'])
     await shot('14-projects')
+    // Dark theme follows the OS setting.
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.click('nav >> text=Browse')
+    await page.waitForSelector('[data-index="0"]')
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(22, 22, 26)')
+    await shot('15-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
   })
 })
