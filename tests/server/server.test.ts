@@ -130,6 +130,22 @@ describe('studio serve', () => {
     await new Promise((r) => child.on('exit', r))
   })
 
+  it('outside a project and without --project it serves the page with no project open (Projects view)', async () => {
+    const empty = path.join(root, 'empty-cwd')
+    fs.mkdirSync(empty, { recursive: true })
+    const child = studioSpawn(['serve', '--json'], { cwd: empty, env: { ...process.env, STUDIO_HOME: path.join(root, 'home') } })
+    const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0]!)))
+    const { url, token } = JSON.parse(line) as { url: string; token: string }
+    const info = await fetch(new URL('/api/call/appInfo', url), { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    expect(await info.json()).toEqual({ result: { version: expect.any(String), shell: 'browser', project: null } })
+    const stats = await fetch(new URL('/api/call/stats', url), { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    expect(stats.status).toBe(409)
+    expect(await stats.json()).toEqual({ error: { name: 'NoProjectError', message: 'no project is open: open or create one in Projects' } })
+    child.kill('SIGTERM')
+    await new Promise((r) => child.on('exit', r))
+    expect(fs.readdirSync(empty)).toEqual([])
+  })
+
   it('refuses a project that another Studio has open, naming the holder', async () => {
     const child = studioSpawn(['serve', '--project', path.join(root, 'proj')])
     let stderr = ''
