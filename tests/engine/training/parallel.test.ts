@@ -50,6 +50,23 @@ describe('data-parallel training', () => {
     expect(studio.store.runs.get(b)!.backendReason).toMatch(/2 worker/)
   }, 180_000)
 
+  it('with class weights too, two workers give the same losses as one', async () => {
+    // Make the classes unequal so the weights matter (circle 6, square 34 images).
+    const circle = studio.labels.findClass('circle').id
+    const square = studio.labels.findClass('square').id
+    const circles = studio.store.images.page({ classIds: [circle], limit: 14 }).items.map((i) => i.id)
+    studio.labels.setLabels(circles, square)
+    const cfg = { epochs: 1, inputSize: 32, batchSize: 16, patience: null, augment: null, classWeights: true }
+    const one: TrainEvent[] = []
+    const two: TrainEvent[] = []
+    await trainInProcess(studio, { ...cfg, workers: 1 }, one)
+    await trainInProcess(studio, { ...cfg, workers: 2 }, two)
+    const losses = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch').map((e) => (e as { loss: number }).loss)
+    const [a, b] = [losses(one), losses(two)]
+    expect(b.length).toBe(a.length)
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-3 * Math.max(1, a[i]!))
+  }, 120_000)
+
   it('a cancelled two-worker run resumes from its checkpoint onto the same losses as an uninterrupted one', async () => {
     const cfg = withDefaults({ epochs: 2, inputSize: 32, batchSize: 12, patience: null, augment: null, workers: 2 })
     const record = () => {
