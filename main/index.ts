@@ -52,7 +52,14 @@ void app.whenReady().then(() => {
   })
   // --project=<dir> opens that project; otherwise the window starts in Projects (open, create, recent).
   const arg = process.argv.find((a) => a.startsWith('--project='))?.slice('--project='.length)
-  if (arg) session.open(arg)
+  if (arg) {
+    try {
+      session.open(arg)
+    } catch (err) {
+      // Locked, newer version, not a project: say so; the window opens in Projects.
+      dialog.showErrorBox('Studio could not open the project', err instanceof Error ? err.message : String(err))
+    }
+  }
   registerIpc(ipcMain, session.api, (e) => e.sender === win.webContents && trustedUrl(e.senderFrame?.url ?? ''))
   // studio-media://thumb/<sha256> and studio-media://original/<sha256>, from inside the open project only.
   protocol.handle('studio-media', async (req) => {
