@@ -145,9 +145,9 @@ export class ParallelStepper {
       lossSum += r.lossSum
       correct += r.correct
     }
-    mine.grads.forEach((g) => g.dispose())
     this.optimizer.applyGradients(named)
-    Object.values(named).forEach((g) => g.dispose())
+    // With no thread replies (a one-image batch) the sums are this thread's own gradients.
+    for (const g of new Set([...mine.grads, ...Object.values(named)])) g.dispose()
     // Everyone continues from the same weights.
     const weights = weightData(this.model)
     for (const t of this.threads) t.postMessage({ type: 'weights', weights })

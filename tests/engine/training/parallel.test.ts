@@ -50,6 +50,16 @@ describe('data-parallel training', () => {
     expect(studio.store.runs.get(b)!.backendReason).toMatch(/2 worker/)
   }, 180_000)
 
+  it('a last batch of one image (nothing for the other thread) trains too', async () => {
+    const v = createDatasetVersion(studio.store, { seed: 42 })
+    const trainCount = studio.store.datasets.items(v, 'train').length
+    const events: TrainEvent[] = []
+    const id = await trainInProcess(studio, { epochs: 1, inputSize: 32, batchSize: trainCount - 1, patience: null, augment: null, workers: 2 }, events)
+    expect(events.find((e) => e.type === 'end')).toMatchObject({ status: 'done', error: null })
+    expect(events.filter((e) => e.type === 'batch').length).toBe(2)
+    expect(studio.store.runs.get(id)!.status).toBe('done')
+  }, 120_000)
+
   it('with class weights too, two workers give the same losses as one', async () => {
     // Make the classes unequal so the weights matter (circle 6, square 34 images).
     const circle = studio.labels.findClass('circle').id
