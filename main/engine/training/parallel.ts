@@ -95,10 +95,6 @@ export class ParallelStepper {
     return new ParallelStepper(model, optimizer, threads, opts.classWeights ? tf.tensor1d(opts.classWeights) : null)
   }
 
-  get workers(): number {
-    return this.threads.length + 1
-  }
-
   /**
    * One synchronous step over the whole batch; returns its mean loss and accuracy. `meanwhile`
    * runs on this thread after its own shard, while the other threads finish theirs (the trainer

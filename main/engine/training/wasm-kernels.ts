@@ -248,21 +248,19 @@ function depthwiseInfo(xShape: Shape4, filterShape: Shape4, a: DepthwiseGradAttr
   return info
 }
 
-/** dW[fh, fw, c, m] = Σ_{b, oh, ow} x[b, oh·s + fh − pad, ow·s + fw − pad, c] · dy[b, oh, ow, c·M + m] */
-const depthwiseBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, dy } = inputs as { x: Info; dy: Info }
-  const a = attrs as unknown as DepthwiseGradAttrs
-  const info = depthwiseInfo(x.shape as Shape4, a.filterShape!, a)
-  const b = backend as unknown as HeapBackend
-  const [B, H, W, C] = x.shape as Shape4
+/**
+ * Every tap of a depthwise convolution inside the input: for each output position (n, oh, ow) and
+ * filter position (fh, fw) that reads a row and column inside [H, W], `visit` gets the offsets of
+ * dy[n, oh, ow, 0], x[n, r, q, 0] and w[fh, fw, 0, 0] (channels innermost, multiplier M per channel).
+ */
+function forEachTap(
+  info: tf.backend_util.Conv2DInfo,
+  [B, H, W, C]: Shape4,
+  visit: (gBase: number, xBase: number, wBase: number) => void,
+): void {
   const { outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, filterHeight: FH, filterWidth: FW } = info
   const M = info.outChannels / info.inChannels
-  const top = info.padInfo.top
-  const left = info.padInfo.left
-  const acc = new Float64Array(FH * FW * C * M)
-  const out = b.makeOutput([FH, FW, C, M], 'float32')
-  const xv = b.typedArrayFromHeap(x)
-  const g = b.typedArrayFromHeap(dy)
+  const { top, left } = info.padInfo
   for (let n = 0; n < B; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
@@ -273,21 +271,36 @@ const depthwiseBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
           for (let fw = 0; fw < FW; fw++) {
             const q = ow * sw - left + fw
             if (q < 0 || q >= W) continue
-            const xBase = ((n * H + r) * W + q) * C
-            const wBase = (fh * FW + fw) * C * M
-            if (M === 1) {
-              for (let c = 0; c < C; c++) acc[wBase + c]! += xv[xBase + c]! * g[gBase + c]!
-            } else {
-              for (let c = 0; c < C; c++) {
-                const v = xv[xBase + c]!
-                for (let m = 0; m < M; m++) acc[wBase + c * M + m]! += v * g[gBase + c * M + m]!
-              }
-            }
+            visit(gBase, ((n * H + r) * W + q) * C, (fh * FW + fw) * C * M)
           }
         }
       }
     }
   }
+}
+
+/** dW[fh, fw, c, m] = Σ_{b, oh, ow} x[b, oh·s + fh − pad, ow·s + fw − pad, c] · dy[b, oh, ow, c·M + m] */
+const depthwiseBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: Info; dy: Info }
+  const a = attrs as unknown as DepthwiseGradAttrs
+  const info = depthwiseInfo(x.shape as Shape4, a.filterShape!, a)
+  const b = backend as unknown as HeapBackend
+  const C = x.shape[3]!
+  const M = info.outChannels / info.inChannels
+  const acc = new Float64Array(info.filterHeight * info.filterWidth * C * M)
+  const out = b.makeOutput([info.filterHeight, info.filterWidth, C, M], 'float32')
+  const xv = b.typedArrayFromHeap(x)
+  const g = b.typedArrayFromHeap(dy)
+  forEachTap(info, x.shape as Shape4, (gBase, xBase, wBase) => {
+    if (M === 1) {
+      for (let c = 0; c < C; c++) acc[wBase + c]! += xv[xBase + c]! * g[gBase + c]!
+      return
+    }
+    for (let c = 0; c < C; c++) {
+      const v = xv[xBase + c]!
+      for (let m = 0; m < M; m++) acc[wBase + c * M + m]! += v * g[gBase + c * M + m]!
+    }
+  })
   b.typedArrayFromHeap(out).set(acc)
   return out
 }
@@ -299,41 +312,23 @@ const depthwiseBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const inputShape = a.inputShape!
   const info = depthwiseInfo(inputShape, filter.shape as Shape4, a)
   const b = backend as unknown as HeapBackend
-  const [B, H, W, C] = inputShape
-  const { outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, filterHeight: FH, filterWidth: FW } = info
+  const C = inputShape[3]
   const M = info.outChannels / info.inChannels
-  const top = info.padInfo.top
-  const left = info.padInfo.left
-  const acc = new Float64Array(B * H * W * C)
-  const out = b.makeOutput([B, H, W, C], 'float32')
+  const acc = new Float64Array(inputShape.reduce((p, d) => p * d, 1))
+  const out = b.makeOutput(inputShape, 'float32')
   const g = b.typedArrayFromHeap(dy)
   const w = b.typedArrayFromHeap(filter)
-  for (let n = 0; n < B; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const gBase = ((n * OH + oh) * OW + ow) * C * M
-        for (let fh = 0; fh < FH; fh++) {
-          const r = oh * sh - top + fh
-          if (r < 0 || r >= H) continue
-          for (let fw = 0; fw < FW; fw++) {
-            const q = ow * sw - left + fw
-            if (q < 0 || q >= W) continue
-            const xBase = ((n * H + r) * W + q) * C
-            const wBase = (fh * FW + fw) * C * M
-            if (M === 1) {
-              for (let c = 0; c < C; c++) acc[xBase + c]! += g[gBase + c]! * w[wBase + c]!
-            } else {
-              for (let c = 0; c < C; c++) {
-                let sum = 0
-                for (let m = 0; m < M; m++) sum += g[gBase + c * M + m]! * w[wBase + c * M + m]!
-                acc[xBase + c]! += sum
-              }
-            }
-          }
-        }
-      }
+  forEachTap(info, inputShape, (gBase, xBase, wBase) => {
+    if (M === 1) {
+      for (let c = 0; c < C; c++) acc[xBase + c]! += g[gBase + c]! * w[wBase + c]!
+      return
     }
-  }
+    for (let c = 0; c < C; c++) {
+      let sum = 0
+      for (let m = 0; m < M; m++) sum += g[gBase + c * M + m]! * w[wBase + c * M + m]!
+      acc[xBase + c]! += sum
+    }
+  })
   b.typedArrayFromHeap(out).set(acc)
   return out
 }
