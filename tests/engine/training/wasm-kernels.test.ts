@@ -149,6 +149,13 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
     })
   }
 
+  it('BatchMatMul a·bᵀ with a small a and a large b (computed as (b·aᵀ)ᵀ, a dense layer\'s input gradient), 2-D and batched', async () => {
+    const f = () => [tf.matMul(T([3, 8], 35), T([64, 8], 36), false, true), tf.matMul(T([2, 3, 8], 37), T([2, 64, 8], 38), false, true)]
+    const wasm = await on('wasm', f)
+    expect(wasm.length).toBe(3 * 64 + 2 * 3 * 64)
+    expect(relErr(wasm, await on('cpu', f))).toBeLessThan(1e-5)
+  })
+
   it('leak no tensors', async () => {
     await tf.setBackend('wasm')
     const before = tf.memory().numTensors
@@ -157,7 +164,7 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
       const w = T([3, 3, 4, 1], 2)
       const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w])
       const gp = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').sum())(x)
-      return [gx!, gw!, gp, tf.matMul(T([4, 3], 3), T([4, 5], 4), true, false)]
+      return [gx!, gw!, gp, tf.matMul(T([4, 3], 3), T([4, 5], 4), true, false), tf.matMul(T([2, 16], 5), T([64, 16], 6), false, true)]
     })
     expect(tf.memory().numTensors).toBe(before)
   })

@@ -1,0 +1,47 @@
+/**
+ * bench/profile-step: where one training step of the seed CNN goes on the selected backend, per
+ * kernel (summed over a few steps), for the batch a worker thread computes.
+ *
+ *   npx tsx bench/profile-step.ts [--batch 16] [--steps 5] [--shapes]   (--shapes: one row per kernel and input shapes)
+ */
+import * as tf from '@tensorflow/tfjs'
+import { selectBackend } from '../main/engine/training/backend'
+import { shardGradients } from '../main/engine/training/parallel'
+import { seedCnn } from '../main/engine/training/presets'
+
+const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(name) + 1] || dflt) || dflt
+const batch = arg('--batch', 16)
+const steps = arg('--steps', 5)
+const be = await selectBackend()
+const model = seedCnn(64, 4, 1)
+const opt = tf.train.adam(1e-3)
+const xs = tf.randomUniform([batch, 64, 64, 3])
+const ys = tf.oneHot(tf.randomUniform([batch], 0, 4, 'int32'), 4).toFloat()
+const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
+const step = () => {
+  const r = shardGradients(model, xs, ys, batch, null)
+  const named: tf.NamedTensorMap = {}
+  vars.forEach((v, i) => (named[v.name] = r.grads[i]!))
+  opt.applyGradients(named)
+  r.grads.forEach((g) => g.dispose())
+}
+for (let i = 0; i < 3; i++) step()
+const t0 = performance.now()
+for (let i = 0; i < steps; i++) step()
+const wall = (performance.now() - t0) / steps
+const totals = new Map<string, { ms: number; n: number; shapes: Set<string> }>()
+const prof = await tf.profile(async () => {
+  for (let i = 0; i < steps; i++) step()
+})
+for (const k of prof.kernels) {
+  const key = process.argv.includes('--shapes') ? `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join('×')}` : k.name
+  const t = totals.get(key) ?? { ms: 0, n: 0, shapes: new Set() }
+  t.ms += (k.kernelTimeMs as number) / steps
+  t.n += 1 / steps
+  if (t.shapes.size < 4) t.shapes.add(k.inputShapes.map((s) => `[${s}]`).join('×'))
+  totals.set(key, t)
+}
+console.log(`${be.name}, batch ${batch}: ${wall.toFixed(1)} ms/step (${((batch * 1000) / wall).toFixed(1)} img/s on one thread)`)
+const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms)
+for (const [name, t] of rows.slice(0, 18)) console.log(`${t.ms.toFixed(1).padStart(7)} ms  ${t.n.toFixed(0).padStart(3)}×  ${name}  ${[...t.shapes].join(' ')}`)
+console.log(`${rows.reduce((s, r) => s + r[1].ms, 0).toFixed(1).padStart(7)} ms  in kernels`)
