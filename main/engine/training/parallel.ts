@@ -4,15 +4,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import type { BackendName } from './backend'
+import { applyUpdate, layoutOf, readOptimizerState, ruleOf, slotCount, writeOptimizerState, type Slice, type UpdateRule } from './update-rules'
 
 /**
  * Synchronous data-parallel training over threads. The wasm backend runs one thread in Node, so a
  * second core only helps with a second backend: each worker thread holds its own TensorFlow.js and
  * a replica of the model. Every step the batch is cut into one shard per participant (this thread
- * is one of them); each computes the gradient of its share of the batch's mean loss; this thread
- * sums them, applies them with the one optimizer (whose state is what checkpoints keep) and sends
- * the new weights back. Same seed, same batches, same updates: the run matches a single-thread run
- * up to float summation order.
+ * is one of them); each computes the gradient of its share of the batch's mean loss into shared
+ * memory; then each sums the gradients over its slice of the parameters and applies the
+ * optimizer's rule there (update-rules.ts), so the update is spread over the threads too; then
+ * every replica loads the new weights. Same seed, same batches, same updates: the run matches a
+ * single-thread run up to float summation order. The optimizer's state lives in shared memory
+ * while the stepper runs and goes back into the tf.Optimizer for checkpoints (syncOptimizer).
  */
 
 /** Per-example categorical cross-entropy, as tfjs-layers computes it (normalise, clip, −Σ y log p). */
@@ -51,11 +54,13 @@ export interface ParallelOptions {
   workers: number
   backend: BackendName
   classWeights: Float32Array | null
+  /** Largest batch a step will get (sizes the shared input buffers). */
+  maxBatch: number
   /** Worker entry; default shard-worker.ts beside this file (tsx) or shard-worker.js in a build. */
   entry?: string
 }
 
-type Reply = { type: 'ready' } | { type: 'grads'; grads: Float32Array[]; lossSum: number; correct: number } | { type: 'error'; message: string }
+type Reply = { type: 'ready' } | { type: 'done' } | { type: 'error'; message: string }
 
 /** How many participants a step should have: one per core for the single-threaded backends. */
 export function autoWorkers(backend: BackendName, requested: number | null): { workers: number; why: string } {
@@ -67,97 +72,181 @@ export function autoWorkers(backend: BackendName, requested: number | null): { w
   return { workers: n, why: `${n} data-parallel workers, one per core (${backend} runs one thread per worker in Node)` }
 }
 
+/**
+ * Memory every participant sees (SharedArrayBuffers): the model's weights and the optimizer's
+ * state as flat arrays, one gradient array per participant, the batch, and per-participant
+ * loss sums and hit counts.
+ */
+export interface SharedMemory {
+  weights: Float32Array
+  grads: Float32Array[]
+  slots: Float32Array[]
+  xs: Float32Array
+  ys: Float32Array
+  stats: Float64Array
+}
+
+function sharedFloats(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * n))
+}
+
+/** The part of [0, total) that participant `part` of `parts` updates. */
+export function updateRange(total: number, part: number, parts: number): [number, number] {
+  return [Math.floor((total * part) / parts), Math.floor((total * (part + 1)) / parts)]
+}
+
+/** Rows [from, to) of an n-row batch that participant `part` computes. */
+export function shardRows(n: number, part: number, parts: number): [number, number] {
+  const per = Math.ceil(n / parts)
+  return [Math.min(n, part * per), Math.min(n, (part + 1) * per)]
+}
+
+/**
+ * The replica's side of a step, the same in every participant: gradients of rows [from, to) of the
+ * shared batch into its gradient array, loss sum and hits into its stats.
+ */
+export function computeShard(
+  model: tf.LayersModel,
+  mem: SharedMemory,
+  part: number,
+  n: number,
+  classWeights: tf.Tensor | null,
+  slices: Slice[],
+): void {
+  const [from, to] = shardRows(n, part, mem.grads.length)
+  const out = mem.grads[part]!
+  if (to <= from) {
+    // A short last batch: nothing for this participant.
+    out.fill(0)
+    mem.stats[2 * part] = 0
+    mem.stats[2 * part + 1] = 0
+    return
+  }
+  const inShape = model.inputs[0]!.shape.slice(1) as number[]
+  const xRow = inShape.reduce((a, b) => a * b, 1)
+  const yRow = mem.ys.length / (mem.xs.length / xRow)
+  const xs = tf.tensor(mem.xs.subarray(from * xRow, to * xRow), [to - from, ...inShape])
+  const ys = tf.tensor(mem.ys.subarray(from * yRow, to * yRow), [to - from, yRow])
+  try {
+    const r = shardGradients(model, xs, ys, n, classWeights)
+    r.grads.forEach((g, k) => {
+      readInto(g, out, slices[k]!.offset)
+      g.dispose()
+    })
+    mem.stats[2 * part] = r.lossSum
+    mem.stats[2 * part + 1] = r.correct
+  } finally {
+    xs.dispose()
+    ys.dispose()
+  }
+}
+
+/** Copies a tensor's values into `dst` at `offset` (straight from the wasm heap where it lives). */
+function readInto(t: tf.Tensor, dst: Float32Array, offset: number): void {
+  const b = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array }
+  dst.set(b.typedArrayFromHeap ? b.typedArrayFromHeap(t) : (t.dataSync() as Float32Array), offset)
+}
+
+/** Sets the model's trainable variables from the shared weights. */
+export function loadWeights(model: tf.LayersModel, weights: Float32Array, slices: Slice[]): void {
+  // The wasm backend copies a new tensor's values into its heap; the cpu backend keeps the array,
+  // so it gets its own copy (the shared one changes every step).
+  const copies = tf.getBackend() !== 'wasm'
+  model.trainableWeights.forEach((w, k) => {
+    const s = slices[k]!
+    const v = w.read() as tf.Variable
+    const view = weights.subarray(s.offset, s.offset + s.size)
+    tf.tidy(() => v.assign(tf.tensor(copies ? view.slice() : view, s.shape)))
+  })
+}
+
 export class ParallelStepper {
+  private iteration = 0
+
   private constructor(
     private readonly model: tf.LayersModel,
     private readonly optimizer: tf.Optimizer,
     private readonly threads: Worker[],
     private readonly classWeights: tf.Tensor | null,
+    private readonly mem: SharedMemory,
+    private readonly slices: Slice[],
+    private readonly rule: UpdateRule,
   ) {}
 
   static async start(model: tf.LayersModel, optimizer: tf.Optimizer, opts: ParallelOptions): Promise<ParallelStepper> {
     const entry = opts.entry ?? defaultShardEntry()
-    const threads: Worker[] = []
+    const rule = ruleOf(optimizer)
+    const { slices, total } = layoutOf(model.trainableWeights.map((w) => w.shape as number[]))
+    const xRow = (model.inputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)
+    const yRow = model.outputs[0]!.shape.at(-1) as number
+    const mem: SharedMemory = {
+      weights: sharedFloats(total),
+      grads: Array.from({ length: opts.workers }, () => sharedFloats(total)),
+      slots: Array.from({ length: slotCount(rule) }, () => sharedFloats(total)),
+      xs: sharedFloats(opts.maxBatch * xRow),
+      ys: sharedFloats(opts.maxBatch * yRow),
+      stats: new Float64Array(new SharedArrayBuffer(16 * opts.workers)),
+    }
+    model.trainableWeights.forEach((w, k) => readInto(w.read(), mem.weights, slices[k]!.offset))
+    const stepper = new ParallelStepper(model, optimizer, [], opts.classWeights ? tf.tensor1d(opts.classWeights) : null, mem, slices, rule)
+    stepper.iteration = await readOptimizerState(optimizer, slices, mem.slots)
     try {
-      for (let i = 1; i < opts.workers; i++) threads.push(spawnThread(entry))
-      const init = {
-        type: 'init',
-        backend: opts.backend,
-        topology: model.toJSON(undefined, false),
-        weights: weightData(model),
-        classWeights: opts.classWeights,
-      }
-      await Promise.all(threads.map((t) => ask(t, init)))
+      for (let i = 1; i < opts.workers; i++) stepper.threads.push(spawnThread(entry))
+      await Promise.all(
+        stepper.threads.map((t, i) =>
+          ask(t, { type: 'init', part: i + 1, backend: opts.backend, topology: model.toJSON(undefined, false), mem, slices, rule, classWeights: opts.classWeights }),
+        ),
+      )
     } catch (err) {
-      await Promise.all(threads.map((t) => t.terminate()))
+      await stepper.dispose()
       throw err
     }
-    return new ParallelStepper(model, optimizer, threads, opts.classWeights ? tf.tensor1d(opts.classWeights) : null)
+    return stepper
   }
 
   /**
-   * One synchronous step over the whole batch; returns its mean loss and accuracy. `meanwhile`
-   * runs on this thread after its own shard, while the other threads finish theirs (the trainer
-   * makes the next batch there).
+   * One synchronous step over the whole batch; returns its mean loss and accuracy. Every
+   * participant computes its shard's gradients, then updates its slice of the weights from the
+   * sum of all of them; then every replica loads the new weights. `meanwhile` runs on this thread
+   * after its own shard, while the others finish theirs (the trainer makes the next batch there).
    */
   async step(xs: tf.Tensor, ys: tf.Tensor, meanwhile: () => void = () => {}): Promise<[number, number]> {
     const n = xs.shape[0]!
+    const { mem, slices } = this
     const parts = this.threads.length + 1
-    const per = Math.ceil(n / parts)
-    const xData = xs.dataSync() as Float32Array
-    const yData = ys.dataSync() as Float32Array
-    const xRow = xData.length / n
-    const yRow = yData.length / n
-    // Shards 1… go to the threads (copies, transferred); shard 0 stays here.
-    const pending = this.threads.map((t, i) => {
-      const a = Math.min(n, (i + 1) * per)
-      const b = Math.min(n, (i + 2) * per)
-      if (b <= a) return null // a short last batch: nothing for this thread
-      const x = xData.slice(a * xRow, b * xRow)
-      const y = yData.slice(a * yRow, b * yRow)
-      return ask(t, { type: 'step', xs: x, ys: y, xShape: [b - a, ...xs.shape.slice(1)], yShape: [b - a, yRow], batchSize: n }, [x.buffer, y.buffer])
-    })
-    const own = Math.min(per, n)
-    const mine = tf.tidy(() => {
-      const x0 = xs.slice(0, own)
-      const y0 = ys.slice(0, own)
-      const r = shardGradients(this.model, x0, y0, n, this.classWeights)
-      return { ...r, grads: r.grads.map((g) => tf.keep(g)) }
-    })
+    readInto(xs, mem.xs, 0)
+    readInto(ys, mem.ys, 0)
+    const computed = this.threads.map((t) => ask(t, { type: 'step', n }))
+    // If this thread's shard throws, the threads' answers are still awaited by nobody.
+    for (const c of computed) c.catch(() => {})
+    computeShard(this.model, mem, 0, n, this.classWeights, slices)
     meanwhile()
-    const replies = (await Promise.all(pending.filter((p) => p !== null))) as Extract<Reply, { type: 'grads' }>[]
-    let lossSum = mine.lossSum
-    let correct = mine.correct
-    const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable)
-    const named: tf.NamedTensorMap = {}
-    tf.tidy(() => {
-      vars.forEach((v, k) => {
-        let g = mine.grads[k]!
-        for (const r of replies) g = g.add(tf.tensor(r.grads[k]!, v.shape))
-        named[v.name] = tf.keep(g)
-      })
-    })
-    for (const r of replies) {
-      lossSum += r.lossSum
-      correct += r.correct
+    await Promise.all(computed)
+    const iteration = this.iteration
+    const updated = this.threads.map((t) => ask(t, { type: 'update', iteration }))
+    applyUpdate(this.rule, iteration, mem.weights, mem.grads, mem.slots, ...updateRange(mem.weights.length, 0, parts))
+    await Promise.all(updated)
+    this.iteration++
+    loadWeights(this.model, mem.weights, slices)
+    let lossSum = 0
+    let correct = 0
+    for (let p = 0; p < parts; p++) {
+      lossSum += mem.stats[2 * p]!
+      correct += mem.stats[2 * p + 1]!
     }
-    this.optimizer.applyGradients(named)
-    // With no thread replies (a one-image batch) the sums are this thread's own gradients.
-    for (const g of new Set([...mine.grads, ...Object.values(named)])) g.dispose()
-    // Everyone continues from the same weights.
-    const weights = weightData(this.model)
-    for (const t of this.threads) t.postMessage({ type: 'weights', weights })
     return [lossSum / n, correct / n]
+  }
+
+  /** Writes the optimizer state kept in shared memory back into the optimizer (before a checkpoint). */
+  async syncOptimizer(): Promise<void> {
+    const names = this.model.trainableWeights.map((w) => (w.read() as tf.Variable).name)
+    await writeOptimizerState(this.optimizer, names, this.slices, this.mem.slots, this.iteration)
   }
 
   async dispose(): Promise<void> {
     this.classWeights?.dispose()
     await Promise.all(this.threads.map((t) => t.terminate()))
   }
-}
-
-function weightData(model: tf.LayersModel): Float32Array[] {
-  return model.trainableWeights.map((w) => w.read().dataSync() as Float32Array)
 }
 
 /** Sends a message and waits for the thread's reply (one request at a time per thread). */

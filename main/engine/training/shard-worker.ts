@@ -1,27 +1,22 @@
 /**
  * A data-parallel training thread (see parallel.ts): its own TensorFlow.js backend and model
- * replica. It receives the model and weights, then per step a shard of the batch, and answers with
- * the gradients of that shard's share of the batch's mean loss.
+ * replica, and the stepper's shared memory. Per step it computes its shard's gradients, then
+ * updates its slice of the shared weights; it loads the new weights before its next shard.
  */
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { selectBackend, type BackendName } from './backend'
-import { shardGradients } from './parallel'
+import { computeShard, loadWeights, updateRange, type SharedMemory } from './parallel'
+import { applyUpdate, type Slice, type UpdateRule } from './update-rules'
 
 type Message =
-  | { type: 'init'; backend: BackendName; topology: object; weights: Float32Array[]; classWeights: Float32Array | null }
-  | { type: 'weights'; weights: Float32Array[] }
-  | { type: 'step'; xs: Float32Array; ys: Float32Array; xShape: number[]; yShape: number[]; batchSize: number }
+  | { type: 'init'; part: number; backend: BackendName; topology: object; mem: SharedMemory; slices: Slice[]; rule: UpdateRule; classWeights: Float32Array | null }
+  | { type: 'step'; n: number }
+  | { type: 'update'; iteration: number }
 
-let model: tf.LayersModel | null = null
-let classWeights: tf.Tensor | null = null
-
-function setWeights(weights: Float32Array[]): void {
-  model!.trainableWeights.forEach((w, i) => {
-    const v = w.read() as tf.Variable
-    tf.tidy(() => v.assign(tf.tensor(weights[i]!, v.shape)))
-  })
-}
+let ctx: { part: number; model: tf.LayersModel; mem: SharedMemory; slices: Slice[]; rule: UpdateRule; classWeights: tf.Tensor | null } | null = null
+/** The shared weights changed since this replica last loaded them. */
+let stale = false
 
 parentPort!.on('message', (m: Message) => {
   void (async () => {
@@ -29,22 +24,23 @@ parentPort!.on('message', (m: Message) => {
       if (m.type === 'init') {
         const got = await selectBackend(m.backend)
         if (got.name !== m.backend) throw new Error(`backend ${m.backend} did not start in the worker (${got.reason})`)
-        model = await tf.models.modelFromJSON({ modelTopology: m.topology } as tf.io.ModelJSON)
-        setWeights(m.weights)
-        classWeights = m.classWeights ? tf.tensor1d(m.classWeights) : null
+        const model = await tf.models.modelFromJSON({ modelTopology: m.topology } as tf.io.ModelJSON)
+        ctx = { part: m.part, model, mem: m.mem, slices: m.slices, rule: m.rule, classWeights: m.classWeights ? tf.tensor1d(m.classWeights) : null }
+        loadWeights(model, m.mem.weights, m.slices)
         parentPort!.postMessage({ type: 'ready' })
-      } else if (m.type === 'weights') {
-        setWeights(m.weights)
-      } else {
-        const xs = tf.tensor(m.xs, m.xShape)
-        const ys = tf.tensor(m.ys, m.yShape)
-        const r = shardGradients(model!, xs, ys, m.batchSize, classWeights)
-        xs.dispose()
-        ys.dispose()
-        const grads = r.grads.map((g) => g.dataSync() as Float32Array)
-        r.grads.forEach((g) => g.dispose())
-        parentPort!.postMessage({ type: 'grads', grads, lossSum: r.lossSum, correct: r.correct }, grads.map((g) => g.buffer as ArrayBuffer))
+        return
       }
+      const c = ctx!
+      if (m.type === 'step') {
+        if (stale) loadWeights(c.model, c.mem.weights, c.slices)
+        stale = false
+        computeShard(c.model, c.mem, c.part, m.n, c.classWeights, c.slices)
+      } else {
+        const parts = c.mem.grads.length
+        applyUpdate(c.rule, m.iteration, c.mem.weights, c.mem.grads, c.mem.slots, ...updateRange(c.mem.weights.length, c.part, parts))
+        stale = true
+      }
+      parentPort!.postMessage({ type: 'done' })
     } catch (err) {
       parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) })
     }

@@ -114,7 +114,9 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       : autoWorkers(backend.name, cfg.workers)
     let stepper: ParallelStepper | null = null
     if (plan.workers > 1) {
-      stepper = await ParallelStepper.start(model, optimizer, { workers: plan.workers, backend: backend.name, classWeights: classWeights ? (classWeights.dataSync() as Float32Array) : null })
+      stepper = await ParallelStepper.start(model, optimizer, {
+        workers: plan.workers, backend: backend.name, maxBatch: cfg.batchSize, classWeights: classWeights ? (classWeights.dataSync() as Float32Array) : null,
+      })
       const s = stepper
       disposables.push(() => void s.dispose())
     }
@@ -198,6 +200,8 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       const seconds = (Date.now() - t0) / 1000
       const record = { epoch, loss: lossSum / seen, accuracy: accSum / seen, valLoss, valAccuracy: valEval?.accuracy ?? null, seconds, imagesPerSec: seen / seconds }
       if (improved) await model.save(folderSaver(path.join(dir, 'best')))
+      // With worker threads the optimizer's state lives in shared memory until now.
+      await stepper?.syncOptimizer()
       await saveCheckpoint(ckptDir, model, optimizer, state)
       runs.recordEpoch(run.id, record, state.bestEpoch)
       const elapsed = (Date.now() - started) / 1000

@@ -50,6 +50,22 @@ describe('data-parallel training', () => {
     expect(studio.store.runs.get(b)!.backendReason).toMatch(/2 worker/)
   }, 180_000)
 
+  it('SGD and RMSProp: two workers (the update rules run per thread on shared memory) match one (tfjs optimizers)', async () => {
+    for (const optimizer of ['sgd', 'rmsprop'] as const) {
+      const cfg = { epochs: 1, inputSize: 32, batchSize: 12, patience: null, augment: null, optimizer, learningRate: optimizer === 'sgd' ? 0.05 : 0.001 }
+      const one: TrainEvent[] = []
+      const two: TrainEvent[] = []
+      await trainInProcess(studio, { ...cfg, workers: 1 }, one)
+      await trainInProcess(studio, { ...cfg, workers: 2 }, two)
+      const losses = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch').map((e) => (e as { loss: number }).loss)
+      const [a, b] = [losses(one), losses(two)]
+      expect(a.length).toBeGreaterThan(3)
+      expect(b.length).toBe(a.length)
+      expect(a.at(-1)).not.toBe(a[0])
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!), `${optimizer} batch ${i + 1}`).toBeLessThan(1e-3 * Math.max(1, a[i]!))
+    }
+  }, 120_000)
+
   it('a last batch of one image (nothing for the other thread) trains too', async () => {
     const v = createDatasetVersion(studio.store, { seed: 42 })
     const trainCount = studio.store.datasets.items(v, 'train').length
@@ -110,7 +126,7 @@ describe('data-parallel training', () => {
 parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage({ type: 'ready' }); else if (m.type === 'step') process.exit(3) })`)
     const model = seedCnn(32, 3, 1)
     const optimizer = tf.train.adam(1e-3)
-    const stepper = await ParallelStepper.start(model, optimizer, { workers: 2, backend: 'wasm', classWeights: null, entry })
+    const stepper = await ParallelStepper.start(model, optimizer, { workers: 2, backend: 'wasm', classWeights: null, maxBatch: 4, entry })
     const xs = tf.zeros([4, 32, 32, 3])
     const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3).toFloat()
     await expect(stepper.step(xs, ys)).rejects.toThrow(/training worker exited \(code 3\)/)
