@@ -4,7 +4,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import type { BackendName } from './backend'
-import { applyUpdate, layoutOf, readOptimizerState, ruleOf, slotCount, writeOptimizerState, type Slice, type UpdateRule } from './update-rules'
+import { updateKernels } from './simd'
+import { applyUpdate, applyUpdateSimd, layoutOf, readOptimizerState, ruleOf, slotCount, writeOptimizerState, type Slice, type UpdateRule } from './update-rules'
 
 /**
  * Synchronous data-parallel training over threads. The wasm backend runs one thread in Node, so a
@@ -73,11 +74,13 @@ export function autoWorkers(backend: BackendName, requested: number | null): { w
 }
 
 /**
- * Memory every participant sees (SharedArrayBuffers): the model's weights and the optimizer's
- * state as flat arrays, one gradient array per participant, the batch, and per-participant
- * loss sums and hit counts.
+ * Memory every participant sees: the model's weights and the optimizer's state as flat arrays, one
+ * gradient array per participant (equally spaced), the batch, and per-participant loss sums and
+ * hit counts — all views of one shared WebAssembly.Memory, so the update kernels (simd/) work on
+ * them in place.
  */
 export interface SharedMemory {
+  memory: WebAssembly.Memory | null
   weights: Float32Array
   grads: Float32Array[]
   slots: Float32Array[]
@@ -86,13 +89,45 @@ export interface SharedMemory {
   stats: Float64Array
 }
 
-function sharedFloats(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(4 * n))
+export function sharedMemory(total: number, parts: number, slots: number, xsLength: number, ysLength: number): SharedMemory {
+  const round4 = (n: number) => Math.ceil(n / 4) * 4 // 16-byte alignment for SIMD
+  const sizes = [total, ...Array<number>(parts).fill(total), ...Array<number>(slots).fill(total), xsLength, ysLength].map(round4)
+  const floats = sizes.reduce((a, b) => a + b, 0)
+  const bytes = 4 * floats + 8 * 2 * parts
+  const pages = Math.ceil(bytes / 65536)
+  // Past wasm32's 4 GiB a plain SharedArrayBuffer (and the JavaScript update loops) will do.
+  const memory = pages <= 65536 ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : null
+  const buffer: ArrayBufferLike = memory ? memory.buffer : new SharedArrayBuffer(bytes)
+  let at = 0
+  const views = sizes.map((n, i) => {
+    const v = new Float32Array(buffer, 4 * at, i < sizes.length - 2 ? total : [xsLength, ysLength][i - sizes.length + 2])
+    at += n
+    return v
+  })
+  return {
+    memory,
+    weights: views[0]!,
+    grads: views.slice(1, 1 + parts),
+    slots: views.slice(1 + parts, 1 + parts + slots),
+    xs: views.at(-2)!,
+    ys: views.at(-1)!,
+    stats: new Float64Array(buffer, 4 * floats, 2 * parts),
+  }
 }
 
-/** The part of [0, total) that participant `part` of `parts` updates. */
+/** Participant `part`'s share of the update: SIMD over whole groups of 4, the rest in JavaScript. */
+export function updateShare(rule: UpdateRule, iteration: number, mem: SharedMemory, part: number): void {
+  const [from, to] = updateRange(mem.weights.length, part, mem.grads.length)
+  const k = mem.memory ? updateKernels(mem.memory) : null
+  const simd = k ? (to - from) & ~3 : 0
+  if (simd) applyUpdateSimd(k!, rule, iteration, mem.weights, mem.grads, mem.slots, from, simd)
+  applyUpdate(rule, iteration, mem.weights, mem.grads, mem.slots, from + simd, to)
+}
+
+/** The part of [0, total) that participant `part` of `parts` updates (starting on a multiple of 4). */
 export function updateRange(total: number, part: number, parts: number): [number, number] {
-  return [Math.floor((total * part) / parts), Math.floor((total * (part + 1)) / parts)]
+  const start = (p: number) => (p >= parts ? total : Math.min(total, Math.floor((total * p) / parts / 4) * 4))
+  return [start(part), start(part + 1)]
 }
 
 /** Rows [from, to) of an n-row batch that participant `part` computes. */
@@ -179,14 +214,7 @@ export class ParallelStepper {
     const { slices, total } = layoutOf(model.trainableWeights.map((w) => w.shape as number[]))
     const xRow = (model.inputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)
     const yRow = model.outputs[0]!.shape.at(-1) as number
-    const mem: SharedMemory = {
-      weights: sharedFloats(total),
-      grads: Array.from({ length: opts.workers }, () => sharedFloats(total)),
-      slots: Array.from({ length: slotCount(rule) }, () => sharedFloats(total)),
-      xs: sharedFloats(opts.maxBatch * xRow),
-      ys: sharedFloats(opts.maxBatch * yRow),
-      stats: new Float64Array(new SharedArrayBuffer(16 * opts.workers)),
-    }
+    const mem = sharedMemory(total, opts.workers, slotCount(rule), opts.maxBatch * xRow, opts.maxBatch * yRow)
     model.trainableWeights.forEach((w, k) => readInto(w.read(), mem.weights, slices[k]!.offset))
     const stepper = new ParallelStepper(model, optimizer, [], opts.classWeights ? tf.tensor1d(opts.classWeights) : null, mem, slices, rule)
     stepper.iteration = await readOptimizerState(optimizer, slices, mem.slots)
@@ -224,7 +252,7 @@ export class ParallelStepper {
     await Promise.all(computed)
     const iteration = this.iteration
     const updated = this.threads.map((t) => ask(t, { type: 'update', iteration }))
-    applyUpdate(this.rule, iteration, mem.weights, mem.grads, mem.slots, ...updateRange(mem.weights.length, 0, parts))
+    updateShare(this.rule, iteration, mem, 0)
     await Promise.all(updated)
     this.iteration++
     loadWeights(this.model, mem.weights, slices)

@@ -6,8 +6,8 @@
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { selectBackend, type BackendName } from './backend'
-import { computeShard, loadWeights, updateRange, type SharedMemory } from './parallel'
-import { applyUpdate, type Slice, type UpdateRule } from './update-rules'
+import { computeShard, loadWeights, updateShare, type SharedMemory } from './parallel'
+import type { Slice, UpdateRule } from './update-rules'
 
 type Message =
   | { type: 'init'; part: number; backend: BackendName; topology: object; mem: SharedMemory; slices: Slice[]; rule: UpdateRule; classWeights: Float32Array | null }
@@ -36,8 +36,7 @@ parentPort!.on('message', (m: Message) => {
         stale = false
         computeShard(c.model, c.mem, c.part, m.n, c.classWeights, c.slices)
       } else {
-        const parts = c.mem.grads.length
-        applyUpdate(c.rule, m.iteration, c.mem.weights, c.mem.grads, c.mem.slots, ...updateRange(c.mem.weights.length, c.part, parts))
+        updateShare(c.rule, m.iteration, c.mem, c.part)
         stale = true
       }
       parentPort!.postMessage({ type: 'done' })

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import type { UpdateKernels } from './simd'
 
 /**
  * The optimizers' update rules as single passes over flat Float32Arrays, for the data-parallel
@@ -87,6 +88,34 @@ export function applyUpdate(
     s2[i] = mom
     weights[i] = weights[i]! - mom
   }
+}
+
+/**
+ * applyUpdate over elements [from, from + count) with the SIMD kernels (count a multiple of 4). The
+ * arrays must be views of the kernels' memory and the gradient arrays equally spaced in it.
+ */
+export function applyUpdateSimd(
+  k: UpdateKernels,
+  rule: UpdateRule,
+  iteration: number,
+  weights: Float32Array,
+  grads: Float32Array[],
+  slots: Float32Array[],
+  from: number,
+  count: number,
+): void {
+  const at = (a: Float32Array) => a.byteOffset + 4 * from
+  const stride = grads.length > 1 ? grads[1]!.byteOffset - grads[0]!.byteOffset : 0
+  const [w, g, parts] = [at(weights), at(grads[0]!), grads.length]
+  if (rule.kind === 'sgd') return k.sgd(w, g, stride, parts, count, rule.lr)
+  if (rule.kind === 'adam') {
+    const { lr, beta1, beta2, epsilon } = rule
+    const step = lr / (1 - Math.fround(beta1 ** (iteration + 1)))
+    const r = 1 / Math.sqrt(1 - Math.fround(beta2 ** (iteration + 1)))
+    return k.adam(w, g, stride, parts, at(slots[0]!), at(slots[1]!), count, step, r, beta1, 1 - beta1, beta2, 1 - beta2, epsilon)
+  }
+  const { lr, decay, momentum, epsilon } = rule
+  k.rmsprop(w, g, stride, parts, at(slots[0]!), at(slots[1]!), count, lr, decay, 1 - decay, momentum, epsilon)
 }
 
 /** Where each variable lives in the flat arrays. */

@@ -121,6 +121,8 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
   const pools: [string, number[], number, number, 'valid' | 'same'][] = [
     ['2×2 stride 2 valid (seed CNN)', [4, 12, 10, 5], 2, 2, 'valid'],
     ['2×2 stride 2 valid, odd sizes (cropped edge)', [2, 13, 11, 3], 2, 2, 'valid'],
+    ['2×2 stride 2 valid, 8 channels (SIMD kernel)', [3, 12, 10, 8], 2, 2, 'valid'],
+    ['2×2 stride 2 valid, 12 channels, odd sizes (SIMD kernel, cropped edge)', [2, 13, 11, 12], 2, 2, 'valid'],
     ['3×3 stride 2 same (overlapping windows)', [2, 11, 12, 4], 3, 2, 'same'],
     ['2×2 stride 1 valid', [2, 7, 6, 3], 2, 1, 'valid'],
   ]
@@ -156,6 +158,21 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
     expect(relErr(wasm, await on('cpu', f))).toBeLessThan(1e-5)
   })
 
+  const sums: [string, number[], number | number[], boolean][] = [
+    ['a bias gradient: all axes but 8 channels (SIMD kernel)', [4, 9, 10, 8], [0, 1, 2], false],
+    ['over 64 rows, keepDims, axes unsorted (SIMD kernel, several blocks)', [3, 50, 12], [1, 0], true],
+    ['2-D, 4 channels (SIMD kernel)', [70, 4], 0, false],
+    ['channels not a multiple of 4 (backend kernel)', [5, 6, 7, 6], [0, 1, 2], false],
+    ['inner axes (backend kernel)', [5, 6, 8], [1, 2], false],
+  ]
+  for (const [name, shape, axis, keepDims] of sums) {
+    it(`Sum: ${name}`, async () => {
+      const f = () => [tf.sum(T(shape, 41), axis, keepDims)]
+      const wasm = await on('wasm', f)
+      expect(relErr(wasm, await on('cpu', f))).toBeLessThan(1e-5)
+    })
+  }
+
   it('leak no tensors', async () => {
     await tf.setBackend('wasm')
     const before = tf.memory().numTensors
@@ -164,7 +181,7 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
       const w = T([3, 3, 4, 1], 2)
       const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w])
       const gp = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').sum())(x)
-      return [gx!, gw!, gp, tf.matMul(T([4, 3], 3), T([4, 5], 4), true, false), tf.matMul(T([2, 16], 5), T([64, 16], 6), false, true)]
+      return [gx!, gw!, gp, tf.matMul(T([4, 3], 3), T([4, 5], 4), true, false), tf.matMul(T([2, 16], 5), T([64, 16], 6), false, true), tf.sum(T([3, 5, 8], 7), [0, 1])]
     })
     expect(tf.memory().numTensors).toBe(before)
   })
