@@ -158,7 +158,7 @@ function batchMatMul(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
-    if (!transposeA && !transposeB) return original(args)
+    if (!transposeA && !transposeB) return smallTimesLarge(args) ?? original(args)
     const b = backend as unknown as Backend
     let { a, b: bb } = inputs as { a: Info; b: Info }
     const temps: Info[] = []
@@ -187,6 +187,26 @@ function batchMatMul(original: tf.KernelFunc): tf.KernelFunc {
       for (const t of temps) b.disposeData(t.dataId)
     }
   }
+}
+
+/**
+ * a·b for a few rows of a (≤ 64) and a large b (a dense layer's forward pass on a batch: 16×4608 ·
+ * 4608×512) with the SIMD kernel: the backend repacks all of b first, every step, since the
+ * weights change (11 → 4 ms). null: not such a product.
+ */
+function smallTimesLarge({ inputs, backend }: Parameters<tf.KernelFunc>[0]): Info | null {
+  const { a, b: bb } = inputs as { a: Info; b: Info }
+  const simd = heapKernels(backend)
+  if (!simd || a.dtype !== 'float32' || bb.dtype !== 'float32') return null
+  const [M, K] = a.shape.slice(-2) as [number, number]
+  const N = bb.shape.at(-1)!
+  // One matrix each (leading dimensions 1), the kernel's column blocking, and a b worth skipping the packing for.
+  if (a.shape.length !== bb.shape.length || [...a.shape.slice(0, -2), ...bb.shape.slice(0, -2)].some((d) => d !== 1)) return null
+  if (M > 64 || N % 8 !== 0 || K * N < 65536) return null
+  const b = backend as unknown as HeapBackend
+  const out = b.makeOutput([...a.shape.slice(0, -2), M, N], 'float32')
+  simd.matmul_small_m(b.typedArrayFromHeap(a).byteOffset, b.typedArrayFromHeap(bb).byteOffset, b.typedArrayFromHeap(out).byteOffset, M, K, N)
+  return out
 }
 
 /** The wasm backend's access to tensor memory, for kernels written as plain loops. */

@@ -158,6 +158,13 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
     expect(relErr(wasm, await on('cpu', f))).toBeLessThan(1e-5)
   })
 
+  it('BatchMatMul of a few rows by a large matrix (SIMD kernel, no repacking): 2-D, rows not a multiple of 4, and [1, m, k]', async () => {
+    const f = () => [tf.matMul(T([13, 700], 51), T([700, 104], 52)), tf.matMul(T([1, 3, 520], 53), T([1, 520, 128], 54)), tf.matMul(T([4, 600], 55), T([600, 120], 56))]
+    const wasm = await on('wasm', f)
+    expect(wasm.length).toBe(13 * 104 + 3 * 128 + 4 * 120)
+    expect(relErr(wasm, await on('cpu', f))).toBeLessThan(1e-5)
+  })
+
   const sums: [string, number[], number | number[], boolean][] = [
     ['a bias gradient: all axes but 8 channels (SIMD kernel)', [4, 9, 10, 8], [0, 1, 2], false],
     ['over 64 rows, keepDims, axes unsorted (SIMD kernel, several blocks)', [3, 50, 12], [1, 0], true],

@@ -9,6 +9,7 @@ import { wasmBase64 as updateKernelsWasm } from './update-kernels.wasm'
 export interface HeapKernels {
   maxpool_grad_2x2(x: number, g: number, dx: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void
   sum_rows(x: number, out: number, rows: number, C: number, tmp: number): void
+  matmul_small_m(a: number, b: number, out: number, M: number, K: number, N: number): void
 }
 
 const compiled = new Map<string, WebAssembly.Module>()
