@@ -85,9 +85,24 @@ const conv2dBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   )
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) throw new Error('Conv2DBackpropFilter on wasm: strides and dilations > 1 together')
-  const [, H, W] = x.shape as number[]
-  const [KH, KW] = filterShape
+  const [B, H, W, Cin] = x.shape as number[]
+  const [KH, KW, , Cout] = filterShape
   const { top, left } = info.padInfo
+  // A first layer (RGB input): one SIMD pass, 2× the backend's convolution with 3 channels.
+  const simd = heapKernels(backend)
+  const inside = info.outHeight + KH - 1 <= H! && info.outWidth + KW - 1 <= W!
+  if (simd && Cin! <= 4 && Cout % 8 === 0 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && !top && !left && inside && x.dtype === 'float32') {
+    const hb = backend as unknown as HeapBackend
+    const out = hb.makeOutput([KH, KW, Cin!, Cout], 'float32')
+    const tmp = hb.makeOutput([KH, KW, Cin!, Cout], 'float32')
+    try {
+      const at = (t: Info) => hb.typedArrayFromHeap(t).byteOffset
+      simd.conv_filter_grad_small_cin(at(x), at(dy), at(out), at(tmp), B!, H!, W!, Cin!, info.outHeight, info.outWidth, Cout, KH, KW)
+    } finally {
+      hb.disposeData(tmp.dataId)
+    }
+    return out
+  }
   // Pad so that every (kh, oh) tap lands inside: rows needed = (KH−1)·dh + (OH−1)·sh + 1.
   const needH = (KH - 1) * dh + (info.outHeight - 1) * sh + 1
   const needW = (KW - 1) * dw + (info.outWidth - 1) * sw + 1

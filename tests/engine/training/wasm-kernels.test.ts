@@ -51,7 +51,10 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
   })
 
   const cases: [string, [number, number, number, number], [number, number, number, number], number, 'valid' | 'same', number][] = [
-    ['3×3 stride 1 valid', [4, 12, 11, 3], [3, 3, 3, 8], 1, 'valid', 1],
+    ['3×3 stride 1 valid (first-layer SIMD kernel for the filter)', [4, 12, 11, 3], [3, 3, 3, 8], 1, 'valid', 1],
+    ['RGB 3×3, 32 filters, many rows (first-layer SIMD kernel)', [2, 40, 37, 3], [3, 3, 3, 32], 1, 'valid', 1],
+    ['1 channel 5×3, 16 filters (first-layer SIMD kernel)', [2, 9, 8, 1], [5, 3, 1, 16], 1, 'valid', 1],
+    ['RGB 3×3 same, 8 filters (padded: the composed kernel)', [2, 9, 8, 3], [3, 3, 3, 8], 1, 'same', 1],
     ['3×3 stride 1 same', [3, 10, 10, 5], [3, 3, 5, 4], 1, 'same', 1],
     ['3×3 stride 2 valid', [2, 13, 12, 4], [3, 3, 4, 6], 2, 'valid', 1],
     ['3×3 stride 2 same', [2, 12, 13, 3], [3, 3, 3, 7], 2, 'same', 1],

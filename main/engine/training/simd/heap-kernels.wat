@@ -176,4 +176,75 @@
       (local.set $n0 (i32.add (local.get $n0) (i32.const 32)))
       (br $n_loop)))
   )
+
+  ;; Conv2DBackpropFilter for a convolution with few input channels (a first layer: RGB), stride 1,
+  ;; no padding, NHWC: dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh + kh, ow + kw, ci] · dy[b, oh, ow, co],
+  ;; Cout % 8 == 0. Per output position, every tap's (kw, ci) values are consecutive in x; each
+  ;; adds x·dy[position] into its row of a per-output-row sum (tmp, the size of dW, cache-resident),
+  ;; which is added into dW row by row to keep float32 rounding small.
+  (func (export "conv_filter_grad_small_cin")
+    (param $x i32) (param $dy i32) (param $dw i32) (param $tmp i32)
+    (param $B i32) (param $H i32) (param $W i32) (param $Cin i32) (param $OH i32) (param $OW i32) (param $Cout i32)
+    (param $KH i32) (param $KW i32)
+    (local $b i32) (local $oh i32) (local $ow i32) (local $kh i32) (local $q i32) (local $j i32)
+    (local $cob i32) (local $taps i32) (local $wbytes i32) (local $dyp i32) (local $xrow i32) (local $t i32)
+    (local $s v128)
+    (local.set $cob (i32.shl (local.get $Cout) (i32.const 2)))
+    (local.set $taps (i32.mul (local.get $KW) (local.get $Cin)))
+    (local.set $wbytes (i32.mul (i32.mul (local.get $KH) (local.get $taps)) (local.get $cob)))
+    (memory.fill (local.get $dw) (i32.const 0) (local.get $wbytes))
+    (local.set $dyp (local.get $dy))
+    (block $b_end (loop $b_loop
+      (br_if $b_end (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $oh (i32.const 0))
+      (block $oh_end (loop $oh_loop
+        (br_if $oh_end (i32.ge_u (local.get $oh) (local.get $OH)))
+        (memory.fill (local.get $tmp) (i32.const 0) (local.get $wbytes))
+        (local.set $ow (i32.const 0))
+        (block $ow_end (loop $ow_loop
+          (br_if $ow_end (i32.ge_u (local.get $ow) (local.get $OW)))
+          (local.set $t (local.get $tmp))
+          (local.set $kh (i32.const 0))
+          (block $kh_end (loop $kh_loop
+            (br_if $kh_end (i32.ge_u (local.get $kh) (local.get $KH)))
+            ;; x[b, oh + kh, ow, 0]
+            (local.set $xrow (i32.add (local.get $x) (i32.shl
+              (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (i32.add (local.get $oh) (local.get $kh))) (local.get $W)) (local.get $ow)) (local.get $Cin))
+              (i32.const 2))))
+            (local.set $q (i32.const 0))
+            (block $q_end (loop $q_loop
+              (br_if $q_end (i32.ge_u (local.get $q) (local.get $taps)))
+              (local.set $s (v128.load32_splat (i32.add (local.get $xrow) (i32.shl (local.get $q) (i32.const 2)))))
+              (local.set $j (i32.const 0))
+              (block $j_end (loop $j_loop
+                (br_if $j_end (i32.ge_u (local.get $j) (local.get $cob)))
+                (v128.store (i32.add (local.get $t) (local.get $j))
+                  (f32x4.add (v128.load (i32.add (local.get $t) (local.get $j)))
+                    (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $dyp) (local.get $j))))))
+                (v128.store offset=16 (i32.add (local.get $t) (local.get $j))
+                  (f32x4.add (v128.load offset=16 (i32.add (local.get $t) (local.get $j)))
+                    (f32x4.mul (local.get $s) (v128.load offset=16 (i32.add (local.get $dyp) (local.get $j))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 32)))
+                (br $j_loop)))
+              (local.set $t (i32.add (local.get $t) (local.get $cob)))
+              (local.set $q (i32.add (local.get $q) (i32.const 1)))
+              (br $q_loop)))
+            (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+            (br $kh_loop)))
+          (local.set $dyp (i32.add (local.get $dyp) (local.get $cob)))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br $ow_loop)))
+        ;; dW += this row's sums
+        (local.set $j (i32.const 0))
+        (block $add_end (loop $add_loop
+          (br_if $add_end (i32.ge_u (local.get $j) (local.get $wbytes)))
+          (v128.store (i32.add (local.get $dw) (local.get $j))
+            (f32x4.add (v128.load (i32.add (local.get $dw) (local.get $j))) (v128.load (i32.add (local.get $tmp) (local.get $j)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $add_loop)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $oh_loop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop)))
+  )
 )
