@@ -10,7 +10,9 @@
  *   4. MobileNet-0.25 feature extraction (layers and graph backbones, when ../shared/models has them)
  *      in images/s including JPEG decode and resize.
  *
- * The last line is `ratio_vs_pytorch=<Studio's picked path / PyTorch with the same number of cores>`.
+ * Studio's picked path and PyTorch with as many threads run twice, alternating; each keeps its
+ * best round. The last line is `ratio_vs_pytorch=<Studio's picked path / PyTorch with the same
+ * number of cores>`.
  *
  *   npm run bench:train [-- --steps 40]
  */
@@ -62,6 +64,9 @@ async function studioRun(cfg: Partial<TrainConfig>): Promise<{ ips: number; back
   return { ips: ((timed.length - 1) * 32 * 1000) / (timed.at(-1)! - timed[0]!), backend: s.backend, workers: s.workers, reason: s.backendReason }
 }
 
+// The headline pair (Studio's picked path, PyTorch on as many threads) is measured twice,
+// alternating, and each keeps its best: this VM's speed drifts by a third over minutes, and
+// alternating exposes both to the same drift.
 const picked = await studioRun({})
 say(`studio (picked: ${picked.backend}, ${picked.workers} worker(s) — ${picked.reason}): ${picked.ips.toFixed(1)} images/s`)
 const single = await studioRun({ workers: 1 })
@@ -94,7 +99,14 @@ const torch = (threads: number): number | null => {
   return ips
 }
 const torch1 = torch(1)
-const torchN = picked.workers > 1 ? torch(picked.workers) : torch1
+let torchN = picked.workers > 1 ? torch(picked.workers) : torch1
+if (torchN !== null) {
+  const again = await studioRun({})
+  say(`studio (picked path, round 2): ${again.ips.toFixed(1)} images/s`)
+  picked.ips = Math.max(picked.ips, again.ips)
+  torchN = Math.max(torchN, (picked.workers > 1 ? torch(picked.workers) : torch(1)) ?? 0)
+  say(`best of 2 rounds: studio ${picked.ips.toFixed(1)} images/s, pytorch ${picked.workers} thread(s) ${torchN.toFixed(1)} images/s`)
+}
 
 // MobileNet-0.25 feature extraction, images/s including decode and resize (cold caches).
 const models = process.env.STUDIO_MODELS_DIR ?? path.resolve(import.meta.dirname, '../../shared/models')
