@@ -39,7 +39,7 @@ export function shardGradients(
   let lossSum = 0
   let correct = 0
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-  const { grads } = tf.variableGrads(() => {
+  const { value, grads } = tf.variableGrads(() => {
     const pred = model.apply(xs, { training: true }) as tf.Tensor
     const losses = exampleLosses(ys, pred, classWeights)
     const sum = losses.sum()
@@ -47,6 +47,7 @@ export function shardGradients(
     correct = tf.tidy(() => pred.argMax(-1).equal(ys.argMax(-1)).sum().dataSync()[0]!)
     return sum.div(batchSize) as tf.Scalar
   }, vars)
+  value.dispose()
   return { grads: vars.map((v) => grads[v.name]!), lossSum, correct }
 }
 
