@@ -127,7 +127,7 @@ if (backbones.length) {
     const set = await loadPixels(fx.project.paths, items, { size: bb.inputSize, fit: 'cover' }, () => {})
     await extractFeatures(fx.project.paths, bb, set, hashes, 32)
     const secs = (performance.now() - t0) / 1000
-    say(`mobilenet feature extraction (${name}, ${bb.format} model, ${items.length} ${fs.existsSync(photos) ? 'hymenoptera photos' : 'generated images'}, decode included): ${(items.length / secs).toFixed(1)} images/s`)
+    say(`mobilenet feature extraction (${name}, ${bb.path}, ${items.length} ${fs.existsSync(photos) ? 'hymenoptera photos' : 'generated images'}, decode included): ${(items.length / secs).toFixed(1)} images/s`)
     bb.dispose()
   }
 }

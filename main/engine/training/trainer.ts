@@ -110,7 +110,7 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     // Data-parallel threads where they help (the seed CNN on the single-threaded backends); after
     // a resume has loaded the checkpoint, so every replica starts from the same weights.
     const plan = transfer
-      ? { workers: 1, why: 'transfer trains a small head on cached features: one thread' }
+      ? { workers: 1, why: `transfer trains a small head on cached features: one thread; features: ${transfer.path}` }
       : autoWorkers(backend.name, cfg.workers)
     let stepper: ParallelStepper | null = null
     if (plan.workers > 1) {

@@ -6,6 +6,7 @@ import { NotFoundError, StudioError, ValidationError } from '../errors'
 import { writeAtomic } from '../media/ingest'
 import type { ProjectPaths } from '../store'
 import { makeInputs } from './batches'
+import { fuseChain } from './fused-backbone'
 import { readArtifacts } from './model-io'
 import type { PixelSet } from './pixels'
 import type { Scaling } from './presets'
@@ -39,6 +40,8 @@ export interface Backbone {
   features(x: tf.Tensor4D): tf.Tensor2D
   /** Graph backbones: the graph's node that gives the features. */
   output: string | null
+  /** How features are computed, for the run's record (e.g. "layers model as 27 fused convolutions"). */
+  path: string
   inputSize: number
   featureDim: number
   scaling: Scaling
@@ -83,19 +86,26 @@ async function loadLayersBackbone(name: string, file: string, artifacts: tf.io.M
   const spec = KNOWN[name] ?? { cut: null, scaling: 'symmetric' }
   const input = model.inputs[0]!.shape
   const size = squareRgb(input, file, () => model.dispose())
-  let features: tf.SymbolicTensor
+  let cut: tf.layers.Layer
   try {
-    features = (spec.cut ? model.getLayer(spec.cut) : model.layers[model.layers.length - 2]!).output as tf.SymbolicTensor
+    cut = spec.cut ? model.getLayer(spec.cut) : model.layers[model.layers.length - 2]!
   } catch {
     model.dispose()
     throw new ValidationError(`backbone ${file} has no layer ${JSON.stringify(spec.cut)} to cut at`)
   }
+  const features = cut.output as tf.SymbolicTensor
   const pooled = features.shape.length === 4 ? (tf.layers.globalAveragePooling2d({}).apply(features) as tf.SymbolicTensor) : features
   const extractor = tf.model({ inputs: model.inputs, outputs: pooled })
+  // Extraction runs the chain as fused convolutions where it can (≈ 2× faster on wasm).
+  const fused = features.shape.length === 4 ? fuseChain(model, cut) : null
   return {
     name, format: 'layers', extractor, output: null, inputSize: size, featureDim: pooled.shape[1] as number, scaling: spec.scaling,
-    features: (x) => extractor.predict(x) as tf.Tensor2D,
-    dispose: () => extractor.dispose(),
+    path: fused ? `layers model run as ${fused.blocks} fused convolutions (batch norm folded in)` : 'layers model',
+    features: fused ? fused.features : (x) => extractor.predict(x) as tf.Tensor2D,
+    dispose: () => {
+      fused?.dispose()
+      extractor.dispose()
+    },
   }
 }
 
@@ -117,7 +127,7 @@ async function loadGraphBackbone(name: string, file: string, artifacts: tf.io.Mo
     return y.reshape([x.shape[0], -1]) as tf.Tensor2D
   })
   const featureDim = tf.tidy(() => features(tf.zeros([1, size, size, 3])).shape[1])
-  return { name, format: 'graph', extractor: null, output, inputSize: size, featureDim, scaling: spec.scaling, features, dispose: () => model.dispose() }
+  return { name, format: 'graph', extractor: null, output, path: 'graph model', inputSize: size, featureDim, scaling: spec.scaling, features, dispose: () => model.dispose() }
 }
 
 function squareRgb(shape: (number | null)[], file: string, cleanup: () => void): number {
