@@ -33,7 +33,7 @@ export function makeInputs(
   const buf = new Uint8Array(indices.length * per)
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k]!
-    const src = set.pixels.subarray(i * per, (i + 1) * per)
+    const src = set.row(i)
     const dst = buf.subarray(k * per, (k + 1) * per)
     if (augment) augmentInto(src, dst, s, augment, random)
     else dst.set(src)

@@ -84,8 +84,10 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     const scaling: Scaling = transfer?.scaling ?? 'unit'
     const hashes = new Map(datasets.items(version.id).map((i) => [i.imageId, i.hash]))
     /** Pixels of a split, or for transfer its cached backbone features. */
+    let streamed = false
     const source = async (split: Split): Promise<Source> => {
       const set = await loadPixels(studio.project.paths, datasets.items(version.id, split), spec, onProblem)
+      if (split === 'train' && !set.inMemory) streamed = true
       if (!transfer) return pixelSource(set, k, scaling, split === 'train' ? cfg.augment : null)
       const features = await extractFeatures(studio.project.paths, transfer, set, hashes, cfg.batchSize)
       return featureSource(features, transfer.featureDim, set, k)
@@ -120,7 +122,7 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
       const s = stepper
       disposables.push(() => void s.dispose())
     }
-    const backendReason = `${backend.reason}; ${plan.why}`
+    const backendReason = `${backend.reason}; ${plan.why}${streamed ? '; training pixels stream from the disk cache (more than STUDIO_PIXEL_MEMORY_MB)' : ''}`
     runs.setBackend(run.id, backend.name, backend.version, backendReason)
 
     const batches = Math.ceil(train.imageIds.length / cfg.batchSize)
