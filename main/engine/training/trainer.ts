@@ -83,8 +83,9 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     const spec = { size: cfg.inputSize, fit: cfg.fit }
     const scaling: Scaling = transfer?.scaling ?? 'unit'
     const hashes = new Map(datasets.items(version.id).map((i) => [i.imageId, i.hash]))
-    /** Pixels of a split, or for transfer its cached backbone features. */
+    /** The training split is larger than the pixel memory budget and streams from the disk cache. */
     let streamed = false
+    /** Pixels of a split, or for transfer its cached backbone features. */
     const source = async (split: Split): Promise<Source> => {
       const set = await loadPixels(studio.project.paths, datasets.items(version.id, split), spec, onProblem)
       if (split === 'train' && !set.inMemory) streamed = true

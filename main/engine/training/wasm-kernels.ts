@@ -256,7 +256,8 @@ function maxPoolGrad(original: tf.KernelFunc): tf.KernelFunc {
     const dx = b.typedArrayFromHeap(out)
     const x = b.typedArrayFromHeap(input)
     const g = b.typedArrayFromHeap(dy)
-    if (EH === 2 && EW === 2 && sh === 2 && sw === 2 && top === 0 && left === 0) {
+    // Non-overlapping 2×2 windows that all lie inside the input (a 'same' pool of an odd size does not).
+    if (EH === 2 && EW === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W) {
       const simd = C % 4 === 0 ? heapKernels(backend) : null
       if (simd) {
         // Writes every position its windows cover; an odd last row or column gets no gradient.

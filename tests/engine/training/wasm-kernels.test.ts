@@ -126,6 +126,8 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
     ['2×2 stride 2 valid, odd sizes (cropped edge)', [2, 13, 11, 3], 2, 2, 'valid'],
     ['2×2 stride 2 valid, 8 channels (SIMD kernel)', [3, 12, 10, 8], 2, 2, 'valid'],
     ['2×2 stride 2 valid, 12 channels, odd sizes (SIMD kernel, cropped edge)', [2, 13, 11, 12], 2, 2, 'valid'],
+    ['2×2 stride 2 same, odd sizes, 8 channels (windows past the edge: general loop)', [2, 7, 9, 8], 2, 2, 'same'],
+    ['2×2 stride 2 same, odd sizes, 3 channels', [2, 9, 7, 3], 2, 2, 'same'],
     ['3×3 stride 2 same (overlapping windows)', [2, 11, 12, 4], 3, 2, 'same'],
     ['2×2 stride 1 valid', [2, 7, 6, 3], 2, 1, 'valid'],
   ]
