@@ -26,10 +26,9 @@ import { createDatasetVersion } from '../main/engine/datasets/versions'
 import { Studio } from '../main/engine/studio'
 import { withDefaults, type TrainConfig } from '../main/engine/training/config'
 import type { TrainEvent } from '../main/engine/training/events'
-import { loadPixels } from '../main/engine/training/pixels'
 import { seedCnn } from '../main/engine/training/presets'
 import { runTraining } from '../main/engine/training/trainer'
-import { extractFeatures, listBackbones, loadBackbone } from '../main/engine/training/transfer'
+import { listBackbones, loadBackbone, splitFeatures } from '../main/engine/training/transfer'
 
 const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(name) + 1] || dflt) || dflt
 const steps = arg('--steps', 40)
@@ -124,8 +123,7 @@ if (backbones.length) {
     fs.rmSync(fx.project.paths.cache, { recursive: true, force: true })
     const bb = await loadBackbone(models, name)
     const t0 = performance.now()
-    const set = await loadPixels(fx.project.paths, items, { size: bb.inputSize, fit: 'cover' }, () => {})
-    await extractFeatures(fx.project.paths, bb, set, hashes, 32)
+    await splitFeatures(fx.project.paths, bb, items, { size: bb.inputSize, fit: 'cover' }, hashes, () => {}, 32)
     const secs = (performance.now() - t0) / 1000
     say(`mobilenet feature extraction (${name}, ${bb.path}, ${items.length} ${fs.existsSync(photos) ? 'hymenoptera photos' : 'generated images'}, decode included): ${(items.length / secs).toFixed(1)} images/s`)
     bb.dispose()

@@ -21,7 +21,7 @@ export function pixelSource(set: PixelSet, k: number, scaling: Scaling, augment:
 }
 
 /** Pooled backbone features (n × dim); augmentation does not apply to precomputed features. */
-export function featureSource(features: Float32Array, dim: number, set: PixelSet, k: number): Source {
+export function featureSource(features: Float32Array, dim: number, set: { imageIds: number[]; labels: Int32Array }, k: number): Source {
   return {
     imageIds: set.imageIds,
     labels: set.labels,

@@ -16,7 +16,7 @@ import type { TrainEvent } from './events'
 import { folderSaver, readArtifacts } from './model-io'
 import { loadPixels, type PixelProblem } from './pixels'
 import { seedCnn, type Scaling } from './presets'
-import { combine, extractFeatures, loadBackbone, modelsDir, transferHead } from './transfer'
+import { combine, loadBackbone, modelsDir, splitFeatures, transferHead } from './transfer'
 
 export interface TrainJob {
   projectDir: string
@@ -87,11 +87,14 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     let streamed = false
     /** Pixels of a split, or for transfer its cached backbone features. */
     const source = async (split: Split): Promise<Source> => {
-      const set = await loadPixels(studio.project.paths, datasets.items(version.id, split), spec, onProblem)
+      const items = datasets.items(version.id, split)
+      if (transfer) {
+        const f = await splitFeatures(studio.project.paths, transfer, items, spec, hashes, onProblem, cfg.batchSize)
+        return featureSource(f.features, transfer.featureDim, f, k)
+      }
+      const set = await loadPixels(studio.project.paths, items, spec, onProblem)
       if (split === 'train' && !set.inMemory) streamed = true
-      if (!transfer) return pixelSource(set, k, scaling, split === 'train' ? cfg.augment : null)
-      const features = await extractFeatures(studio.project.paths, transfer, set, hashes, cfg.batchSize)
-      return featureSource(features, transfer.featureDim, set, k)
+      return pixelSource(set, k, scaling, split === 'train' ? cfg.augment : null)
     }
     const train = await source('train')
     const val = await source('val')

@@ -4,11 +4,11 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { NotFoundError, StudioError, ValidationError } from '../errors'
 import { writeAtomic } from '../media/ingest'
-import type { ProjectPaths } from '../store'
+import type { DatasetItem, ProjectPaths } from '../store'
 import { makeInputs } from './batches'
 import { fuseChain } from './fused-backbone'
 import { readArtifacts } from './model-io'
-import type { PixelSet } from './pixels'
+import { loadPixels, type InputSpec, type PixelProblem, type PixelSet } from './pixels'
 import type { Scaling } from './presets'
 
 /** How a known backbone is cut and fed. Unknown layers-model backbones use the defaults below. */
@@ -177,14 +177,66 @@ export async function extractFeatures(
     }
     todo.push(i)
   })
+  // Cache files are written while the next batches run (one batch's writes in flight at a time).
+  let writing: Promise<unknown> = Promise.resolve()
   for (let s = 0; s < todo.length; s += batchSize) {
     const idx = todo.slice(s, s + batchSize)
     const data = tf.tidy(() => backbone.features(makeInputs(set, idx, backbone.scaling)).dataSync() as Float32Array)
-    for (let k = 0; k < idx.length; k++) {
+    await writing
+    writing = Promise.all(idx.map((i, k) => {
       const vec = data.slice(k * dim, (k + 1) * dim)
-      out.set(vec, idx[k]! * dim)
-      await writeAtomic(path.join(dir, `${hashes.get(set.imageIds[idx[k]!]!)}.f32`), Buffer.from(vec.buffer), paths.tmp)
-    }
+      out.set(vec, i * dim)
+      return writeAtomic(path.join(dir, `${hashes.get(set.imageIds[i]!)}.f32`), Buffer.from(vec.buffer), paths.tmp)
+    }))
+    writing.catch(() => {}) // awaited next round or below
   }
+  await writing
   return out
+}
+
+/** A split's usable images, their class indices and their features (n × featureDim). */
+export interface SplitFeatures {
+  imageIds: number[]
+  labels: Int32Array
+  features: Float32Array
+}
+
+/**
+ * Features of a split's images, chunk by chunk: the next chunk is decoded (sharp, on its own
+ * threads) while the backbone runs on the current one, and only two chunks of pixels are ever in
+ * memory. Unreadable images are reported through onProblem and left out.
+ */
+export async function splitFeatures(
+  paths: ProjectPaths,
+  backbone: Backbone,
+  items: DatasetItem[],
+  spec: InputSpec,
+  hashes: Map<number, string>,
+  onProblem: (p: PixelProblem) => void,
+  batchSize = 32,
+  chunk = 256,
+): Promise<SplitFeatures> {
+  const parts: DatasetItem[][] = []
+  for (let s = 0; s < items.length; s += chunk) parts.push(items.slice(s, s + chunk))
+  // Enough decodes in flight to keep the other cores busy while this thread runs the backbone.
+  const load = (c: number) => {
+    const p = loadPixels(paths, parts[c]!, spec, onProblem, 16)
+    p.catch(() => {}) // awaited below; a failure is not left unobserved while the backbone runs
+    return p
+  }
+  let next = parts.length ? load(0) : null
+  const imageIds: number[] = []
+  const labels: number[] = []
+  const features: Float32Array[] = []
+  for (let c = 0; c < parts.length; c++) {
+    const set = await next!
+    next = c + 1 < parts.length ? load(c + 1) : null
+    features.push(await extractFeatures(paths, backbone, set, hashes, batchSize))
+    imageIds.push(...set.imageIds)
+    labels.push(...set.labels)
+  }
+  const all = new Float32Array(imageIds.length * backbone.featureDim)
+  let at = 0
+  for (const f of features) (all.set(f, at), (at += f.length))
+  return { imageIds, labels: Int32Array.from(labels), features: all }
 }

@@ -8,7 +8,9 @@ import { predictImages } from '../../../main/engine/evaluation/predict'
 import { Studio } from '../../../main/engine/studio'
 import { selectBackend } from '../../../main/engine/training/backend'
 import { folderSaver } from '../../../main/engine/training/model-io'
-import { loadBackbone } from '../../../main/engine/training/transfer'
+import { createDatasetVersion } from '../../../main/engine/datasets/versions'
+import { loadPixels, type PixelProblem } from '../../../main/engine/training/pixels'
+import { extractFeatures, loadBackbone, splitFeatures } from '../../../main/engine/training/transfer'
 import { studioJson } from '../../helpers/cli'
 import { HYMENOPTERA, SHARED, tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
@@ -60,6 +62,39 @@ describe('backbones from the models folder', () => {
       expect(studio.store.runs.get(bad)!.error).toMatch(/backbone tiny takes 32×32 input; input size 64 does not match/)
     } finally {
       delete process.env.STUDIO_MODELS_DIR
+      studio.close()
+    }
+  }, 60_000)
+})
+
+describe('feature extraction by chunks', () => {
+  it('decodes the next chunk while extracting this one: the same features in the same order; an unreadable image is reported and left out', async () => {
+    await writeShapes(path.join(root, 'chunks'), 5)
+    const studio = Studio.init(path.join(root, 'chunk-proj'))
+    try {
+      await studio.import(path.join(root, 'chunks'))
+      const bb = await loadBackbone(models, 'tiny')
+      const v = createDatasetVersion(studio.store, { seed: 1, fractions: { train: 1, val: 0, test: 0 } })
+      const items = studio.store.datasets.items(v)
+      const hashes = new Map(items.map((i) => [i.imageId, i.hash]))
+      const spec = { size: 32, fit: 'cover' as const }
+      const whole = await loadPixels(studio.project.paths, items, spec, () => {})
+      const want = await extractFeatures(studio.project.paths, bb, whole, hashes, 4)
+      fs.rmSync(studio.project.paths.cache, { recursive: true, force: true })
+      const got = await splitFeatures(studio.project.paths, bb, items, spec, hashes, () => {}, 4, 3)
+      expect(got.imageIds).toEqual(whole.imageIds)
+      expect(Array.from(got.labels)).toEqual(Array.from(whole.labels))
+      expect(Array.from(got.features)).toEqual(Array.from(want))
+      // One original gone and nothing cached: reported by image, the rest still extracted.
+      fs.rmSync(studio.project.paths.cache, { recursive: true, force: true })
+      fs.rmSync(studio.originalPath(studio.image(items[4]!.imageId)))
+      const problems: PixelProblem[] = []
+      const fewer = await splitFeatures(studio.project.paths, bb, items, spec, hashes, (p) => problems.push(p), 4, 3)
+      expect(problems).toEqual([{ imageId: items[4]!.imageId, reason: 'original is missing from the project folder' }])
+      expect(fewer.imageIds).toEqual(whole.imageIds.filter((id) => id !== items[4]!.imageId))
+      expect(fewer.features.length).toBe(fewer.imageIds.length * bb.featureDim)
+      bb.dispose()
+    } finally {
       studio.close()
     }
   }, 60_000)
