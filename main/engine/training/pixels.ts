@@ -71,10 +71,8 @@ export async function loadPixels(
       const item = items[i]!
       const cached = cachedFile(item)
       try {
-        if (inMemory) {
-          got[i] = await fs.readFile(cached)
-          if (got[i]!.length === per) continue
-        } else if ((await fs.stat(cached)).size === per) {
+        if (inMemory) got[i] = await fs.readFile(cached)
+        if ((inMemory ? got[i]!.length : (await fs.stat(cached)).size) === per) {
           ready[i] = true
           continue
         }
@@ -87,7 +85,6 @@ export async function loadPixels(
         if (inMemory) got[i] = buf
         ready[i] = true
       } catch (err) {
-        got[i] = null
         const file = mediaFile(paths.media, item.hash, item.ext)
         const missing = await fs.access(file).then(() => false, () => true)
         onProblem({ imageId: item.imageId, reason: missing ? 'original is missing from the project folder' : errorMessage(err) })
@@ -95,7 +92,7 @@ export async function loadPixels(
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
-  const ok = items.map((_, i) => i).filter((i) => (inMemory ? got[i] : ready[i]))
+  const ok = items.map((_, i) => i).filter((i) => ready[i])
   const base = {
     spec,
     imageIds: ok.map((i) => items[i]!.imageId),

@@ -18,6 +18,7 @@ import { trainInProcess } from '../../helpers/training'
 // updates as one thread, up to float summation order.
 const root = tmpDir()
 let studio: Studio
+const losses = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch').map((e) => (e as { loss: number }).loss)
 
 beforeAll(async () => {
   await writeShapes(path.join(root, 'shapes'), 20)
@@ -36,7 +37,6 @@ describe('data-parallel training', () => {
     if (!two.some((e) => e.type === 'start')) throw new Error(JSON.stringify(two.filter((e) => e.type === 'end')))
     expect(one.find((e) => e.type === 'start')).toMatchObject({ workers: 1 })
     expect(two.find((e) => e.type === 'start')).toMatchObject({ workers: 2, backendReason: expect.stringMatching(/2 worker\(s\) by setting/) })
-    const losses = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch').map((e) => (e as { loss: number }).loss)
     const la = losses(one)
     const lb = losses(two)
     expect(lb.length).toBe(la.length)
@@ -57,7 +57,6 @@ describe('data-parallel training', () => {
       const two: TrainEvent[] = []
       await trainInProcess(studio, { ...cfg, workers: 1 }, one)
       await trainInProcess(studio, { ...cfg, workers: 2 }, two)
-      const losses = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch').map((e) => (e as { loss: number }).loss)
       const [a, b] = [losses(one), losses(two)]
       expect(a.length).toBeGreaterThan(3)
       expect(b.length).toBe(a.length)
@@ -87,7 +86,6 @@ describe('data-parallel training', () => {
     const two: TrainEvent[] = []
     await trainInProcess(studio, { ...cfg, workers: 1 }, one)
     await trainInProcess(studio, { ...cfg, workers: 2 }, two)
-    const losses = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch').map((e) => (e as { loss: number }).loss)
     const [a, b] = [losses(one), losses(two)]
     expect(b.length).toBe(a.length)
     for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-3 * Math.max(1, a[i]!))

@@ -17,28 +17,30 @@ export interface HeapKernels {
 }
 
 const compiled = new Map<string, WebAssembly.Module>()
-function module(base64: string): WebAssembly.Module {
-  let m = compiled.get(base64)
-  if (!m) compiled.set(base64, (m = new WebAssembly.Module(Buffer.from(base64, 'base64'))))
-  return m
-}
+const instances = new Map<string, WeakMap<WebAssembly.Memory, unknown>>()
 
-const onHeap = new WeakMap<WebAssembly.Memory, HeapKernels>()
+/** One instance of a kernel module per memory; null where the engine cannot run it (no wasm SIMD). */
+function bind<T>(base64: string, memory: WebAssembly.Memory): T | null {
+  let perMemory = instances.get(base64)
+  if (!perMemory) instances.set(base64, (perMemory = new WeakMap()))
+  let k = perMemory.get(memory) as T | undefined
+  if (!k) {
+    try {
+      let m = compiled.get(base64)
+      if (!m) compiled.set(base64, (m = new WebAssembly.Module(Buffer.from(base64, 'base64'))))
+      k = new WebAssembly.Instance(m, { env: { memory } }).exports as T
+    } catch {
+      return null // the callers keep their JavaScript loops or the backend's kernels
+    }
+    perMemory.set(memory, k)
+  }
+  return k
+}
 
 /** The heap kernels bound to a wasm backend's memory; null where there is none (or no SIMD). */
 export function heapKernels(backend: unknown): HeapKernels | null {
   const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory
-  if (!(memory instanceof WebAssembly.Memory)) return null
-  let k = onHeap.get(memory)
-  if (!k) {
-    try {
-      k = new WebAssembly.Instance(module(heapKernelsWasm), { env: { memory } }).exports as unknown as HeapKernels
-    } catch {
-      return null // an engine without wasm SIMD: the callers keep their JavaScript loops
-    }
-    onHeap.set(memory, k)
-  }
-  return k
+  return memory instanceof WebAssembly.Memory ? bind<HeapKernels>(heapKernelsWasm, memory) : null
 }
 
 /**
@@ -51,17 +53,6 @@ export interface UpdateKernels {
   rmsprop(w: number, g: number, stride: number, parts: number, ms: number, mom: number, n: number, lr: number, decay: number, k: number, momentum: number, eps: number): void
 }
 
-const onShared = new WeakMap<WebAssembly.Memory, UpdateKernels>()
-
 export function updateKernels(memory: WebAssembly.Memory): UpdateKernels | null {
-  let k = onShared.get(memory)
-  if (!k) {
-    try {
-      k = new WebAssembly.Instance(module(updateKernelsWasm), { env: { memory } }).exports as unknown as UpdateKernels
-    } catch {
-      return null
-    }
-    onShared.set(memory, k)
-  }
-  return k
+  return bind<UpdateKernels>(updateKernelsWasm, memory)
 }
