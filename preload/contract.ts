@@ -128,8 +128,33 @@ export interface RunDto {
   macroF1: number | null
 }
 
+/**
+ * A training preset as the Train form offers it; derived from the engine's preset registry
+ * (main/engine/training/presets), so the form shows the engine's own defaults.
+ */
+export interface PresetDto {
+  name: string
+  label: string
+  description: string
+  /** The optional form fields that apply to this preset. */
+  fields: ('inputSize' | 'backbone' | 'augment')[]
+  defaults: {
+    inputSize: number
+    epochs: number
+    batchSize: number
+    learningRate: number
+    /** null: early stopping off. */
+    patience: number | null
+    seed: number
+    backbone: string | null
+    fractions: { train: number; val: number; test: number }
+  }
+  /** Accepted input sizes in pixels (min = max where the preset fixes it). */
+  inputSize: { min: number; max: number }
+}
+
 export interface TrainRequestDto {
-  preset?: 'seed-cnn' | 'transfer'
+  preset?: string
   backbone?: string
   inputSize?: number
   epochs?: number
@@ -205,6 +230,8 @@ export interface StudioApi {
   importErrors(): Promise<ImportErrorDto[]>
   runs(): Promise<RunDto[]>
   backbones(): Promise<string[]>
+  /** The training presets with their defaults, for the Train form. */
+  presets(): Promise<PresetDto[]>
   startTraining(req: TrainRequestDto): Promise<{ runId: number }>
   cancelTraining(): Promise<{ cancelled: boolean }>
   epochs(req: { runId: number }): Promise<EpochDto[]>

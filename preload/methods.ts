@@ -9,7 +9,7 @@ const ALL: Record<StudioMethod, true> = {
   appInfo: true, projects: true, openProject: true, createProject: true, closeProject: true, chooseFolder: true, openFolder: true, facets: true,
   stats: true, images: true, classes: true, createClass: true, renameClass: true, mergeClass: true,
   deleteClass: true, setLabels: true, undo: true, redo: true, history: true, startImport: true, cancelImport: true,
-  importErrors: true, runs: true, backbones: true, startTraining: true, cancelTraining: true, epochs: true, evaluation: true,
+  importErrors: true, runs: true, backbones: true, presets: true, startTraining: true, cancelTraining: true, epochs: true, evaluation: true,
   confusionCell: true, exportRun: true,
 }
 

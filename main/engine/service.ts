@@ -1,11 +1,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {
-  ClassDto, FacetsDto, ImageDto, ImagePageDto, ImageQueryDto, ProjectApi, RunDto, StudioEvent, TrainRequestDto,
+  ClassDto, FacetsDto, ImageDto, ImagePageDto, ImageQueryDto, PresetDto, ProjectApi, RunDto, StudioEvent, TrainRequestDto,
 } from '../../preload/contract'
 import { confusionCell, evaluation, runScores } from './evaluation/report'
 import { exportRun } from './export/bundle'
 import { DEFAULT_AUGMENT } from './training/config'
+import { describePresets, type PresetName } from './training/presets'
 import type { TrainEvent } from './training/events'
 import { startTraining, type TrainingHandle } from './training/runner'
 import { listBackbones, modelsDir } from './training/transfer'
@@ -140,10 +141,16 @@ export class StudioService implements ProjectApi {
     return listBackbones(modelsDir(this.modelsDirSetting))
   }
 
+  async presets(): Promise<PresetDto[]> {
+    return describePresets()
+  }
+
   async startTraining(req: TrainRequestDto): Promise<{ runId: number }> {
     if (this.training) throw new ConflictError('a training run is already running in this window')
-    const { augment, ...rest } = req
-    const handle = startTraining(this.studio, { ...rest, augment: augment ? DEFAULT_AUGMENT : null }, (e) => this.relayTraining(e), {
+    const { augment, preset, ...rest } = req
+    // The request schema admits registered preset names only.
+    const config = { ...rest, preset: preset as PresetName | undefined, augment: augment ? DEFAULT_AUGMENT : null }
+    const handle = startTraining(this.studio, config, (e) => this.relayTraining(e), {
       modelsDir: this.modelsDirSetting,
     })
     this.training = handle

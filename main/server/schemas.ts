@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { StudioMethod } from '../../preload/contract'
+import { PRESET_NAMES } from '../engine/training/presets'
 
 const id = z.number().int().positive()
 const folder = z.string().min(1).max(4096)
@@ -54,9 +55,10 @@ export const REQUEST_SCHEMAS: Record<StudioMethod, z.ZodType> = {
   importErrors: none,
   runs: none,
   backbones: none,
+  presets: none,
   startTraining: z
     .object({
-      preset: z.enum(['seed-cnn', 'transfer']).optional(),
+      preset: z.enum(PRESET_NAMES).optional(),
       backbone: z.string().max(200).optional(),
       inputSize: z.number().int().optional(),
       epochs: z.number().int().optional(),

@@ -2,7 +2,7 @@ import { ValidationError } from '../errors'
 import { checkFractions, DEFAULT_FRACTIONS } from '../datasets/split'
 import type { SplitFractions } from '../store'
 import type { BackendName } from './backend'
-import type { PresetName } from './presets'
+import { PRESET_NAMES, type PresetName } from './presets'
 
 /** Augmentation applied to training batches only, seeded per epoch. */
 export interface Augmentation {
@@ -83,7 +83,9 @@ function validate(c: TrainConfig): void {
   const int = (name: string, v: number, lo: number, hi: number) => {
     if (!Number.isInteger(v) || v < lo || v > hi) throw new ValidationError(`${name} must be a whole number from ${lo} to ${hi} (got ${v})`)
   }
-  if (!['seed-cnn', 'transfer'].includes(c.preset)) throw new ValidationError(`preset must be seed-cnn or transfer (got ${JSON.stringify(c.preset)})`)
+  if (!(PRESET_NAMES as readonly string[]).includes(c.preset)) {
+    throw new ValidationError(`preset must be one of ${PRESET_NAMES.join(', ')} (got ${JSON.stringify(c.preset)})`)
+  }
   int('inputSize', c.inputSize, 24, 224)
   int('epochs', c.epochs, 1, 1000)
   int('batchSize', c.batchSize, 1, 1024)

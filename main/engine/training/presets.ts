@@ -1,8 +1,42 @@
 import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '../errors'
 
-export type PresetName = 'seed-cnn' | 'transfer'
-export const PRESETS: readonly PresetName[] = ['seed-cnn', 'transfer']
+import type { PresetDto } from '../../../preload/contract'
+import { withDefaults } from './config'
+
+/** Preset names as a tuple (z.enum and commander choices take it). */
+export const PRESET_NAMES = ['seed-cnn', 'transfer'] as const
+export type PresetName = (typeof PRESET_NAMES)[number]
+
+const LABELS: Record<PresetName, { label: string; description: string; fields: PresetDto['fields'] }> = {
+  'seed-cnn': {
+    label: 'Seed CNN (from scratch)',
+    description: 'Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, trained on pixels',
+    fields: ['inputSize', 'augment'],
+  },
+  transfer: {
+    label: 'Transfer (pretrained backbone)',
+    description: 'a frozen pretrained backbone, features cached per image, a small head trained on them',
+    fields: ['backbone'],
+  },
+}
+
+/** The presets with their defaults, for the Train form. */
+export function describePresets(): PresetDto[] {
+  return PRESET_NAMES.map((name) => {
+    const d = withDefaults({ preset: name })
+    const fixed = name === 'transfer'
+    return {
+      name,
+      ...LABELS[name],
+      defaults: {
+        inputSize: d.inputSize, epochs: d.epochs, batchSize: d.batchSize, learningRate: d.learningRate, patience: d.patience,
+        seed: d.seed, backbone: d.backbone, fractions: d.fractions,
+      },
+      inputSize: fixed ? { min: d.inputSize, max: d.inputSize } : { min: 24, max: 224 },
+    }
+  })
+}
 
 /** Pixel scaling a model expects; recorded in preprocessing.json. */
 export type Scaling = 'unit' | 'symmetric'
