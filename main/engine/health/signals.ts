@@ -1,0 +1,182 @@
+import sharp from 'sharp'
+
+/**
+ * What the health report needs to know about one image's pixels, computed once (at import, or by
+ * the backfill job for images imported before) and stored with the image.
+ */
+export interface ImageSignals {
+  /** 64-bit perceptual hash (DCT pHash) as 16 hex digits. */
+  phash: string
+  /** Mean luminance, 0–255. */
+  brightness: number
+  /** Mean spread between the colour channels, 0–255: near 0 for a grayscale image. */
+  colourfulness: number
+  /** Variance of the Laplacian of the luminance at SIGNAL_SIDE: low for blurry images. */
+  sharpness: number
+}
+
+/** Longest side the signals are measured at: enough detail for blur, cheap to decode (shrink-on-load). */
+export const SIGNAL_SIDE = 256
+
+export interface RawImage {
+  data: Uint8Array
+  width: number
+  height: number
+  channels: number
+}
+
+/** Decodes an image (EXIF-oriented) to RGB at most SIGNAL_SIDE on its longest side and measures it. */
+export async function signalsOf(input: Buffer | string, maxPixels = 268_402_689): Promise<ImageSignals> {
+  const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated', animated: false })
+    .rotate()
+    .resize(SIGNAL_SIDE, SIGNAL_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+  return measure({ data, width: info.width, height: info.height, channels: info.channels })
+}
+
+/** Pure: the signals of decoded pixels (1 or 3+ channels, interleaved). */
+export function measure(img: RawImage): ImageSignals {
+  const luma = luminance(img)
+  let sum = 0
+  for (const v of luma) sum += v
+  return {
+    phash: phash(luma, img.width, img.height),
+    brightness: sum / luma.length,
+    colourfulness: colourfulness(img),
+    sharpness: laplacianVariance(luma, img.width, img.height),
+  }
+}
+
+function luminance({ data, width, height, channels }: RawImage): Float32Array {
+  const out = new Float32Array(width * height)
+  if (channels < 3) {
+    for (let i = 0; i < out.length; i++) out[i] = data[i * channels]!
+    return out
+  }
+  for (let i = 0; i < out.length; i++) {
+    const p = i * channels
+    out[i] = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!
+  }
+  return out
+}
+
+function colourfulness({ data, width, height, channels }: RawImage): number {
+  if (channels < 3) return 0
+  let spread = 0
+  const n = width * height
+  for (let i = 0; i < n; i++) {
+    const p = i * channels
+    const r = data[p]!
+    const g = data[p + 1]!
+    const b = data[p + 2]!
+    spread += Math.max(r, g, b) - Math.min(r, g, b)
+  }
+  return spread / n
+}
+
+/** Variance of the 4-neighbour Laplacian over the interior pixels. */
+export function laplacianVariance(luma: Float32Array, w: number, h: number): number {
+  if (w < 3 || h < 3) return 0
+  let sum = 0
+  let sq = 0
+  let n = 0
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x
+      const v = luma[i - 1]! + luma[i + 1]! + luma[i - w]! + luma[i + w]! - 4 * luma[i]!
+      sum += v
+      sq += v * v
+      n++
+    }
+  }
+  const mean = sum / n
+  return sq / n - mean * mean
+}
+
+const HASH_SIDE = 32
+const LOW = 8
+/** cos((2x + 1) u π / 64) for u < 8, x < 32: the only DCT coefficients pHash keeps. */
+const COS = (() => {
+  const t = new Float64Array(LOW * HASH_SIDE)
+  for (let u = 0; u < LOW; u++) {
+    for (let x = 0; x < HASH_SIDE; x++) t[u * HASH_SIDE + x] = Math.cos(((2 * x + 1) * u * Math.PI) / (2 * HASH_SIDE))
+  }
+  return t
+})()
+
+/**
+ * pHash: the luminance area-averaged to 32×32, its 8×8 lowest DCT frequencies, one bit per
+ * coefficient (above the median of the 63 non-DC ones). Robust to resizing, re-encoding and small
+ * crops; hashes of unrelated images differ in about half their bits.
+ */
+export function phash(luma: Float32Array, w: number, h: number): string {
+  const small = areaResize(luma, w, h, HASH_SIDE)
+  // Separable DCT, low frequencies only: rows first (8 × 32), then columns (8 × 8).
+  const rows = new Float64Array(HASH_SIDE * LOW)
+  for (let y = 0; y < HASH_SIDE; y++) {
+    for (let u = 0; u < LOW; u++) {
+      let s = 0
+      for (let x = 0; x < HASH_SIDE; x++) s += small[y * HASH_SIDE + x]! * COS[u * HASH_SIDE + x]!
+      rows[y * LOW + u] = s
+    }
+  }
+  const coef = new Float64Array(LOW * LOW)
+  for (let v = 0; v < LOW; v++) {
+    for (let u = 0; u < LOW; u++) {
+      let s = 0
+      for (let y = 0; y < HASH_SIDE; y++) s += rows[y * LOW + u]! * COS[v * HASH_SIDE + y]!
+      coef[v * LOW + u] = s
+    }
+  }
+  const ac = Array.from(coef.subarray(1)).sort((a, b) => a - b)
+  const median = (ac[31]! + ac[32]!) / 2
+  let hi = 0
+  let lo = 0
+  for (let i = 0; i < 64; i++) {
+    if (coef[i]! <= median) continue
+    if (i < 32) hi |= 1 << (31 - i)
+    else lo |= 1 << (63 - i)
+  }
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0')
+}
+
+/** Box-filter resize of a single-channel image to side × side (every source pixel counted once). */
+function areaResize(src: Float32Array, w: number, h: number, side: number): Float64Array {
+  const out = new Float64Array(side * side)
+  const weight = new Float64Array(side * side)
+  for (let y = 0; y < h; y++) {
+    const ty = Math.min(side - 1, Math.floor((y * side) / h))
+    for (let x = 0; x < w; x++) {
+      const t = ty * side + Math.min(side - 1, Math.floor((x * side) / w))
+      out[t]! += src[y * w + x]!
+      weight[t]!++
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = weight[i] ? out[i]! / weight[i]! : 0
+  // An image smaller than the hash grid leaves holes: fill them from the nearest source pixel.
+  if (w < side || h < side) {
+    for (let ty = 0; ty < side; ty++) {
+      for (let tx = 0; tx < side; tx++) {
+        const t = ty * side + tx
+        if (!weight[t]) out[t] = src[Math.floor((ty * h) / side) * w + Math.floor((tx * w) / side)]!
+      }
+    }
+  }
+  return out
+}
+
+/** Number of differing bits between two 16-hex-digit hashes. */
+export function hamming(a: string, b: string): number {
+  return popcount(parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) +
+    popcount(parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16))
+}
+
+export function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555)
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
+  x = (x + (x >>> 4)) & 0x0f0f0f0f
+  return Math.imul(x, 0x01010101) >>> 24
+}

@@ -1,0 +1,114 @@
+import sharp from 'sharp'
+import { describe, expect, it } from 'vitest'
+import { nearDuplicateGroups, featureGroups, NEAR_DUP_BITS } from '../../../main/engine/health/near-dups'
+import { hamming, measure, signalsOf } from '../../../main/engine/health/signals'
+import { rng } from '../../../main/engine/random'
+import { scene, sceneRaw } from '../../helpers/scenes'
+
+/** The variants a user's folder really holds: smaller, re-encoded, lightly cropped (2.5 % a side) copies. */
+async function variants(seed: number): Promise<Buffer[]> {
+  const orig = await scene(seed)
+  const meta = { width: 320, height: 240 }
+  return [
+    orig,
+    await sharp(orig).resize(160).jpeg({ quality: 60 }).toBuffer(),
+    await sharp(orig).webp({ quality: 50 }).toBuffer(),
+    await sharp(orig)
+      .extract({ left: 8, top: 6, width: meta.width - 16, height: meta.height - 12 })
+      .toBuffer(),
+    await sharp(orig).resize(640, 480).png().toBuffer(),
+  ]
+}
+
+describe('perceptual hash', () => {
+  it('keeps resized, re-encoded and lightly cropped (2.5 % a side) copies within the near-duplicate distance', async () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const hashes = await Promise.all((await variants(seed)).map(async (b) => (await signalsOf(b)).phash))
+      for (const h of hashes.slice(1)) expect(hamming(hashes[0]!, h)).toBeLessThanOrEqual(NEAR_DUP_BITS)
+    }
+  })
+
+  it('puts unrelated pictures far apart', async () => {
+    const hashes = await Promise.all(Array.from({ length: 30 }, async (_, i) => (await signalsOf(await scene(100 + i))).phash))
+    let closest = 64
+    for (let i = 0; i < hashes.length; i++) {
+      for (let j = i + 1; j < hashes.length; j++) closest = Math.min(closest, hamming(hashes[i]!, hashes[j]!))
+    }
+    expect(closest).toBeGreaterThan(NEAR_DUP_BITS)
+  })
+
+  it('is the same for the same pixels and 16 hex digits long', () => {
+    const raw = sceneRaw(7)
+    const a = measure({ ...raw, channels: 3 }).phash
+    expect(a).toMatch(/^[0-9a-f]{16}$/)
+    expect(measure({ ...raw, channels: 3 }).phash).toBe(a)
+  })
+})
+
+describe('nearDuplicateGroups', () => {
+  it('groups the variants of each picture and nothing else', async () => {
+    const ids: number[] = []
+    const hashes: string[] = []
+    let id = 1
+    const expected: number[][] = []
+    for (const seed of [11, 12, 13]) {
+      const group: number[] = []
+      for (const b of await variants(seed)) {
+        ids.push(id)
+        group.push(id++)
+        hashes.push((await signalsOf(b)).phash)
+      }
+      expected.push(group)
+    }
+    for (let s = 0; s < 20; s++) {
+      ids.push(id++)
+      hashes.push((await signalsOf(await scene(500 + s))).phash)
+    }
+    expect(nearDuplicateGroups(ids, hashes)).toEqual(expected)
+  })
+
+  it('matches a brute-force pairing on 3,000 random hashes with planted neighbours', () => {
+    const r = rng(9)
+    const hex = () => Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')
+    const hashes: string[] = []
+    for (let i = 0; i < 3000; i++) {
+      if (i % 10 === 9) {
+        // A neighbour of the previous hash: flip a few random bits (up to 12, so some are out of range).
+        let h = BigInt('0x' + hashes[i - 1]!)
+        for (let f = Math.floor(r() * 13); f > 0; f--) h ^= 1n << BigInt(Math.floor(r() * 64))
+        hashes.push(h.toString(16).padStart(16, '0'))
+      } else hashes.push(hex() + hex())
+    }
+    const ids = hashes.map((_, i) => i)
+    const brute: [number, number][] = []
+    for (let i = 0; i < hashes.length; i++) {
+      for (let j = i + 1; j < hashes.length; j++) if (hamming(hashes[i]!, hashes[j]!) <= NEAR_DUP_BITS) brute.push([i, j])
+    }
+    expect(brute.length).toBeGreaterThan(100)
+    const groupOf = new Map<number, number>()
+    nearDuplicateGroups(ids, hashes).forEach((g, k) => g.forEach((i) => groupOf.set(i, k)))
+    for (const [i, j] of brute) expect(groupOf.get(i)).toBe(groupOf.get(j))
+    // And no group without a close pair inside it.
+    for (const [i] of groupOf) expect(brute.some(([a, b]) => a === i || b === i)).toBe(true)
+  })
+
+  it('groups 100,000 hashes without comparing every pair', () => {
+    const r = rng(3)
+    const hex = () => Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')
+    const hashes = Array.from({ length: 100_000 }, () => hex() + hex())
+    hashes[500] = hashes[99_000]!
+    const t0 = performance.now()
+    const groups = nearDuplicateGroups(hashes.map((_, i) => i), hashes)
+    // Generous: the pairwise loop would take minutes.
+    expect(performance.now() - t0).toBeLessThan(20_000)
+    expect(groups).toContainEqual([500, 99_000])
+  })
+})
+
+describe('featureGroups', () => {
+  it('joins vectors pointing the same way, whatever their length', () => {
+    const f = (...v: number[]) => Float32Array.from(v)
+    const groups = featureGroups([1, 2, 3, 4], [f(1, 0, 0), f(0, 1, 0), f(2, 0.01, 0), f(0, 0, 1)])
+    expect(groups).toEqual([[1, 3]])
+  })
+})
