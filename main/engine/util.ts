@@ -4,8 +4,3 @@
 export function nowIso(): string {
   return new Date().toISOString()
 }
-
-/** Quote a path for a one-line message, so spaces and newlines in file names stay visible. */
-export function quotePath(p: string): string {
-  return JSON.stringify(p)
-}
