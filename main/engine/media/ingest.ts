@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
-import path from 'node:path'
 import sharp from 'sharp'
 import { errorMessage } from '../errors'
+import { atomically } from '../fs'
 import { fsReason } from './scan'
 import { storedFormat, THUMB_SIZE, type StoredFormat } from './formats'
+
+export { forgetMadeDirs, writeAtomic } from '../fs'
 
 /** A file problem with a reason a person can act on; the importer records it against the file. */
 export class IngestError extends Error {}
@@ -84,46 +86,6 @@ export async function writeThumbnail(buf: Buffer, maxPixels: number, file: strin
       throw err
     }
   })
-}
-
-const madeDirs = new Set<string>()
-
-/** Forget which folders exist, after removing some (the importer sweeping `tmp/`). */
-export function forgetMadeDirs(): void {
-  madeDirs.clear()
-}
-
-async function mkdirOnce(dir: string): Promise<void> {
-  if (madeDirs.has(dir)) return
-  await fs.mkdir(dir, { recursive: true })
-  madeDirs.add(dir)
-}
-
-let tmpCounter = 0
-
-/**
- * Writes via a file in `tmpDir` (same file system) and a rename, so a crash never leaves a
- * half-written file in place; leftovers in `tmpDir` are swept by the next import.
- */
-export function writeAtomic(file: string, data: Buffer, tmpDir: string): Promise<void> {
-  return atomically(file, tmpDir, (tmp) => fs.writeFile(tmp, data))
-}
-
-async function atomically(file: string, tmpDir: string, write: (tmp: string) => Promise<unknown>): Promise<void> {
-  const tmp = path.join(tmpDir, `${process.pid}-${++tmpCounter}-${path.basename(file)}`)
-  const attempt = async () => {
-    await mkdirOnce(path.dirname(file))
-    await mkdirOnce(tmpDir)
-    await write(tmp)
-    await fs.rename(tmp, file)
-  }
-  try {
-    await attempt()
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    madeDirs.clear() // a folder was removed behind our back (e.g. tmp/ swept): make it again
-    await attempt()
-  }
 }
 
 export async function exists(file: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { artifactFiles, modelArtifacts, readArtifacts, writeFolderAtomic } from './model-io'
+import { writeFolderAtomic } from '../fs'
+import { artifactFiles, modelArtifacts, readArtifacts } from './model-io'
 
 /** Where the trainer stands after an epoch; saved with the weights so resume continues exactly. */
 export interface TrainState {

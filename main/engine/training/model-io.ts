@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { NotFoundError, StudioError } from '../errors'
+import { writeFolderAtomic } from '../fs'
 
 /**
  * Saving and loading TF.js layers models as a folder (model.json + weights.bin) with plain fs,
@@ -38,27 +39,6 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.Model
     }),
   )
   return out!
-}
-
-/**
- * Writes a whole folder of files as one unit: into `<dir>.partial`, then renamed over `dir`.
- * A failure (disk full) leaves the previous folder as it was.
- */
-export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
-  const tmp = `${dir}.partial`
-  const old = `${dir}.old`
-  fs.rmSync(tmp, { recursive: true, force: true })
-  try {
-    fs.mkdirSync(tmp, { recursive: true })
-    for (const [name, data] of Object.entries(files)) fs.writeFileSync(path.join(tmp, name), data)
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true })
-    throw err
-  }
-  fs.rmSync(old, { recursive: true, force: true })
-  if (fs.existsSync(dir)) fs.renameSync(dir, old)
-  fs.renameSync(tmp, dir)
-  fs.rmSync(old, { recursive: true, force: true })
 }
 
 /** Reads a folder written by `folderSaver` (or any single-shard TF.js layers model). */

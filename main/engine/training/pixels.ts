@@ -4,7 +4,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { errorMessage, StudioError, ValidationError } from '../errors'
 import { mediaFile } from '../media/formats'
-import { writeAtomic } from '../media/ingest'
+import { writeAtomic } from '../fs'
 import type { DatasetItem, ProjectPaths } from '../store'
 
 /** How images become model input; stored with the run and in the export. */
