@@ -1,0 +1,30 @@
+import { argmax } from './confident-learning'
+
+/** How an unlabeled image's uncertainty is measured for the "label next" queue. */
+export type Uncertainty = 'margin' | 'entropy' | 'least-confidence'
+export const UNCERTAINTIES: readonly Uncertainty[] = ['margin', 'entropy', 'least-confidence']
+
+/**
+ * 0–1, higher = the model is less sure (label this first). margin: 1 − (p₁ − p₂) of the two most
+ * probable classes; entropy: −Σ p log p over log K; least confidence: (1 − p₁)·K/(K − 1).
+ */
+export function uncertainty(p: ArrayLike<number>, by: Uncertainty): number {
+  const k = p.length
+  if (k < 2) return 0
+  if (by === 'entropy') {
+    let h = 0
+    for (let j = 0; j < k; j++) if (p[j]! > 0) h -= p[j]! * Math.log(p[j]!)
+    return h / Math.log(k)
+  }
+  const top = argmax(p)
+  if (by === 'least-confidence') return ((1 - p[top]!) * k) / (k - 1)
+  let second = 0
+  for (let j = 0; j < k; j++) if (j !== top && p[j]! > second) second = p[j]!
+  return 1 - (p[top]! - second)
+}
+
+/** Indices ordered most uncertain first (ties by index, so the order is stable). */
+export function rankByUncertainty(probs: readonly ArrayLike<number>[], by: Uncertainty): number[] {
+  const u = probs.map((p) => uncertainty(p, by))
+  return u.map((_, i) => i).sort((a, b) => u[b]! - u[a]! || a - b)
+}
