@@ -11,7 +11,10 @@ export interface ImageSignals {
   brightness: number
   /** Mean spread between the colour channels, 0–255: near 0 for a grayscale image. */
   colourfulness: number
-  /** Variance of the Laplacian of the luminance at SIGNAL_SIDE: low for blurry images. */
+  /**
+   * Variance of the Laplacian of the luminance at SIGNAL_SIDE over the luminance's own variance:
+   * fine detail relative to contrast, so a dim or faded image is not called blurry. Low = blurry.
+   */
   sharpness: number
 }
 
@@ -41,12 +44,18 @@ export async function signalsOf(input: Buffer | string, maxPixels = 268_402_689)
 export function measure(img: RawImage): ImageSignals {
   const luma = luminance(img)
   let sum = 0
-  for (const v of luma) sum += v
+  let sq = 0
+  for (const v of luma) {
+    sum += v
+    sq += v * v
+  }
+  const mean = sum / luma.length
+  const variance = sq / luma.length - mean * mean
   return {
     phash: phash(luma, img.width, img.height),
-    brightness: sum / luma.length,
+    brightness: mean,
     colourfulness: colourfulness(img),
-    sharpness: laplacianVariance(luma, img.width, img.height),
+    sharpness: laplacianVariance(luma, img.width, img.height) / Math.max(variance, 1),
   }
 }
 
