@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { ValidationError } from '../../engine/errors'
-import { predictImages } from '../../engine/evaluation/predict'
+import { predictImages } from '../../engine/training/predict'
 import { confusionCell, evaluation } from '../../engine/evaluation/report'
 import { exportRun } from '../../engine/export/bundle'
 import { reapCrashedRuns } from '../../engine/training/runner'

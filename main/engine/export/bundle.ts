@@ -1,14 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import * as tf from '@tensorflow/tfjs'
 import { zipSync } from 'fflate'
+import studioPackage from '../../../package.json'
 import { ConflictError, NotFoundError } from '../errors'
 import type { EvaluationSummary } from '../evaluation/metrics'
+import { resourcePath } from '../resources'
 import type { Studio } from '../studio'
 import type { TrainConfig } from '../training/config'
-import { runDir } from '../training/trainer'
+import { runDir } from '../runs'
 import { modelCard } from './model-card'
-import { PREDICT_MJS } from './predict-template'
 
 export interface ExportResult {
   dir: string
@@ -45,18 +45,9 @@ export function exportRun(studio: Studio, runId: number, dest: string, opts: { z
       summary: JSON.parse(run.summary) as EvaluationSummary & { split: string },
       problems: JSON.parse(run.problems ?? '[]') as { imageId: number; reason: string }[],
     }),
-    'predict.mjs': PREDICT_MJS,
-    'package.json': JSON.stringify(
-      {
-        name: `studio-model-run-${runId}`,
-        private: true,
-        type: 'module',
-        description: `Image classifier exported from Studio (run ${runId})`,
-        dependencies: { '@tensorflow/tfjs': tf.version.tfjs, sharp: '^0.35.5' },
-      },
-      null,
-      2,
-    ),
+    // The same file Studio type-checks (resources/predict.mjs), copied byte for byte.
+    'predict.mjs': fs.readFileSync(resourcePath('predict.mjs')),
+    'package.json': exportPackageJson(runId),
   }
   // A graph-model backbone travels with the head (see preprocessing.json "backbone").
   const backboneDir = path.join(src, 'backbone')
@@ -77,4 +68,23 @@ export function exportRun(studio: Studio, runId: number, dest: string, opts: { z
     fs.writeFileSync(zip, zipSync(entries, { level: 6 }))
   }
   return { dir, zip, files: Object.keys(files) }
+}
+
+/**
+ * The export's own package.json: predict.mjs needs @tensorflow/tfjs and sharp, at the versions Studio
+ * itself depends on (read from Studio's package.json, so an upgrade there reaches every new export).
+ */
+export function exportPackageJson(runId: number): string {
+  const deps = studioPackage.dependencies
+  return JSON.stringify(
+    {
+      name: `studio-model-run-${runId}`,
+      private: true,
+      type: 'module',
+      description: `Image classifier exported from Studio (run ${runId})`,
+      dependencies: { '@tensorflow/tfjs': deps['@tensorflow/tfjs'], sharp: deps.sharp },
+    },
+    null,
+    2,
+  )
 }

@@ -5,6 +5,7 @@ import sharp from 'sharp'
 import { errorMessage, StudioError, ValidationError } from '../errors'
 import { mediaFile } from '../media/formats'
 import { writeAtomic } from '../fs'
+import type { Fit } from '../runs'
 import type { DatasetItem, ProjectPaths } from '../store'
 
 /** How images become model input; stored with the run and in the export. */
@@ -12,7 +13,7 @@ export interface InputSpec {
   /** Square side in pixels. */
   size: number
   /** cover: fill the square and crop; contain: fit inside and pad with black. */
-  fit: 'cover' | 'contain'
+  fit: Fit
 }
 
 /**

@@ -38,12 +38,7 @@ export function describePresets(): PresetDto[] {
   })
 }
 
-/** Pixel scaling a model expects; recorded in preprocessing.json. */
-export type Scaling = 'unit' | 'symmetric'
-/** unit: x/255 ∈ [0, 1]; symmetric: x/127.5 − 1 ∈ [−1, 1] (MobileNet). */
-export function scale(x: tf.Tensor, scaling: Scaling): tf.Tensor {
-  return scaling === 'unit' ? x.div(255) : x.div(127.5).sub(1)
-}
+export { scale, type Scaling } from './presets/scaling'
 
 /**
  * The classic seed CNN the product grew from:

@@ -7,6 +7,7 @@ import { mixSeed, rng, shuffle } from '../random'
 import { Studio } from '../studio'
 import type { Split } from '../store'
 import { nowIso } from '../util'
+import { preprocessingOf, runPaths, saveGraphStage, writePreprocessing, type GraphStage } from '../runs'
 import { autoWorkers, ParallelStepper } from './parallel'
 import { selectBackend } from './backend'
 import { featureSource, pixelSource, type Source } from './sources'
@@ -16,6 +17,7 @@ import type { TrainEvent } from './events'
 import { folderSaver, readArtifacts } from './model-io'
 import { loadPixels, type PixelProblem } from './pixels'
 import { seedCnn, type Scaling } from './presets'
+import { NonFiniteOutputError, predictSet } from './predict'
 import { combine, loadBackbone, modelsDir, splitFeatures, transferHead } from './transfer'
 
 export interface TrainJob {
@@ -37,10 +39,6 @@ export interface TrainIO {
 /** A run stopped because its loss stopped being a number. */
 export class NanLossError extends StudioError {}
 
-export function runDir(projectDir: string, runId: number): string {
-  return path.join(projectDir, 'runs', String(runId))
-}
-
 /**
  * Trains one run to the end (or cancel/failure), writing epochs, checkpoints, predictions and the
  * final model. Runs in the training child process; tests may call it in-process. Disposes every
@@ -52,7 +50,8 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
   const run = runs.get(job.runId)
   if (!run) throw new NotFoundError(`run ${job.runId} does not exist`)
   const cfg = JSON.parse(run.config) as TrainConfig
-  const dir = runDir(studio.root, run.id)
+  const paths = runPaths(studio.root, run.id)
+  const dir = paths.dir
   const ckptDir = path.join(dir, 'checkpoint')
   fs.mkdirSync(dir, { recursive: true })
   let model: tf.LayersModel | null = null
@@ -242,12 +241,10 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     // directly. A graph backbone cannot join a layers model: the head is saved with a copy of it.
     const final = transfer?.format === 'layers' ? combine(transfer, model as tf.Sequential) : model
     await final.save(folderSaver(path.join(dir, 'model')))
-    let graph: GraphStage | null = null
-    if (transfer?.format === 'graph') {
-      graph = { format: 'graph', folder: 'backbone', output: transfer.output! }
-      fs.cpSync(path.join(modelsDir(job.modelsDir), transfer.name), path.join(dir, 'backbone'), { recursive: true })
-    }
-    fs.writeFileSync(path.join(dir, 'preprocessing.json'), JSON.stringify(preprocessing(cfg, scaling, graph), null, 2))
+    const graph: GraphStage | null = transfer?.format === 'graph'
+      ? saveGraphStage(paths, path.join(modelsDir(job.modelsDir), transfer.name), transfer.output!)
+      : null
+    writePreprocessing(paths, preprocessingOf(cfg, scaling, graph))
     return finish('done', null)
   } catch (err) {
     return finish('failed', errorMessage(err))
@@ -257,28 +254,6 @@ export async function runTraining(job: TrainJob, io: TrainIO): Promise<'done' | 
     optimizer?.dispose()
     classWeights?.dispose()
     studio.close()
-  }
-}
-
-/** A graph-model backbone that runs before the saved (head) model. */
-export interface GraphStage {
-  format: 'graph'
-  /** Folder next to the model holding the graph model. */
-  folder: string
-  /** Node whose output feeds the head. */
-  output: string
-}
-
-export function preprocessing(cfg: TrainConfig, scaling: Scaling, backbone: GraphStage | null = null) {
-  return {
-    backbone,
-    inputSize: cfg.inputSize,
-    fit: cfg.fit,
-    scaling,
-    scalingFormula: scaling === 'unit' ? 'x / 255' : 'x / 127.5 - 1',
-    channelOrder: 'RGB',
-    layout: 'NHWC',
-    exifOrientation: 'applied before resizing',
   }
 }
 
@@ -300,27 +275,6 @@ function weightedCrossEntropy(weights: tf.Tensor1D) {
       const ce = yTrue.mul(yPred.clipByValue(1e-7, 1 - 1e-7).log()).sum(-1).neg()
       return ce.mul(yTrue.mul(weights).sum(-1)).mean()
     })
-}
-
-/** The model produced NaN or infinite outputs (its weights diverged). */
-export class NonFiniteOutputError extends StudioError {}
-
-/** Class probabilities for every image of a source, batch by batch. */
-export function predictSet(model: tf.LayersModel, source: Source, batchSize: number): Float32Array[] {
-  const out: Float32Array[] = []
-  const n = source.imageIds.length
-  const k = (model.outputs[0]!.shape[1] as number) ?? 0
-  for (let s = 0; s < n; s += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i)
-    const data = tf.tidy(() => {
-      const { xs, ys } = source.batch(idx, null)
-      ys.dispose()
-      return (model.predict(xs) as tf.Tensor).dataSync() as Float32Array
-    })
-    if (!data.every(Number.isFinite)) throw new NonFiniteOutputError('the model produced NaN or infinite outputs')
-    for (let i = 0; i < idx.length; i++) out.push(data.slice(i * k, (i + 1) * k))
-  }
-  return out
 }
 
 function evaluateSet(model: tf.LayersModel, source: Source, k: number, batchSize: number) {

@@ -1,0 +1,100 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { ConflictError, NotFoundError, StudioError } from '../errors'
+import { argmax } from '../evaluation/metrics'
+import { readPreprocessing, runPaths, type GraphStage, type RunPaths } from '../runs'
+import type { Studio } from '../studio'
+import { selectBackend } from './backend'
+import { loadModel, readArtifacts } from './model-io'
+import { decode } from './pixels'
+import { scale } from './presets/scaling'
+import type { Source } from './sources'
+
+/**
+ * A trained model at work: class probabilities for a split (evaluation at the end of a run) and
+ * for image files (`studio predict`), through the run's preprocessing.json.
+ */
+
+export interface Prediction {
+  input: string
+  label: string
+  confidence: number
+  probabilities: Record<string, number>
+}
+
+/** Classifies image files (or project images) with a finished run's model, in this process. */
+export async function predictImages(studio: Studio, runId: number, inputs: string[]): Promise<Prediction[]> {
+  const run = studio.store.runs.get(runId)
+  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
+  if (run.status !== 'done') throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can predict`)
+  const paths = runPaths(studio.root, runId)
+  const pre = readPreprocessing(paths)
+  const labels = studio.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
+  await selectBackend()
+  const model = await loadClassifier(paths, pre.backbone)
+  try {
+    const out: Prediction[] = []
+    for (const input of inputs) {
+      // A path to a file, else a project image reference (id, hash prefix, relative path).
+      const file = fs.existsSync(input) ? input : studio.originalPath(studio.image(input))
+      const raw = await decode(file, { size: pre.inputSize, fit: pre.fit })
+      const probs = tf.tidy(() => {
+        const x = scale(tf.tensor4d(raw, [1, pre.inputSize, pre.inputSize, 3], 'int32'), pre.scaling) as tf.Tensor4D
+        return model.predict(x).dataSync() as Float32Array
+      })
+      const best = argmax(probs)
+      out.push({
+        input, label: labels[best]!, confidence: probs[best]!,
+        probabilities: Object.fromEntries(labels.map((l, i) => [l, probs[i]!])),
+      })
+    }
+    return out
+  } finally {
+    model.dispose()
+  }
+}
+
+export interface Classifier {
+  predict(x: tf.Tensor4D): tf.Tensor
+  dispose(): void
+}
+
+/** A run's saved model as one image → probabilities function, with its graph backbone stage if any. */
+export async function loadClassifier(run: RunPaths, backbone: GraphStage | null): Promise<Classifier> {
+  const head = await loadModel(run.model)
+  if (!backbone) return { predict: (x) => head.predict(x) as tf.Tensor, dispose: () => head.dispose() }
+  const graph = await tf.loadGraphModel(tf.io.fromMemory(readArtifacts(path.join(run.dir, backbone.folder))))
+  return {
+    predict: (x) =>
+      tf.tidy(() => {
+        const f = (graph.execute(x, backbone.output) as tf.Tensor).reshape([x.shape[0], -1])
+        return head.predict(f) as tf.Tensor
+      }),
+    dispose: () => {
+      head.dispose()
+      graph.dispose()
+    },
+  }
+}
+
+/** The model produced NaN or infinite outputs (its weights diverged). */
+export class NonFiniteOutputError extends StudioError {}
+
+/** Class probabilities for every image of a source, batch by batch. */
+export function predictSet(model: tf.LayersModel, source: Source, batchSize: number): Float32Array[] {
+  const out: Float32Array[] = []
+  const n = source.imageIds.length
+  const k = (model.outputs[0]!.shape[1] as number) ?? 0
+  for (let s = 0; s < n; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i)
+    const data = tf.tidy(() => {
+      const { xs, ys } = source.batch(idx, null)
+      ys.dispose()
+      return (model.predict(xs) as tf.Tensor).dataSync() as Float32Array
+    })
+    if (!data.every(Number.isFinite)) throw new NonFiniteOutputError('the model produced NaN or infinite outputs')
+    for (let i = 0; i < idx.length; i++) out.push(data.slice(i * k, (i + 1) * k))
+  }
+  return out
+}
