@@ -1,0 +1,70 @@
+import type { PresetDto, TrainRequestDto } from '../../../preload/contract'
+
+/** The Train form as the user edits it: percentages for the split, 0 for "no early stopping", '' for the default backbone. */
+export interface TrainForm {
+  preset: string
+  backbone: string
+  inputSize: number
+  epochs: number
+  batchSize: number
+  learningRate: number
+  augment: boolean
+  /** Epochs without a better validation loss before stopping; 0 = never stop early. */
+  patience: number
+  seed: number
+  /** Split in percent; normalised to fractions when the run starts, so they need not add up to 100. */
+  train: number
+  val: number
+  test: number
+  useOriginSplits: boolean
+}
+
+/** The form before the engine's presets have arrived (the view shows no fields until then). */
+export const EMPTY_FORM: TrainForm = {
+  preset: '', backbone: '', inputSize: 0, epochs: 0, batchSize: 0, learningRate: 0, augment: false, patience: 0, seed: 0,
+  train: 0, val: 0, test: 0, useOriginSplits: false,
+}
+
+/** The form filled with a preset's engine defaults; `keep` carries over what does not depend on the preset. */
+export function formFor(preset: PresetDto, keep: Partial<Pick<TrainForm, 'useOriginSplits'>> = {}): TrainForm {
+  const d = preset.defaults
+  const percent = (f: number) => Math.round(f * 1000) / 10
+  return {
+    preset: preset.name,
+    backbone: '',
+    inputSize: d.inputSize,
+    epochs: d.epochs,
+    batchSize: d.batchSize,
+    learningRate: d.learningRate,
+    augment: false,
+    patience: d.patience ?? 0,
+    seed: d.seed,
+    train: percent(d.fractions.train),
+    val: percent(d.fractions.val),
+    test: percent(d.fractions.test),
+    useOriginSplits: keep.useOriginSplits ?? false,
+  }
+}
+
+/** Whether the form shows an optional field for this preset. */
+export function hasField(preset: PresetDto | undefined, field: PresetDto['fields'][number]): boolean {
+  return preset?.fields.includes(field) ?? false
+}
+
+/** The start request for the form: the preset's own fields only, the split as fractions. */
+export function trainRequest(form: TrainForm, preset: PresetDto): TrainRequestDto {
+  const total = form.train + form.val + form.test
+  return {
+    preset: preset.name,
+    ...(hasField(preset, 'backbone') && form.backbone ? { backbone: form.backbone } : {}),
+    ...(hasField(preset, 'inputSize') ? { inputSize: form.inputSize } : {}),
+    ...(hasField(preset, 'augment') ? { augment: form.augment } : {}),
+    epochs: form.epochs,
+    batchSize: form.batchSize,
+    learningRate: form.learningRate,
+    patience: form.patience > 0 ? form.patience : null,
+    seed: form.seed,
+    useOriginSplits: form.useOriginSplits,
+    fractions: { train: form.train / total, val: form.val / total, test: form.test / total },
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import type { PresetDto } from '../../preload/contract'
+import { formFor, hasField, trainRequest } from '../../renderer/src/composables/train-form'
+
+const seed: PresetDto = {
+  name: 'seed-cnn', label: 'Seed CNN', description: '', fields: ['inputSize', 'augment'], inputSize: { min: 24, max: 224 },
+  defaults: {
+    inputSize: 64, epochs: 10, batchSize: 32, learningRate: 0.001, patience: 5, seed: 42, backbone: null,
+    fractions: { train: 0.7, val: 0.15, test: 0.15 },
+  },
+}
+const transfer: PresetDto = {
+  name: 'transfer', label: 'Transfer', description: '', fields: ['backbone'], inputSize: { min: 224, max: 224 },
+  defaults: { ...seed.defaults, inputSize: 224, epochs: 100, patience: null, backbone: 'mobilenet' },
+}
+
+describe('the Train form', () => {
+  it('starts from the preset’s engine defaults, the split in percent, no early stopping as 0', () => {
+    expect(formFor(seed)).toMatchObject({ preset: 'seed-cnn', inputSize: 64, epochs: 10, batchSize: 32, learningRate: 0.001, patience: 5, seed: 42, train: 70, val: 15, test: 15 })
+    expect(formFor(transfer)).toMatchObject({ preset: 'transfer', epochs: 100, patience: 0, backbone: '' })
+    expect(formFor(seed, { useOriginSplits: true }).useOriginSplits).toBe(true)
+    expect(formFor({ ...seed, defaults: { ...seed.defaults, fractions: { train: 0.333, val: 0.333, test: 0.334 } } }).train).toBe(33.3)
+  })
+
+  it('shows and sends only the fields a preset has', () => {
+    expect(hasField(seed, 'inputSize')).toBe(true)
+    expect(hasField(transfer, 'inputSize')).toBe(false)
+    expect(hasField(undefined, 'backbone')).toBe(false)
+    const seedReq = trainRequest({ ...formFor(seed), inputSize: 32, augment: true, backbone: 'ignored' }, seed)
+    expect(seedReq).toMatchObject({ preset: 'seed-cnn', inputSize: 32, augment: true, patience: 5 })
+    expect(seedReq).not.toHaveProperty('backbone')
+    const transferReq = trainRequest({ ...formFor(transfer), inputSize: 32, augment: true }, transfer)
+    expect(transferReq).toMatchObject({ preset: 'transfer', epochs: 100, patience: null })
+    expect(transferReq).not.toHaveProperty('inputSize')
+    expect(transferReq).not.toHaveProperty('augment')
+    // The default backbone is the engine's: the request leaves it out; a chosen one goes along.
+    expect(transferReq).not.toHaveProperty('backbone')
+    expect(trainRequest({ ...formFor(transfer), backbone: 'resnet' }, transfer).backbone).toBe('resnet')
+  })
+
+  it('sends the split as fractions of its total', () => {
+    const req = trainRequest({ ...formFor(seed), train: 60, val: 20, test: 20 }, seed)
+    expect(req.fractions).toEqual({ train: 0.6, val: 0.2, test: 0.2 })
+    expect(trainRequest({ ...formFor(seed), train: 2, val: 1, test: 1 }, seed).fractions).toEqual({ train: 0.5, val: 0.25, test: 0.25 })
+  })
+})
