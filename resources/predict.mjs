@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// @ts-check
+// Classify images with this exported Studio model.
+//   npm install            (installs @tensorflow/tfjs and sharp, see package.json)
+//   node predict.mjs photo.jpg [more.jpg ...]
+// The model loads with @tensorflow/tfjs alone (pure JavaScript, no native TensorFlow); sharp decodes
+// the images exactly as Studio did (EXIF orientation, resize, fit), so results match Studio's.
+//
+// Studio copies this file unchanged into every export; in Studio's repository it is type-checked
+// (resources/tsconfig.json) against the same @tensorflow/tfjs and sharp that the export's package.json names.
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as tf from '@tensorflow/tfjs'
+import sharp from 'sharp'
+
+/**
+ * What preprocessing.json says: how Studio turned an image into the model's input.
+ * @typedef {object} Preprocessing
+ * @property {number} inputSize side of the square input, in pixels
+ * @property {'cover' | 'contain'} fit cover: fill the square and crop; contain: fit inside, pad with black
+ * @property {'unit' | 'symmetric'} scaling unit: x / 255; symmetric: x / 127.5 - 1
+ * @property {{ format: 'graph', folder: string, output: string } | null} backbone a graph model (in `folder`)
+ *   whose node `output` turns the image into the features the layers model classifies; null: none
+ */
+
+/**
+ * One image's result, printed as one JSON line.
+ * @typedef {object} Classification
+ * @property {string} file
+ * @property {string} label the most probable class
+ * @property {number} confidence its probability
+ * @property {Record<string, number>} probabilities every class's probability
+ */
+
+/**
+ * The subset of model.json this script reads.
+ * @typedef {{ modelTopology: object, weightsManifest: { paths: string[], weights: tf.io.WeightsManifestEntry[] }[] }} ModelJson
+ */
+
+const isMain = !!process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+// Before the model loads, so a wrong call is answered at once.
+if (isMain && process.argv.length < 3) {
+  console.error('usage: node predict.mjs <image> [image ...]')
+  process.exit(2)
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+/** @param {string} file a path inside this export */
+const read = (file) => fs.readFileSync(path.join(here, file))
+const pre = /** @type {Preprocessing} */ (JSON.parse(read('preprocessing.json').toString('utf8')))
+const labels = /** @type {string[]} */ (JSON.parse(read('labels.json').toString('utf8')))
+
+/**
+ * model.json + its weight shards, from a folder of this export, as TF.js artifacts.
+ * @param {string} folder
+ * @returns {tf.io.ModelArtifacts}
+ */
+function artifacts(folder) {
+  const m = /** @type {ModelJson} */ (JSON.parse(read(path.join(folder, 'model.json')).toString('utf8')))
+  const shards = m.weightsManifest.flatMap((g) => g.paths.map((p) => read(path.join(folder, p))))
+  const weightData = new Uint8Array(shards.reduce((n, b) => n + b.length, 0))
+  let offset = 0
+  for (const shard of shards) {
+    weightData.set(shard, offset)
+    offset += shard.length
+  }
+  return {
+    modelTopology: m.modelTopology,
+    weightSpecs: m.weightsManifest.flatMap((g) => g.weights),
+    weightData: weightData.buffer,
+  }
+}
+
+const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts('.')))
+// A graph-model backbone (if any) turns the image into the features the model above classifies.
+const backbone = pre.backbone ? await tf.loadGraphModel(tf.io.fromMemory(artifacts(pre.backbone.folder))) : null
+
+/**
+ * Classifies one image file.
+ * @param {string} file
+ * @returns {Promise<Classification>}
+ */
+export async function classify(file) {
+  const s = pre.inputSize
+  const raw = await sharp(file, { failOn: 'none' })
+    .rotate()
+    .resize(s, s, { fit: pre.fit, background: { r: 0, g: 0, b: 0 } })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer()
+  const probs = tf.tidy(() => {
+    const x = tf.tensor4d(raw, [1, s, s, 3], 'int32')
+    const scaled = pre.scaling === 'unit' ? x.div(255) : x.div(127.5).sub(1)
+    const input =
+      backbone && pre.backbone
+        ? /** @type {tf.Tensor} */ (backbone.execute(scaled, pre.backbone.output)).reshape([1, -1])
+        : scaled
+    return /** @type {tf.Tensor} */ (model.predict(input)).dataSync()
+  })
+  // labels.json lists the model's outputs in order, so the two have the same length.
+  const scored = labels.map((label, i) => ({ label, p: probs[i] ?? 0 }))
+  const top = scored.reduce((a, b) => (b.p > a.p ? b : a))
+  return { file, label: top.label, confidence: top.p, probabilities: Object.fromEntries(scored.map((c) => [c.label, c.p])) }
+}
+
+if (isMain) for (const file of process.argv.slice(2)) console.log(JSON.stringify(await classify(file)))
