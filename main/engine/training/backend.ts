@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '../errors'
-import { registerWasmGradientKernels } from './wasm-kernels'
+import { registerWasmGradientKernels } from './kernels'
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu']

@@ -7,7 +7,9 @@ import { wasmBase64 as updateKernelsWasm } from './update-kernels.wasm'
  * memory, so they read and write tensors where they are; arguments are byte offsets.
  */
 export interface HeapKernels {
-  maxpool_grad_2x2(x: number, g: number, dx: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void
+  maxpool_grad_2x2(
+    x: number, g: number, dx: number, B: number, H: number, W: number, C: number, OH: number, OW: number,
+  ): void
   sum_rows(x: number, out: number, rows: number, C: number, tmp: number): void
   matmul_small_m(a: number, b: number, out: number, M: number, K: number, N: number): void
   conv_filter_grad_small_cin(
@@ -37,9 +39,9 @@ function bind<T>(base64: string, memory: WebAssembly.Memory): T | null {
   return k
 }
 
-/** The heap kernels bound to a wasm backend's memory; null where there is none (or no SIMD). */
-export function heapKernels(backend: unknown): HeapKernels | null {
-  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory
+/** The heap kernels bound to a wasm backend's memory (its Emscripten module's); null: none there, or no SIMD. */
+export function heapKernels(backend: { wasm?: { asm?: { memory?: unknown } } }): HeapKernels | null {
+  const memory = backend.wasm?.asm?.memory
   return memory instanceof WebAssembly.Memory ? bind<HeapKernels>(heapKernelsWasm, memory) : null
 }
 
@@ -48,9 +50,15 @@ export function heapKernels(backend: unknown): HeapKernels | null {
  * offsets; n a multiple of 4; `parts` gradient arrays `stride` bytes apart, summed in order.
  */
 export interface UpdateKernels {
-  adam(w: number, g: number, stride: number, parts: number, m: number, v: number, n: number, step: number, r: number, b1: number, k1: number, b2: number, k2: number, eps: number): void
+  adam(
+    w: number, g: number, stride: number, parts: number, m: number, v: number, n: number,
+    step: number, r: number, b1: number, k1: number, b2: number, k2: number, eps: number,
+  ): void
   sgd(w: number, g: number, stride: number, parts: number, n: number, lr: number): void
-  rmsprop(w: number, g: number, stride: number, parts: number, ms: number, mom: number, n: number, lr: number, decay: number, k: number, momentum: number, eps: number): void
+  rmsprop(
+    w: number, g: number, stride: number, parts: number, ms: number, mom: number, n: number,
+    lr: number, decay: number, k: number, momentum: number, eps: number,
+  ): void
 }
 
 export function updateKernels(memory: WebAssembly.Memory): UpdateKernels | null {
