@@ -16,13 +16,14 @@ export type UpdateRule =
 
 /** The rule of a TensorFlow.js optimizer (Adam, SGD, or RMSProp without centering). */
 export function ruleOf(optimizer: tf.Optimizer): UpdateRule {
-  const name = (optimizer.constructor as unknown as { className: string }).className
+  const name = optimizer.getClassName()
   const c = optimizer.getConfig() as Record<string, number | boolean>
   const num = (k: string) => c[k] as number
-  if (name === 'Adam') return { kind: 'adam', lr: num('learningRate'), beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon') }
-  if (name === 'SGD') return { kind: 'sgd', lr: num('learningRate') }
+  const [lr, epsilon] = [num('learningRate'), num('epsilon')]
+  if (name === 'Adam') return { kind: 'adam', lr, beta1: num('beta1'), beta2: num('beta2'), epsilon }
+  if (name === 'SGD') return { kind: 'sgd', lr }
   if (name === 'RMSProp' && !c.centered) {
-    return { kind: 'rmsprop', lr: num('learningRate'), decay: num('decay'), momentum: num('momentum'), epsilon: num('epsilon') }
+    return { kind: 'rmsprop', lr, decay: num('decay'), momentum: num('momentum'), epsilon }
   }
   throw new Error(`data-parallel training has no update rule for the ${name} optimizer`)
 }
@@ -30,6 +31,18 @@ export function ruleOf(optimizer: tf.Optimizer): UpdateRule {
 /** Per-parameter state arrays the rule keeps (Adam: m, v; RMSProp: mean square, moment). */
 export function slotCount(rule: UpdateRule): 0 | 2 {
   return rule.kind === 'sgd' ? 0 : 2
+}
+
+/**
+ * Adam's bias correction before update `iteration` (0-based). tfjs keeps beta^(t+1) as running
+ * float32 products; 1 − that corrects the moments' bias:
+ * w −= lr·(m/c1) / (√(v/c2) + ε) = step·m / (√v·r + ε) with step = lr/c1, r = 1/√c2.
+ */
+function adamCorrection({ lr, beta1, beta2 }: Extract<UpdateRule, { kind: 'adam' }>, iteration: number) {
+  return {
+    step: lr / (1 - Math.fround(beta1 ** (iteration + 1))),
+    r: 1 / Math.sqrt(1 - Math.fround(beta2 ** (iteration + 1))),
+  }
 }
 
 /**
@@ -62,11 +75,8 @@ export function applyUpdate(
   }
   const [s1, s2] = slots as [Float32Array, Float32Array]
   if (rule.kind === 'adam') {
-    const { lr, beta1, beta2, epsilon } = rule
-    // tfjs keeps beta^(t+1) as running products; 1 − that corrects the moments' bias:
-    // w −= lr·(m/c1) / (√(v/c2) + ε) = step·m / (√v·r + ε) with step = lr/c1, r = 1/√c2.
-    const step = lr / (1 - Math.fround(beta1 ** (iteration + 1)))
-    const r = 1 / Math.sqrt(1 - Math.fround(beta2 ** (iteration + 1)))
+    const { beta1, beta2, epsilon } = rule
+    const { step, r } = adamCorrection(rule, iteration)
     const k1 = 1 - beta1
     const k2 = 1 - beta2
     for (let i = from; i < to; i++) {
@@ -109,10 +119,10 @@ export function applyUpdateSimd(
   const [w, g, parts] = [at(weights), at(grads[0]!), grads.length]
   if (rule.kind === 'sgd') return k.sgd(w, g, stride, parts, count, rule.lr)
   if (rule.kind === 'adam') {
-    const { lr, beta1, beta2, epsilon } = rule
-    const step = lr / (1 - Math.fround(beta1 ** (iteration + 1)))
-    const r = 1 / Math.sqrt(1 - Math.fround(beta2 ** (iteration + 1)))
-    return k.adam(w, g, stride, parts, at(slots[0]!), at(slots[1]!), count, step, r, beta1, 1 - beta1, beta2, 1 - beta2, epsilon)
+    const { beta1, beta2, epsilon } = rule
+    const { step, r } = adamCorrection(rule, iteration)
+    const [m, v] = [at(slots[0]!), at(slots[1]!)]
+    return k.adam(w, g, stride, parts, m, v, count, step, r, beta1, 1 - beta1, beta2, 1 - beta2, epsilon)
   }
   const { lr, decay, momentum, epsilon } = rule
   k.rmsprop(w, g, stride, parts, at(slots[0]!), at(slots[1]!), count, lr, decay, 1 - decay, momentum, epsilon)
@@ -140,7 +150,11 @@ export function layoutOf(shapes: number[][]): { slices: Slice[]; total: number }
  * Copies the optimizer's state (after a checkpoint load, or zeros before its first step) into the
  * flat slot arrays; returns its iteration count.
  */
-export async function readOptimizerState(optimizer: tf.Optimizer, slices: Slice[], slots: Float32Array[]): Promise<number> {
+export async function readOptimizerState(
+  optimizer: tf.Optimizer,
+  slices: Slice[],
+  slots: Float32Array[],
+): Promise<number> {
   const named = await optimizer.getWeights()
   try {
     const state = named.slice(1)
@@ -166,10 +180,16 @@ export async function writeOptimizerState(
   iteration: number,
 ): Promise<void> {
   const old = await optimizer.getWeights()
-  const suffix = (k: number) => (optimizer.constructor as unknown as { className: string }).className === 'Adam' ? ['m', 'v'][k] : ['rms', 'momentum'][k]
+  // The names tfjs gives the slot variables (adam_optimizer.js, rmsprop_optimizer.js).
+  const suffixes = optimizer.getClassName() === 'Adam' ? ['m', 'v'] : ['rms', 'momentum']
   const next = [
     { name: 'iter', tensor: tf.scalar(iteration, 'int32') },
-    ...slots.flatMap((slot, k) => slices.map((s, j) => ({ name: `${names[j]}/${suffix(k)}`, tensor: tf.tensor(slot.slice(s.offset, s.offset + s.size), s.shape) }))),
+    ...slots.flatMap((slot, k) =>
+      slices.map((s, j) => ({
+        name: `${names[j]}/${suffixes[k]}`,
+        tensor: tf.tensor(slot.slice(s.offset, s.offset + s.size), s.shape),
+      })),
+    ),
   ]
   await optimizer.setWeights(next)
   // setWeights made variables sharing the new tensors' data; the tensors and the old state can go.
