@@ -41,36 +41,42 @@ export class LabelService {
 
   createClass(rawName: string, color?: string): ClassRecord {
     const name = normalizeClassName(rawName)
-    if (this.q.liveClassByName(name)) throw new ConflictError(`class ${JSON.stringify(name)} already exists`)
-    const id = this.q.insertClass(name, color ?? colorFor(this.q.classCount()), nowIso())
-    return this.q.classById(id)!
+    return this.write(() => {
+      if (this.q.liveClassByName(name)) throw new ConflictError(`class ${JSON.stringify(name)} already exists`)
+      const id = this.q.insertClass(name, color ?? colorFor(this.q.classCount()), nowIso())
+      return this.q.classById(id)!
+    })
   }
 
   /** The class with this name, created when missing (import uses this). */
   ensureClass(rawName: string): ClassRecord {
     const name = normalizeClassName(rawName)
-    return this.q.liveClassByName(name) ?? this.createClass(name)
+    return this.q.liveClassByName(name) ?? this.write(() => this.q.liveClassByName(name) ?? this.createClass(name))
   }
 
   renameClass(ref: string | number, rawName: string): ClassRecord {
-    const cls = this.findClass(ref)
     const name = normalizeClassName(rawName, 'new class name')
-    const other = this.q.liveClassByName(name)
-    if (other && other.id !== cls.id) throw new ConflictError(`class ${JSON.stringify(name)} already exists`)
-    this.q.renameClass(cls.id, name)
-    return this.q.classById(cls.id)!
+    return this.write(() => {
+      const cls = this.findClass(ref)
+      const other = this.q.liveClassByName(name)
+      if (other && other.id !== cls.id) throw new ConflictError(`class ${JSON.stringify(name)} already exists`)
+      this.q.renameClass(cls.id, name)
+      return this.q.classById(cls.id)!
+    })
   }
 
   setClassColor(ref: string | number, color: string): ClassRecord {
     if (!/^#[0-9a-f]{6}$/i.test(color)) throw new ValidationError(`color ${JSON.stringify(color)} is not #rrggbb`)
-    const cls = this.findClass(ref)
-    this.q.setClassColor(cls.id, color)
-    return this.q.classById(cls.id)!
+    return this.write(() => {
+      const cls = this.findClass(ref)
+      this.q.setClassColor(cls.id, color)
+      return this.q.classById(cls.id)!
+    })
   }
 
   /** Sets (or with `null` clears) the class of many images in one transaction. */
   setLabels(imageIds: readonly number[], classRef: string | number | null): LabelChange {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const classId = classRef === null ? null : this.findClass(classRef).id
       const changes: [number, number | null][] = []
       for (const id of new Set(imageIds)) {
@@ -89,7 +95,7 @@ export class LabelService {
         this.q.insertEvent(actionId, id, old, classId, at)
       }
       return { actionId, changed: changes.length }
-    })()
+    })
   }
 
   /** Labels written by an import: logged, but not part of the undo stack. */
@@ -103,17 +109,17 @@ export class LabelService {
 
   /** Moves every image of `from` into `into` and removes `from`. */
   mergeClass(fromRef: string | number, intoRef: string | number): LabelChange {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const from = this.findClass(fromRef)
       const into = this.findClass(intoRef)
       if (from.id === into.id) throw new ValidationError(`cannot merge class ${JSON.stringify(from.name)} into itself`)
       return this.removeClass(from, into.id, 'merge')
-    })()
+    })
   }
 
   /** Deletes a class. One with labeled images needs an explicit choice: unlabel them or merge them elsewhere. */
   deleteClass(ref: string | number, choice?: DeleteClassMode): LabelChange {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const cls = this.findClass(ref)
       if (choice?.mode === 'merge') return this.mergeClass(cls.id, choice.into)
       const count = this.q.imagesOfClass(cls.id).length
@@ -123,7 +129,7 @@ export class LabelService {
         )
       }
       return this.removeClass(cls, null, 'delete-class')
-    })()
+    })
   }
 
   private removeClass(cls: ClassRecord, intoId: number | null, kind: 'merge' | 'delete-class'): LabelChange {
@@ -141,7 +147,7 @@ export class LabelService {
 
   /** Reverts the latest done action; null when there is nothing to undo. */
   undo(): UndoResult | null {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const target = this.q.lastDone()
       if (!target) return null
       const at = nowIso()
@@ -156,12 +162,12 @@ export class LabelService {
       }
       this.q.setActionState(target.id, 'undone')
       return { actionId, changed: events.length, kind: target.kind }
-    })()
+    })
   }
 
   /** Re-applies the most recently undone action; null when there is nothing to redo. */
   redo(): UndoResult | null {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const target = this.q.firstUndone()
       if (!target) return null
       const at = nowIso()
@@ -176,7 +182,7 @@ export class LabelService {
       if (target.classId !== null) this.q.setClassDeleted(target.classId, at)
       this.q.setActionState(target.id, 'done')
       return { actionId, changed: events.length, kind: target.kind }
-    })()
+    })
   }
 
   history(imageId: number): HistoryEntry[] {
@@ -185,6 +191,15 @@ export class LabelService {
 
   unlabeledCount(): number {
     return this.q.unlabeledCount()
+  }
+
+  /**
+   * One write transaction, begun IMMEDIATE: a deferred one that has read cannot wait for another
+   * connection's write lock (SQLite returns "database is locked" at once instead of using the busy
+   * timeout), so every read-then-write here takes the write lock first. Nested calls are savepoints.
+   */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate()
   }
 
   private restoreClass(id: number): void {

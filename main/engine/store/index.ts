@@ -21,7 +21,10 @@ export interface Store {
   imports: ImportQueries
   datasets: DatasetQueries
   runs: RunQueries
-  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` in one write transaction, begun IMMEDIATE so that it waits (busy timeout) for another
+   * connection's writer instead of failing at its first write after a read. Nested calls become savepoints.
+   */
   tx<T>(fn: () => T): T
   integrityCheck(): string
 }
@@ -34,7 +37,7 @@ export function createStore(db: Db): Store {
     imports: new ImportQueries(db),
     datasets: new DatasetQueries(db),
     runs: new RunQueries(db),
-    tx: (fn) => db.transaction(fn)(),
+    tx: (fn) => db.transaction(fn).immediate(),
     integrityCheck: () => db.pragma('integrity_check', { simple: true }) as string,
   }
 }
