@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 
 /**
- * What preprocessing.json says: how Studio turned an image into the model's input.
+ * What preprocessing.json says: how Studio turned an image into the model's input (the fields this
+ * script reads; Studio writes the file from `Preprocessing` in main/engine/runs/preprocessing.ts).
  * @typedef {object} Preprocessing
  * @property {number} inputSize side of the square input, in pixels
  * @property {'cover' | 'contain'} fit cover: fill the square and crop; contain: fit inside, pad with black

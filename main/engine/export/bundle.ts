@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { zipSync } from 'fflate'
-import studioPackage from '../../../package.json'
+import { dependencies as studioDependencies } from '../../../package.json'
 import { ConflictError, NotFoundError } from '../errors'
 import type { EvaluationSummary } from '../evaluation/metrics'
 import { resourcePath } from '../resources'
@@ -75,7 +75,7 @@ export function exportRun(studio: Studio, runId: number, dest: string, opts: { z
  * itself depends on (read from Studio's package.json, so an upgrade there reaches every new export).
  */
 export function exportPackageJson(runId: number): string {
-  const deps = studioPackage.dependencies
+  const deps = studioDependencies
   return JSON.stringify(
     {
       name: `studio-model-run-${runId}`,

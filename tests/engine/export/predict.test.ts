@@ -5,9 +5,10 @@ import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { resourcePath } from '../../../main/engine/resources'
+import type { Preprocessing } from '../../../main/engine/runs'
 import { artifactFiles, modelArtifacts } from '../../../main/engine/training/model-io'
 import { decode } from '../../../main/engine/training/pixels'
-import { scale, type Scaling } from '../../../main/engine/training/presets'
+import { scale } from '../../../main/engine/training/presets'
 import { makeImage, tmpDir } from '../../helpers/fixtures'
 
 // resources/predict.mjs on its own, without training a run first (train.test.ts covers the whole
@@ -21,12 +22,8 @@ const labels = ['ants', 'bees', 'wasps']
 const images: string[] = []
 let model: tf.LayersModel
 
-interface Pre {
-  inputSize: number
-  fit: 'cover' | 'contain'
-  scaling: Scaling
-  backbone: null
-}
+/** The part of preprocessing.json predict.mjs reads. */
+type Pre = Pick<Preprocessing, 'inputSize' | 'fit' | 'scaling' | 'backbone'>
 
 interface Line {
   file: string
