@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { join } from 'node:path'
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, shell } from 'electron'
 import { pathToFileURL } from 'node:url'
+import { resourcePath } from './engine/resources'
 import { AppSession } from './engine/session'
 import { registerIpc } from './ipc'
 import { resolveMedia } from './server/media'
@@ -25,6 +26,8 @@ function createWindow(): BrowserWindow {
     height: 820,
     show: false,
     title: 'Studio',
+    // Linux and Windows show it on the window and task bar; macOS takes the bundle's icon.
+    icon: resourcePath('icons', '512x512.png'),
     webPreferences: { preload: join(import.meta.dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
   })
   win.once('ready-to-show', () => win.show())

@@ -2,18 +2,10 @@
 // `npm start`: make sure the Electron binary and an Electron build of better-sqlite3 exist, then
 // build and launch the desktop app. Where Electron cannot be downloaded, say so in one line.
 import { spawnSync } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
-import { root } from './electron-native.mjs'
+import { ensureElectronBinary, root } from './electron-native.mjs'
 
-const electronDir = path.join(root, 'node_modules/electron')
-const pathFile = path.join(electronDir, 'path.txt')
-const haveBinary = () => fs.existsSync(pathFile) && fs.existsSync(path.join(electronDir, 'dist', fs.readFileSync(pathFile, 'utf8')))
-
-if (!haveBinary()) {
-  spawnSync(process.execPath, [path.join(electronDir, 'install.js')], { stdio: 'ignore', timeout: 120_000 })
-}
-if (!haveBinary()) {
+if (!ensureElectronBinary()) {
   console.error(
     'studio: the Electron binary could not be downloaded on this machine, so the desktop app cannot start; ' +
       'use the browser mode instead: npm run build && npm run serve -- --project <folder>',
