@@ -47,6 +47,7 @@ describe('the live run', () => {
     // The epoch's validation joined the last batch's point.
     expect(live!.points[3]).toMatchObject({ loss: 0.2, accuracy: 0.4, valLoss: 0.3, valAccuracy: 0.6 })
     expect(progressText(live)).toBe('epoch 1, batch 4/4 · 123 img/s · ETA 10 s')
+    expect(progressText({ ...live!, progress: { ...live!.progress!, etaSeconds: 185 } })).toMatch(/ETA 3 min 5 s$/)
     live = applyTrainingEvent(live, { type: 'train-status', runId: 3, status: 'done', message: null })
     expect(live).toMatchObject({ status: 'done', message: '' })
     // Finished: no progress line, the curves stay.

@@ -49,7 +49,7 @@ describe('training store', () => {
   })
 
   it('rebuilds the running run after a reload, then follows its events to the end', async () => {
-    fake.api.runs.mockResolvedValue([run(1, 'done'), run(2, 'running')])
+    fake.api.runs.mockResolvedValue([run(1, 'done'), { ...run(2, 'running'), config: { epochs: 500, inputSize: 32 } }])
     fake.api.epochs.mockResolvedValue([{ epoch: 1, loss: 0.9, accuracy: 0.3, valLoss: 0.8, valAccuracy: 0.4 }])
     const t = useTrainingStore()
     openProject()
@@ -59,6 +59,8 @@ describe('training store', () => {
     expect(t.live!.points).toHaveLength(1)
     expect(t.running).toBe(true)
     expect(t.canStart).toBe(false)
+    // The form shows what the run trains with, not the defaults.
+    expect(t.form).toMatchObject({ preset: 'seed-cnn', epochs: 500, inputSize: 32, batchSize: 32 })
     fake.emit({ type: 'train-batch', runId: 2, epoch: 2, batch: 1, batches: 2, loss: 0.5, accuracy: 0.6, imagesPerSec: 10, etaSeconds: 1 })
     expect(t.live!.points.map((p) => p.x)).toEqual([1, 1.5])
     fake.emit({ type: 'train-status', runId: 2, status: 'done', message: null })
@@ -95,6 +97,27 @@ describe('training store', () => {
     fake.emit({ type: 'train-status', runId: 4, status: 'cancelled', message: null })
     expect(t.error).toBe('')
     expect(t.canStart).toBe(true)
+  })
+
+  it('retries a Start pressed while the ended run’s process is still exiting, instead of saying "already running"', async () => {
+    vi.useFakeTimers()
+    try {
+      fake.api.runs.mockResolvedValue([run(5, 'running')])
+      const t = useTrainingStore()
+      openProject()
+      await vi.runAllTimersAsync()
+      fake.emit({ type: 'train-status', runId: 5, status: 'done', message: null })
+      const busy = new ApiError('ConflictError', 'a training run is already running in this window')
+      fake.api.startTraining.mockRejectedValueOnce(busy).mockRejectedValueOnce(busy).mockResolvedValueOnce({ runId: 6 })
+      const started = t.start()
+      await vi.runAllTimersAsync()
+      await started
+      expect(fake.api.startTraining).toHaveBeenCalledTimes(3)
+      expect(t.error).toBe('')
+      expect(t.live).toMatchObject({ runId: 6, status: 'running' })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('forgets the live run when the project closes', async () => {

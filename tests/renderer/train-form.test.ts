@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PresetDto } from '../../preload/contract'
-import { formFor, hasField, trainRequest } from '../../renderer/src/composables/train-form'
+import { formFor, formFromConfig, hasField, trainRequest } from '../../renderer/src/composables/train-form'
 
 const seed: PresetDto = {
   name: 'seed-cnn', label: 'Seed CNN', description: '', fields: ['inputSize', 'augment'], inputSize: { min: 24, max: 224 },
@@ -42,5 +42,19 @@ describe('the Train form', () => {
     const req = trainRequest({ ...formFor(seed), train: 60, val: 20, test: 20 }, seed)
     expect(req.fractions).toEqual({ train: 0.6, val: 0.2, test: 0.2 })
     expect(trainRequest({ ...formFor(seed), train: 2, val: 1, test: 1 }, seed).fractions).toEqual({ train: 0.5, val: 0.25, test: 0.25 })
+  })
+
+  it('shows a run’s stored settings (after a reload, the running run’s), keeping defaults for what is missing or odd', () => {
+    const config = {
+      preset: 'seed-cnn', inputSize: 32, epochs: 500, batchSize: 8, learningRate: 0.0005, patience: null, seed: 7,
+      augment: { flip: true }, useOriginSplits: true, fractions: { train: 0.8, val: 0.1, test: 0.1 }, backbone: null,
+    }
+    expect(formFromConfig(seed, config)).toEqual({
+      preset: 'seed-cnn', backbone: '', inputSize: 32, epochs: 500, batchSize: 8, learningRate: 0.0005, augment: true,
+      patience: 0, seed: 7, train: 80, val: 10, test: 10, useOriginSplits: true,
+    })
+    expect(formFromConfig(seed, { epochs: 'many', augment: null })).toMatchObject({ epochs: 10, augment: false, patience: 5, train: 70 })
+    expect(formFromConfig(transfer, { backbone: 'mobilenet' }).backbone).toBe('')
+    expect(formFromConfig(transfer, { backbone: 'resnet' }).backbone).toBe('resnet')
   })
 })

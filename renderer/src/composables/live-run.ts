@@ -1,4 +1,5 @@
 import type { EpochDto, RunDto, StudioEvent } from '../../../preload/contract'
+import { duration } from './format'
 
 /** The engine events that concern a training run. */
 export type TrainingEvent = Extract<StudioEvent, { type: 'train-batch' | 'train-epoch' | 'train-status' | 'train-started' }>
@@ -114,9 +115,9 @@ export function curveSeries(points: CurvePoint[]) {
   }
 }
 
-/** The progress line of a running run: "epoch 2, batch 5/12 · 180 img/s · ETA 40 s"; '' when there is none. */
+/** The progress line of a running run: "epoch 2, batch 5/12 · 180 img/s · ETA 3 min 5 s"; '' when there is none. */
 export function progressText(live: LiveRun | null): string {
   const p = live?.progress
   if (!live || live.status !== 'running' || !p) return ''
-  return `epoch ${p.epoch}, batch ${p.batch}/${p.batches} · ${p.imagesPerSec.toFixed(0)} img/s · ETA ${Math.round(p.etaSeconds)} s`
+  return `epoch ${p.epoch}, batch ${p.batch}/${p.batches} · ${p.imagesPerSec.toFixed(0)} img/s · ETA ${duration(p.etaSeconds)}`
 }

@@ -46,6 +46,34 @@ export function formFor(preset: PresetDto, keep: Partial<Pick<TrainForm, 'useOri
   }
 }
 
+/**
+ * The form showing a run's settings (its stored config, defaults filled in): after a reload the form
+ * shows what the running run trains with, not the preset's defaults. Values of unexpected type keep the default.
+ */
+export function formFromConfig(preset: PresetDto, config: Record<string, unknown>): TrainForm {
+  const form = formFor(preset)
+  const num = (k: string, fallback: number) => (typeof config[k] === 'number' ? config[k] : fallback)
+  const f = config.fractions
+  const fractions = typeof f === 'object' && f !== null ? (f as Record<string, unknown>) : {}
+  const share = (k: string, fallback: number) => (typeof fractions[k] === 'number' ? Math.round(fractions[k] * 1000) / 10 : fallback)
+  const backbone = typeof config.backbone === 'string' && config.backbone !== preset.defaults.backbone ? config.backbone : ''
+  return {
+    ...form,
+    backbone,
+    inputSize: num('inputSize', form.inputSize),
+    epochs: num('epochs', form.epochs),
+    batchSize: num('batchSize', form.batchSize),
+    learningRate: num('learningRate', form.learningRate),
+    augment: config.augment !== undefined && config.augment !== null && config.augment !== false,
+    patience: config.patience === null ? 0 : num('patience', form.patience),
+    seed: num('seed', form.seed),
+    train: share('train', form.train),
+    val: share('val', form.val),
+    test: share('test', form.test),
+    useOriginSplits: config.useOriginSplits === true,
+  }
+}
+
 /** Whether the form shows an optional field for this preset. */
 export function hasField(preset: PresetDto | undefined, field: PresetDto['fields'][number]): boolean {
   return preset?.fields.includes(field) ?? false

@@ -3,7 +3,8 @@ import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { PresetDto } from '../../../preload/contract'
 import { api, ApiError } from '../api'
 import { applyTrainingEvent, restoredLiveRun, runningRun, type LiveRun, type TrainingEvent } from '../composables/live-run'
-import { EMPTY_FORM, formFor, trainRequest, type TrainForm } from '../composables/train-form'
+import { retrying } from '../composables/retry'
+import { EMPTY_FORM, formFor, formFromConfig, trainRequest, type TrainForm } from '../composables/train-form'
 import { useAppStore } from './app'
 import { useEventsStore } from './events'
 import { useRunsStore } from './runs'
@@ -38,7 +39,12 @@ export const useTrainingStore = defineStore('training', () => {
     error.value = ''
     starting.value = true
     try {
-      const { runId } = await api.startTraining(trainRequest(form, p))
+      // The engine reports a run's end a moment before its process has exited and it takes a new one;
+      // a Start pressed in that moment is retried instead of refused with "already running".
+      const ended = live.value !== null && live.value.status !== 'running'
+      const conflict = (err: unknown) => ended && err instanceof ApiError && err.name === 'ConflictError'
+      const request = trainRequest(form, p)
+      const { runId } = await retrying(() => api.startTraining(request), conflict, { tries: 20, delayMs: 250 })
       // Its first events may have come before this answer and made it the live run already.
       if (live.value?.runId !== runId) live.value = applyTrainingEvent(live.value, { type: 'train-status', runId, status: 'running', message: null })
     } catch (err) {
@@ -54,13 +60,19 @@ export const useTrainingStore = defineStore('training', () => {
     await api.cancelTraining()
   }
 
-  /** Rebuilds the live run from the engine: the run still running and its logged epochs. */
-  async function restore() {
+  /**
+   * Rebuilds the live run from the engine: the run still running and its logged epochs. `showSettings`
+   * (a page that has just opened the project) also puts that run's settings in the form.
+   */
+  async function restore(showSettings = false) {
     const gen = generation
     const run = runningRun(await useRunsStore().load())
     if (!run || gen !== generation) return
     const epochs = await api.epochs({ runId: run.run })
-    if (gen === generation) live.value = restoredLiveRun(live.value, run, epochs)
+    if (gen !== generation) return
+    live.value = restoredLiveRun(live.value, run, epochs)
+    const p = presets.value.find((x) => x.name === run.preset)
+    if (showSettings && p) Object.assign(form, formFromConfig(p, run.config))
   }
 
   async function loadChoices() {
@@ -93,8 +105,10 @@ export const useTrainingStore = defineStore('training', () => {
       error.value = ''
       presets.value = []
       if (!project) return
-      loadChoices().catch((err: Error) => (error.value = err.message))
-      restore().catch((err: Error) => (error.value = err.message))
+      // The presets first: the restored run's settings are shown through its preset's form.
+      loadChoices()
+        .then(() => restore(true))
+        .catch((err: Error) => (error.value = err.message))
     },
     { immediate: true },
   )
