@@ -18,6 +18,19 @@ const shots = path.join(repo, 'test-output', 'e2e')
 const haveChromium = fs.existsSync(CHROMIUM)
 if (!haveChromium) console.warn(`SKIPPED browser E2E: ${CHROMIUM} is missing (apt-get install -y chromium)`)
 
+/** The built page is older than its sources (or missing): a test of the page must not run an old build. */
+function rendererIsStale(): boolean {
+  const built = path.join(repo, 'out/renderer/index.html')
+  if (!fs.existsSync(built)) return true
+  const builtAt = fs.statSync(built).mtimeMs
+  const newest = (dir: string): number =>
+    Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
+      const p = path.join(dir, e.name)
+      return e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs
+    }))
+  return Math.max(newest(path.join(repo, 'renderer')), newest(path.join(repo, 'preload'))) > builtAt
+}
+
 describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode', () => {
   const root = tmpDir()
   let studio: Studio
@@ -28,7 +41,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) })
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(repo, 'out/renderer/index.html'))) {
+    if (rendererIsStale()) {
       const b = spawnSync(process.execPath, [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' })
       if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
     }
@@ -287,5 +300,86 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(22, 22, 26)')
     await shot('15-dark')
     await page.emulateMedia({ colorScheme: 'light' })
+  })
+
+  it('keeps a live training run across navigation and a reload; Start works again once it ends', async () => {
+    await page.click('nav >> text=Train')
+    const start = page.locator('button:has-text("Start training")')
+    const cancel = page.locator('button:has-text("Cancel")')
+    const status = () => page.textContent('[data-testid="train-status"]')
+    const points = async () => Number(await page.getAttribute('.charts .chart >> nth=0', 'data-points'))
+    const epochNow = async () => Number(/epoch (\d+), batch/.exec((await status()) ?? '')?.[1] ?? 0)
+    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button[type="submit"]')?.disabled)
+    // Long enough to be still running through all of this; cancelled below. No early stopping.
+    await page.fill('label:has-text("Input size") input', '32')
+    await page.fill('label:has-text("Epochs") input', '500')
+    await page.fill('label:has-text("Batch") input', '8')
+    await page.fill('label:has-text("Early stopping patience") input', '0')
+    await start.click()
+    await page.waitForFunction(() => /Run 3: running.*epoch \d+, batch \d+\/\d+/s.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    await page.waitForFunction(() => Number(document.querySelector('.charts .chart')?.getAttribute('data-points')) >= 3)
+    expect(await start.isDisabled()).toBe(true)
+    expect(await cancel.isEnabled()).toBe(true)
+    await shot('16-training-live')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.waitForTimeout(300)
+    await shot('17-training-live-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
+
+    // Away and back: the same run, its curves, its Cancel, and the form as it was.
+    const before = await points()
+    await page.click('nav >> text=Browse')
+    await page.waitForSelector('[data-index="0"]')
+    await page.click('nav >> text=Train')
+    await page.waitForSelector('[data-testid="train-status"]')
+    expect(await status()).toMatch(/Run 3: running/)
+    expect(await page.locator('.charts canvas').count()).toBe(2)
+    expect(await points()).toBeGreaterThanOrEqual(before)
+    expect(await page.inputValue('label:has-text("Epochs") input')).toBe('500')
+    expect(await cancel.isEnabled()).toBe(true)
+    expect(await start.isDisabled()).toBe(true)
+    await page.waitForFunction((n) => Number(document.querySelector('.charts .chart')?.getAttribute('data-points')) > n, before)
+
+    // A reload rebuilds the run from the engine: the epochs logged so far, then the live events again.
+    await page.waitForFunction(() => Number(/epoch (\d+), batch/.exec(document.querySelector('[data-testid="train-status"]')?.textContent ?? '')?.[1]) >= 3)
+    const epochsLogged = (await epochNow()) - 1
+    await page.reload()
+    await page.waitForFunction(() => /Run 3: running/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    await page.waitForFunction((n) => Number(document.querySelector('.charts .chart')?.getAttribute('data-points')) >= n, epochsLogged)
+    await page.waitForFunction(() => /epoch \d+, batch \d+\/\d+/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    expect(await cancel.isEnabled()).toBe(true)
+    expect(await start.isDisabled()).toBe(true)
+    // The form shows the running run's settings again, not the preset's defaults.
+    expect(await page.inputValue('label:has-text("Epochs") input')).toBe('500')
+    expect(await page.inputValue('label:has-text("Input size") input')).toBe('32')
+    await shot('18-training-after-reload')
+
+    // It ends (cancelled here): Start is enabled and starts a new run, with no "already running".
+    await cancel.click()
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'cancelled', null, { timeout: 60_000 })
+    expect(studio.store.runs.get(3)?.status).toBe('cancelled')
+    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button[type="submit"]')?.disabled)
+    expect(await cancel.isDisabled()).toBe(true)
+    await shot('19-training-cancelled')
+    await page.fill('label:has-text("Epochs") input', '1')
+    await start.click()
+    await page.waitForFunction(() => /Run 4: (running|done)/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    expect(await page.locator('[data-testid="train-error"]').count()).toBe(0)
+    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'done', null, { timeout: 120_000 })
+    expect(await start.isEnabled()).toBe(true)
+  }, 240_000)
+
+  it('shows why an import failed and lets the user import again at once', async () => {
+    await page.click('nav >> text=Import')
+    const missing = path.join(root, 'no-such-folder')
+    await page.fill('input[aria-label="Folder or CSV"]', missing)
+    await page.click('button[type="submit"]')
+    await page.waitForSelector('[data-testid="import-error"]')
+    expect(await page.textContent('[data-testid="import-error"]')).toMatch(/no-such-folder does not exist/)
+    // The failure came before the start request's reply; the form is usable again all the same.
+    await page.waitForTimeout(500)
+    expect(await page.isEnabled('button[type="submit"]')).toBe(true)
+    expect(await page.isDisabled('button:has-text("Cancel")')).toBe(true)
+    await shot('20-import-error')
   })
 })
