@@ -1,8 +1,11 @@
 /**
  * THE contract between the renderer and the engine, type-only. Main (IPC), the browser-mode server
- * and the renderer import it with `import type`; payloads are validated at run time on the engine
- * side (main/server/schemas.ts). Errors cross as {name, message}.
+ * and the renderer import it with `import type`. Request payload types are derived from their zod
+ * schemas (main/engine/api/requests.ts), which both transports validate with at run time
+ * (main/engine/api/dispatch.ts). Errors cross as {name, message}.
  */
+import type { z } from 'zod'
+import type { RequestShapes } from '../main/engine/api/requests'
 
 export interface AppInfo {
   version: string
@@ -52,30 +55,8 @@ export interface ImageDto {
   prediction?: { classId: number | null; className: string | null; confidence: number } | null
 }
 
-export interface ImageQueryDto {
-  classIds?: number[]
-  unlabeled?: boolean
-  origin?: string | null
-  search?: string
-  /** A split of dataset version `versionId` (or of `runId`'s version). */
-  split?: 'train' | 'val' | 'test'
-  versionId?: number
-  /** A run as a lens: items carry its prediction; the filters below keep images it predicted. */
-  runId?: number
-  predictedClassIds?: number[]
-  /** Prediction agrees (true) or disagrees (false) with the image's current label. */
-  correct?: boolean
-  minConfidence?: number
-  maxConfidence?: number
-  sort?: 'imported' | 'name' | 'size'
-  order?: 'asc' | 'desc'
-  limit?: number
-  cursor?: string | null
-  /** Position instead of a cursor: the grid fetches the page under the scroll position. */
-  offset?: number
-  /** false: skip counting the matches (`total` comes back null); the grid counts with its first page only. */
-  count?: boolean
-}
+/** The browse query; its shape and limits are declared once, in main/engine/api/requests.ts. */
+export type ImageQueryDto = RequestOf<'images'>
 
 export interface ImagePageDto {
   items: ImageDto[]
@@ -153,19 +134,8 @@ export interface PresetDto {
   inputSize: { min: number; max: number }
 }
 
-export interface TrainRequestDto {
-  preset?: string
-  backbone?: string
-  inputSize?: number
-  epochs?: number
-  batchSize?: number
-  learningRate?: number
-  augment?: boolean
-  patience?: number | null
-  seed?: number
-  fractions?: { train: number; val: number; test: number }
-  useOriginSplits?: boolean
-}
+/** Training settings the form may send; the engine fills in the preset's defaults. */
+export type TrainRequestDto = RequestOf<'startTraining'>
 
 export interface EvaluationDto {
   run: number
@@ -192,6 +162,13 @@ export interface CellImageDto {
   className: string | null
 }
 
+export interface ExportDto {
+  dir: string
+  zip: string | null
+  files: string[]
+  modelCard: string
+}
+
 export interface EpochDto {
   epoch: number
   loss: number | null
@@ -205,27 +182,27 @@ export interface StudioApi {
   appInfo(): Promise<AppInfo>
   projects(): Promise<ProjectsDto>
   /** Opens an existing project (refused while another Studio has it open, or when it is from a newer version). */
-  openProject(req: { path: string }): Promise<AppInfo>
+  openProject(req: RequestOf<'openProject'>): Promise<AppInfo>
   /** Creates a project in an empty or new folder and opens it. */
-  createProject(req: { path: string }): Promise<AppInfo>
+  createProject(req: RequestOf<'createProject'>): Promise<AppInfo>
   closeProject(): Promise<{ closed: boolean }>
   /** A native folder dialog (Electron); null when cancelled or where there is none (browser). */
-  chooseFolder(req: { title: string }): Promise<string | null>
+  chooseFolder(req: RequestOf<'chooseFolder'>): Promise<string | null>
   /** Shows a folder in the system's file manager (Electron); false where the shell cannot (browser). */
-  openFolder(req: { path: string }): Promise<{ opened: boolean }>
+  openFolder(req: RequestOf<'openFolder'>): Promise<{ opened: boolean }>
   facets(): Promise<FacetsDto>
   stats(): Promise<ProjectStatsDto>
   images(query: ImageQueryDto): Promise<ImagePageDto>
   classes(): Promise<ClassDto[]>
-  createClass(req: { name: string; color?: string }): Promise<ClassDto>
-  renameClass(req: { classId: number; name: string }): Promise<ClassDto>
-  mergeClass(req: { from: number; into: number }): Promise<LabelChangeDto>
-  deleteClass(req: { classId: number; mode?: 'unlabel' | 'merge'; into?: number }): Promise<LabelChangeDto>
-  setLabels(req: { imageIds: number[]; classId: number | null }): Promise<LabelChangeDto>
+  createClass(req: RequestOf<'createClass'>): Promise<ClassDto>
+  renameClass(req: RequestOf<'renameClass'>): Promise<ClassDto>
+  mergeClass(req: RequestOf<'mergeClass'>): Promise<LabelChangeDto>
+  deleteClass(req: RequestOf<'deleteClass'>): Promise<LabelChangeDto>
+  setLabels(req: RequestOf<'setLabels'>): Promise<LabelChangeDto>
   undo(): Promise<LabelChangeDto | null>
   redo(): Promise<LabelChangeDto | null>
-  history(req: { imageId: number }): Promise<HistoryDto[]>
-  startImport(req: { source: string; layout?: 'auto' | 'flat' }): Promise<{ started: true }>
+  history(req: RequestOf<'history'>): Promise<HistoryDto[]>
+  startImport(req: RequestOf<'startImport'>): Promise<{ started: true }>
   cancelImport(): Promise<{ cancelled: boolean }>
   importErrors(): Promise<ImportErrorDto[]>
   runs(): Promise<RunDto[]>
@@ -234,10 +211,10 @@ export interface StudioApi {
   presets(): Promise<PresetDto[]>
   startTraining(req: TrainRequestDto): Promise<{ runId: number }>
   cancelTraining(): Promise<{ cancelled: boolean }>
-  epochs(req: { runId: number }): Promise<EpochDto[]>
-  evaluation(req: { runId: number }): Promise<EvaluationDto>
-  confusionCell(req: { runId: number; trueIndex: number; predIndex: number }): Promise<CellImageDto[]>
-  exportRun(req: { runId: number; dir: string }): Promise<{ dir: string; zip: string | null; files: string[]; modelCard: string }>
+  epochs(req: RequestOf<'epochs'>): Promise<EpochDto[]>
+  evaluation(req: RequestOf<'evaluation'>): Promise<EvaluationDto>
+  confusionCell(req: RequestOf<'confusionCell'>): Promise<CellImageDto[]>
+  exportRun(req: RequestOf<'exportRun'>): Promise<ExportDto>
 }
 
 /** Names of the requests, derived from the API so they cannot drift. */
@@ -246,8 +223,19 @@ export type StudioMethod = keyof StudioApi
 export type SessionMethod = 'appInfo' | 'projects' | 'openProject' | 'createProject' | 'closeProject' | 'chooseFolder' | 'openFolder'
 /** Requests about the open project (main/engine/service.ts). */
 export type ProjectApi = Omit<StudioApi, SessionMethod>
-export type RequestOf<M extends StudioMethod> = Parameters<StudioApi[M]>[0]
+export type ProjectMethod = Exclude<StudioMethod, SessionMethod>
+type RequestMap = { [M in keyof RequestShapes]: z.infer<RequestShapes[M]> }
+/** A request's payload, derived from its zod schema. */
+export type RequestOf<M extends StudioMethod> = RequestMap[M]
 export type ResponseOf<M extends StudioMethod> = Awaited<ReturnType<StudioApi[M]>>
+/** One request's handler; its request and response types follow the method. */
+export type Handler<M extends StudioMethod> = (req: RequestOf<M>) => Promise<ResponseOf<M>>
+/**
+ * The API as a mapped type over the methods, so that code generic over the method (dispatch, the
+ * API builders) can call `handlers[method](request)` with types that follow the method.
+ */
+export type HandlersOf<K extends StudioMethod> = { [M in K]: Handler<M> }
+export type StudioHandlers = HandlersOf<StudioMethod>
 
 /** Engine → renderer events. */
 export type StudioEvent =

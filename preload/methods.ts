@@ -1,16 +1,54 @@
-import type { StudioMethod } from './contract'
+import type { Handler, HandlersOf, ProjectMethod, SessionMethod, StudioApi, StudioMethod } from './contract'
 
 /**
- * The request names at run time, for the preload bridge, the IPC binding and the HTTP client.
- * Written as a record over StudioMethod so that adding a request to the contract without listing it
- * here fails to compile.
+ * The request names at run time, for the preload bridge, the IPC binding, the HTTP server and
+ * client, each with the side that answers it. Written as a record over StudioMethod whose values
+ * the type fixes, so a request added to the contract and not here (or put on the wrong side) fails
+ * to compile.
  */
-const ALL: Record<StudioMethod, true> = {
-  appInfo: true, projects: true, openProject: true, createProject: true, closeProject: true, chooseFolder: true, openFolder: true, facets: true,
-  stats: true, images: true, classes: true, createClass: true, renameClass: true, mergeClass: true,
-  deleteClass: true, setLabels: true, undo: true, redo: true, history: true, startImport: true, cancelImport: true,
-  importErrors: true, runs: true, backbones: true, presets: true, startTraining: true, cancelTraining: true, epochs: true, evaluation: true,
-  confusionCell: true, exportRun: true,
+const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'project' } = {
+  appInfo: 'session', projects: 'session', openProject: 'session', createProject: 'session', closeProject: 'session',
+  chooseFolder: 'session', openFolder: 'session',
+  facets: 'project', stats: 'project', images: 'project', classes: 'project', createClass: 'project',
+  renameClass: 'project', mergeClass: 'project', deleteClass: 'project', setLabels: 'project', undo: 'project',
+  redo: 'project', history: 'project', startImport: 'project', cancelImport: 'project', importErrors: 'project',
+  runs: 'project', backbones: 'project', presets: 'project', startTraining: 'project', cancelTraining: 'project',
+  epochs: 'project', evaluation: 'project', confusionCell: 'project', exportRun: 'project',
 }
 
-export const STUDIO_METHODS = Object.keys(ALL) as StudioMethod[]
+export function isStudioMethod(name: string): name is StudioMethod {
+  return Object.hasOwn(SIDE, name)
+}
+
+export const STUDIO_METHODS: readonly StudioMethod[] = Object.keys(SIDE).filter(isStudioMethod)
+/** The requests about the open project (answered by main/engine/service.ts). */
+export const PROJECT_METHODS: readonly ProjectMethod[] = STUDIO_METHODS.filter(
+  (m): m is ProjectMethod => SIDE[m] === 'project',
+)
+
+/**
+ * Builds an object with one handler per method in `methods`, each made by `make`, which is typed
+ * per method (request and response follow it). The preload bridge, the renderer's HTTP client and
+ * the session's forwarding to the open project all build their API with this.
+ */
+export function buildHandlers<K extends StudioMethod>(
+  methods: readonly K[],
+  make: <M extends K>(method: M) => Handler<M>,
+): HandlersOf<K> {
+  const out: Partial<HandlersOf<K>> = {}
+  const put = <M extends K>(m: M) => {
+    out[m] = make(m)
+  }
+  methods.forEach(put)
+  if (!hasAll(out, methods)) throw new Error('unreachable: a handler was not made')
+  return out
+}
+
+function hasAll<K extends StudioMethod>(o: Partial<HandlersOf<K>>, methods: readonly K[]): o is HandlersOf<K> {
+  return methods.every((m) => typeof o[m] === 'function')
+}
+
+/** The whole API from one handler maker (preload bridge, HTTP client). */
+export function buildApi(make: <M extends StudioMethod>(method: M) => Handler<M>): StudioApi {
+  return buildHandlers(STUDIO_METHODS, make)
+}

@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { STUDIO_VERSION } from '../engine/version'
 import { registerDemo } from './commands/demo'
 import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
   const program = new Command()
     .name('studio')
     .description('Studio: import, label and train image classifiers on your own machine, offline.')
-    .version('0.1.0')
+    .version(STUDIO_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     // Options after a subcommand belong to it (`classes delete x --project p`), not to its parent.

@@ -1,17 +1,18 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {
-  ClassDto, FacetsDto, ImageDto, ImagePageDto, ImageQueryDto, PresetDto, ProjectApi, RunDto, StudioEvent, TrainRequestDto,
+  ClassDto, ExportDto, FacetsDto, ImagePageDto, ImageQueryDto, PresetDto, ProjectApi, RequestOf, RunDto,
+  StudioEvent, TrainRequestDto,
 } from '../../preload/contract'
-import { confusionCell, evaluation, runScores } from './evaluation/report'
+import { imageDto, runDto } from './api/dto'
+import { confusionCell, evaluation } from './evaluation/report'
 import { exportRun } from './export/bundle'
 import { DEFAULT_AUGMENT } from './training/config'
-import { describePresets, type PresetName } from './training/presets'
+import { describePresets, PRESET_NAMES } from './training/presets'
 import type { TrainEvent } from './training/events'
 import { startTraining, type TrainingHandle } from './training/runner'
 import { listBackbones, modelsDir } from './training/transfer'
-import { ConflictError } from './errors'
-import type { ImageRecord } from './store'
+import { ConflictError, ValidationError } from './errors'
 import type { Studio } from './studio'
 
 /**
@@ -63,26 +64,26 @@ export class StudioService implements ProjectApi {
     return this.studio.labels.classes().map(({ id, name, color, count }) => ({ id, name, color, count }))
   }
 
-  async createClass(req: { name: string; color?: string }): Promise<ClassDto> {
+  async createClass(req: RequestOf<'createClass'>): Promise<ClassDto> {
     const c = this.studio.labels.createClass(req.name, req.color)
     return { id: c.id, name: c.name, color: c.color, count: 0 }
   }
 
-  async renameClass(req: { classId: number; name: string }): Promise<ClassDto> {
+  async renameClass(req: RequestOf<'renameClass'>): Promise<ClassDto> {
     this.studio.labels.renameClass(req.classId, req.name)
     return (await this.classes()).find((c) => c.id === req.classId)!
   }
 
-  async mergeClass(req: { from: number; into: number }) {
+  async mergeClass(req: RequestOf<'mergeClass'>) {
     return this.changed(this.studio.labels.mergeClass(req.from, req.into))
   }
 
-  async deleteClass(req: { classId: number; mode?: 'unlabel' | 'merge'; into?: number }) {
+  async deleteClass(req: RequestOf<'deleteClass'>) {
     const choice = req.mode === 'merge' ? ({ mode: 'merge', into: req.into! } as const) : req.mode === 'unlabel' ? ({ mode: 'unlabel' } as const) : undefined
     return this.changed(this.studio.labels.deleteClass(req.classId, choice))
   }
 
-  async setLabels(req: { imageIds: number[]; classId: number | null }) {
+  async setLabels(req: RequestOf<'setLabels'>) {
     return this.changed(this.studio.labels.setLabels(req.imageIds, req.classId))
   }
 
@@ -96,11 +97,11 @@ export class StudioService implements ProjectApi {
     return r && this.changed(r)
   }
 
-  async history(req: { imageId: number }) {
+  async history(req: RequestOf<'history'>) {
     return this.studio.labels.history(this.studio.image(req.imageId).id).map((h) => ({ at: h.createdAt, kind: h.kind, from: h.oldClass, to: h.newClass }))
   }
 
-  async startImport(req: { source: string; layout?: 'auto' | 'flat' }): Promise<{ started: true }> {
+  async startImport(req: RequestOf<'startImport'>): Promise<{ started: true }> {
     if (this.importing) throw new ConflictError('an import is already running in this window')
     const controller = new AbortController()
     this.importing = controller
@@ -129,12 +130,8 @@ export class StudioService implements ProjectApi {
   }
 
   async runs(): Promise<RunDto[]> {
-    return this.studio.store.runs.list().map((r) => ({
-      run: r.id, status: r.status, preset: r.preset, datasetVersion: r.datasetVersion, backend: r.backend, epochs: r.epochsDone,
-      createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error,
-      seconds: ((r.finishedAt ? Date.parse(r.finishedAt) : Date.now()) - Date.parse(r.createdAt)) / 1000,
-      config: JSON.parse(r.config) as Record<string, unknown>, ...runScores(this.studio, r),
-    }))
+    const now = Date.now()
+    return this.studio.store.runs.list().map((r) => runDto(this.studio, r, now))
   }
 
   async backbones(): Promise<string[]> {
@@ -148,8 +145,10 @@ export class StudioService implements ProjectApi {
   async startTraining(req: TrainRequestDto): Promise<{ runId: number }> {
     if (this.training) throw new ConflictError('a training run is already running in this window')
     const { augment, preset, ...rest } = req
-    // The request schema admits registered preset names only.
-    const config = { ...rest, preset: preset as PresetName | undefined, augment: augment ? DEFAULT_AUGMENT : null }
+    // The request schema admits registered names only; this narrows the contract's string to one.
+    const name = PRESET_NAMES.find((n) => n === preset)
+    if (preset !== undefined && !name) throw new ValidationError(`preset: no preset named ${JSON.stringify(preset)}`)
+    const config = { ...rest, preset: name, augment: augment ? DEFAULT_AUGMENT : null }
     const handle = startTraining(this.studio, config, (e) => this.relayTraining(e), {
       modelsDir: this.modelsDirSetting,
     })
@@ -166,20 +165,20 @@ export class StudioService implements ProjectApi {
     return { cancelled: running }
   }
 
-  async epochs(req: { runId: number }) {
+  async epochs(req: RequestOf<'epochs'>) {
     return this.studio.store.runs.epochs(req.runId).map(({ epoch, loss, accuracy, valLoss, valAccuracy }) => ({ epoch, loss, accuracy, valLoss, valAccuracy }))
   }
 
-  async evaluation(req: { runId: number }) {
+  async evaluation(req: RequestOf<'evaluation'>) {
     const { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes } = evaluation(this.studio, req.runId)
     return { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes }
   }
 
-  async confusionCell(req: { runId: number; trueIndex: number; predIndex: number }) {
+  async confusionCell(req: RequestOf<'confusionCell'>) {
     return confusionCell(this.studio, req.runId, req.trueIndex, req.predIndex)
   }
 
-  async exportRun(req: { runId: number; dir: string }) {
+  async exportRun(req: RequestOf<'exportRun'>): Promise<ExportDto> {
     const out = exportRun(this.studio, req.runId, req.dir)
     this.onEvent({ type: 'export-finished', runId: req.runId, dir: out.dir, zip: out.zip })
     return { ...out, modelCard: fs.readFileSync(path.join(out.dir, 'model-card.md'), 'utf8') }
@@ -207,12 +206,5 @@ export class StudioService implements ProjectApi {
   private changed<T extends { actionId: number | null; changed: number }>(r: T) {
     if (r.changed) this.onEvent({ type: 'labels-changed' })
     return { actionId: r.actionId, changed: r.changed }
-  }
-}
-
-function imageDto(i: ImageRecord): ImageDto {
-  return {
-    id: i.id, hash: i.hash, name: i.originalName, path: i.relPath, format: i.format, width: i.width, height: i.height,
-    bytes: i.bytes, origin: i.origin, classId: i.classId, className: i.className, importedAt: i.importedAt, status: i.status,
   }
 }

@@ -1,12 +1,15 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { AppInfo, ProjectsDto, SessionMethod, StudioApi, StudioEvent, StudioMethod } from '../../preload/contract'
-import { STUDIO_METHODS } from '../../preload/methods'
+import type {
+  AppInfo, Handler, HandlersOf, ProjectMethod, ProjectsDto, SessionMethod, StudioApi, StudioEvent,
+} from '../../preload/contract'
+import { buildHandlers, PROJECT_METHODS } from '../../preload/methods'
 import { ConflictError, NoProjectError } from './errors'
 import { acquireLock } from './lock'
 import { StudioService } from './service'
 import { Studio, type OpenOptions } from './studio'
+import { STUDIO_VERSION } from './version'
 
 export interface SessionOptions {
   shell: AppInfo['shell']
@@ -50,13 +53,10 @@ export class AppSession {
       chooseFolder: async (req) => (this.opts.chooseFolder ? this.opts.chooseFolder(req.title) : null),
       openFolder: async (req) => ({ opened: this.opts.openFolder ? await this.opts.openFolder(req.path) : false }),
     }
-    const api: Record<string, (req: unknown) => Promise<unknown>> = {}
-    for (const m of STUDIO_METHODS) {
-      api[m] = m in own
-        ? (own[m as SessionMethod] as (req: unknown) => Promise<unknown>)
-        : async (req) => (this.service()[m as Exclude<StudioMethod, SessionMethod>] as (req: unknown) => Promise<unknown>)(req)
-    }
-    this.api = api as unknown as StudioApi
+    // Every project request goes to the open project's service at call time (or NoProjectError).
+    const forward = <M extends ProjectMethod>(m: M): Handler<M> => (req) => this.project().then((service) => service[m](req))
+    const project = buildHandlers(PROJECT_METHODS, forward)
+    this.api = { ...own, ...project }
   }
 
   /** The open project, or null. */
@@ -65,7 +65,7 @@ export class AppSession {
   }
 
   info(): AppInfo {
-    return { version: '0.1.0', shell: this.opts.shell, project: this.current?.studio.root ?? null }
+    return { version: STUDIO_VERSION, shell: this.opts.shell, project: this.current?.studio.root ?? null }
   }
 
   /** Opens (or with `create`, creates) the project in `dir`, closing the one open before. */
@@ -107,6 +107,11 @@ export class AppSession {
       recent: this.recent().map((p) => ({ path: p, name: path.basename(p), exists: fs.existsSync(path.join(p, 'studio.db')) })),
       canChooseFolder: Boolean(this.opts.chooseFolder),
     }
+  }
+
+  /** The open project's requests; rejects (rather than throws) when none is open, as a request should. */
+  private async project(): Promise<HandlersOf<ProjectMethod>> {
+    return this.service()
   }
 
   private service(): StudioService {

@@ -4,12 +4,11 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { StudioEvent, StudioMethod } from '../../preload/contract'
-import { STUDIO_METHODS } from '../../preload/methods'
-import { errorMessage, StudioError } from '../engine/errors'
+import type { StudioEvent } from '../../preload/contract'
+import { isStudioMethod } from '../../preload/methods'
+import { dispatch, httpStatus } from '../engine/api/dispatch'
 import { AppSession, type SessionOptions } from '../engine/session'
 import { resolveMedia } from './media'
-import { describeIssue, REQUEST_SCHEMAS } from './schemas'
 
 export interface ServeOptions {
   /** 0 (default) picks a free port. */
@@ -30,10 +29,6 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-const STATUS: Record<string, number> = {
-  ValidationError: 400, NotAProjectError: 400, ImportSourceError: 400, NotFoundError: 404, ConflictError: 409, ProjectLockedError: 409,
-  ProjectVersionError: 409, NoProjectError: 409,
-}
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
   '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
@@ -48,7 +43,6 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
   const token = opts.token ?? randomBytes(24).toString('hex')
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'))
   const sockets = new Set<WebSocket>()
-  const service = session.api
   let port = 0
   const origins = () => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]
   const tokenOk = (given: string | null) => {
@@ -76,8 +70,8 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
     if (url.pathname.startsWith('/media/')) return void serveMedia(session, url.pathname, res, refuse)
     const m = /^\/api\/call\/([A-Za-z]+)$/.exec(url.pathname)
     if (!m || req.method !== 'POST') return refuse(404, 'no such route')
-    const method = m[1] as StudioMethod
-    if (!STUDIO_METHODS.includes(method)) return refuse(404, `no such method ${JSON.stringify(method)}`)
+    const method = m[1] ?? ''
+    if (!isStudioMethod(method)) return refuse(404, `no such method ${JSON.stringify(method)}`)
     readBody(req, 10 * 1024 * 1024)
       .then(async (body) => {
         let payload: unknown
@@ -86,17 +80,8 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
         } catch {
           return refuse(400, `${method}: body is not valid JSON`)
         }
-        const parsed = REQUEST_SCHEMAS[method].safeParse(payload)
-        if (!parsed.success) return refuse(400, describeIssue(method, parsed.error))
-        try {
-          const call = service[method] as (arg: unknown) => Promise<unknown>
-          send(res, 200, { result: (await call.call(service, parsed.data)) ?? null })
-        } catch (err) {
-          const name = err instanceof StudioError ? err.name : 'Error'
-          const status = STATUS[name] ?? 500
-          if (status === 500) log(`error in ${method}: ${errorMessage(err)}`)
-          send(res, status, { error: { name, message: errorMessage(err) } })
-        }
+        const reply = await dispatch(session.api, method, payload, (line) => log(`${req.method} ${url.pathname}: ${line}`))
+        send(res, httpStatus(reply), reply)
       })
       .catch((err: Error) => refuse(413, err.message))
   })

@@ -1,5 +1,5 @@
-import type { StudioApi, StudioEvent, StudioMethod } from '../../preload/contract'
-import { STUDIO_METHODS } from '../../preload/methods'
+import type { Handler, ResponseOf, StudioApi, StudioEvent, StudioMethod } from '../../preload/contract'
+import { buildApi } from '../../preload/methods'
 
 declare global {
   interface Window {
@@ -28,18 +28,24 @@ export class ApiError extends Error {
   }
 }
 
+interface WireReply {
+  result?: unknown
+  error?: { name: string; message: string }
+}
+
 function httpApi(token: string): StudioApi {
-  const call = async (method: StudioMethod, req?: unknown) => {
+  const call = async <M extends StudioMethod>(method: M, req: unknown): Promise<ResponseOf<M>> => {
     const res = await fetch(`/api/call/${method}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: req === undefined ? undefined : JSON.stringify(req),
     })
-    const body = (await res.json()) as { result?: unknown; error?: { name: string; message: string } }
+    const body: WireReply = await res.json()
     if (body.error) throw new ApiError(body.error.name, body.error.message)
-    return body.result
+    // The server answered through dispatch, which called this very method of the contract.
+    return body.result as ResponseOf<M>
   }
-  return Object.fromEntries(STUDIO_METHODS.map((m) => [m, (req?: unknown) => call(m, req)])) as unknown as StudioApi
+  return buildApi(<M extends StudioMethod>(m: M): Handler<M> => (req) => call(m, req))
 }
 
 const inElectron = typeof window !== 'undefined' && Boolean(window.studio)

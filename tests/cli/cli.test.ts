@@ -1,7 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
+import type { RunDto } from '../../preload/contract'
 import { buildProgram, main } from '../../main/cli/index'
+import { createDatasetVersion } from '../../main/engine/datasets/versions'
+import { StudioService } from '../../main/engine/service'
+import { Studio } from '../../main/engine/studio'
 import { studio, studioJson } from '../helpers/cli'
 import { makeImages, tmpDir } from '../helpers/fixtures'
 
@@ -32,6 +36,22 @@ function commandPaths(): string[][] {
   return paths
 }
 
+/** The `--json` keys README's table documents for a command: top-level, and of each item of a list. */
+function documentedKeys(command: string): { top: string[]; items: Record<string, string[]> } {
+  const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('### `--json` output'))
+  const row = section.split('\n').find((l) => l.startsWith(`| \`${command}\` |`))
+  if (!row) throw new Error(`README documents no --json keys for ${command}`)
+  const [top = '', ...lists] = row.split('|')[2]!.split(';')
+  const words = (s: string) => (/`([^`]+)`/.exec(s)?.[1] ?? '').split(' ')
+  const items: Record<string, string[]> = {}
+  for (const l of lists) {
+    const m = /`(\w+)\[\]`: (`[^`]+`)/.exec(l)
+    if (m) items[m[1]!] = words(m[2]!)
+  }
+  return { top: words(top), items }
+}
+
 describe('studio CLI', () => {
   const root = tmpDir()
   const proj = path.join(root, 'proj')
@@ -41,6 +61,13 @@ describe('studio CLI', () => {
     await makeImages(path.join(src, 'red'), 3, 0)
     await makeImages(path.join(src, 'blue'), 2, 50)
     await makeImages(src, 1, 90) // one unlabeled at the top
+  })
+
+  it('--version prints the version in package.json', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
+    const r = await run(['--version'])
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(`${pkg.version}\n`)
   })
 
   it('every command has --help that exits 0', async () => {
@@ -64,6 +91,45 @@ describe('studio CLI', () => {
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/Imported: 0 new image\(s\)/)
     expect(again.stdout).toMatch(/duplicates 6/)
+  })
+
+  it('prints the keys README documents for --json, and runs exactly as the service maps them', async () => {
+    const p = ['--project', proj, '--json']
+    const studioOpen = Studio.open(proj)
+    let expected: RunDto[]
+    try {
+      const version = createDatasetVersion(studioOpen.store, { fractions: { train: 0.5, val: 0.5, test: 0 } })
+      const config = JSON.stringify({ epochs: 3 })
+      const id = studioOpen.store.runs.create({ datasetVersion: version, preset: 'seed-cnn', config, createdAt: '2024-01-01T00:00:00.000Z', pid: process.pid })
+      studioOpen.store.runs.finish(id, 'failed', '2024-01-01T00:01:30.000Z', 'stopped by the test')
+      expected = await new StudioService(studioOpen, () => {}).runs()
+    } finally {
+      studioOpen.close()
+    }
+    const runs = JSON.parse((await run(['runs', ...p])).out) as { runs: RunDto[] }
+    expect(runs).toEqual({ runs: expected })
+    expect(runs.runs[0]).toMatchObject({ status: 'failed', seconds: 90, config: { epochs: 3 }, error: 'stopped by the test' })
+
+    // One file that cannot be imported, so `errors` has an item whose keys can be compared.
+    fs.mkdirSync(path.join(root, 'broken'))
+    fs.writeFileSync(path.join(root, 'broken', 'not-an-image.jpg'), 'plain text')
+    expect((await run(['import', path.join(root, 'broken'), ...p])).code).toBe(0)
+    const outputs: Record<string, Record<string, unknown>> = {
+      stats: JSON.parse((await run(['stats', ...p])).out),
+      errors: JSON.parse((await run(['errors', ...p])).out),
+      images: JSON.parse((await run(['images', ...p])).out),
+      classes: JSON.parse((await run(['classes', ...p])).out),
+      'label set': JSON.parse((await run(['label', 'set', 'red', 'red/img-000.jpg', ...p])).out),
+      runs,
+    }
+    for (const [command, out] of Object.entries(outputs)) {
+      const doc = documentedKeys(command)
+      expect(Object.keys(out).sort(), command).toEqual([...doc.top].sort())
+      for (const [list, keys] of Object.entries(doc.items)) {
+        const first = (out[list] as Record<string, unknown>[])[0]!
+        expect(Object.keys(first).sort(), `${command} ${list}[]`).toEqual([...keys].sort())
+      }
+    }
   })
 
   it('labels, undoes, lists and manages classes', async () => {

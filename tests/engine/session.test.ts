@@ -13,7 +13,8 @@ const session = (name = 'recent.json') => new AppSession({ shell: 'browser', onE
 describe('app session (Projects)', () => {
   it('starts with no project: project requests fail with a clear error until one is open', async () => {
     const s = session()
-    expect(await s.api.appInfo()).toMatchObject({ project: null, shell: 'browser' })
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
+    expect(await s.api.appInfo()).toEqual({ version: pkg.version, project: null, shell: 'browser' })
     await expect(s.api.stats()).rejects.toThrow(/no project is open/)
     expect(await s.api.projects()).toEqual({ current: null, recent: [], canChooseFolder: false })
     expect(await s.api.chooseFolder({ title: 'x' })).toBeNull()

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { runDto } from '../../engine/api/dto'
 import { ValidationError } from '../../engine/errors'
 import { predictImages } from '../../engine/training/predict'
 import { confusionCell, evaluation } from '../../engine/evaluation/report'
@@ -7,7 +8,6 @@ import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
 import { common, emit, table, type CommonOptions } from '../output'
 import { parseId } from './project'
-import { trainResult } from './train'
 
 export function registerRuns(program: Command): void {
   common(program.command('runs'))
@@ -15,21 +15,18 @@ export function registerRuns(program: Command): void {
     .action((opts: CommonOptions) =>
       withStudio(opts, (s) => {
         reapCrashedRuns(s.store, s.root)
-        const runs = s.store.runs.list().map((r) => ({
-          ...trainResult(s, r),
-          preset: r.preset,
-          dataset_version: r.datasetVersion,
-          epochs: r.epochsDone,
-          created_at: r.createdAt,
-          seconds: r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.createdAt)) / 1000 : null,
-          error: r.error,
-        }))
+        // The contract's RunDto, mapped as the service maps it: the page and --json read the same.
+        const now = Date.now()
+        const runs = s.store.runs.list().map((r) => runDto(s, r, now))
         const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`)
         emit(opts, { runs }, (v) =>
           v.runs.length
             ? table([
                 ['run', 'status', 'preset', 'data', 'backend', 'epochs', 'time', 'val acc', 'test acc', 'macro F1'],
-                ...v.runs.map((r) => [r.run, r.status, r.preset, `v${r.dataset_version}`, r.backend ?? '–', r.epochs, r.seconds === null ? '–' : `${r.seconds.toFixed(0)} s`, pct(r.val_accuracy), pct(r.test_accuracy), r.macro_f1?.toFixed(3) ?? '–']),
+                ...v.runs.map((r) => [
+                  r.run, r.status, r.preset, `v${r.datasetVersion}`, r.backend ?? '–', r.epochs, `${r.seconds.toFixed(0)} s`,
+                  pct(r.valAccuracy), pct(r.testAccuracy), r.macroF1?.toFixed(3) ?? '–',
+                ]),
               ])
             : 'No runs yet: studio train',
         )

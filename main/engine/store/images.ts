@@ -1,3 +1,4 @@
+import type { ImageQuery } from '../api/requests'
 import { ValidationError } from '../errors'
 import { statementCache, type Db, type Sql } from './db'
 
@@ -21,44 +22,15 @@ export interface ImageRecord {
 
 export type NewImage = Omit<ImageRecord, 'id' | 'status' | 'classId' | 'className'>
 
-export type ImageSort = 'imported' | 'name' | 'size'
-export type SortOrder = 'asc' | 'desc'
-
-/** Browsing filters; all given filters must hold (AND). */
-export interface ImageFilter {
-  /** Images labeled with any of these classes. With `unlabeled`, unlabeled images are included too. */
-  classIds?: number[]
-  /** Only unlabeled images (or, with `classIds`, unlabeled ones in addition). */
-  unlabeled?: boolean
-  /** Origin tag from import, e.g. 'train'. `null` matches images with no origin. */
-  origin?: string | null
-  /** Case-insensitive substring of the original file name or relative path. */
-  search?: string
-  /** Images in this split of a dataset version (`versionId`, else the version of `runId`). */
-  split?: 'train' | 'val' | 'test'
-  versionId?: number
-  /**
-   * A run's predictions as a lens: with any of the filters below, only images the run predicted
-   * (its evaluation split) and that pass them. "Correct" compares with the image's current label,
-   * so fixing a label takes the image out of the mistakes.
-   */
-  runId?: number
-  predictedClassIds?: number[]
-  correct?: boolean
-  minConfidence?: number
-  maxConfidence?: number
-}
-
-export interface PageRequest extends ImageFilter {
-  sort?: ImageSort
-  order?: SortOrder
-  /** Page size, 1–1000, default 100. */
-  limit?: number
-  /** Opaque cursor from the previous page's `nextCursor`. */
-  cursor?: string | null
-  /** Rows to skip instead of a cursor: random access by position (the grid jumps to any row). */
-  offset?: number
-}
+/**
+ * A page request: the browse query of the contract (declared once, with its limits and the meaning
+ * of each field, in api/requests.ts) less `count`, which the service handles.
+ */
+export type PageRequest = Omit<ImageQuery, 'count'>
+/** The filters of a page request; all given filters must hold (AND). */
+export type ImageFilter = Omit<PageRequest, 'sort' | 'order' | 'limit' | 'cursor' | 'offset'>
+export type ImageSort = NonNullable<PageRequest['sort']>
+export type SortOrder = NonNullable<PageRequest['order']>
 
 export interface Page<T> {
   items: T[]

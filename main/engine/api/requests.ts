@@ -1,0 +1,108 @@
+import { z } from 'zod'
+
+/**
+ * The shape of every request payload: the one source. The contract (preload/contract.ts) derives
+ * its request types from these with `z.infer`, the store derives its image query from `imageQuery`,
+ * and `schemas.ts` validates with them at both transports. This file imports nothing but zod so
+ * that the renderer's type check, which reaches it through the contract, stays free of Node code.
+ */
+
+const id = z.number().int().positive()
+const folder = z.string().min(1).max(4096)
+/** Requests without a payload accept nothing, null or `{}` (void: the argument may be left out). */
+const none = z.void().or(z.null()).or(z.object({}).strict())
+
+export const imageQuery = z
+  .object({
+    /** Images labeled with any of these classes. With `unlabeled`, unlabeled images are included too. */
+    classIds: z.array(id).max(1000).optional(),
+    /** Only unlabeled images (or, with `classIds`, unlabeled ones in addition). */
+    unlabeled: z.boolean().optional(),
+    /** Origin tag from import, e.g. 'train'. `null` matches images with no origin. */
+    origin: z.string().max(1000).nullable().optional(),
+    /** Case-insensitive substring of the original file name or relative path. */
+    search: z.string().max(1000).optional(),
+    /** Images in this split of dataset version `versionId` (else of `runId`'s version). */
+    split: z.enum(['train', 'val', 'test']).optional(),
+    versionId: id.optional(),
+    /**
+     * A run as a lens: items carry its prediction; with any of the filters below, only images the
+     * run predicted (its evaluation split) and that pass them. "Correct" compares with the image's
+     * current label, so fixing a label takes the image out of the mistakes.
+     */
+    runId: id.optional(),
+    predictedClassIds: z.array(id).max(1000).optional(),
+    /** Prediction agrees (true) or disagrees (false) with the image's current label. */
+    correct: z.boolean().optional(),
+    minConfidence: z.number().min(0).max(1).optional(),
+    maxConfidence: z.number().min(0).max(1).optional(),
+    sort: z.enum(['imported', 'name', 'size']).optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+    /** Page size, 1–1000; default 100. */
+    limit: z.number().int().min(1).max(1000).optional(),
+    /** Opaque cursor from the previous page's `nextCursor`. */
+    cursor: z.string().max(2000).nullable().optional(),
+    /** Rows to skip instead of a cursor: the grid fetches the page under the scroll position. */
+    offset: z.number().int().min(0).optional(),
+    /** false: skip counting the matches (`total` comes back null); the grid counts with its first page only. */
+    count: z.boolean().optional(),
+  })
+  .strict()
+
+export const trainRequest = z
+  .object({
+    /** A preset name; the run-time schema (schemas.ts) narrows it to the engine's preset registry. */
+    preset: z.string().max(100).optional(),
+    backbone: z.string().max(200).optional(),
+    inputSize: z.number().int().optional(),
+    epochs: z.number().int().optional(),
+    batchSize: z.number().int().optional(),
+    learningRate: z.number().positive().optional(),
+    augment: z.boolean().optional(),
+    /** null: early stopping off. */
+    patience: z.number().int().nullable().optional(),
+    seed: z.number().int().min(0).optional(),
+    fractions: z.object({ train: z.number(), val: z.number(), test: z.number() }).strict().optional(),
+    useOriginSplits: z.boolean().optional(),
+  })
+  .strict()
+
+/** One entry per contract method (a compile-time check in schemas.ts keeps the two key sets equal). */
+export const REQUESTS = {
+  appInfo: none,
+  projects: none,
+  openProject: z.object({ path: folder }).strict(),
+  createProject: z.object({ path: folder }).strict(),
+  closeProject: none,
+  chooseFolder: z.object({ title: z.string().max(200) }).strict(),
+  openFolder: z.object({ path: folder }).strict(),
+  facets: none,
+  stats: none,
+  images: imageQuery,
+  classes: none,
+  createClass: z.object({ name: z.string().max(1000), color: z.string().max(20).optional() }).strict(),
+  renameClass: z.object({ classId: id, name: z.string().max(1000) }).strict(),
+  mergeClass: z.object({ from: id, into: id }).strict(),
+  deleteClass: z.object({ classId: id, mode: z.enum(['unlabel', 'merge']).optional(), into: id.optional() }).strict(),
+  setLabels: z.object({ imageIds: z.array(id).min(1).max(100_000), classId: id.nullable() }).strict(),
+  undo: none,
+  redo: none,
+  history: z.object({ imageId: id }).strict(),
+  startImport: z.object({ source: folder, layout: z.enum(['auto', 'flat']).optional() }).strict(),
+  cancelImport: none,
+  importErrors: none,
+  runs: none,
+  backbones: none,
+  presets: none,
+  startTraining: trainRequest,
+  cancelTraining: none,
+  epochs: z.object({ runId: id }).strict(),
+  evaluation: z.object({ runId: id }).strict(),
+  confusionCell: z.object({ runId: id, trueIndex: z.number().int().min(0), predIndex: z.number().int().min(0) }).strict(),
+  exportRun: z.object({ runId: id, dir: folder }).strict(),
+}
+
+export type RequestShapes = typeof REQUESTS
+/** The browse query (`images`); the store's `PageRequest` is this less `count`. */
+export type ImageQuery = z.infer<typeof imageQuery>
+export type TrainRequest = z.infer<typeof trainRequest>
