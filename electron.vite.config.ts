@@ -8,7 +8,13 @@ export default defineConfig({
       outDir: 'out/main',
       // The shell, the training process it forks (out/main/worker.js, run by Electron as Node) and
       // that process's data-parallel threads (out/main/shard-worker.js).
-      lib: { entry: { index: resolve(import.meta.dirname, 'main/index.ts'), worker: resolve(import.meta.dirname, 'main/engine/training/worker.ts'), 'shard-worker': resolve(import.meta.dirname, 'main/engine/training/shard-worker.ts') } },
+      lib: {
+        entry: {
+          index: resolve(import.meta.dirname, 'main/index.ts'),
+          worker: resolve(import.meta.dirname, 'main/engine/training/worker.ts'),
+          'shard-worker': resolve(import.meta.dirname, 'main/engine/training/shard-worker.ts'),
+        },
+      },
       // Native and heavy modules stay outside the bundle and load from node_modules; all of
       // TensorFlow.js stays out so the native backend, when present, registers with the same core.
       rollupOptions: { external: ['better-sqlite3', 'sharp', 'electron', /^@tensorflow\//] },

@@ -10,7 +10,9 @@ import { resolveMedia } from './server/media'
 // The Electron shell: window, IPC binding, media protocol, native dialogs. Thin: everything else
 // is the engine, reached through the same AppSession the browser mode uses.
 
-protocol.registerSchemesAsPrivileged([{ scheme: 'studio-media', privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'studio-media', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+])
 
 const rendererFile = join(import.meta.dirname, '../renderer/index.html')
 
@@ -28,7 +30,12 @@ function createWindow(): BrowserWindow {
     title: 'Studio',
     // Linux and Windows show it on the window and task bar; macOS takes the bundle's icon.
     icon: resourcePath('icons', '512x512.png'),
-    webPreferences: { preload: join(import.meta.dirname, '../preload/index.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false },
+    webPreferences: {
+      preload: join(import.meta.dirname, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    },
   })
   win.once('ready-to-show', () => win.show())
   // No navigation away from the app and no new windows; https links open in the browser.
@@ -44,14 +51,18 @@ function createWindow(): BrowserWindow {
 
 void app.whenReady().then(() => {
   const win = createWindow()
-  const trustedUrl = (url: string) => url.startsWith(pathToFileURL(rendererFile).href) || (!!process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))
+  const trustedUrl = (url: string) =>
+    url.startsWith(pathToFileURL(rendererFile).href) ||
+    (!!process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))
   const session = new AppSession({
     shell: 'electron',
     onEvent: (e) => win.webContents.send('studio:event', e),
     recentFile: join(app.getPath('userData'), 'recent-projects.json'),
     openOptions: { nativeBinding: nativeBinding() },
     openFolder: async (dir) => (await shell.openPath(dir)) === '',
-    chooseFolder: async (title) => (await dialog.showOpenDialog(win, { title, properties: ['openDirectory', 'createDirectory'] })).filePaths[0] ?? null,
+    chooseFolder: async (title) =>
+      (await dialog.showOpenDialog(win, { title, properties: ['openDirectory', 'createDirectory'] })).filePaths[0] ??
+      null,
   })
   // --project=<dir> opens that project; otherwise the window starts in Projects (open, create, recent).
   const arg = process.argv.find((a) => a.startsWith('--project='))?.slice('--project='.length)
@@ -69,7 +80,9 @@ void app.whenReady().then(() => {
     const url = new URL(req.url)
     if (!session.studio) return new Response('no project is open', { status: 404 })
     const answer = await resolveMedia(session.studio, url.host, url.pathname.slice(1))
-    return 'status' in answer ? new Response(answer.reason, { status: answer.status }) : net.fetch(pathToFileURL(answer.file).href)
+    return 'status' in answer
+      ? new Response(answer.reason, { status: answer.status })
+      : net.fetch(pathToFileURL(answer.file).href)
   })
   app.on('window-all-closed', () => {
     session.close(true)

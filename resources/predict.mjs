@@ -103,7 +103,12 @@ export async function classify(file) {
   // labels.json lists the model's outputs in order, so the two have the same length.
   const scored = labels.map((label, i) => ({ label, p: probs[i] ?? 0 }))
   const top = scored.reduce((a, b) => (b.p > a.p ? b : a))
-  return { file, label: top.label, confidence: top.p, probabilities: Object.fromEntries(scored.map((c) => [c.label, c.p])) }
+  return {
+    file,
+    label: top.label,
+    confidence: top.p,
+    probabilities: Object.fromEntries(scored.map((c) => [c.label, c.p])),
+  }
 }
 
 if (isMain) for (const file of process.argv.slice(2)) console.log(JSON.stringify(await classify(file)))

@@ -33,15 +33,22 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.to
 const version = electronVersion()
 const r = spawnSync(
   process.execPath,
-  [gyp, 'rebuild', '--release', `--target=${version}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers',
-    `--devdir=${path.join(nativeDir, 'headers')}`],
+  [
+    gyp,
+    'rebuild',
+    '--release',
+    `--target=${version}`,
+    '--runtime=electron',
+    '--dist-url=https://electronjs.org/headers',
+    `--devdir=${path.join(nativeDir, 'headers')}`,
+  ],
   { cwd: dest, env, stdio: 'inherit' },
 )
 const got = binaryAbi(nativeBinary)
 if (r.status !== 0 || got !== want) {
   console.error(
     `studio: could not build better-sqlite3 for Electron ${version} (wanted ABI ${want}, got ${got ?? 'no binary'}); ` +
-      'this needs Electron\'s headers from the network',
+      "this needs Electron's headers from the network",
   )
   process.exit(1)
 }

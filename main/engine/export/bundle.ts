@@ -23,18 +23,25 @@ export interface ExportResult {
 export function exportRun(studio: Studio, runId: number, dest: string, opts: { zip?: boolean } = {}): ExportResult {
   const run = studio.store.runs.get(runId)
   if (!run) throw new NotFoundError(`run ${runId} does not exist`)
-  if (run.status !== 'done' || !run.summary) throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can be exported`)
+  if (run.status !== 'done' || !run.summary)
+    throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can be exported`)
   const src = runDir(studio.root, runId)
   const modelDir = path.join(src, 'model')
-  if (!fs.existsSync(path.join(modelDir, 'model.json'))) throw new NotFoundError(`run ${runId} has no saved model (${modelDir})`)
+  if (!fs.existsSync(path.join(modelDir, 'model.json')))
+    throw new NotFoundError(`run ${runId} has no saved model (${modelDir})`)
   const dir = path.resolve(dest)
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw new ConflictError(`${dir} exists and is not empty; choose a new folder`)
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length)
+    throw new ConflictError(`${dir} exists and is not empty; choose a new folder`)
   const version = studio.store.datasets.version(run.datasetVersion)!
   const config = JSON.parse(run.config) as TrainConfig
   const files: Record<string, string | Uint8Array> = {
     'model.json': fs.readFileSync(path.join(modelDir, 'model.json')),
     'weights.bin': fs.readFileSync(path.join(modelDir, 'weights.bin')),
-    'labels.json': JSON.stringify(version.classes.map((c) => c.name), null, 2),
+    'labels.json': JSON.stringify(
+      version.classes.map((c) => c.name),
+      null,
+      2,
+    ),
     'preprocessing.json': fs.readFileSync(path.join(src, 'preprocessing.json')),
     'model-card.md': modelCard({
       run,
@@ -63,7 +70,10 @@ export function exportRun(studio: Studio, runId: number, dest: string, opts: { z
   if (opts.zip ?? true) {
     zip = `${dir}.zip`
     const entries = Object.fromEntries(
-      Object.entries(files).map(([n, d]) => [`${path.basename(dir)}/${n}`, typeof d === 'string' ? new TextEncoder().encode(d) : new Uint8Array(d)]),
+      Object.entries(files).map(([n, d]) => [
+        `${path.basename(dir)}/${n}`,
+        typeof d === 'string' ? new TextEncoder().encode(d) : new Uint8Array(d),
+      ]),
     )
     fs.writeFileSync(zip, zipSync(entries, { level: 6 }))
   }

@@ -36,7 +36,11 @@ beforeAll(async () => {
   model = tf.sequential({
     layers: [
       tf.layers.flatten({ inputShape: [SIZE, SIZE, 3] }),
-      tf.layers.dense({ units: labels.length, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+      tf.layers.dense({
+        units: labels.length,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+      }),
     ],
   })
   images.push(path.join(root, 'wide.jpg'), path.join(root, 'alpha.png'), path.join(root, 'rotated.jpg'))
@@ -87,7 +91,10 @@ describe('the predict.mjs every export ships', () => {
       await writeExport(dir, pre)
       const r = runPredict(dir, images)
       expect(r.status, r.stderr).toBe(0)
-      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line)
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Line)
       expect(lines.map((l) => l.file)).toEqual(images)
       const seen: number[][] = []
       for (const [i, line] of lines.entries()) {
