@@ -370,14 +370,23 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
   }, 240_000)
 
   it('shows why an import failed and lets the user import again at once', async () => {
+    await page.goto(server.url)
     await page.click('nav >> text=Import')
     const missing = path.join(root, 'no-such-folder')
     await page.fill('input[aria-label="Folder or CSV"]', missing)
+    // The failure event can beat the start request's reply (they travel apart); make it do so every time.
+    await page.route('**/api/call/startImport', async (route) => {
+      const reply = await route.fetch()
+      await page.waitForSelector('[data-testid="import-error"]')
+      await route.fulfill({ response: reply })
+    })
+    const replied = page.waitForResponse('**/api/call/startImport')
     await page.click('button[type="submit"]')
-    await page.waitForSelector('[data-testid="import-error"]')
+    await replied
+    await page.unroute('**/api/call/startImport')
     expect(await page.textContent('[data-testid="import-error"]')).toMatch(/no-such-folder does not exist/)
-    // The failure came before the start request's reply; the form is usable again all the same.
-    await page.waitForTimeout(500)
+    // The form is usable again all the same.
+    await page.waitForTimeout(200)
     expect(await page.isEnabled('button[type="submit"]')).toBe(true)
     expect(await page.isDisabled('button:has-text("Cancel")')).toBe(true)
     await shot('20-import-error')
