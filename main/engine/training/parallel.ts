@@ -4,8 +4,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import type { BackendName } from './backend'
+import { exampleLosses } from './losses'
+import type { FromShard, ToShard } from './protocol'
 import { updateKernels } from './simd'
-import { applyUpdate, applyUpdateSimd, layoutOf, readOptimizerState, ruleOf, slotCount, writeOptimizerState, type Slice, type UpdateRule } from './update-rules'
+import {
+  applyUpdate,
+  applyUpdateSimd,
+  layoutOf,
+  readOptimizerState,
+  ruleOf,
+  slotCount,
+  writeOptimizerState,
+  type Slice,
+  type UpdateRule,
+} from './update-rules'
 
 /**
  * Synchronous data-parallel training over threads. The wasm backend runs one thread in Node, so a
@@ -18,15 +30,6 @@ import { applyUpdate, applyUpdateSimd, layoutOf, readOptimizerState, ruleOf, slo
  * single-thread run up to float summation order. The optimizer's state lives in shared memory
  * while the stepper runs and goes back into the tf.Optimizer for checkpoints (syncOptimizer).
  */
-
-/** Per-example categorical cross-entropy, as tfjs-layers computes it (normalise, clip, −Σ y log p). */
-export function exampleLosses(yTrue: tf.Tensor, yPred: tf.Tensor, classWeights: tf.Tensor | null): tf.Tensor1D {
-  return tf.tidy(() => {
-    const p = yPred.div(yPred.sum(-1, true)).clipByValue(1e-7, 1 - 1e-7)
-    const ce = yTrue.mul(p.log()).sum(-1).neg()
-    return (classWeights ? ce.mul(yTrue.mul(classWeights).sum(-1)) : ce) as tf.Tensor1D
-  })
-}
 
 /** Gradients of (Σ shard losses) / batchSize, the shard's summed loss and its number of hits. */
 export function shardGradients(
@@ -62,16 +65,32 @@ export interface ParallelOptions {
   entry?: string
 }
 
-type Reply = { type: 'ready' } | { type: 'done' } | { type: 'error'; message: string }
+/** Most participants autoWorkers picks; see there. */
+const MAX_AUTO_WORKERS = 4
 
-/** How many participants a step should have: one per core for the single-threaded backends. */
+/**
+ * How many participants a step should have: one per core for the single-threaded backends, at
+ * most MAX_AUTO_WORKERS. Why not every core: each participant adds a model replica (its own
+ * TensorFlow.js heap) and a full gradient array to the shared memory, which has to stay under
+ * wasm32's 4 GiB for the SIMD update kernels (the seed CNN at 224 px has 44 M weights: 177 MB per
+ * participant); every step waits for the slowest thread twice, and a batch split more than four
+ * ways leaves each thread a few images per step. Scaling was measured on 2 cores only
+ * (bench/RESULTS.md); `workers` in the config asks for more.
+ */
 export function autoWorkers(backend: BackendName, requested: number | null): { workers: number; why: string } {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
   if (requested !== null) return { workers: requested, why: `${requested} worker(s) by setting` }
   if (backend === 'tensorflow') return { workers: 1, why: 'the native backend uses every core itself' }
   if (cores < 2) return { workers: 1, why: 'one core' }
-  const n = Math.min(cores, 4)
-  return { workers: n, why: `${n} data-parallel workers, one per core (${backend} runs one thread per worker in Node)` }
+  const n = Math.min(cores, MAX_AUTO_WORKERS)
+  const one = `(${backend} runs one thread per worker in Node)`
+  if (n === cores) return { workers: n, why: `${n} data-parallel workers, one per core ${one}` }
+  return {
+    workers: n,
+    why:
+      `${n} data-parallel workers on ${cores} cores ${one}; more would each add a model replica and a gradient ` +
+      'copy for a smaller share of every batch (set workers to use more)',
+  }
 }
 
 /**
@@ -90,9 +109,21 @@ export interface SharedMemory {
   stats: Float64Array
 }
 
-export function sharedMemory(total: number, parts: number, slots: number, xsLength: number, ysLength: number): SharedMemory {
+export function sharedMemory(
+  total: number,
+  parts: number,
+  slots: number,
+  xsLength: number,
+  ysLength: number,
+): SharedMemory {
   const round4 = (n: number) => Math.ceil(n / 4) * 4 // 16-byte alignment for SIMD
-  const sizes = [total, ...Array<number>(parts).fill(total), ...Array<number>(slots).fill(total), xsLength, ysLength].map(round4)
+  const sizes = [
+    total,
+    ...Array<number>(parts).fill(total),
+    ...Array<number>(slots).fill(total),
+    xsLength,
+    ysLength,
+  ].map(round4)
   const floats = sizes.reduce((a, b) => a + b, 0)
   const bytes = 4 * floats + 8 * 2 * parts
   const pages = Math.ceil(bytes / 65536)
@@ -101,7 +132,11 @@ export function sharedMemory(total: number, parts: number, slots: number, xsLeng
   const buffer: ArrayBufferLike = memory ? memory.buffer : new SharedArrayBuffer(bytes)
   let at = 0
   const views = sizes.map((n, i) => {
-    const v = new Float32Array(buffer, 4 * at, i < sizes.length - 2 ? total : [xsLength, ysLength][i - sizes.length + 2])
+    const v = new Float32Array(
+      buffer,
+      4 * at,
+      i < sizes.length - 2 ? total : [xsLength, ysLength][i - sizes.length + 2],
+    )
     at += n
     return v
   })
@@ -217,13 +252,30 @@ export class ParallelStepper {
     const yRow = model.outputs[0]!.shape.at(-1) as number
     const mem = sharedMemory(total, opts.workers, slotCount(rule), opts.maxBatch * xRow, opts.maxBatch * yRow)
     model.trainableWeights.forEach((w, k) => readInto(w.read(), mem.weights, slices[k]!.offset))
-    const stepper = new ParallelStepper(model, optimizer, [], opts.classWeights ? tf.tensor1d(opts.classWeights) : null, mem, slices, rule)
+    const stepper = new ParallelStepper(
+      model,
+      optimizer,
+      [],
+      opts.classWeights ? tf.tensor1d(opts.classWeights) : null,
+      mem,
+      slices,
+      rule,
+    )
     stepper.iteration = await readOptimizerState(optimizer, slices, mem.slots)
     try {
       for (let i = 1; i < opts.workers; i++) stepper.threads.push(spawnThread(entry))
       await Promise.all(
         stepper.threads.map((t, i) =>
-          ask(t, { type: 'init', part: i + 1, backend: opts.backend, topology: model.toJSON(undefined, false), mem, slices, rule, classWeights: opts.classWeights }),
+          ask(t, {
+            type: 'init',
+            part: i + 1,
+            backend: opts.backend,
+            topology: model.toJSON(undefined, false),
+            mem,
+            slices,
+            rule,
+            classWeights: opts.classWeights,
+          }),
         ),
       )
     } catch (err) {
@@ -279,9 +331,9 @@ export class ParallelStepper {
 }
 
 /** Sends a message and waits for the thread's reply (one request at a time per thread). */
-function ask(t: Worker, msg: unknown, transfer: ArrayBuffer[] = []): Promise<Reply> {
+function ask(t: Worker, msg: ToShard): Promise<FromShard> {
   return new Promise((resolve, reject) => {
-    const onMessage = (r: Reply) => {
+    const onMessage = (r: FromShard) => {
       cleanup()
       if (r.type === 'error') reject(new Error(`training worker: ${r.message}`))
       else resolve(r)
@@ -302,7 +354,7 @@ function ask(t: Worker, msg: unknown, transfer: ArrayBuffer[] = []): Promise<Rep
     t.on('message', onMessage)
     t.on('error', onError)
     t.on('exit', onExit)
-    t.postMessage(msg, transfer)
+    t.postMessage(msg)
   })
 }
 

@@ -10,7 +10,7 @@ import type { Studio } from '../studio'
 import { nowIso } from '../util'
 import { withDefaults, type TrainConfig } from './config'
 import type { TrainEvent } from './events'
-import type { TrainJob } from './trainer'
+import type { FromTrainer, ToTrainer, TrainJob } from './protocol'
 
 export interface TrainingHandle {
   runId: number
@@ -42,9 +42,31 @@ export function startTraining(
   const release = acquireLock(studio.root, LOCK, 'A training run')
   try {
     reapCrashedRuns(studio.store, studio.root)
-    const datasetVersion = createDatasetVersion(studio.store, { fractions: cfg.fractions, seed: cfg.seed, useOriginSplits: cfg.useOriginSplits })
-    const runId = studio.store.runs.create({ datasetVersion, preset: cfg.preset, config: JSON.stringify(cfg), createdAt: nowIso(), pid: process.pid })
-    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: false, modelsDir: opts.modelsDir ?? null, nativeBinding: studio.openOptions.nativeBinding }, onEvent, release, opts.workerEntry)
+    const datasetVersion = createDatasetVersion(studio.store, {
+      fractions: cfg.fractions,
+      seed: cfg.seed,
+      useOriginSplits: cfg.useOriginSplits,
+    })
+    const runId = studio.store.runs.create({
+      datasetVersion,
+      preset: cfg.preset,
+      config: JSON.stringify(cfg),
+      createdAt: nowIso(),
+      pid: process.pid,
+    })
+    return spawnTrainer(
+      studio,
+      {
+        projectDir: studio.root,
+        runId,
+        resume: false,
+        modelsDir: opts.modelsDir ?? null,
+        nativeBinding: studio.openOptions.nativeBinding,
+      },
+      onEvent,
+      release,
+      opts.workerEntry,
+    )
   } catch (err) {
     release()
     throw err
@@ -65,7 +87,19 @@ export function resumeTraining(
     if (!run) throw new NotFoundError(`run ${runId} does not exist`)
     if (run.status === 'done') throw new ConflictError(`run ${runId} has finished; there is nothing to resume`)
     studio.store.runs.restart(runId, process.pid)
-    return spawnTrainer(studio, { projectDir: studio.root, runId, resume: true, modelsDir: opts.modelsDir ?? null, nativeBinding: studio.openOptions.nativeBinding }, onEvent, release, opts.workerEntry)
+    return spawnTrainer(
+      studio,
+      {
+        projectDir: studio.root,
+        runId,
+        resume: true,
+        modelsDir: opts.modelsDir ?? null,
+        nativeBinding: studio.openOptions.nativeBinding,
+      },
+      onEvent,
+      release,
+      opts.workerEntry,
+    )
   } catch (err) {
     release()
     throw err
@@ -76,7 +110,13 @@ export function resumeTraining(
 export function reapCrashedRuns(store: Store, root: string): void {
   if (isLockHeld(root, LOCK) && fs.readFileSync(path.join(root, LOCK), 'utf8') !== String(process.pid)) return
   for (const r of store.runs.running()) {
-    if (r.pid !== process.pid) store.runs.finish(r.id, 'failed', nowIso(), 'the training process ended unexpectedly (crash or kill); resume it to continue')
+    if (r.pid !== process.pid)
+      store.runs.finish(
+        r.id,
+        'failed',
+        nowIso(),
+        'the training process ended unexpectedly (crash or kill); resume it to continue',
+      )
   }
 }
 
@@ -89,7 +129,13 @@ function defaultWorkerEntry(): string {
   return path.join(path.dirname(here), here.endsWith('.ts') ? 'worker.ts' : 'worker.js')
 }
 
-function spawnTrainer(studio: Studio, job: TrainJob, onEvent: (e: TrainEvent) => void, release: () => void, entry = defaultWorkerEntry()): TrainingHandle {
+function spawnTrainer(
+  studio: Studio,
+  job: TrainJob,
+  onEvent: (e: TrainEvent) => void,
+  release: () => void,
+  entry = defaultWorkerEntry(),
+): TrainingHandle {
   const fromSource = entry.endsWith('.ts')
   // Inside Electron, fork runs the Electron binary as plain Node (ELECTRON_RUN_AS_NODE).
   const child = fork(entry, [], {
@@ -98,7 +144,8 @@ function spawnTrainer(studio: Studio, job: TrainJob, onEvent: (e: TrainEvent) =>
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   let ended: RunStatus | null = null
-  child.on('message', (m: TrainEvent | { type: 'exit' }) => {
+  const send = (m: ToTrainer) => child.send(m)
+  child.on('message', (m: FromTrainer) => {
     if (m.type === 'exit') return
     if (m.type === 'end') ended = m.status
     onEvent(m)
@@ -115,12 +162,12 @@ function spawnTrainer(studio: Studio, job: TrainJob, onEvent: (e: TrainEvent) =>
       resolve(ended)
     })
   })
-  child.send({ type: 'start', job })
+  send({ type: 'start', job })
   return {
     runId: job.runId,
     pid: child.pid!,
     cancel: () => {
-      if (child.connected) child.send({ type: 'cancel' })
+      if (child.connected) send({ type: 'cancel' })
     },
     done,
   }

@@ -5,29 +5,41 @@
  */
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
-import { selectBackend, type BackendName } from './backend'
+import { selectBackend } from './backend'
 import { computeShard, loadWeights, updateShare, type SharedMemory } from './parallel'
+import type { FromShard, ToShard } from './protocol'
 import type { Slice, UpdateRule } from './update-rules'
 
-type Message =
-  | { type: 'init'; part: number; backend: BackendName; topology: object; mem: SharedMemory; slices: Slice[]; rule: UpdateRule; classWeights: Float32Array | null }
-  | { type: 'step'; n: number }
-  | { type: 'update'; iteration: number }
-
-let ctx: { part: number; model: tf.LayersModel; mem: SharedMemory; slices: Slice[]; rule: UpdateRule; classWeights: tf.Tensor | null } | null = null
+let ctx: {
+  part: number
+  model: tf.LayersModel
+  mem: SharedMemory
+  slices: Slice[]
+  rule: UpdateRule
+  classWeights: tf.Tensor | null
+} | null = null
 /** The shared weights changed since this replica last loaded them. */
 let stale = false
 
-parentPort!.on('message', (m: Message) => {
+const reply = (r: FromShard) => parentPort!.postMessage(r)
+
+parentPort!.on('message', (m: ToShard) => {
   void (async () => {
     try {
       if (m.type === 'init') {
         const got = await selectBackend(m.backend)
         if (got.name !== m.backend) throw new Error(`backend ${m.backend} did not start in the worker (${got.reason})`)
         const model = await tf.models.modelFromJSON({ modelTopology: m.topology } as tf.io.ModelJSON)
-        ctx = { part: m.part, model, mem: m.mem, slices: m.slices, rule: m.rule, classWeights: m.classWeights ? tf.tensor1d(m.classWeights) : null }
+        ctx = {
+          part: m.part,
+          model,
+          mem: m.mem,
+          slices: m.slices,
+          rule: m.rule,
+          classWeights: m.classWeights ? tf.tensor1d(m.classWeights) : null,
+        }
         loadWeights(model, m.mem.weights, m.slices)
-        parentPort!.postMessage({ type: 'ready' })
+        reply({ type: 'ready' })
         return
       }
       const c = ctx!
@@ -39,9 +51,9 @@ parentPort!.on('message', (m: Message) => {
         updateShare(c.rule, m.iteration, c.mem, c.part)
         stale = true
       }
-      parentPort!.postMessage({ type: 'done' })
+      reply({ type: 'done' })
     } catch (err) {
-      parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) })
+      reply({ type: 'error', message: err instanceof Error ? err.message : String(err) })
     }
   })()
 })

@@ -1,15 +1,16 @@
 /**
- * Entry of the training child process. The parent sends {type: 'start', job}; this process
- * trains and sends TrainEvents back. It keeps the heavy work off the event loop that serves the
- * UI or CLI, and a crash here never takes the app down.
+ * Entry of the training child process. The parent (runner.ts) sends `start` with the job; this
+ * process trains and sends the run's events back (protocol.ts). It keeps the heavy work off the
+ * event loop that serves the UI or CLI, and a crash here never takes the app down.
  */
-import type { TrainJob } from './trainer'
+import type { FromTrainer, ToTrainer } from './protocol'
 import { runTraining } from './trainer'
 
 let cancelled = false
-const send = (msg: unknown) => new Promise<void>((resolve) => (process.send ? process.send(msg, () => resolve()) : resolve()))
+const send = (msg: FromTrainer) =>
+  new Promise<void>((resolve) => (process.send ? process.send(msg, () => resolve()) : resolve()))
 
-process.on('message', (msg: { type: 'start'; job: TrainJob } | { type: 'cancel' }) => {
+process.on('message', (msg: ToTrainer) => {
   if (msg.type === 'cancel') {
     cancelled = true
     return
