@@ -11,6 +11,7 @@ import { nowIso } from '../util'
 import { scanCsv } from './csv'
 import { DEFAULT_MAX_PIXELS, mediaFile, thumbFile } from './formats'
 import { BatchWriter, type ItemRecord } from './batch-writer'
+import { decodeBudget, type PixelBudget } from './decode-budget'
 import { forgetMadeDirs, probe, readAndHash, writeAtomic, writeThumbnail } from './ingest'
 import { scanFolder, sourceKind, type FolderLayout, type ScanItem, type ScanResult } from './scan'
 
@@ -21,6 +22,11 @@ export interface ImportOptions {
   concurrency?: number
   /** Images with more pixels are refused as decompression bombs (default 100 MP). */
   maxPixels?: number
+  /**
+   * Bounds decode memory: pixels of all images decoding at once (default: the process-wide
+   * `decodeBudget`, 100 MP). Big images then decode fewer at a time, whatever `concurrency` is.
+   */
+  decodeBudget?: PixelBudget
   signal?: AbortSignal
   /** Called at most every `progressMs` and once at the end. */
   onProgress?: (p: ImportProgress) => void
@@ -93,6 +99,7 @@ export async function importSource(ctx: Ctx, source: string, opts: ImportOptions
 async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptions, started: number): Promise<ImportSummary> {
   const { store } = ctx
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS
+  const budget = opts.decodeBudget ?? decodeBudget
   const total = scan.items.length + scan.problems.length
   const previous = store.imports.resumable(source, scan.kind)
   const batchId = previous?.id ?? store.imports.createBatch({ source, kind: scan.kind, total, ignored: scan.ignored, startedAt: nowIso() })
@@ -131,7 +138,7 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
     while (next < queue.length && !opts.signal?.aborted) {
       const seq = next++
       const item = queue[seq]!
-      const outcome = writer.add(await importOne(ctx, writer, item, maxPixels), seq)
+      const outcome = writer.add(await importOne(ctx, writer, item, maxPixels, budget), seq)
       done++
       doneThisRun++
       current = item.rel
@@ -165,14 +172,22 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
 }
 
 /** Reads, hashes, checks and stores one file's originals and thumbnail; the DB side is the writer's. */
-async function importOne(ctx: Ctx, writer: BatchWriter, item: ScanItem, maxPixels: number): Promise<ItemRecord> {
+async function importOne(
+  ctx: Ctx,
+  writer: BatchWriter,
+  item: ScanItem,
+  maxPixels: number,
+  budget: PixelBudget,
+): Promise<ItemRecord> {
   const { paths } = ctx
   try {
     if (item.label !== null) normalizeClassName(item.label, `class folder/label ${JSON.stringify(item.label)}`)
     const { buf, hash } = await readAndHash(item.abs)
     if (writer.has(hash)) return { outcome: 'duplicate', item, hash }
     const info = await probe(buf, maxPixels)
-    await writeThumbnail(buf, maxPixels, thumbFile(paths.thumbs, hash), paths.tmp)
+    // The header gave the size: the decode waits until its pixels fit in the budget.
+    const thumb = thumbFile(paths.thumbs, hash)
+    await budget.run(info.width * info.height, () => writeThumbnail(buf, maxPixels, thumb, paths.tmp))
     await writeAtomic(mediaFile(paths.media, hash, info.ext), buf, paths.tmp)
     return { outcome: 'imported', item, hash, bytes: buf.length, info }
   } catch (err) {

@@ -106,10 +106,15 @@ async function decodeFailure(buf: Buffer, err: unknown): Promise<string> {
   if (isJpeg && !(buf[buf.length - 2] === 0xff && buf[buf.length - 1] === 0xd9)) {
     return 'image data is truncated or corrupt (the JPEG ends before its end marker)'
   }
-  const lenient = await sharp(buf, { failOn: 'none' }).raw().toBuffer().then(
-    () => true,
-    () => false,
-  )
+  // Decoded through a shrink, never into a full-size buffer (300 MB for a 100-megapixel image).
+  const lenient = await sharp(buf, { failOn: 'none', limitInputPixels: false })
+    .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .raw()
+    .toBuffer()
+    .then(
+      () => true,
+      () => false,
+    )
   return lenient ? 'image data is truncated or corrupt (the decoder reported damage)' : 'cannot decode image'
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import { NotFoundError } from '../errors'
 import type { ImageRecord, ProjectPaths } from '../store'
+import { decodeBudget } from './decode-budget'
 import { mediaFile, thumbFile } from './formats'
 import { exists, thumbnail, writeAtomic } from './ingest'
 
@@ -10,7 +11,10 @@ export function originalPath(paths: ProjectPaths, img: Pick<ImageRecord, 'hash' 
 }
 
 /** Path of an image's thumbnail, regenerated from the original when it is missing. */
-export async function ensureThumbnail(paths: ProjectPaths, img: Pick<ImageRecord, 'id' | 'hash' | 'ext'>): Promise<string> {
+export async function ensureThumbnail(
+  paths: ProjectPaths,
+  img: Pick<ImageRecord, 'id' | 'hash' | 'ext' | 'width' | 'height'>,
+): Promise<string> {
   const file = thumbFile(paths.thumbs, img.hash)
   if (await exists(file)) return file
   const source = originalPath(paths, img)
@@ -21,6 +25,7 @@ export async function ensureThumbnail(paths: ProjectPaths, img: Pick<ImageRecord
     throw new NotFoundError(`the original of image ${img.id} is missing (${source})`)
   }
   // The original passed the pixel limit when it was imported.
-  await writeAtomic(file, await thumbnail(buf, Number.MAX_SAFE_INTEGER), paths.tmp)
+  const thumb = await decodeBudget.run(img.width * img.height, () => thumbnail(buf, Number.MAX_SAFE_INTEGER))
+  await writeAtomic(file, thumb, paths.tmp)
   return file
 }
