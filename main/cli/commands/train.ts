@@ -1,11 +1,12 @@
 import cliProgress from 'cli-progress'
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { ValidationError } from '../../engine/errors'
 import { runScores } from '../../engine/evaluation/report'
 import type { RunRecord } from '../../engine/store'
 import type { Studio } from '../../engine/studio'
 import { BACKENDS, type BackendName } from '../../engine/training/backend'
 import { DEFAULT_AUGMENT, type TrainConfig } from '../../engine/training/config'
+import { PRESET_NAMES, presets, type PresetSpec } from '../../engine/training/presets'
 import type { TrainEvent } from '../../engine/training/events'
 import { resumeTraining, startTraining, type TrainingHandle } from '../../engine/training/runner'
 import { withStudio } from '../context'
@@ -36,17 +37,26 @@ interface TrainCliOptions extends CommonOptions {
 
 export function registerTrain(program: Command): void {
   common(program.command('train'))
-    .description('train a classifier on the labeled images (a dataset version is frozen first); Ctrl-C cancels, --resume continues')
-    .option('--preset <name>', 'seed-cnn (Conv32-64-128 + Dense512) | transfer (pretrained backbone + small head)', 'seed-cnn')
-    .option('--backbone <name>', 'transfer: backbone folder in the models folder (default mobilenet_v1_0.25_224)')
+    .description(
+      'train a classifier on the labeled images (a dataset version is frozen first); Ctrl-C cancels, --resume continues',
+    )
+    .addOption(
+      new Option('--preset <name>', presets.list.map((p) => `${p.name}: ${p.label}`).join(' | '))
+        .choices(PRESET_NAMES)
+        .default(presets.default.name),
+    )
+    .option('--backbone <name>', `backbone folder in the models folder (default: ${perPreset((d) => d.backbone)})`)
     .option('--models-dir <dir>', 'folder of pretrained backbones (default STUDIO_MODELS_DIR or ~/.studio/models)')
-    .option('--input-size <px>', 'input side in pixels (default 64; transfer 224)', parseId)
+    .option('--input-size <px>', `input side in pixels (default: ${perPreset((d) => d.inputSize)})`, parseId)
     .option('--fit <mode>', 'cover (crop to fill) | contain (pad)')
-    .option('--epochs <n>', 'passes over the training split (default 10)', parseId)
+    .option('--epochs <n>', `passes over the training split (default: ${perPreset((d) => d.epochs)})`, parseId)
     .option('--batch-size <n>', 'images per step (default 32)', parseId)
     .option('--lr <rate>', 'learning rate (default 0.001)', parseFloat)
     .option('--optimizer <name>', 'adam | sgd | rmsprop (default adam)')
-    .option('--patience <n>', 'early stopping: epochs without a better val loss (default 5; "off" disables)')
+    .option(
+      '--patience <n>',
+      `early stopping: epochs without a better val loss (default: ${perPreset((d) => d.patience)}; "off" disables)`,
+    )
     .option('--no-restore-best', 'keep the last epoch’s weights instead of the best')
     .option('--seed <n>', 'seed for split, weights, shuffling, augmentation (default 42)', (v) => parseInt(v, 10))
     .option('--augment', 'flip, ±10° rotation, 10 % shift, brightness and contrast jitter on training batches')
@@ -54,7 +64,11 @@ export function registerTrain(program: Command): void {
     .option('--split <t/v/t>', 'train/val/test percentages (default 70/15/15)')
     .option('--use-origin-splits', 'images imported from train/ val/ test/ folders keep that split')
     .option('--backend <name>', `auto | ${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
-    .option('--workers <n>', 'data-parallel training threads (default: one per core where that helps; 1 = off)', parseId)
+    .option(
+      '--workers <n>',
+      'data-parallel training threads (default: one per core where that helps; 1 = off)',
+      parseId,
+    )
     .option('--resume <run>', 'continue a failed, cancelled or crashed run from its last checkpoint', parseId)
     .action((opts: TrainCliOptions) =>
       withStudio(opts, async (studio) => {
@@ -71,14 +85,30 @@ export function registerTrain(program: Command): void {
           [
             `Run ${v.run}: ${v.status}${run.error ? ` — ${run.error}` : ''} (backend ${v.backend}: ${run.backendReason ?? ''})`,
             v.val_accuracy !== null ? `  val accuracy ${(v.val_accuracy * 100).toFixed(1)} %` : '',
-            v.test_accuracy !== null ? `  test accuracy ${(v.test_accuracy * 100).toFixed(1)} %, macro F1 ${v.macro_f1?.toFixed(3)}` : '',
-            status === 'done' ? `  details: studio eval ${v.run}; export: studio export ${v.run} <folder>` : `  continue: studio train --resume ${v.run}`,
-          ].filter(Boolean).join('\n'),
+            v.test_accuracy !== null
+              ? `  test accuracy ${(v.test_accuracy * 100).toFixed(1)} %, macro F1 ${v.macro_f1?.toFixed(3)}`
+              : '',
+            status === 'done'
+              ? `  details: studio eval ${v.run}; export: studio export ${v.run} <folder>`
+              : `  continue: studio train --resume ${v.run}`,
+          ]
+            .filter(Boolean)
+            .join('\n'),
         )
         if (status === 'cancelled') throw new ExitCode(EXIT.cancelled)
         if (status === 'failed') throw new ExitCode(EXIT.error)
       }),
     )
+}
+
+/** A default as each preset sets it, e.g. "seed-cnn 64, transfer 224" (presets without one left out). */
+function perPreset(value: (d: PresetSpec['defaults']) => string | number | null): string {
+  return presets.list
+    .flatMap((p) => {
+      const v = value(p.defaults)
+      return v === null ? [] : [`${p.name} ${v}`]
+    })
+    .join(', ')
 }
 
 /** The `--json` result of a run: {"run", "status", "backend", "val_accuracy", "test_accuracy", "macro_f1"}. */
@@ -105,7 +135,7 @@ function untilDone(handle: TrainingHandle): Promise<string> {
 
 function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
   const c: Partial<TrainConfig> = {
-    preset: o.preset as TrainConfig['preset'],
+    preset: o.preset,
     restoreBest: o.restoreBest,
     useOriginSplits: Boolean(o.useOriginSplits),
     classWeights: Boolean(o.classWeights),
@@ -129,7 +159,8 @@ function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
   if (o.workers !== undefined) c.workers = o.workers
   if (o.split) {
     const parts = o.split.split('/').map(Number)
-    if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) throw new ValidationError(`--split must look like 70/15/15 (got ${JSON.stringify(o.split)})`)
+    if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p)))
+      throw new ValidationError(`--split must look like 70/15/15 (got ${JSON.stringify(o.split)})`)
     const total = parts.reduce((a, b) => a + b, 0)
     c.fractions = { train: parts[0]! / total, val: parts[1]! / total, test: parts[2]! / total }
   }
@@ -140,23 +171,39 @@ function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
 function trainProgress(enabled: boolean): { onEvent: (e: TrainEvent) => void; stop: () => void } {
   if (!enabled) return { onEvent: () => {}, stop: () => {} }
   const bar = new cliProgress.SingleBar(
-    { format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} acc {acc} | {ips} img/s | ETA {eta_s}s', stream: process.stderr, hideCursor: true },
+    {
+      format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} acc {acc} | {ips} img/s | ETA {eta_s}s',
+      stream: process.stderr,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   )
   let active = false
   return {
     onEvent: (e) => {
-      if (e.type === 'start') process.stderr.write(`Training on ${e.trainCount} images (val ${e.valCount}), backend ${e.backend}: ${e.backendReason}\n`)
+      if (e.type === 'start')
+        process.stderr.write(
+          `Training on ${e.trainCount} images (val ${e.valCount}), backend ${e.backend}: ${e.backendReason}\n`,
+        )
       else if (e.type === 'phase' && e.phase !== 'training') process.stderr.write(`${e.phase}…\n`)
       else if (e.type === 'problem') process.stderr.write(`skipped image ${e.imageId}: ${e.reason}\n`)
       else if (e.type === 'batch') {
-        const payload = { epoch: e.epoch, loss: e.loss.toFixed(3), acc: e.accuracy.toFixed(3), ips: e.imagesPerSec.toFixed(0), eta_s: Math.round(e.etaSeconds) }
+        const payload = {
+          epoch: e.epoch,
+          loss: e.loss.toFixed(3),
+          acc: e.accuracy.toFixed(3),
+          ips: e.imagesPerSec.toFixed(0),
+          eta_s: Math.round(e.etaSeconds),
+        }
         if (!active) (bar.start(e.batches, e.batch, payload), (active = true))
         else bar.update(e.batch, payload)
       } else if (e.type === 'epoch') {
         if (active) (bar.stop(), (active = false))
-        const val = e.valAccuracy === null ? '' : `, val loss ${e.valLoss!.toFixed(3)} acc ${(e.valAccuracy * 100).toFixed(1)} %`
-        process.stderr.write(`epoch ${e.epoch}: loss ${e.loss.toFixed(3)} acc ${(e.accuracy * 100).toFixed(1)} %${val} (${e.seconds.toFixed(1)} s)${e.best ? ' *' : ''}\n`)
+        const val =
+          e.valAccuracy === null ? '' : `, val loss ${e.valLoss!.toFixed(3)} acc ${(e.valAccuracy * 100).toFixed(1)} %`
+        process.stderr.write(
+          `epoch ${e.epoch}: loss ${e.loss.toFixed(3)} acc ${(e.accuracy * 100).toFixed(1)} %${val} (${e.seconds.toFixed(1)} s)${e.best ? ' *' : ''}\n`,
+        )
       }
     },
     stop: () => {

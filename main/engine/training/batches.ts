@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Augmentation } from './config'
 import type { PixelSet } from './pixels'
-import { scale, type Scaling } from './presets'
+import { scale, type Scaling } from './presets/scaling'
 
 /**
  * Builds one batch as float32 tensors from the uint8 pixel set: only `batchSize` images are ever

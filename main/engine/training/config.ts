@@ -2,7 +2,7 @@ import { ValidationError } from '../errors'
 import { checkFractions, DEFAULT_FRACTIONS } from '../datasets/split'
 import type { SplitFractions } from '../store'
 import type { BackendName } from './backend'
-import { PRESET_NAMES, type PresetName } from './presets'
+import { presets, type PresetRegistry } from './presets/registry'
 
 /** Augmentation applied to training batches only, seeded per epoch. */
 export interface Augmentation {
@@ -20,19 +20,20 @@ export interface Augmentation {
 
 /** Every knob of a run. Stored complete (defaults filled in) with the run, so it can be repeated. */
 export interface TrainConfig {
-  preset: PresetName
-  /** Input side in pixels. Default 64 for seed-cnn, 224 for transfer. */
+  /** A registered preset's name (presets/registry.ts). Default: the registry's first, seed-cnn. */
+  preset: string
+  /** Input side in pixels. Default: the preset's (seed-cnn 64, transfer 224). */
   inputSize: number
   /** How images are fitted into the square input. Default cover. */
   fit: 'cover' | 'contain'
-  /** Passes over the training split. Default 10 (transfer: 100; an epoch over cached features takes well under a second). */
+  /** Passes over the training split. Default: the preset's (seed-cnn 10, transfer 100). */
   epochs: number
   /** Images per step. Default 32. */
   batchSize: number
   /** Default 0.001. */
   learningRate: number
   optimizer: 'adam' | 'sgd' | 'rmsprop'
-  /** Stop after this many epochs without a better validation loss; null = never. Default 5 (transfer: 10). */
+  /** Stop after this many epochs without a better validation loss; null = never. Default: the preset's (5, 10). */
   patience: number | null
   /** At the end, keep the weights of the epoch with the best validation loss. Default true. */
   restoreBest: boolean
@@ -44,7 +45,7 @@ export interface TrainConfig {
   fractions: SplitFractions
   /** Keep images tagged train/val/test at import in that split. Default false. */
   useOriginSplits: boolean
-  /** transfer only: backbone folder name inside the models folder. */
+  /** Backbone folder name inside the models folder (transfer). Default: the preset's. */
   backbone: string | null
   /** 'auto' picks the fastest that loads. */
   backend: BackendName | 'auto'
@@ -54,47 +55,56 @@ export interface TrainConfig {
 
 export const DEFAULT_AUGMENT: Augmentation = { flip: true, rotate: 10, crop: 0.1, brightness: 0.1, contrast: 0.1 }
 
-export function withDefaults(c: Partial<TrainConfig>): TrainConfig {
-  const preset = c.preset ?? 'seed-cnn'
+/**
+ * A complete config: what `c` sets, else the preset's defaults, else the shared ones; checked
+ * against the shared limits and the preset's own.
+ */
+export function withDefaults(c: Partial<TrainConfig>, registry: PresetRegistry = presets): TrainConfig {
+  const preset = c.preset === undefined ? registry.default : registry.get(c.preset)
+  const d = preset.defaults
   const cfg: TrainConfig = {
-    preset,
-    inputSize: c.inputSize ?? (preset === 'transfer' ? 224 : 64),
+    preset: preset.name,
+    inputSize: c.inputSize ?? d.inputSize,
     fit: c.fit ?? 'cover',
-    epochs: c.epochs ?? (preset === 'transfer' ? 100 : 10),
+    epochs: c.epochs ?? d.epochs,
     batchSize: c.batchSize ?? 32,
     learningRate: c.learningRate ?? 0.001,
     optimizer: c.optimizer ?? 'adam',
-    patience: c.patience === undefined ? (preset === 'transfer' ? 10 : 5) : c.patience,
+    patience: c.patience === undefined ? d.patience : c.patience,
     restoreBest: c.restoreBest ?? true,
     seed: c.seed ?? 42,
     augment: c.augment === undefined ? null : c.augment,
     classWeights: c.classWeights ?? false,
     fractions: c.fractions ?? DEFAULT_FRACTIONS,
     useOriginSplits: c.useOriginSplits ?? false,
-    backbone: c.backbone ?? (preset === 'transfer' ? 'mobilenet_v1_0.25_224' : null),
+    backbone: c.backbone ?? d.backbone,
     backend: c.backend ?? 'auto',
     workers: c.workers ?? null,
   }
-  validate(cfg)
+  validate(cfg, preset.inputSize)
+  preset.validate?.(cfg)
   return cfg
 }
 
-function validate(c: TrainConfig): void {
+function validate(c: TrainConfig, inputSize: { min: number; max: number }): void {
   const int = (name: string, v: number, lo: number, hi: number) => {
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new ValidationError(`${name} must be a whole number from ${lo} to ${hi} (got ${v})`)
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw new ValidationError(`${name} must be a whole number from ${lo} to ${hi} (got ${v})`)
+    }
   }
-  if (!(PRESET_NAMES as readonly string[]).includes(c.preset)) {
-    throw new ValidationError(`preset must be one of ${PRESET_NAMES.join(', ')} (got ${JSON.stringify(c.preset)})`)
-  }
-  int('inputSize', c.inputSize, 24, 224)
+  int('inputSize', c.inputSize, inputSize.min, inputSize.max)
   int('epochs', c.epochs, 1, 1000)
   int('batchSize', c.batchSize, 1, 1024)
-  if (!(c.learningRate > 0 && Number.isFinite(c.learningRate))) throw new ValidationError(`learningRate must be a positive number (got ${c.learningRate})`)
-  if (!['adam', 'sgd', 'rmsprop'].includes(c.optimizer)) throw new ValidationError(`optimizer must be adam, sgd or rmsprop (got ${JSON.stringify(c.optimizer)})`)
+  if (!(c.learningRate > 0 && Number.isFinite(c.learningRate))) {
+    throw new ValidationError(`learningRate must be a positive number (got ${c.learningRate})`)
+  }
+  if (!['adam', 'sgd', 'rmsprop'].includes(c.optimizer)) {
+    throw new ValidationError(`optimizer must be adam, sgd or rmsprop (got ${JSON.stringify(c.optimizer)})`)
+  }
   if (c.patience !== null) int('patience', c.patience, 1, 1000)
-  if (!['cover', 'contain'].includes(c.fit)) throw new ValidationError(`fit must be cover or contain (got ${JSON.stringify(c.fit)})`)
+  if (!['cover', 'contain'].includes(c.fit))
+    throw new ValidationError(`fit must be cover or contain (got ${JSON.stringify(c.fit)})`)
   int('seed', c.seed, 0, 2 ** 31 - 1)
   if (c.workers !== null) int('workers', c.workers, 1, 16)
   checkFractions(c.fractions)
-  if (c.preset === 'transfer' && !c.backbone) throw new ValidationError('the transfer preset needs a backbone')
 }

@@ -9,7 +9,7 @@ import { makeInputs } from './batches'
 import { fuseChain } from './fused-backbone'
 import { readArtifacts } from './model-io'
 import { loadPixels, type InputSpec, type PixelProblem, type PixelSet } from './pixels'
-import type { Scaling } from './presets'
+import type { Scaling } from './presets/scaling'
 
 /** How a known backbone is cut and fed. Unknown layers-model backbones use the defaults below. */
 export interface BackboneSpec {
@@ -23,7 +23,7 @@ export interface BackboneSpec {
 /** Backbones we know the right cut and input scaling of (see the models' SOURCE.md). */
 const KNOWN: Record<string, BackboneSpec> = {
   'mobilenet_v1_0.25_224': { cut: 'conv_pw_13_relu', scaling: 'symmetric' },
-  'mobilenet_v1_025_224_graph': { output: 'module_apply_default/MobilenetV1/Logits/global_pool', scaling: 'unit' },
+  mobilenet_v1_025_224_graph: { output: 'module_apply_default/MobilenetV1/Logits/global_pool', scaling: 'unit' },
 }
 
 /** The models folder: STUDIO_MODELS_DIR, else ~/.studio/models. */
@@ -51,7 +51,10 @@ export interface Backbone {
 /** Backbone folders in the models folder (those with a model.json). */
 export function listBackbones(dir: string): string[] {
   if (!fs.existsSync(dir)) return []
-  return fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'model.json'))).sort()
+  return fs
+    .readdirSync(dir)
+    .filter((d) => fs.existsSync(path.join(dir, d, 'model.json')))
+    .sort()
 }
 
 /**
@@ -63,7 +66,9 @@ export async function loadBackbone(dir: string, name: string): Promise<Backbone>
   const file = path.join(folder, 'model.json')
   if (!fs.existsSync(file)) {
     const have = listBackbones(dir)
-    throw new NotFoundError(`backbone ${JSON.stringify(name)} not found: no ${file}${have.length ? ` (available: ${have.join(', ')})` : ''}`)
+    throw new NotFoundError(
+      `backbone ${JSON.stringify(name)} not found: no ${file}${have.length ? ` (available: ${have.join(', ')})` : ''}`,
+    )
   }
   let artifacts: tf.io.ModelArtifacts
   try {
@@ -94,12 +99,19 @@ async function loadLayersBackbone(name: string, file: string, artifacts: tf.io.M
     throw new ValidationError(`backbone ${file} has no layer ${JSON.stringify(spec.cut)} to cut at`)
   }
   const features = cut.output as tf.SymbolicTensor
-  const pooled = features.shape.length === 4 ? (tf.layers.globalAveragePooling2d({}).apply(features) as tf.SymbolicTensor) : features
+  const pooled =
+    features.shape.length === 4 ? (tf.layers.globalAveragePooling2d({}).apply(features) as tf.SymbolicTensor) : features
   const extractor = tf.model({ inputs: model.inputs, outputs: pooled })
   // Extraction runs the chain as fused convolutions where it can (≈ 2× faster on wasm).
   const fused = features.shape.length === 4 ? fuseChain(model, cut) : null
   return {
-    name, format: 'layers', extractor, output: null, inputSize: size, featureDim: pooled.shape[1] as number, scaling: spec.scaling,
+    name,
+    format: 'layers',
+    extractor,
+    output: null,
+    inputSize: size,
+    featureDim: pooled.shape[1] as number,
+    scaling: spec.scaling,
     path: fused ? `layers model run as ${fused.blocks} fused convolutions (batch norm folded in)` : 'layers model',
     features: fused ? fused.features : (x) => extractor.predict(x) as tf.Tensor2D,
     dispose: () => {
@@ -112,7 +124,9 @@ async function loadLayersBackbone(name: string, file: string, artifacts: tf.io.M
 async function loadGraphBackbone(name: string, file: string, artifacts: tf.io.ModelArtifacts): Promise<Backbone> {
   const spec = KNOWN[name]
   if (!spec?.output) {
-    throw new ValidationError(`backbone ${file} is a graph model Studio does not know the feature node of (known: ${Object.keys(KNOWN).join(', ')})`)
+    throw new ValidationError(
+      `backbone ${file} is a graph model Studio does not know the feature node of (known: ${Object.keys(KNOWN).join(', ')})`,
+    )
   }
   let model: tf.GraphModel
   try {
@@ -122,18 +136,32 @@ async function loadGraphBackbone(name: string, file: string, artifacts: tf.io.Mo
   }
   const size = squareRgb(model.inputs[0]!.shape ?? [], file, () => model.dispose())
   const output = spec.output
-  const features = (x: tf.Tensor4D) => tf.tidy(() => {
-    const y = model.execute(x, output) as tf.Tensor
-    return y.reshape([x.shape[0], -1]) as tf.Tensor2D
-  })
+  const features = (x: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const y = model.execute(x, output) as tf.Tensor
+      return y.reshape([x.shape[0], -1]) as tf.Tensor2D
+    })
   const featureDim = tf.tidy(() => features(tf.zeros([1, size, size, 3])).shape[1])
-  return { name, format: 'graph', extractor: null, output, path: 'graph model', inputSize: size, featureDim, scaling: spec.scaling, features, dispose: () => model.dispose() }
+  return {
+    name,
+    format: 'graph',
+    extractor: null,
+    output,
+    path: 'graph model',
+    inputSize: size,
+    featureDim,
+    scaling: spec.scaling,
+    features,
+    dispose: () => model.dispose(),
+  }
 }
 
 function squareRgb(shape: (number | null)[], file: string, cleanup: () => void): number {
   if (shape.length !== 4 || shape[3] !== 3 || !(shape[1]! > 0) || shape[1] !== shape[2]) {
     cleanup()
-    throw new ValidationError(`backbone ${file} takes input ${JSON.stringify(shape)}; the transfer preset needs square RGB images [N, S, S, 3]`)
+    throw new ValidationError(
+      `backbone ${file} takes input ${JSON.stringify(shape)}; the transfer preset needs square RGB images [N, S, S, 3]`,
+    )
   }
   return shape[1] as number
 }
@@ -142,12 +170,18 @@ function squareRgb(shape: (number | null)[], file: string, cleanup: () => void):
 export function transferHead(featureDim: number, numClasses: number, seed: number): tf.Sequential {
   const head = tf.sequential({ name: 'head' })
   head.add(tf.layers.dropout({ inputShape: [featureDim], rate: 0.2, seed }))
-  head.add(tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }))
+  head.add(
+    tf.layers.dense({
+      units: numClasses,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+    }),
+  )
   return head
 }
 
 /** Layers backbone and head as one model, for saving, export and prediction from images. */
-export function combine(backbone: Backbone, head: tf.Sequential): tf.LayersModel {
+export function combine(backbone: Backbone, head: tf.LayersModel): tf.LayersModel {
   if (!backbone.extractor) throw new StudioError('only a layers-model backbone combines with its head into one model')
   let y = backbone.extractor.outputs[0]!
   for (const layer of head.layers) y = layer.apply(y) as tf.SymbolicTensor
@@ -183,11 +217,13 @@ export async function extractFeatures(
     const idx = todo.slice(s, s + batchSize)
     const data = tf.tidy(() => backbone.features(makeInputs(set, idx, backbone.scaling)).dataSync() as Float32Array)
     await writing
-    writing = Promise.all(idx.map((i, k) => {
-      const vec = data.slice(k * dim, (k + 1) * dim)
-      out.set(vec, i * dim)
-      return writeAtomic(path.join(dir, `${hashes.get(set.imageIds[i]!)}.f32`), Buffer.from(vec.buffer), paths.tmp)
-    }))
+    writing = Promise.all(
+      idx.map((i, k) => {
+        const vec = data.slice(k * dim, (k + 1) * dim)
+        out.set(vec, i * dim)
+        return writeAtomic(path.join(dir, `${hashes.get(set.imageIds[i]!)}.f32`), Buffer.from(vec.buffer), paths.tmp)
+      }),
+    )
     writing.catch(() => {}) // awaited next round or below
   }
   await writing

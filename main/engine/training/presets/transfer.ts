@@ -1,0 +1,68 @@
+import path from 'node:path'
+import { ValidationError } from '../../errors'
+import { saveGraphStage } from '../../runs'
+import { folderSaver } from '../model-io'
+import { featureSource } from '../sources'
+import { combine, loadBackbone, splitFeatures, transferHead } from '../transfer'
+import { definePreset } from './types'
+
+/**
+ * A frozen pretrained backbone from the models folder (transfer.ts), its pooled features cached
+ * per image, and a small head trained on them. The saved model is backbone + head for a layers
+ * backbone; a graph backbone cannot join a layers model, so it is copied beside the head as a
+ * stage predict runs first.
+ */
+export const transferPreset = definePreset({
+  name: 'transfer',
+  label: 'Transfer (pretrained backbone)',
+  description: 'a frozen pretrained backbone, features cached per image, a small head trained on them',
+  fields: ['backbone'],
+  // An epoch over cached features takes well under a second: many epochs, more patience.
+  defaults: { inputSize: 224, epochs: 100, patience: 10, backbone: 'mobilenet_v1_0.25_224' },
+  inputSize: { min: 24, max: 224 },
+  validate: (cfg) => {
+    if (!cfg.backbone) throw new ValidationError('the transfer preset needs a backbone')
+  },
+  prepare: async (ctx) => {
+    const { cfg } = ctx
+    const backbone = await loadBackbone(ctx.modelsDir, cfg.backbone!)
+    if (backbone.inputSize !== cfg.inputSize) {
+      backbone.dispose()
+      throw new ValidationError(
+        `backbone ${backbone.name} takes ${backbone.inputSize}×${backbone.inputSize} input; ` +
+          `input size ${cfg.inputSize} does not match`,
+      )
+    }
+    const spec = { size: cfg.inputSize, fit: cfg.fit }
+    return {
+      scaling: backbone.scaling,
+      buildModel: () => transferHead(backbone.featureDim, ctx.numClasses, cfg.seed),
+      // Augmentation does not apply: the features are computed once per image.
+      source: async (split) => {
+        const f = await splitFeatures(
+          ctx.paths,
+          backbone,
+          ctx.items(split),
+          spec,
+          ctx.hashes,
+          ctx.onProblem,
+          cfg.batchSize,
+        )
+        return featureSource(f.features, backbone.featureDim, f, ctx.numClasses)
+      },
+      plan: () => ({
+        workers: 1,
+        why: `transfer trains a small head on cached features: one thread; features: ${backbone.path}`,
+      }),
+      save: async (model, run) => {
+        if (backbone.format === 'layers') {
+          await combine(backbone, model).save(folderSaver(run.model))
+          return null
+        }
+        await model.save(folderSaver(run.model))
+        return saveGraphStage(run, path.join(ctx.modelsDir, backbone.name), backbone.output!)
+      },
+      dispose: () => backbone.dispose(),
+    }
+  },
+})

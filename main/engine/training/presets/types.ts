@@ -1,0 +1,82 @@
+import type * as tf from '@tensorflow/tfjs'
+import type { PresetDto } from '../../../../preload/contract'
+import type { GraphStage, RunPaths, Scaling } from '../../runs'
+import type { DatasetItem, ProjectPaths, Split } from '../../store'
+import type { BackendName } from '../backend'
+import type { TrainConfig } from '../config'
+import type { PixelProblem } from '../pixels'
+import type { Source } from '../sources'
+
+/** The config fields whose default depends on the preset (the others are shared, config.ts). */
+export interface PresetDefaults {
+  /** Input side, pixels. */
+  inputSize: number
+  /** Passes over the training split. */
+  epochs: number
+  /** Early stopping: epochs without a better validation loss; null = never. */
+  patience: number | null
+  /** Backbone folder in the models folder; null where the preset has none. */
+  backbone: string | null
+}
+
+/**
+ * A preset: everything Studio knows about one way of training. The Train form (describePresets),
+ * the request schema and the CLI choices (PRESET_NAMES), the config defaults and checks
+ * (config.ts) and the trainer all read it from here.
+ */
+export interface PresetSpec<N extends string = string> {
+  name: N
+  /** Shown in the Train form. */
+  label: string
+  description: string
+  /** The optional form fields that apply to this preset. */
+  fields: PresetDto['fields']
+  defaults: PresetDefaults
+  /** Input sides, pixels, the config accepts. */
+  inputSize: { min: number; max: number }
+  /** Checks of the complete config beyond the shared ones; throws ValidationError. */
+  validate?(cfg: TrainConfig): void
+  /** Readies the preset for one run (loads what it needs, e.g. a backbone). */
+  prepare(ctx: PresetContext): Promise<PresetRun>
+}
+
+/** What a run gives its preset. */
+export interface PresetContext {
+  cfg: TrainConfig
+  /** Model outputs: the dataset version's classes. */
+  numClasses: number
+  paths: ProjectPaths
+  /** The dataset version's items of a split. */
+  items(split: Split): DatasetItem[]
+  /** Image id → content hash (cache file names). */
+  hashes: Map<number, string>
+  /** Folder of pretrained backbones. */
+  modelsDir: string
+  /** An image that cannot be read: reported with the run, left out of training. */
+  onProblem(p: PixelProblem): void
+}
+
+/** Data-parallel participants for a run, and why (recorded with the run). */
+export interface WorkerPlan {
+  workers: number
+  why: string
+}
+
+/** A preset readied for one run: how the trainer builds, feeds, parallelises and saves its model. */
+export interface PresetRun {
+  /** Pixel scaling of the saved model's input (preprocessing.json). */
+  scaling: Scaling
+  /** The trainable model, initialised from the config's seed. */
+  buildModel(): tf.LayersModel
+  /** A split's data: decoded pixels or cached features. */
+  source(split: Split): Promise<Source>
+  plan(backend: BackendName): WorkerPlan
+  /** Writes the trained model to `run.model` (and what else predict needs); returns the stage predict runs first. */
+  save(model: tf.LayersModel, run: RunPaths): Promise<GraphStage | null>
+  dispose(): void
+}
+
+/** Declares a preset, keeping its name's literal type (PRESET_NAMES is made of them). */
+export function definePreset<N extends string>(spec: PresetSpec<N>): PresetSpec<N> {
+  return spec
+}
