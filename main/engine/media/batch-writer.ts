@@ -24,14 +24,20 @@ export class BatchWriter {
   private pendingHashes = new Set<string>()
   private lastFlush = Date.now()
 
+  /** Errors earlier batches of this source recorded, by path (see `ImportQueries.earlierErrors`). */
+  private readonly earlierErrors: Map<string, number[]>
+
   constructor(
     private readonly store: Store,
     private readonly labels: LabelService,
     private readonly batchId: number,
+    source: string,
     /** Flush after this many records or this many milliseconds, whichever comes first. */
     private readonly maxRecords = 64,
     private readonly maxMs = 250,
-  ) {}
+  ) {
+    this.earlierErrors = store.imports.earlierErrors(source, batchId)
+  }
 
   /** True when an image with this content is stored or about to be. */
   has(hash: string): boolean {
@@ -73,9 +79,11 @@ export class BatchWriter {
       for (const rec of recs) {
         const { item } = rec
         if (rec.outcome === 'error') {
-          store.imports.recordItem(batchId, item.rel, 'error', null)
-          store.imports.recordError(batchId, item.rel, rec.reason, at)
-        } else if (rec.outcome === 'duplicate') {
+          this.recordError(item.rel, rec.reason, at)
+          continue
+        }
+        this.forgetEarlierError(item.rel)
+        if (rec.outcome === 'duplicate') {
           store.imports.recordItem(batchId, item.rel, 'duplicate', store.images.byHash(rec.hash)?.id ?? null)
         } else {
           const id = store.images.insert({
@@ -97,5 +105,22 @@ export class BatchWriter {
       }
     })
     for (const rec of recs) if (rec.outcome === 'imported') this.pendingHashes.delete(rec.hash)
+  }
+
+  /**
+   * Records a file (or CSV row, or folder) this batch could not use, in the caller's transaction.
+   * An error an earlier import of the same source recorded for it is replaced, keeping the latest reason.
+   */
+  recordError(rel: string, reason: string, at: string): void {
+    this.forgetEarlierError(rel)
+    this.store.imports.recordItem(this.batchId, rel, 'error', null)
+    this.store.imports.recordError(this.batchId, rel, reason, at)
+  }
+
+  private forgetEarlierError(rel: string): void {
+    const ids = this.earlierErrors.get(rel)
+    if (!ids) return
+    for (const id of ids) this.store.imports.deleteError(id)
+    this.earlierErrors.delete(rel)
   }
 }

@@ -106,13 +106,10 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   if (previous) store.imports.restartBatch(batchId, total, scan.ignored)
   const handled = store.imports.handledPaths(batchId)
 
+  const writer = new BatchWriter(store, ctx.labels, batchId, source)
   store.tx(() => {
     const at = nowIso()
-    for (const p of scan.problems) {
-      if (handled.has(p.rel)) continue
-      store.imports.recordItem(batchId, p.rel, 'error', null)
-      store.imports.recordError(batchId, p.rel, p.reason, at)
-    }
+    for (const p of scan.problems) if (!handled.has(p.rel)) writer.recordError(p.rel, p.reason, at)
   })
 
   const counts = store.imports.counts(batchId)
@@ -131,7 +128,6 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   }
   emit(true)
 
-  const writer = new BatchWriter(store, ctx.labels, batchId)
   const queue = scan.items.filter((i) => !handled.has(i.rel))
   let next = 0
   const worker = async () => {

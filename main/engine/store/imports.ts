@@ -87,6 +87,22 @@ export class ImportQueries {
     this.sql('INSERT INTO import_errors (batch_id, path, reason, created_at) VALUES (?, ?, ?, ?)').run(batchId, relPath, reason, at)
   }
 
+  /**
+   * Errors that earlier batches of this source recorded, by relative path: a file handled again
+   * replaces its old error (new reason) or clears it (it imports now), so each bad file counts once.
+   */
+  earlierErrors(source: string, batchId: number): Map<string, number[]> {
+    const rows = this.sql(`SELECT e.id, e.path FROM import_errors e JOIN import_batches b ON b.id = e.batch_id
+        WHERE b.source = ? AND e.batch_id <> ?`).all(source, batchId) as { id: number; path: string }[]
+    const out = new Map<string, number[]>()
+    for (const r of rows) out.set(r.path, [...(out.get(r.path) ?? []), r.id])
+    return out
+  }
+
+  deleteError(id: number): void {
+    this.sql('DELETE FROM import_errors WHERE id = ?').run(id)
+  }
+
   counts(batchId?: number): BatchCounts {
     const where = batchId === undefined ? '' : 'WHERE batch_id = ?'
     const args = batchId === undefined ? [] : [batchId]
