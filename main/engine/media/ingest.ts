@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
+import { constants as fsConstants } from 'node:fs'
 import fs from 'node:fs/promises'
 import sharp from 'sharp'
 import { errorMessage } from '../errors'
 import { atomically } from '../fs'
-import { fsReason } from './scan'
+import { fsReason, specialKind } from './scan'
 import { storedFormat, THUMB_SIZE, type StoredFormat } from './formats'
 
 export { forgetMadeDirs, writeAtomic } from '../fs'
@@ -25,8 +26,17 @@ export interface Probed extends StoredFormat {
 export async function readAndHash(abs: string): Promise<ReadFile> {
   let buf: Buffer
   try {
-    buf = await fs.readFile(abs)
+    // Non-blocking open, then a check: a FIFO listed in a CSV would otherwise hang the import.
+    const fh = await fs.open(abs, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0))
+    try {
+      const special = specialKind(await fh.stat())
+      if (special) throw new IngestError(`not a regular file but ${special}; only regular files are imported`)
+      buf = await fh.readFile()
+    } finally {
+      await fh.close()
+    }
   } catch (err) {
+    if (err instanceof IngestError) throw err
     throw new IngestError(fsReason(err))
   }
   if (buf.length === 0) throw new IngestError('file is empty (0 bytes)')

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { errorMessage, ImportSourceError } from '../errors'
@@ -43,7 +44,7 @@ export async function scanFolder(root: string, layout: FolderLayout = 'auto'): P
 
   // Depth-first with sorted entries, so files import in a predictable order.
   const walk = async (dir: string, rel: string, ancestors: ReadonlySet<string>): Promise<void> => {
-    let entries: import('node:fs').Dirent[]
+    let entries: Dirent[]
     try {
       entries = await fs.readdir(dir, { withFileTypes: true })
     } catch (err) {
@@ -57,11 +58,13 @@ export async function scanFolder(root: string, layout: FolderLayout = 'auto'): P
       const childRel = rel ? `${rel}/${e.name}` : e.name
       let isDir = e.isDirectory()
       let isFile = e.isFile()
+      let special = specialKind(e)
       if (e.isSymbolicLink()) {
         try {
           const st = await fs.stat(abs)
           isDir = st.isDirectory()
           isFile = st.isFile()
+          special = specialKind(st)
         } catch (err) {
           if (isImageFile(e.name) || (err as NodeJS.ErrnoException).code === 'ELOOP') {
             problems.push({ rel: childRel, reason: linkReason(err) })
@@ -80,6 +83,9 @@ export async function scanFolder(root: string, layout: FolderLayout = 'auto'): P
         await walk(abs, childRel, new Set([...ancestors, real]))
       } else if (isFile && isImageFile(e.name)) {
         items.push({ abs, rel: childRel, ...labelFromPath(childRel, layout) })
+      } else if (special && isImageFile(e.name)) {
+        // Named like an image, so the user expects it imported: say why it is not (reading a FIFO would hang).
+        problems.push({ rel: childRel, reason: `not a regular file but ${special}; only regular files are imported` })
       } else {
         ignored++
       }
@@ -88,6 +94,14 @@ export async function scanFolder(root: string, layout: FolderLayout = 'auto'): P
   await walk(root, '', new Set([rootReal]))
   const kind: ImportKind = layout === 'flat' || items.every((i) => i.label === null) ? 'flat' : 'folders'
   return { kind, items, problems, ignored }
+}
+
+/** What a directory entry that is neither a file, a folder nor a link is, in words; null for those. */
+export function specialKind(e: Pick<Dirent, 'isFIFO' | 'isSocket' | 'isBlockDevice' | 'isCharacterDevice'>): string | null {
+  if (e.isFIFO()) return 'a named pipe (FIFO)'
+  if (e.isSocket()) return 'a socket'
+  if (e.isBlockDevice() || e.isCharacterDevice()) return 'a device'
+  return null
 }
 
 function labelFromPath(rel: string, layout: FolderLayout): { label: string | null; origin: string | null } {
