@@ -90,30 +90,32 @@ export async function fit(data: FitData, opts: FitOptions, callbacks: Callback[]
     const makeBatch = (b: number) => (b < batches ? train.batch(rows(b), augRandom) : null)
     // A holder, not a variable: the step's callback fills it.
     const ahead: { batch: ReturnType<typeof makeBatch> } = { batch: null }
-    for (let b = 0; b < batches; b++) {
-      // Let the event loop run (a cancel message, the parent going away) between batches:
-      // trainOnBatch only yields to microtasks.
-      await new Promise((resolve) => setImmediate(resolve))
-      if (opts.cancelled()) {
-        if (ahead.batch) tf.dispose([ahead.batch.xs, ahead.batch.ys])
-        return 'cancelled'
+    try {
+      for (let b = 0; b < batches; b++) {
+        // Let the event loop run (a cancel message, the parent going away) between batches:
+        // trainOnBatch only yields to microtasks.
+        await new Promise((resolve) => setImmediate(resolve))
+        if (opts.cancelled()) return 'cancelled'
+        const { xs, ys } = ahead.batch ?? makeBatch(b)!
+        ahead.batch = null
+        let out: number | number[]
+        try {
+          out = stepper
+            ? await stepper.step(xs, ys, () => (ahead.batch = makeBatch(b + 1)))
+            : await model.trainOnBatch(xs, ys)
+        } finally {
+          tf.dispose([xs, ys])
+        }
+        const [loss, accuracy] = out as [number, number]
+        const size = rows(b).length
+        lossSum += loss * size
+        accSum += accuracy * size
+        seen += size
+        for (const c of callbacks) await c.onBatchEnd?.({ epoch, batch: b + 1, batches, size, loss, accuracy })
       }
-      const { xs, ys } = ahead.batch ?? makeBatch(b)!
-      ahead.batch = null
-      let out: number | number[]
-      try {
-        out = stepper
-          ? await stepper.step(xs, ys, () => (ahead.batch = makeBatch(b + 1)))
-          : await model.trainOnBatch(xs, ys)
-      } finally {
-        tf.dispose([xs, ys])
-      }
-      const [loss, accuracy] = out as [number, number]
-      const size = rows(b).length
-      lossSum += loss * size
-      accSum += accuracy * size
-      seen += size
-      for (const c of callbacks) await c.onBatchEnd?.({ epoch, batch: b + 1, batches, size, loss, accuracy })
+    } finally {
+      // A batch made ahead and never used: cancel, or a step or callback that threw.
+      if (ahead.batch) tf.dispose([ahead.batch.xs, ahead.batch.ys])
     }
     const v = validate(model, val, batchSize)
     const seconds = (Date.now() - t0) / 1000
