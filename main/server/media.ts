@@ -23,6 +23,7 @@ export async function resolveMedia(studio: Studio, kind: string, hash: string): 
     const file = kind === 'thumb' ? await studio.thumbnailPath(img) : studio.originalPath(img)
     const real = fs.realpathSync(file)
     if (!real.startsWith(fs.realpathSync(studio.root) + path.sep)) return { status: 403, reason: 'file is outside the project' }
+    if (!fs.statSync(real).isFile()) return { status: 404, reason: 'the image file is not a regular file' }
     return { file: real, mime: MIME[path.extname(real)] ?? 'application/octet-stream' }
   } catch {
     return { status: 404, reason: 'the image file is missing from the project' }

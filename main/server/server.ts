@@ -1,13 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { StudioEvent } from '../../preload/contract'
 import { isStudioMethod } from '../../preload/methods'
 import { dispatch, httpStatus } from '../engine/api/dispatch'
+import { errorMessage } from '../engine/errors'
 import { AppSession, type SessionOptions } from '../engine/session'
+import { BodyTooLarge, parseTarget, readBody, send, sendFile, serveStatic } from './http'
 import { resolveMedia } from './media'
 
 export interface ServeOptions {
@@ -29,22 +29,23 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
-}
+const BODY_LIMIT = 10 * 1024 * 1024
+/** Pages only receive events; a frame from one is at most a close or a ping. */
+const WS_MAX_PAYLOAD = 64 * 1024
 
 /**
  * Browser mode: the contract over HTTP (POST /api/call/<method>) and events over a WebSocket
  * (/api/events), bound to 127.0.0.1, every route but the page's static files behind a random token,
  * other origins refused. Media are served by content hash from inside the open project only.
+ * No input may stop it: malformed targets get 400, a bad WebSocket frame closes that socket, and a
+ * handler that throws answers 500.
  */
 export async function startServer(session: AppSession, opts: ServeOptions = {}): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('hex')
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'))
   const sockets = new Set<WebSocket>()
   let port = 0
-  const origins = () => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]
+  const originOk = (origin: string | undefined) => !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
   const tokenOk = (given: string | null) => {
     if (!given) return false
     const a = Buffer.from(given)
@@ -55,25 +56,29 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
     const header = req.headers.authorization
     return tokenOk(header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token'))
   }
+  const shown = (raw: string | undefined) => JSON.stringify((raw ?? '').slice(0, 200))
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const refuse = (status: number, reason: string) => {
-      log(`refused ${req.method} ${url.pathname}: ${reason}`)
-      send(res, status, { error: { name: status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'BadRequest', message: reason } })
+      log(`refused ${req.method} ${shown(req.url)}: ${reason}`)
+      const name = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'NotFound' : 'BadRequest'
+      send(res, status, { error: { name, message: reason } })
     }
-    if (req.headers.origin && !origins().includes(req.headers.origin)) return refuse(403, `origin ${req.headers.origin} is not allowed`)
+    const target = parseTarget(req.url)
+    if ('bad' in target) return refuse(400, target.bad)
+    const { url } = target
+    if (!originOk(req.headers.origin)) return refuse(403, `origin ${req.headers.origin} is not allowed`)
     const isApi = url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/')
-    if (!isApi) return serveStatic(res, opts.rendererDir, url.pathname)
+    if (!isApi) return serveStatic(res, opts.rendererDir, target.path, log)
     if (!authorized(req, url)) return refuse(401, 'missing or wrong token')
     if (url.pathname === '/api/health') return send(res, 200, { ok: true })
-    if (url.pathname.startsWith('/media/')) return void serveMedia(session, url.pathname, res, refuse)
+    if (url.pathname.startsWith('/media/')) return void serveMedia(session, url.pathname, res, refuse, log)
     const m = /^\/api\/call\/([A-Za-z]+)$/.exec(url.pathname)
     if (!m || req.method !== 'POST') return refuse(404, 'no such route')
     const method = m[1] ?? ''
     if (!isStudioMethod(method)) return refuse(404, `no such method ${JSON.stringify(method)}`)
-    readBody(req, 10 * 1024 * 1024)
-      .then(async (body) => {
+    void readBody(req, BODY_LIMIT).then(
+      async (body) => {
         let payload: unknown
         try {
           payload = body.length ? JSON.parse(body.toString('utf8')) : undefined
@@ -82,21 +87,42 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
         }
         const reply = await dispatch(session.api, method, payload, (line) => log(`${req.method} ${url.pathname}: ${line}`))
         send(res, httpStatus(reply), reply)
-      })
-      .catch((err: Error) => refuse(413, err.message))
+      },
+      (err: unknown) => (err instanceof BodyTooLarge ? refuse(413, err.message) : res.destroy()),
+    )
+  }
+
+  const server = http.createServer((req, res) => {
+    try {
+      handle(req, res)
+    } catch (err) {
+      log(`error answering ${req.method} ${shown(req.url)}: ${errorMessage(err)}`)
+      send(res, 500, { error: { name: 'Error', message: 'the server could not answer this request' } })
+    }
   })
 
-  const wss = new WebSocketServer({ noServer: true })
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    const bad = url.pathname !== '/api/events' ? 'no such route' : req.headers.origin && !origins().includes(req.headers.origin) ? 'origin not allowed' : !authorized(req, url) ? 'missing or wrong token' : null
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD })
+  server.on('upgrade', (req: http.IncomingMessage, socket, head) => {
+    // A socket reset during the handshake must not become an uncaught error.
+    socket.on('error', (err) => log(`websocket error: ${err.message}`))
+    const target = parseTarget(req.url)
+    const bad =
+      'bad' in target ? target.bad
+      : target.url.pathname !== '/api/events' ? 'no such route'
+      : !originOk(req.headers.origin) ? 'origin not allowed'
+      : !authorized(req, target.url) ? 'missing or wrong token'
+      : null
     if (bad) {
-      log(`refused websocket ${url.pathname}: ${bad}`)
-      socket.write(`HTTP/1.1 ${bad === 'missing or wrong token' ? '401 Unauthorized' : '403 Forbidden'}\r\n\r\n`)
-      return socket.destroy()
+      log(`refused websocket ${shown(req.url)}: ${bad}`)
+      const status = 'bad' in target ? '400 Bad Request' : bad === 'missing or wrong token' ? '401 Unauthorized' : '403 Forbidden'
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
+      return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws)
+      // ws closes the socket itself on a malformed frame (bad opcode, UTF-8, reserved bits, length)
+      // and reports it here; without a listener the report would be an uncaught exception.
+      ws.on('error', (err) => log(`websocket error: ${err.message}`))
       ws.on('close', () => sockets.delete(ws))
     })
   })
@@ -105,6 +131,7 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
     server.once('error', reject)
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve())
   })
+  server.on('error', (err) => log(`server error: ${err.message}`))
   port = (server.address() as AddressInfo).port
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
@@ -117,6 +144,7 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
     close: async () => {
       for (const s of sockets) s.terminate()
       wss.close()
+      server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))
     },
   }
@@ -150,46 +178,22 @@ export async function serveProject(
   }
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const data = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-store' })
-  res.end(data)
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > limit) {
-        reject(new Error(`request body over ${limit} bytes`))
-        req.destroy()
-      } else chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
 /** /media/thumb/<sha256> and /media/original/<sha256>: only files of images in this project. */
-async function serveMedia(session: AppSession, pathname: string, res: http.ServerResponse, refuse: (s: number, r: string) => void): Promise<void> {
+async function serveMedia(
+  session: AppSession,
+  pathname: string,
+  res: http.ServerResponse,
+  refuse: (s: number, r: string) => void,
+  log: (l: string) => void,
+): Promise<void> {
   const [, , kind = '', hash = ''] = pathname.split('/')
   if (!session.studio) return refuse(404, 'no project is open')
-  const answer = await resolveMedia(session.studio, kind, hash)
-  if ('status' in answer) return refuse(answer.status, answer.reason)
-  res.writeHead(200, { 'content-type': answer.mime, 'cache-control': 'private, max-age=31536000, immutable' })
-  fs.createReadStream(answer.file).pipe(res)
-}
-
-function serveStatic(res: http.ServerResponse, dir: string | undefined, pathname: string): void {
-  if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
-    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
-    return void res.end('The Studio page is not built yet: run `npm run build`, then start `studio serve` again.\n')
+  try {
+    const answer = await resolveMedia(session.studio, kind, hash)
+    if ('status' in answer) return refuse(answer.status, answer.reason)
+    sendFile(res, answer.file, { 'content-type': answer.mime, 'cache-control': 'private, max-age=31536000, immutable' }, log)
+  } catch (err) {
+    log(`error serving ${pathname}: ${errorMessage(err)}`)
+    send(res, 500, { error: { name: 'Error', message: 'the image could not be served' } })
   }
-  const root = path.resolve(dir)
-  const wanted = path.resolve(root, '.' + path.posix.normalize(decodeURIComponent(pathname)))
-  const file = wanted.startsWith(root + path.sep) && fs.existsSync(wanted) && fs.statSync(wanted).isFile() ? wanted : path.join(root, 'index.html')
-  res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' })
-  fs.createReadStream(file).pipe(res)
 }

@@ -1,0 +1,92 @@
+import fs from 'node:fs'
+import type http from 'node:http'
+import path from 'node:path'
+
+/**
+ * Small HTTP pieces of the browser-mode server. Everything here answers malformed input with a
+ * status instead of throwing: a throw in a request handler would take the whole server down.
+ */
+
+/** A request target as the server reads it: the URL and its decoded path, or why it cannot be read. */
+export type Target = { url: URL; path: string } | { bad: string }
+
+export function parseTarget(raw: string | undefined): Target {
+  let url: URL
+  try {
+    url = new URL(raw ?? '/', 'http://127.0.0.1')
+  } catch {
+    return { bad: 'the request target is not a valid URL' }
+  }
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(url.pathname)
+  } catch {
+    return { bad: 'the path has a malformed percent escape' }
+  }
+  if (decoded.includes('\0')) return { bad: 'the path contains a NUL byte' }
+  return { url, path: decoded }
+}
+
+export function send(res: http.ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return void res.destroy()
+  const data = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-store' })
+  res.end(data)
+}
+
+/** A request body over the size limit. */
+export class BodyTooLarge extends Error {}
+
+export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > limit) {
+        reject(new BodyTooLarge(`request body over ${limit} bytes`))
+        req.destroy()
+      } else chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+/**
+ * Streams a regular file with `headers`; a path that is not one (gone, a folder) is a 404. An error
+ * once the headers are out can only end the response.
+ */
+export function sendFile(res: http.ServerResponse, file: string, headers: http.OutgoingHttpHeaders, log: (l: string) => void): void {
+  fs.stat(file, (err, st) => {
+    if (err || !st.isFile()) return send(res, 404, { error: { name: 'NotFound', message: 'no such file' } })
+    const stream = fs.createReadStream(file)
+    stream.on('error', (e) => {
+      log(`error reading ${file}: ${e.message}`)
+      if (res.headersSent) res.destroy()
+      else send(res, 500, { error: { name: 'Error', message: 'the file could not be read' } })
+    })
+    stream.once('open', () => {
+      res.writeHead(200, { ...headers, 'content-length': st.size })
+      stream.pipe(res)
+    })
+  })
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
+}
+
+/** The page: a file of the built renderer, else index.html (client-side routes); never outside `dir`. */
+export function serveStatic(res: http.ServerResponse, dir: string | undefined, decodedPath: string, log: (l: string) => void): void {
+  if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
+    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+    return void res.end('The Studio page is not built yet: run `npm run build`, then start `studio serve` again.\n')
+  }
+  const root = path.resolve(dir)
+  const wanted = path.resolve(root, '.' + path.posix.normalize(decodedPath))
+  const isFile = wanted.startsWith(root + path.sep) && fs.statSync(wanted, { throwIfNoEntry: false })?.isFile()
+  const file = isFile ? wanted : path.join(root, 'index.html')
+  sendFile(res, file, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }, log)
+}
