@@ -50,6 +50,23 @@ describe('malformed requests get 400 and never stop the server', () => {
   })
 })
 
+describe('request payloads', () => {
+  it.each([
+    ['openProject', { path: '/tmp/a\u0000b' }, 'openProject: path: a path cannot contain a NUL byte'],
+    ['createProject', { path: '\u0000' }, 'createProject: path: a path cannot contain a NUL byte'],
+    ['startImport', { source: '/tmp/photos\u0000.jpg' }, 'startImport: source: a path cannot contain a NUL byte'],
+    ['exportRun', { runId: 1, dir: '/tmp/out\u0000' }, 'exportRun: dir: a path cannot contain a NUL byte'],
+  ])('a NUL byte in %s is a 400 naming the field', async (method, payload, message) => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/call/${method}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({ error: { name: 'ValidationError', message } })
+  })
+})
+
 describe('malformed WebSocket frames from an authenticated page close that socket only', () => {
   it.each([
     ['an unknown opcode', clientFrame(0x83, Buffer.from('x')), 1002],

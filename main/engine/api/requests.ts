@@ -8,7 +8,12 @@ import { z } from 'zod'
  */
 
 const id = z.number().int().positive()
-const folder = z.string().min(1).max(4096)
+/** A file-system path. A NUL byte would reach Node's fs as a raw TypeError (a 500); refuse it here, named. */
+const folder = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL byte')
 /** Requests without a payload accept nothing, null or `{}` (void: the argument may be left out). */
 const none = z.void().or(z.null()).or(z.object({}).strict())
 
