@@ -20,7 +20,9 @@ export interface SplitPlan {
 
 export function checkFractions(f: SplitFractions): void {
   for (const k of ['train', 'val', 'test'] as const) {
-    if (!Number.isFinite(f[k]) || f[k] < 0 || f[k] > 1) throw new ValidationError(`split fraction ${k} must be between 0 and 1 (got ${f[k]})`)
+    if (!Number.isFinite(f[k]) || f[k] < 0 || f[k] > 1) {
+      throw new ValidationError(`split fraction ${k} must be between 0 and 1 (got ${f[k]})`)
+    }
   }
   if (f.train <= 0) throw new ValidationError('split fraction train must be above 0')
   if (Math.abs(f.train + f.val + f.test - 1) > 1e-6) {
@@ -38,13 +40,12 @@ export function planSplit(images: LabeledImage[], classNames: Map<number, string
   checkFractions(fractions)
   const seed = opts.seed ?? 42
   if (!images.length) throw new ValidationError('the project has no labeled images: label some before training')
-  const byClass = new Map<number, LabeledImage[]>()
-  for (const img of images) byClass.set(img.classId, [...(byClass.get(img.classId) ?? []), img])
+  const byClass = groupByClass(images)
   const classIds = [...byClass.keys()].sort((a, b) => a - b)
   if (classIds.length < 2) {
-    throw new ValidationError(
-      `training needs at least 2 classes with labeled images; found ${classIds.length}: ${classIds.map((c) => JSON.stringify(classNames.get(c))).join(', ')}`,
-    )
+    const found = classIds.map((c) => JSON.stringify(classNames.get(c))).join(', ')
+    const n = classIds.length
+    throw new ValidationError(`training needs at least 2 classes with labeled images; found ${n}: ${found}`)
   }
   const needed = (['train', 'val', 'test'] as const).filter((s) => fractions[s] > 0)
   const items: SplitPlan['items'] = []
@@ -53,7 +54,10 @@ export function planSplit(images: LabeledImage[], classNames: Map<number, string
     const fixed = opts.useOriginSplits ? imgs.filter((i) => originSplit(i.origin)) : []
     const fixedIds = new Set(fixed.map((i) => i.imageId))
     const free = shuffle(
-      imgs.filter((i) => !fixedIds.has(i.imageId)).map((i) => i.imageId).sort((a, b) => a - b),
+      imgs
+        .filter((i) => !fixedIds.has(i.imageId))
+        .map((i) => i.imageId)
+        .sort((a, b) => a - b),
       rng(mixSeed(seed, classId)),
     )
     for (const i of fixed) items.push({ imageId: i.imageId, classIndex, split: originSplit(i.origin)! })
@@ -62,16 +66,31 @@ export function planSplit(images: LabeledImage[], classNames: Map<number, string
     const minimum = fixed.length ? 1 : needed.length
     if (n < minimum) {
       const pct = needed.map((s) => Math.round(fractions[s] * 100)).join('/')
+      const name = JSON.stringify(classNames.get(classId))
       throw new ValidationError(
-        `class ${JSON.stringify(classNames.get(classId))} has ${n} labeled image(s); the ${pct} split needs at least ${minimum} per class`,
+        `class ${name} has ${n} labeled image(s); the ${pct} split needs at least ${minimum} per class`,
       )
     }
     let nTest = fractions.test > 0 ? Math.max(fixed.length ? 0 : 1, Math.round(n * fractions.test)) : 0
     let nVal = fractions.val > 0 ? Math.max(fixed.length ? 0 : 1, Math.round(n * fractions.val)) : 0
     while (n - nTest - nVal < 1) nTest > nVal ? nTest-- : nVal--
-    free.forEach((imageId, k) => items.push({ imageId, classIndex, split: k < nTest ? 'test' : k < nTest + nVal ? 'val' : 'train' }))
+    free.forEach((imageId, k) => {
+      items.push({ imageId, classIndex, split: k < nTest ? 'test' : k < nTest + nVal ? 'val' : 'train' })
+    })
   })
-  return { classes: classIds.map((id) => ({ id, name: classNames.get(id)! })), items: items.sort((a, b) => a.imageId - b.imageId) }
+  items.sort((a, b) => a.imageId - b.imageId)
+  return { classes: classIds.map((id) => ({ id, name: classNames.get(id)! })), items }
+}
+
+/** Images per class id, in input order: one pass, each image appended once (projects hold 100,000s). */
+function groupByClass(images: LabeledImage[]): Map<number, LabeledImage[]> {
+  const byClass = new Map<number, LabeledImage[]>()
+  for (const img of images) {
+    const list = byClass.get(img.classId)
+    if (list) list.push(img)
+    else byClass.set(img.classId, [img])
+  }
+  return byClass
 }
 
 /** 'train', 'val'/'valid'/'validation', 'test' as the last folder of an origin tag. */
