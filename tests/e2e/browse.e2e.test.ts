@@ -24,10 +24,13 @@ function rendererIsStale(): boolean {
   if (!fs.existsSync(built)) return true
   const builtAt = fs.statSync(built).mtimeMs
   const newest = (dir: string): number =>
-    Math.max(0, ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
-      const p = path.join(dir, e.name)
-      return e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs
-    }))
+    Math.max(
+      0,
+      ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
+        const p = path.join(dir, e.name)
+        return e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs
+      }),
+    )
   return Math.max(newest(path.join(repo, 'renderer')), newest(path.join(repo, 'preload'))) > builtAt
 }
 
@@ -42,7 +45,11 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
 
   beforeAll(async () => {
     if (rendererIsStale()) {
-      const b = spawnSync(process.execPath, [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' })
+      const b = spawnSync(
+        process.execPath,
+        [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+        { cwd: repo, encoding: 'utf8' },
+      )
       if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
     }
     fs.mkdirSync(shots, { recursive: true })
@@ -51,10 +58,22 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'shapes'))
     await trainInProcess(studio, { epochs: 1, inputSize: 32 })
-    server = await serveProject(studio.root, { rendererDir: path.join(repo, 'out/renderer'), log: () => {}, recentFile: path.join(root, 'recent.json') })
+    server = await serveProject(studio.root, {
+      rendererDir: path.join(repo, 'out/renderer'),
+      log: () => {},
+      recentFile: path.join(root, 'recent.json'),
+    })
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     })
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   }, 120_000)
@@ -70,12 +89,17 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.waitForSelector('[data-index="0"] img')
     await page.waitForFunction(() => [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length >= 10)
     expect(await page.textContent('.toolbar')).toMatch(/70 images/)
-    expect(await page.locator('.classes li').allTextContents()).toEqual(['1circle12', '2cross12', '3square12', '4triangle12'])
+    expect(await page.locator('.classes li').allTextContents()).toEqual([
+      '1circle12',
+      '2cross12',
+      '3square12',
+      '4triangle12',
+    ])
     // The token left the address bar.
     expect(page.url()).not.toMatch(/token=/)
     await shot('01-browse')
     // A fling defers the thumbnails of the rows it passes; they load as soon as the scroll settles.
-    const during = await page.evaluate(`new Promise((resolve) => {
+    const during = (await page.evaluate(`new Promise((resolve) => {
       const el = document.querySelector('[data-testid="grid"]')
       let k = 0
       const step = () => {
@@ -87,39 +111,55 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
         })
       }
       requestAnimationFrame(step)
-    })`) as { total: number; withSrc: number }
+    })`)) as { total: number; withSrc: number }
     expect(during.total).toBeGreaterThan(0)
     expect(during.withSrc).toBeLessThan(during.total)
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="grid"] img')].every((i) => i.getAttribute('src')))
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="grid"] img')].filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length >= 10)
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="grid"] img')].every((i) => i.getAttribute('src')),
+    )
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-testid="grid"] img')].filter(
+          (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0,
+        ).length >= 10,
+    )
     await shot('01b-after-fling')
     await page.evaluate(`document.querySelector('[data-testid="grid"]').scrollTop = 0`)
   })
 
-  it('labels 20 images from the keyboard only, undoes and redoes, bulk-labels a selection, and the database agrees', async () => {
+  it('labels 20 images by keyboard only, undoes and redoes, bulk-labels a selection; the database agrees', async () => {
     await page.selectOption('select[aria-label="Label filter"]', 'unlabeled')
     await page.waitForFunction(() => document.querySelector('.toolbar')?.textContent?.includes('22 images'))
     await page.click('[data-index="0"]')
     const names = ['circle', 'cross', 'square', 'triangle']
     for (let i = 0; i < 20; i++) {
       await page.keyboard.press(String((i % 4) + 1))
-      await page.waitForFunction(([n, cls]) => document.querySelector(`[data-index="${n}"] figcaption`)?.textContent?.includes(cls as string), [i, names[i % 4]] as const)
+      await page.waitForFunction(
+        ([n, cls]) => document.querySelector(`[data-index="${n}"] figcaption`)?.textContent?.includes(cls as string),
+        [i, names[i % 4]] as const,
+      )
     }
     expect(studio.stats()).toMatchObject({ unlabeled: 2, classes: { circle: 17, cross: 17, square: 17, triangle: 17 } })
     // Focus stayed on the grid: the next key still labels the next image.
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BODY')
     await page.keyboard.press('z')
-    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === 'Undid 1 change(s)')
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="message"]')?.textContent === 'Undid 1 change(s)',
+    )
     expect(studio.stats().classes.triangle).toBe(16)
     await page.keyboard.press('Shift+Z')
-    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === 'Redid 1 change(s)')
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="message"]')?.textContent === 'Redid 1 change(s)',
+    )
     expect(studio.stats().classes.triangle).toBe(17)
     // Undo/redo reloaded the unlabeled list: the 2 still unlabeled. Bulk: shift-click a range, assign it.
     await page.waitForFunction(() => document.querySelector('.toolbar')?.textContent?.includes('2 images'))
     await page.click('[data-index="0"]')
     await page.click('[data-index="1"]', { modifiers: ['Shift'] })
     await page.keyboard.press('4')
-    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent === '2 image(s) → triangle')
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="message"]')?.textContent === '2 image(s) → triangle',
+    )
     expect(studio.stats()).toMatchObject({ unlabeled: 0, classes: { triangle: 19 } })
     await shot('02-labeled')
     await page.keyboard.press('?')
@@ -137,7 +177,9 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.waitForSelector('[data-testid="import-result"]', { timeout: 60_000 })
     expect(await page.textContent('[data-testid="import-result"]')).toBe('Done: 30 imported, 0 duplicates, 1 errors')
     // The progress bar followed the import to its end.
-    expect(await page.textContent('[data-testid="import-progress"]')).toMatch(/31 \/ 31 · \d+ files\/s · 0 duplicates · 1 errors/)
+    expect(await page.textContent('[data-testid="import-progress"]')).toMatch(
+      /31 \/ 31 · \d+ files\/s · 0 duplicates · 1 errors/,
+    )
     expect(await page.getAttribute('[data-testid="import-progress"] progress', 'value')).toBe('31')
     expect(await page.textContent('.import table')).toMatch(/broken\.jpg.*not a recognised image/)
     await shot('04-import')
@@ -150,11 +192,19 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.fill('label:has-text("Batch") input', '8')
     await page.click('text=Start training')
     // Mid-run: batch progress shown and the curve has points.
-    await page.waitForFunction(() => /epoch \d, batch \d+\/\d+/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    await page.waitForFunction(() =>
+      /epoch \d, batch \d+\/\d+/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''),
+    )
     // Which path it trains on, and why, stays in view.
-    expect(await page.textContent('[data-testid="train-engine"]')).toMatch(/backend wasm, \d workers? — .*(worker|core)/)
+    expect(await page.textContent('[data-testid="train-engine"]')).toMatch(
+      /backend wasm, \d workers? — .*(worker|core)/,
+    )
     await shot('05-training')
-    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'done', null, { timeout: 120_000 })
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'done',
+      null,
+      { timeout: 120_000 },
+    )
     expect(await page.locator('.charts canvas').count()).toBe(2)
     expect(studio.store.runs.epochs(2).map((e) => e.epoch)).toEqual([1, 2, 3])
     await shot('06-trained')
@@ -168,7 +218,9 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.waitForSelector('[data-testid="reliability"] canvas')
     const wrong = studio.store.runs.predictions(2, { correct: false }).length
     expect(await page.locator('[data-testid="mistakes"] figure').count()).toBe(Math.min(10, wrong))
-    const cells = await page.$$eval('[data-cell]', (tds) => tds.map((td) => ({ id: td.getAttribute('data-cell')!, n: Number(td.textContent) })))
+    const cells = await page.$$eval('[data-cell]', (tds) =>
+      tds.map((td) => ({ id: td.getAttribute('data-cell')!, n: Number(td.textContent) })),
+    )
     const target = cells.find((c) => c.n > 0)!
     await page.click(`[data-cell="${target.id}"]`)
     await page.waitForSelector('[data-testid="cell-gallery"] figure')
@@ -186,7 +238,14 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.fill('input[aria-label="Destination folder"]', path.join(root, 'exported'))
     await page.click('button:has-text("Export")')
     await page.waitForSelector('[data-testid="export-result"]')
-    for (const f of ['model.json', 'weights.bin', 'labels.json', 'preprocessing.json', 'model-card.md', 'predict.mjs']) {
+    for (const f of [
+      'model.json',
+      'weights.bin',
+      'labels.json',
+      'preprocessing.json',
+      'model-card.md',
+      'predict.mjs',
+    ]) {
       expect(fs.existsSync(path.join(root, 'exported', f)), f).toBe(true)
     }
     expect(await page.textContent('.card')).toMatch(/# Model card: run 2/)
@@ -208,7 +267,9 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     const header = await page.locator('.side thead th').allTextContents()
     expect(header.slice(1)).toEqual(['Run 1', 'Run 2'])
     // The runs were trained with different settings: those rows are marked as differing.
-    expect(await page.locator('.side tr.differs th').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^epochs/)]))
+    expect(await page.locator('.side tr.differs th').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^epochs/)]),
+    )
     await shot('10-compare')
   })
 
@@ -216,7 +277,8 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.click('nav >> text=Browse')
     await page.selectOption('select[aria-label="Label filter"]', 'all')
     await page.selectOption('select[aria-label="Predictions of run"]', { label: 'Predictions of run 2' })
-    const shows = (n: number) => page.waitForFunction((n) => document.querySelector('.toolbar')?.textContent?.includes(`${n} images`), n)
+    const shows = (n: number) =>
+      page.waitForFunction((n) => document.querySelector('.toolbar')?.textContent?.includes(`${n} images`), n)
     await shows(studio.store.images.total())
     await page.waitForSelector('.tile .pred')
     await page.selectOption('select[aria-label="Correctness"]', 'incorrect')
@@ -236,14 +298,17 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await shows(studio.store.images.total())
   })
 
-  it('Projects: refuses bad folders with a clear message, creates a project with 300 classes, reopens from recent', async () => {
+  it('Projects: refuses bad folders clearly, creates a project with 300 classes, reopens from recent', async () => {
     await page.click('nav >> text=Projects')
     await page.waitForSelector('.recent')
     expect(await page.locator('.recent li').allTextContents()).toEqual([expect.stringMatching(/proj.*open/)])
     const tryOpen = async (dir: string, pattern: RegExp) => {
       await page.fill('input[aria-label="Project folder"]', dir)
       await page.click('button:has-text("Open")')
-      await page.waitForFunction((p) => new RegExp(p).test(document.querySelector('[data-testid="project-error"]')?.textContent ?? ''), pattern.source)
+      await page.waitForFunction(
+        (p) => new RegExp(p).test(document.querySelector('[data-testid="project-error"]')?.textContent ?? ''),
+        pattern.source,
+      )
     }
     fs.mkdirSync(path.join(root, 'plain'))
     await tryOpen(path.join(root, 'plain'), /is not a Studio project/)
@@ -254,7 +319,11 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     raw.close()
     await tryOpen(newer, /newer Studio/)
     const locked = path.join(root, 'locked')
-    const other = new AppSession({ shell: 'browser', onEvent: () => {}, recentFile: path.join(root, 'other-recent.json') })
+    const other = new AppSession({
+      shell: 'browser',
+      onEvent: () => {},
+      recentFile: path.join(root, 'other-recent.json'),
+    })
     other.open(locked, true)
     await tryOpen(locked, /another Studio window is already running/)
     other.close()
@@ -277,7 +346,9 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.waitForFunction(() => document.querySelectorAll('.classes li').length === 300)
     await page.click('[data-index="0"]')
     await page.keyboard.press('1')
-    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.textContent?.startsWith('1 image(s) → a very long'))
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="message"]')?.textContent?.startsWith('1 image(s) → a very long'),
+    )
     expect(f.stats().classes[long]).toBe(1)
     // The long name is cut with an ellipsis in the panel, and the layout holds.
     const overflow = await page.$eval('.classes li .name', (el) => el.scrollWidth > el.clientWidth)
@@ -316,7 +387,11 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.fill('label:has-text("Batch") input', '8')
     await page.fill('label:has-text("Early stopping patience") input', '0')
     await start.click()
-    await page.waitForFunction(() => /Run 3: running.*epoch \d+, batch \d+\/\d+/s.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    await page.waitForFunction(() =>
+      /Run 3: running.*epoch \d+, batch \d+\/\d+/s.test(
+        document.querySelector('[data-testid="train-status"]')?.textContent ?? '',
+      ),
+    )
     await page.waitForFunction(() => Number(document.querySelector('.charts .chart')?.getAttribute('data-points')) >= 3)
     expect(await start.isDisabled()).toBe(true)
     expect(await cancel.isEnabled()).toBe(true)
@@ -338,15 +413,30 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     expect(await page.inputValue('label:has-text("Epochs") input')).toBe('500')
     expect(await cancel.isEnabled()).toBe(true)
     expect(await start.isDisabled()).toBe(true)
-    await page.waitForFunction((n) => Number(document.querySelector('.charts .chart')?.getAttribute('data-points')) > n, before)
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('.charts .chart')?.getAttribute('data-points')) > n,
+      before,
+    )
 
     // A reload rebuilds the run from the engine: the epochs logged so far, then the live events again.
-    await page.waitForFunction(() => Number(/epoch (\d+), batch/.exec(document.querySelector('[data-testid="train-status"]')?.textContent ?? '')?.[1]) >= 3)
+    await page.waitForFunction(
+      () =>
+        Number(
+          /epoch (\d+), batch/.exec(document.querySelector('[data-testid="train-status"]')?.textContent ?? '')?.[1],
+        ) >= 3,
+    )
     const epochsLogged = (await epochNow()) - 1
     await page.reload()
-    await page.waitForFunction(() => /Run 3: running/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
-    await page.waitForFunction((n) => Number(document.querySelector('.charts .chart')?.getAttribute('data-points')) >= n, epochsLogged)
-    await page.waitForFunction(() => /epoch \d+, batch \d+\/\d+/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    await page.waitForFunction(() =>
+      /Run 3: running/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''),
+    )
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('.charts .chart')?.getAttribute('data-points')) >= n,
+      epochsLogged,
+    )
+    await page.waitForFunction(() =>
+      /epoch \d+, batch \d+\/\d+/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''),
+    )
     expect(await cancel.isEnabled()).toBe(true)
     expect(await start.isDisabled()).toBe(true)
     // The form shows the running run's settings again, not the preset's defaults.
@@ -356,16 +446,26 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
 
     // It ends (cancelled here): Start is enabled and starts a new run, with no "already running".
     await cancel.click()
-    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'cancelled', null, { timeout: 60_000 })
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'cancelled',
+      null,
+      { timeout: 60_000 },
+    )
     expect(studio.store.runs.get(3)?.status).toBe('cancelled')
     await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button[type="submit"]')?.disabled)
     expect(await cancel.isDisabled()).toBe(true)
     await shot('19-training-cancelled')
     await page.fill('label:has-text("Epochs") input', '1')
     await start.click()
-    await page.waitForFunction(() => /Run 4: (running|done)/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''))
+    await page.waitForFunction(() =>
+      /Run 4: (running|done)/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''),
+    )
     expect(await page.locator('[data-testid="train-error"]').count()).toBe(0)
-    await page.waitForFunction(() => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'done', null, { timeout: 120_000 })
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="train-status"] strong')?.textContent === 'done',
+      null,
+      { timeout: 120_000 },
+    )
     expect(await start.isEnabled()).toBe(true)
   }, 240_000)
 

@@ -5,11 +5,30 @@ import { defaultRun, maxCount, reliabilitySeries } from '../../renderer/src/comp
 
 function run(id: number, over: Partial<RunDto> = {}): RunDto {
   return {
-    run: id, status: 'done', preset: 'seed-cnn', datasetVersion: 1, backend: 'wasm', epochs: 2, createdAt: '', finishedAt: '',
-    error: null, seconds: 10, config: {}, valAccuracy: null, testAccuracy: null, macroF1: null, ...over,
+    run: id,
+    status: 'done',
+    preset: 'seed-cnn',
+    datasetVersion: 1,
+    backend: 'wasm',
+    epochs: 2,
+    createdAt: '',
+    finishedAt: '',
+    error: null,
+    seconds: 10,
+    config: {},
+    valAccuracy: null,
+    testAccuracy: null,
+    macroF1: null,
+    ...over,
   }
 }
-const epoch = (n: number, valAccuracy: number): EpochDto => ({ epoch: n, loss: 1 / n, accuracy: null, valLoss: null, valAccuracy })
+const epoch = (n: number, valAccuracy: number): EpochDto => ({
+  epoch: n,
+  loss: 1 / n,
+  accuracy: null,
+  valLoss: null,
+  valAccuracy,
+})
 
 describe('comparing runs', () => {
   it('aligns every run on the longest run’s epochs, with gaps where a run stopped earlier', () => {
@@ -18,7 +37,10 @@ describe('comparing runs', () => {
     const xs = epochAxis(runs, curves)
     expect(xs).toEqual([1, 2, 3])
     const series = runSeries(runs, curves, xs, 'valAccuracy')
-    expect(series.map((s) => s.values)).toEqual([[0.5, 0.6, null], [0.4, 0.7, 0.8]])
+    expect(series.map((s) => s.values)).toEqual([
+      [0.5, 0.6, null],
+      [0.4, 0.7, 0.8],
+    ])
     expect(series.map((s) => s.label)).toEqual(['run 1', 'run 2'])
     expect(series[0]!.color).not.toBe(series[1]!.color)
     // Before any curve has arrived the axis still has one epoch.
@@ -34,7 +56,11 @@ describe('comparing runs', () => {
     expect(rows.slice(1).map((r) => r.differs)).toEqual([false, false])
     expect(rows.find((r) => r.key === 'fractions')?.values[0]).toBe('{"train":0.7}')
     // A setting only one run has shows a dash for the other, and differs.
-    expect(configRows([run(1, { config: { a: 1 } }), run(2)])[0]).toEqual({ key: 'a', values: ['1', '—'], differs: true })
+    expect(configRows([run(1, { config: { a: 1 } }), run(2)])[0]).toEqual({
+      key: 'a',
+      values: ['1', '—'],
+      differs: true,
+    })
   })
 
   it('finds the best value, ignoring runs without one', () => {
@@ -64,7 +90,12 @@ describe('evaluation helpers', () => {
   })
 
   it('scales the confusion matrix by its largest cell, at least 1', () => {
-    expect(maxCount([[3, 1], [0, 7]])).toBe(7)
+    expect(
+      maxCount([
+        [3, 1],
+        [0, 7],
+      ]),
+    ).toBe(7)
     expect(maxCount([[0]])).toBe(1)
     expect(maxCount([])).toBe(1)
   })

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { cssVariable, resolveColor, seriesColor, SERIES_COUNT, TRAIN_COLOR, VAL_COLOR } from '../../renderer/src/composables/colors'
+import {
+  cssVariable,
+  resolveColor,
+  seriesColor,
+  SERIES_COUNT,
+  TRAIN_COLOR,
+  VAL_COLOR,
+} from '../../renderer/src/composables/colors'
 import { duration, fixed3, pct, pct0 } from '../../renderer/src/composables/format'
 
 describe('number formats', () => {

@@ -1,11 +1,41 @@
 import { describe, expect, it } from 'vitest'
 import {
-  applyImportEvent, canStartImport, IDLE_IMPORT, importAccepted, importRefused, importRequested, type FinishedEvent, type ProgressEvent,
+  applyImportEvent,
+  canStartImport,
+  IDLE_IMPORT,
+  importAccepted,
+  importRefused,
+  importRequested,
+  type FinishedEvent,
+  type ProgressEvent,
 } from '../../renderer/src/composables/import-state'
 
-const progress: ProgressEvent = { type: 'import-progress', done: 3, total: 10, imported: 3, duplicates: 0, errors: 0, current: 'a.jpg', rate: 30 }
-const failed: FinishedEvent = { type: 'import-finished', status: 'failed', imported: 0, duplicates: 0, errors: 0, error: 'no such folder: /nope' }
-const done: FinishedEvent = { type: 'import-finished', status: 'done', imported: 30, duplicates: 2, errors: 1, error: null }
+const progress: ProgressEvent = {
+  type: 'import-progress',
+  done: 3,
+  total: 10,
+  imported: 3,
+  duplicates: 0,
+  errors: 0,
+  current: 'a.jpg',
+  rate: 30,
+}
+const failed: FinishedEvent = {
+  type: 'import-finished',
+  status: 'failed',
+  imported: 0,
+  duplicates: 0,
+  errors: 0,
+  error: 'no such folder: /nope',
+}
+const done: FinishedEvent = {
+  type: 'import-finished',
+  status: 'done',
+  imported: 30,
+  duplicates: 2,
+  errors: 1,
+  error: null,
+}
 
 describe('following an import', () => {
   it('locks the form from the request to the end', () => {

@@ -40,21 +40,54 @@ describe('filters → query', () => {
   it('turns the toolbar state into an images query', () => {
     expect(filterToQuery(DEFAULT_FILTER)).toEqual({ sort: 'imported', order: 'asc', limit: 200 })
     expect(filterToQuery({ ...DEFAULT_FILTER, label: 'unlabeled', search: '  ant ', sort: 'name' })).toEqual({
-      sort: 'name', order: 'asc', limit: 200, unlabeled: true, search: 'ant',
+      sort: 'name',
+      order: 'asc',
+      limit: 200,
+      unlabeled: true,
+      search: 'ant',
     })
     expect(filterToQuery({ ...DEFAULT_FILTER, label: 7, origin: 'train', order: 'desc' }, 50)).toEqual({
-      sort: 'imported', order: 'desc', limit: 50, classIds: [7], origin: 'train',
+      sort: 'imported',
+      order: 'desc',
+      limit: 50,
+      classIds: [7],
+      origin: 'train',
     })
   })
 
   it('applies prediction filters only through a run, in 0–1 confidence, and split through a run or a version', () => {
     // Without a run the prediction filters are ignored (they are hidden in the toolbar then).
-    expect(filterToQuery({ ...DEFAULT_FILTER, correct: 'incorrect', predicted: 3, minConfidence: 50 })).toEqual({ sort: 'imported', order: 'asc', limit: 200 })
-    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, correct: 'incorrect', predicted: 3, minConfidence: 50, maxConfidence: 90 })).toEqual({
-      sort: 'imported', order: 'asc', limit: 200, runId: 4, correct: false, predictedClassIds: [3], minConfidence: 0.5, maxConfidence: 0.9,
+    expect(filterToQuery({ ...DEFAULT_FILTER, correct: 'incorrect', predicted: 3, minConfidence: 50 })).toEqual({
+      sort: 'imported',
+      order: 'asc',
+      limit: 200,
     })
-    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, correct: 'correct', maxConfidence: 100 })).toMatchObject({ correct: true })
-    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, split: 'test', version: 9 })).toMatchObject({ runId: 4, split: 'test' })
+    expect(
+      filterToQuery({
+        ...DEFAULT_FILTER,
+        runId: 4,
+        correct: 'incorrect',
+        predicted: 3,
+        minConfidence: 50,
+        maxConfidence: 90,
+      }),
+    ).toEqual({
+      sort: 'imported',
+      order: 'asc',
+      limit: 200,
+      runId: 4,
+      correct: false,
+      predictedClassIds: [3],
+      minConfidence: 0.5,
+      maxConfidence: 0.9,
+    })
+    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, correct: 'correct', maxConfidence: 100 })).toMatchObject({
+      correct: true,
+    })
+    expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, split: 'test', version: 9 })).toMatchObject({
+      runId: 4,
+      split: 'test',
+    })
     expect(filterToQuery({ ...DEFAULT_FILTER, runId: 4, split: 'test', version: 9 })).not.toHaveProperty('versionId')
     expect(filterToQuery({ ...DEFAULT_FILTER, split: 'val', version: 9 })).toMatchObject({ split: 'val', versionId: 9 })
     // No version yet (nothing trained): the split filter cannot apply.
@@ -70,7 +103,10 @@ describe('page cache (the grid fetches rows by position)', () => {
     const fetch = (p: number) => async () => {
       fetches++
       await Promise.resolve()
-      cache.set(p, Array.from({ length: PAGE_SIZE }, (_, i) => p * PAGE_SIZE + i))
+      cache.set(
+        p,
+        Array.from({ length: PAGE_SIZE }, (_, i) => p * PAGE_SIZE + i),
+      )
     }
     await Promise.all([cache.load(1, fetch(1)), cache.load(1, fetch(1))])
     expect(fetches).toBe(1)

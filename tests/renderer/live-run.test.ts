@@ -1,15 +1,52 @@
 import { describe, expect, it } from 'vitest'
 import type { RunDto } from '../../preload/contract'
 import {
-  addPoint, applyTrainingEvent, curveSeries, newLiveRun, progressText, restoredLiveRun, runningRun, type CurvePoint, type LiveRun,
+  addPoint,
+  applyTrainingEvent,
+  curveSeries,
+  newLiveRun,
+  progressText,
+  restoredLiveRun,
+  runningRun,
+  type CurvePoint,
+  type LiveRun,
 } from '../../renderer/src/composables/live-run'
 
-const point = (x: number, over: Partial<CurvePoint> = {}): CurvePoint => ({ x, loss: null, accuracy: null, valLoss: null, valAccuracy: null, ...over })
+const point = (x: number, over: Partial<CurvePoint> = {}): CurvePoint => ({
+  x,
+  loss: null,
+  accuracy: null,
+  valLoss: null,
+  valAccuracy: null,
+  ...over,
+})
 const batch = (runId: number, epoch: number, b: number, of = 4) =>
-  ({ type: 'train-batch', runId, epoch, batch: b, batches: of, loss: 1 / (epoch + b), accuracy: 0.1 * b, imagesPerSec: 123.4, etaSeconds: 9.6 }) as const
+  ({
+    type: 'train-batch',
+    runId,
+    epoch,
+    batch: b,
+    batches: of,
+    loss: 1 / (epoch + b),
+    accuracy: 0.1 * b,
+    imagesPerSec: 123.4,
+    etaSeconds: 9.6,
+  }) as const
 const run = (id: number, status: RunDto['status']): RunDto => ({
-  run: id, status, preset: 'seed-cnn', datasetVersion: 1, backend: 'wasm', epochs: 1, createdAt: '', finishedAt: null,
-  error: null, seconds: 1, config: {}, valAccuracy: null, testAccuracy: null, macroF1: null,
+  run: id,
+  status,
+  preset: 'seed-cnn',
+  datasetVersion: 1,
+  backend: 'wasm',
+  epochs: 1,
+  createdAt: '',
+  finishedAt: null,
+  error: null,
+  seconds: 1,
+  config: {},
+  valAccuracy: null,
+  testAccuracy: null,
+  macroF1: null,
 })
 
 describe('curve points', () => {
@@ -19,7 +56,11 @@ describe('curve points', () => {
     pts = addPoint(pts, point(0.5, { loss: 0.9 }))
     pts = addPoint(pts, point(2, { loss: 0.3 }))
     pts = addPoint(pts, point(1, { valLoss: 0.6, valAccuracy: 0.7 }))
-    expect(pts).toEqual([point(0.5, { loss: 0.9 }), point(1, { loss: 0.5, valLoss: 0.6, valAccuracy: 0.7 }), point(2, { loss: 0.3 })])
+    expect(pts).toEqual([
+      point(0.5, { loss: 0.9 }),
+      point(1, { loss: 0.5, valLoss: 0.6, valAccuracy: 0.7 }),
+      point(2, { loss: 0.3 }),
+    ])
   })
 
   it('never changes the list it was given (the store replaces it, which the charts watch)', () => {
@@ -31,17 +72,43 @@ describe('curve points', () => {
 
   it('lays the points out as aligned series for the charts', () => {
     expect(curveSeries([point(0.5, { loss: 2 }), point(1, { valAccuracy: 0.5 })])).toEqual({
-      x: [0.5, 1], loss: [2, null], accuracy: [null, null], valLoss: [null, null], valAccuracy: [null, 0.5],
+      x: [0.5, 1],
+      loss: [2, null],
+      accuracy: [null, null],
+      valLoss: [null, null],
+      valAccuracy: [null, 0.5],
     })
   })
 })
 
 describe('the live run', () => {
   it('follows a run through its events: engine, batches, epochs, end', () => {
-    let live: LiveRun | null = applyTrainingEvent(null, { type: 'train-status', runId: 3, status: 'running', message: 'reading images' })
-    live = applyTrainingEvent(live, { type: 'train-started', runId: 3, backend: 'wasm', workers: 2, reason: 'fastest', trainCount: 40, valCount: 10 })
+    let live: LiveRun | null = applyTrainingEvent(null, {
+      type: 'train-status',
+      runId: 3,
+      status: 'running',
+      message: 'reading images',
+    })
+    live = applyTrainingEvent(live, {
+      type: 'train-started',
+      runId: 3,
+      backend: 'wasm',
+      workers: 2,
+      reason: 'fastest',
+      trainCount: 40,
+      valCount: 10,
+    })
     for (let b = 1; b <= 4; b++) live = applyTrainingEvent(live, batch(3, 1, b))
-    live = applyTrainingEvent(live, { type: 'train-epoch', runId: 3, epoch: 1, loss: 0.2, accuracy: 0.4, valLoss: 0.3, valAccuracy: 0.6, etaSeconds: 5 })
+    live = applyTrainingEvent(live, {
+      type: 'train-epoch',
+      runId: 3,
+      epoch: 1,
+      loss: 0.2,
+      accuracy: 0.4,
+      valLoss: 0.3,
+      valAccuracy: 0.6,
+      etaSeconds: 5,
+    })
     expect(live).toMatchObject({ runId: 3, status: 'running', message: 'reading images', engine: { workers: 2 } })
     expect(live!.points.map((p) => p.x)).toEqual([0.25, 0.5, 0.75, 1])
     // The epoch's validation joined the last batch's point.
@@ -55,7 +122,7 @@ describe('the live run', () => {
     expect(live!.points).toHaveLength(4)
   })
 
-  it('ignores an older run’s events and switches to a newer run (started elsewhere, or before the start reply)', () => {
+  it('ignores an older run’s events; a newer run (another tab’s, or ahead of the start reply) takes over', () => {
     const live = applyTrainingEvent(newLiveRun(5), batch(5, 1, 1))
     expect(applyTrainingEvent(live, batch(4, 1, 2))).toBe(live)
     const next = applyTrainingEvent(live, batch(6, 1, 1))
@@ -70,7 +137,10 @@ describe('the live run', () => {
     ]
     const fresh = restoredLiveRun(null, run(7, 'running'), epochs)
     expect(fresh).toMatchObject({ runId: 7, status: 'running', engine: null })
-    expect(fresh!.points.map((p) => [p.x, p.valAccuracy])).toEqual([[1, 0.4], [2, 0.55]])
+    expect(fresh!.points.map((p) => [p.x, p.valAccuracy])).toEqual([
+      [1, 0.4],
+      [2, 0.55],
+    ])
     // A batch of epoch 3 arrived while epochs() was on its way: both are kept, in order.
     const early = applyTrainingEvent(null, batch(7, 3, 1))
     const merged = restoredLiveRun(early, run(7, 'running'), epochs)

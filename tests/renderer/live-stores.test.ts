@@ -9,17 +9,55 @@ import { ApiError, deferred, fake, settle } from './fake-api'
 vi.mock('../../renderer/src/api', () => import('./fake-api').then((m) => m.apiModule))
 
 const run = (id: number, status: RunDto['status']): RunDto => ({
-  run: id, status, preset: 'seed-cnn', datasetVersion: 1, backend: 'wasm', epochs: 1, createdAt: '', finishedAt: null,
-  error: null, seconds: 1, config: {}, valAccuracy: null, testAccuracy: null, macroF1: null,
+  run: id,
+  status,
+  preset: 'seed-cnn',
+  datasetVersion: 1,
+  backend: 'wasm',
+  epochs: 1,
+  createdAt: '',
+  finishedAt: null,
+  error: null,
+  seconds: 1,
+  config: {},
+  valAccuracy: null,
+  testAccuracy: null,
+  macroF1: null,
 })
 const PRESETS: PresetDto[] = [
   {
-    name: 'seed-cnn', label: 'Seed CNN', description: '', fields: ['inputSize', 'augment'], inputSize: { min: 24, max: 224 },
-    defaults: { inputSize: 64, epochs: 10, batchSize: 32, learningRate: 0.001, patience: 5, seed: 42, backbone: null, fractions: { train: 0.7, val: 0.15, test: 0.15 } },
+    name: 'seed-cnn',
+    label: 'Seed CNN',
+    description: '',
+    fields: ['inputSize', 'augment'],
+    inputSize: { min: 24, max: 224 },
+    defaults: {
+      inputSize: 64,
+      epochs: 10,
+      batchSize: 32,
+      learningRate: 0.001,
+      patience: 5,
+      seed: 42,
+      backbone: null,
+      fractions: { train: 0.7, val: 0.15, test: 0.15 },
+    },
   },
   {
-    name: 'transfer', label: 'Transfer', description: '', fields: ['backbone'], inputSize: { min: 224, max: 224 },
-    defaults: { inputSize: 224, epochs: 100, batchSize: 32, learningRate: 0.001, patience: 10, seed: 42, backbone: 'mnet', fractions: { train: 0.7, val: 0.15, test: 0.15 } },
+    name: 'transfer',
+    label: 'Transfer',
+    description: '',
+    fields: ['backbone'],
+    inputSize: { min: 224, max: 224 },
+    defaults: {
+      inputSize: 224,
+      epochs: 100,
+      batchSize: 32,
+      learningRate: 0.001,
+      patience: 10,
+      seed: 42,
+      backbone: 'mnet',
+      fractions: { train: 0.7, val: 0.15, test: 0.15 },
+    },
   },
 ]
 const openProject = () => (useAppStore().info = { version: '1', shell: 'browser', project: '/p' })
@@ -61,7 +99,17 @@ describe('training store', () => {
     expect(t.canStart).toBe(false)
     // The form shows what the run trains with, not the defaults.
     expect(t.form).toMatchObject({ preset: 'seed-cnn', epochs: 500, inputSize: 32, batchSize: 32 })
-    fake.emit({ type: 'train-batch', runId: 2, epoch: 2, batch: 1, batches: 2, loss: 0.5, accuracy: 0.6, imagesPerSec: 10, etaSeconds: 1 })
+    fake.emit({
+      type: 'train-batch',
+      runId: 2,
+      epoch: 2,
+      batch: 1,
+      batches: 2,
+      loss: 0.5,
+      accuracy: 0.6,
+      imagesPerSec: 10,
+      etaSeconds: 1,
+    })
     expect(t.live!.points.map((p) => p.x)).toEqual([1, 1.5])
     fake.emit({ type: 'train-status', runId: 2, status: 'done', message: null })
     expect(t.running).toBe(false)
@@ -77,19 +125,33 @@ describe('training store', () => {
     const started = t.start()
     expect(t.canStart).toBe(false)
     fake.emit({ type: 'train-status', runId: 3, status: 'running', message: 'reading images' })
-    fake.emit({ type: 'train-batch', runId: 3, epoch: 1, batch: 1, batches: 2, loss: 0.5, accuracy: 0.6, imagesPerSec: 10, etaSeconds: 1 })
+    fake.emit({
+      type: 'train-batch',
+      runId: 3,
+      epoch: 1,
+      batch: 1,
+      batches: 2,
+      loss: 0.5,
+      accuracy: 0.6,
+      imagesPerSec: 10,
+      etaSeconds: 1,
+    })
     reply.resolve({ runId: 3 })
     await started
     expect(t.live).toMatchObject({ runId: 3, status: 'running', message: 'reading images' })
     expect(t.live!.points).toHaveLength(1)
-    expect(fake.api.startTraining).toHaveBeenCalledWith(expect.objectContaining({ preset: 'seed-cnn', epochs: 10, inputSize: 64 }))
+    expect(fake.api.startTraining).toHaveBeenCalledWith(
+      expect.objectContaining({ preset: 'seed-cnn', epochs: 10, inputSize: 64 }),
+    )
   })
 
   it('on "already running", shows the engine’s run, and drops the message once that run has ended', async () => {
     const t = useTrainingStore()
     openProject()
     await settle()
-    fake.api.startTraining.mockRejectedValue(new ApiError('ConflictError', 'a training run is already running in this window'))
+    fake.api.startTraining.mockRejectedValue(
+      new ApiError('ConflictError', 'a training run is already running in this window'),
+    )
     fake.api.runs.mockResolvedValue([run(4, 'running')])
     await t.start()
     expect(t.error).toMatch(/already running/)
@@ -99,7 +161,7 @@ describe('training store', () => {
     expect(t.canStart).toBe(true)
   })
 
-  it('retries a Start pressed while the ended run’s process is still exiting, instead of saying "already running"', async () => {
+  it('retries a Start pressed while the ended run’s process still exits, instead of "already running"', async () => {
     vi.useFakeTimers()
     try {
       fake.api.runs.mockResolvedValue([run(5, 'running')])
@@ -142,7 +204,14 @@ describe('imports store', () => {
     fake.api.startImport.mockReturnValue(reply.promise)
     const started = imports.start()
     expect(imports.canStart).toBe(false)
-    fake.emit({ type: 'import-finished', status: 'failed', imported: 0, duplicates: 0, errors: 0, error: 'ENOENT: no such folder' })
+    fake.emit({
+      type: 'import-finished',
+      status: 'failed',
+      imported: 0,
+      duplicates: 0,
+      errors: 0,
+      error: 'ENOENT: no such folder',
+    })
     reply.resolve({ started: true })
     await started
     expect(imports.state.error).toMatch(/no such folder/)

@@ -9,8 +9,20 @@ import { deferred, fake, settle } from './fake-api'
 vi.mock('../../renderer/src/api', () => import('./fake-api').then((m) => m.apiModule))
 
 const run = (id: number, status: RunDto['status']): RunDto => ({
-  run: id, status, preset: 'seed-cnn', datasetVersion: 1, backend: 'wasm', epochs: 1, createdAt: '', finishedAt: null,
-  error: null, seconds: 1, config: {}, valAccuracy: null, testAccuracy: null, macroF1: null,
+  run: id,
+  status,
+  preset: 'seed-cnn',
+  datasetVersion: 1,
+  backend: 'wasm',
+  epochs: 1,
+  createdAt: '',
+  finishedAt: null,
+  error: null,
+  seconds: 1,
+  config: {},
+  valAccuracy: null,
+  testAccuracy: null,
+  macroF1: null,
 })
 
 describe('event bus', () => {
@@ -21,7 +33,16 @@ describe('event bus', () => {
     bus.on('labels-changed', () => seen.push('labels'))
     bus.emit({ type: 'train-status', runId: 1, status: 'done', message: null })
     bus.emit({ type: 'labels-changed' })
-    bus.emit({ type: 'import-progress', done: 1, total: 2, imported: 1, duplicates: 0, errors: 0, current: null, rate: 1 })
+    bus.emit({
+      type: 'import-progress',
+      done: 1,
+      total: 2,
+      imported: 1,
+      duplicates: 0,
+      errors: 0,
+      current: null,
+      rate: 1,
+    })
     off()
     bus.emit({ type: 'train-status', runId: 2, status: 'done', message: null })
     expect(seen).toEqual(['status 1 done', 'labels'])
@@ -56,7 +77,7 @@ describe('runs store', () => {
     expect(fake.handlers).toHaveLength(1)
   })
 
-  it('loads the runs when a project opens, offers the finished ones, and reloads when a run starts or ends', async () => {
+  it('loads runs when a project opens, offers the finished ones, reloads when a run starts or ends', async () => {
     fake.api.runs.mockResolvedValue([run(1, 'done'), run(2, 'failed')])
     const runs = useRunsStore()
     expect(fake.api.runs).not.toHaveBeenCalled()
@@ -78,7 +99,7 @@ describe('runs store', () => {
     expect(runs.finished.map((r) => r.run)).toEqual([1, 3])
   })
 
-  it('never lets an older, slower answer replace a newer one, and forgets everything when the project closes', async () => {
+  it('keeps the newest answer over an older, slower one, and forgets the runs when the project closes', async () => {
     useAppStore().info = { version: '1', shell: 'browser', project: '/p' }
     const slow = deferred<RunDto[]>()
     fake.api.runs.mockReturnValueOnce(slow.promise).mockResolvedValueOnce([run(1, 'done'), run(2, 'done')])

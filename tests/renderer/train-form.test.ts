@@ -3,23 +3,50 @@ import type { PresetDto } from '../../preload/contract'
 import { formFor, formFromConfig, hasField, trainRequest } from '../../renderer/src/composables/train-form'
 
 const seed: PresetDto = {
-  name: 'seed-cnn', label: 'Seed CNN', description: '', fields: ['inputSize', 'augment'], inputSize: { min: 24, max: 224 },
+  name: 'seed-cnn',
+  label: 'Seed CNN',
+  description: '',
+  fields: ['inputSize', 'augment'],
+  inputSize: { min: 24, max: 224 },
   defaults: {
-    inputSize: 64, epochs: 10, batchSize: 32, learningRate: 0.001, patience: 5, seed: 42, backbone: null,
+    inputSize: 64,
+    epochs: 10,
+    batchSize: 32,
+    learningRate: 0.001,
+    patience: 5,
+    seed: 42,
+    backbone: null,
     fractions: { train: 0.7, val: 0.15, test: 0.15 },
   },
 }
 const transfer: PresetDto = {
-  name: 'transfer', label: 'Transfer', description: '', fields: ['backbone'], inputSize: { min: 224, max: 224 },
+  name: 'transfer',
+  label: 'Transfer',
+  description: '',
+  fields: ['backbone'],
+  inputSize: { min: 224, max: 224 },
   defaults: { ...seed.defaults, inputSize: 224, epochs: 100, patience: null, backbone: 'mobilenet' },
 }
 
 describe('the Train form', () => {
   it('starts from the preset’s engine defaults, the split in percent, no early stopping as 0', () => {
-    expect(formFor(seed)).toMatchObject({ preset: 'seed-cnn', inputSize: 64, epochs: 10, batchSize: 32, learningRate: 0.001, patience: 5, seed: 42, train: 70, val: 15, test: 15 })
+    expect(formFor(seed)).toMatchObject({
+      preset: 'seed-cnn',
+      inputSize: 64,
+      epochs: 10,
+      batchSize: 32,
+      learningRate: 0.001,
+      patience: 5,
+      seed: 42,
+      train: 70,
+      val: 15,
+      test: 15,
+    })
     expect(formFor(transfer)).toMatchObject({ preset: 'transfer', epochs: 100, patience: 0, backbone: '' })
     expect(formFor(seed, { useOriginSplits: true }).useOriginSplits).toBe(true)
-    expect(formFor({ ...seed, defaults: { ...seed.defaults, fractions: { train: 0.333, val: 0.333, test: 0.334 } } }).train).toBe(33.3)
+    expect(
+      formFor({ ...seed, defaults: { ...seed.defaults, fractions: { train: 0.333, val: 0.333, test: 0.334 } } }).train,
+    ).toBe(33.3)
   })
 
   it('shows and sends only the fields a preset has', () => {
@@ -41,19 +68,48 @@ describe('the Train form', () => {
   it('sends the split as fractions of its total', () => {
     const req = trainRequest({ ...formFor(seed), train: 60, val: 20, test: 20 }, seed)
     expect(req.fractions).toEqual({ train: 0.6, val: 0.2, test: 0.2 })
-    expect(trainRequest({ ...formFor(seed), train: 2, val: 1, test: 1 }, seed).fractions).toEqual({ train: 0.5, val: 0.25, test: 0.25 })
+    expect(trainRequest({ ...formFor(seed), train: 2, val: 1, test: 1 }, seed).fractions).toEqual({
+      train: 0.5,
+      val: 0.25,
+      test: 0.25,
+    })
   })
 
-  it('shows a run’s stored settings (after a reload, the running run’s), keeping defaults for what is missing or odd', () => {
+  it('shows a run’s stored settings (after a reload), keeping defaults for what is missing or odd', () => {
     const config = {
-      preset: 'seed-cnn', inputSize: 32, epochs: 500, batchSize: 8, learningRate: 0.0005, patience: null, seed: 7,
-      augment: { flip: true }, useOriginSplits: true, fractions: { train: 0.8, val: 0.1, test: 0.1 }, backbone: null,
+      preset: 'seed-cnn',
+      inputSize: 32,
+      epochs: 500,
+      batchSize: 8,
+      learningRate: 0.0005,
+      patience: null,
+      seed: 7,
+      augment: { flip: true },
+      useOriginSplits: true,
+      fractions: { train: 0.8, val: 0.1, test: 0.1 },
+      backbone: null,
     }
     expect(formFromConfig(seed, config)).toEqual({
-      preset: 'seed-cnn', backbone: '', inputSize: 32, epochs: 500, batchSize: 8, learningRate: 0.0005, augment: true,
-      patience: 0, seed: 7, train: 80, val: 10, test: 10, useOriginSplits: true,
+      preset: 'seed-cnn',
+      backbone: '',
+      inputSize: 32,
+      epochs: 500,
+      batchSize: 8,
+      learningRate: 0.0005,
+      augment: true,
+      patience: 0,
+      seed: 7,
+      train: 80,
+      val: 10,
+      test: 10,
+      useOriginSplits: true,
     })
-    expect(formFromConfig(seed, { epochs: 'many', augment: null })).toMatchObject({ epochs: 10, augment: false, patience: 5, train: 70 })
+    expect(formFromConfig(seed, { epochs: 'many', augment: null })).toMatchObject({
+      epochs: 10,
+      augment: false,
+      patience: 5,
+      train: 70,
+    })
     expect(formFromConfig(transfer, { backbone: 'mobilenet' }).backbone).toBe('')
     expect(formFromConfig(transfer, { backbone: 'resnet' }).backbone).toBe('resnet')
   })

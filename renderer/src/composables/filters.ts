@@ -23,8 +23,18 @@ export interface BrowseFilter {
 }
 
 export const DEFAULT_FILTER: BrowseFilter = {
-  label: 'all', origin: 'any', search: '', split: 'any', version: null, runId: null, predicted: 'any', correct: 'any',
-  minConfidence: 0, maxConfidence: 100, sort: 'imported', order: 'asc',
+  label: 'all',
+  origin: 'any',
+  search: '',
+  split: 'any',
+  version: null,
+  runId: null,
+  predicted: 'any',
+  correct: 'any',
+  minConfidence: 0,
+  maxConfidence: 100,
+  sort: 'imported',
+  order: 'asc',
 }
 
 /** The toolbar's state as an images query (unit-tested). Prediction filters apply only with a run. */

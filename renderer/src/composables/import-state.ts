@@ -39,7 +39,12 @@ export function applyImportEvent(s: ImportState, e: ProgressEvent | FinishedEven
   if (e.type === 'import-progress') return { ...s, phase: 'running', progress: e }
   if (e.error) return { ...s, phase: 'idle', error: e.error, result: '' }
   const how = e.status === 'cancelled' ? 'Cancelled' : 'Done'
-  return { ...s, phase: 'idle', error: '', result: `${how}: ${e.imported} imported, ${e.duplicates} duplicates, ${e.errors} errors` }
+  return {
+    ...s,
+    phase: 'idle',
+    error: '',
+    result: `${how}: ${e.imported} imported, ${e.duplicates} duplicates, ${e.errors} errors`,
+  }
 }
 
 /** Whether the Import button can start one now. */

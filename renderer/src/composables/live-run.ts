@@ -2,7 +2,10 @@ import type { EpochDto, RunDto, StudioEvent } from '../../../preload/contract'
 import { duration } from './format'
 
 /** The engine events that concern a training run. */
-export type TrainingEvent = Extract<StudioEvent, { type: 'train-batch' | 'train-epoch' | 'train-status' | 'train-started' }>
+export type TrainingEvent = Extract<
+  StudioEvent,
+  { type: 'train-batch' | 'train-epoch' | 'train-status' | 'train-started' }
+>
 export type BatchEvent = Extract<StudioEvent, { type: 'train-batch' }>
 export type StartedEvent = Extract<StudioEvent, { type: 'train-started' }>
 
@@ -71,10 +74,18 @@ export function applyTrainingEvent(live: LiveRun | null, e: TrainingEvent): Live
       return {
         ...run,
         progress: e,
-        points: addPoint(run.points, { ...EMPTY, x: e.epoch - 1 + e.batch / e.batches, loss: e.loss, accuracy: e.accuracy }),
+        points: addPoint(run.points, {
+          ...EMPTY,
+          x: e.epoch - 1 + e.batch / e.batches,
+          loss: e.loss,
+          accuracy: e.accuracy,
+        }),
       }
     case 'train-epoch':
-      return { ...run, points: addPoint(run.points, { ...EMPTY, x: e.epoch, valLoss: e.valLoss, valAccuracy: e.valAccuracy }) }
+      return {
+        ...run,
+        points: addPoint(run.points, { ...EMPTY, x: e.epoch, valLoss: e.valLoss, valAccuracy: e.valAccuracy }),
+      }
     case 'train-started':
       return { ...run, engine: e }
     case 'train-status':
@@ -85,7 +96,14 @@ export function applyTrainingEvent(live: LiveRun | null, e: TrainingEvent): Live
 /** Adds the epochs the engine has logged (one point per epoch, at x = epoch) to a live run's curve. */
 export function withEpochs(live: LiveRun, epochs: EpochDto[]): LiveRun {
   let points = live.points
-  for (const e of epochs) points = addPoint(points, { x: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy })
+  for (const e of epochs)
+    points = addPoint(points, {
+      x: e.epoch,
+      loss: e.loss,
+      accuracy: e.accuracy,
+      valLoss: e.valLoss,
+      valAccuracy: e.valAccuracy,
+    })
   return { ...live, points }
 }
 
@@ -119,5 +137,6 @@ export function curveSeries(points: CurvePoint[]) {
 export function progressText(live: LiveRun | null): string {
   const p = live?.progress
   if (!live || live.status !== 'running' || !p) return ''
-  return `epoch ${p.epoch}, batch ${p.batch}/${p.batches} · ${p.imagesPerSec.toFixed(0)} img/s · ETA ${duration(p.etaSeconds)}`
+  const rate = `${p.imagesPerSec.toFixed(0)} img/s`
+  return `epoch ${p.epoch}, batch ${p.batch}/${p.batches} · ${rate} · ETA ${duration(p.etaSeconds)}`
 }

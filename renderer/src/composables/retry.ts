@@ -5,7 +5,11 @@
 export async function retrying<T>(
   fn: () => Promise<T>,
   retryable: (err: unknown) => boolean,
-  { tries, delayMs, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }: {
+  {
+    tries,
+    delayMs,
+    sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  }: {
     tries: number
     delayMs: number
     sleep?: (ms: number) => Promise<void>

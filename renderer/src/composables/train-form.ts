@@ -1,6 +1,9 @@
 import type { PresetDto, TrainRequestDto } from '../../../preload/contract'
 
-/** The Train form as the user edits it: percentages for the split, 0 for "no early stopping", '' for the default backbone. */
+/**
+ * The Train form as the user edits it: percentages for the split, 0 for "no early stopping", '' for the
+ * default backbone.
+ */
 export interface TrainForm {
   preset: string
   backbone: string
@@ -19,16 +22,29 @@ export interface TrainForm {
   useOriginSplits: boolean
 }
 
+/** A split fraction as the form's percentage, to one decimal (0.333 → 33.3). */
+const toPercent = (f: number) => Math.round(f * 1000) / 10
+
 /** The form before the engine's presets have arrived (the view shows no fields until then). */
 export const EMPTY_FORM: TrainForm = {
-  preset: '', backbone: '', inputSize: 0, epochs: 0, batchSize: 0, learningRate: 0, augment: false, patience: 0, seed: 0,
-  train: 0, val: 0, test: 0, useOriginSplits: false,
+  preset: '',
+  backbone: '',
+  inputSize: 0,
+  epochs: 0,
+  batchSize: 0,
+  learningRate: 0,
+  augment: false,
+  patience: 0,
+  seed: 0,
+  train: 0,
+  val: 0,
+  test: 0,
+  useOriginSplits: false,
 }
 
 /** The form filled with a preset's engine defaults; `keep` carries over what does not depend on the preset. */
 export function formFor(preset: PresetDto, keep: Partial<Pick<TrainForm, 'useOriginSplits'>> = {}): TrainForm {
   const d = preset.defaults
-  const percent = (f: number) => Math.round(f * 1000) / 10
   return {
     preset: preset.name,
     backbone: '',
@@ -39,9 +55,9 @@ export function formFor(preset: PresetDto, keep: Partial<Pick<TrainForm, 'useOri
     augment: false,
     patience: d.patience ?? 0,
     seed: d.seed,
-    train: percent(d.fractions.train),
-    val: percent(d.fractions.val),
-    test: percent(d.fractions.test),
+    train: toPercent(d.fractions.train),
+    val: toPercent(d.fractions.val),
+    test: toPercent(d.fractions.test),
     useOriginSplits: keep.useOriginSplits ?? false,
   }
 }
@@ -55,8 +71,9 @@ export function formFromConfig(preset: PresetDto, config: Record<string, unknown
   const num = (k: string, fallback: number) => (typeof config[k] === 'number' ? config[k] : fallback)
   const f = config.fractions
   const fractions = typeof f === 'object' && f !== null ? (f as Record<string, unknown>) : {}
-  const share = (k: string, fallback: number) => (typeof fractions[k] === 'number' ? Math.round(fractions[k] * 1000) / 10 : fallback)
-  const backbone = typeof config.backbone === 'string' && config.backbone !== preset.defaults.backbone ? config.backbone : ''
+  const share = (k: string, fallback: number) => (typeof fractions[k] === 'number' ? toPercent(fractions[k]) : fallback)
+  const backbone =
+    typeof config.backbone === 'string' && config.backbone !== preset.defaults.backbone ? config.backbone : ''
   return {
     ...form,
     backbone,

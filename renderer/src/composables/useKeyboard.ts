@@ -65,7 +65,12 @@ export function keyAction(e: KeyLike): KeyAction | null {
 }
 
 /** Where focus goes after a move, kept inside [0, count). */
-export function moveFocus(focus: number, delta: number | 'row-up' | 'row-down', columns: number, count: number): number {
+export function moveFocus(
+  focus: number,
+  delta: number | 'row-up' | 'row-down',
+  columns: number,
+  count: number,
+): number {
   const step = delta === 'row-up' ? -columns : delta === 'row-down' ? columns : delta
   return Math.max(0, Math.min(count - 1, focus + step))
 }

@@ -149,7 +149,28 @@ export const useBrowseStore = defineStore('browse', () => {
   }
 
   return {
-    filter, total, revision, loading, error, classes, facets, focus, selected, message, focused,
-    itemAt, reset, reload, ensure, move, toggleSelect, click, assign, createClass, undoRedo, refreshClasses, refreshFacets,
+    filter,
+    total,
+    revision,
+    loading,
+    error,
+    classes,
+    facets,
+    focus,
+    selected,
+    message,
+    focused,
+    itemAt,
+    reset,
+    reload,
+    ensure,
+    move,
+    toggleSelect,
+    click,
+    assign,
+    createClass,
+    undoRedo,
+    refreshClasses,
+    refreshFacets,
   }
 })

@@ -3,7 +3,13 @@ import { computed, ref, shallowRef, watch } from 'vue'
 import type { ImportErrorDto } from '../../../preload/contract'
 import { api } from '../api'
 import {
-  applyImportEvent, canStartImport, IDLE_IMPORT, importAccepted, importRefused, importRequested, type ImportState,
+  applyImportEvent,
+  canStartImport,
+  IDLE_IMPORT,
+  importAccepted,
+  importRefused,
+  importRequested,
+  type ImportState,
 } from '../composables/import-state'
 import { useAppStore } from './app'
 import { useEventsStore } from './events'

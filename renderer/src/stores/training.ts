@@ -2,7 +2,13 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { PresetDto } from '../../../preload/contract'
 import { api, ApiError } from '../api'
-import { applyTrainingEvent, restoredLiveRun, runningRun, type LiveRun, type TrainingEvent } from '../composables/live-run'
+import {
+  applyTrainingEvent,
+  restoredLiveRun,
+  runningRun,
+  type LiveRun,
+  type TrainingEvent,
+} from '../composables/live-run'
 import { retrying } from '../composables/retry'
 import { EMPTY_FORM, formFor, formFromConfig, trainRequest, type TrainForm } from '../composables/train-form'
 import { useAppStore } from './app'
@@ -46,7 +52,8 @@ export const useTrainingStore = defineStore('training', () => {
       const request = trainRequest(form, p)
       const { runId } = await retrying(() => api.startTraining(request), conflict, { tries: 20, delayMs: 250 })
       // Its first events may have come before this answer and made it the live run already.
-      if (live.value?.runId !== runId) live.value = applyTrainingEvent(live.value, { type: 'train-status', runId, status: 'running', message: null })
+      if (live.value?.runId !== runId)
+        live.value = applyTrainingEvent(live.value, { type: 'train-status', runId, status: 'running', message: null })
     } catch (err) {
       error.value = (err as Error).message
       // The engine has a run this page does not know of (another tab started it): show it.
@@ -113,5 +120,19 @@ export const useTrainingStore = defineStore('training', () => {
     { immediate: true },
   )
 
-  return { presets, backbones, form, preset, live, error, starting, running, canStart, choosePreset, start, cancel, restore }
+  return {
+    presets,
+    backbones,
+    form,
+    preset,
+    live,
+    error,
+    starting,
+    running,
+    canStart,
+    choosePreset,
+    start,
+    cancel,
+    restore,
+  }
 })
