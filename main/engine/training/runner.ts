@@ -1,10 +1,9 @@
 import { fork } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConflictError, NotFoundError } from '../errors'
 import { createDatasetVersion } from '../datasets/versions'
-import { acquireLock, isLockHeld } from '../lock'
+import { acquireLock, lockHolder } from '../lock'
 import type { RunStatus, Store } from '../store'
 import type { Studio } from '../studio'
 import { nowIso } from '../util'
@@ -108,7 +107,8 @@ export function resumeTraining(
 
 /** Runs marked running while no process holds the training lock died with their process. */
 export function reapCrashedRuns(store: Store, root: string): void {
-  if (isLockHeld(root, LOCK) && fs.readFileSync(path.join(root, LOCK), 'utf8') !== String(process.pid)) return
+  const holder = lockHolder(root, LOCK)
+  if (holder !== null && holder !== process.pid) return
   for (const r of store.runs.running()) {
     if (r.pid !== process.pid)
       store.runs.finish(
