@@ -7,7 +7,7 @@ import { registerProject } from './commands/project'
 import { registerRuns } from './commands/runs'
 import { registerServe } from './commands/serve'
 import { registerTrain } from './commands/train'
-import { reportError } from './output'
+import { quietOnClosedPipe, reportError } from './output'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -30,6 +30,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe()
   const program = buildProgram()
   try {
     await program.parseAsync(argv)

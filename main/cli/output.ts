@@ -21,6 +21,21 @@ export function emit<T>(opts: { json?: boolean }, value: T, human: (v: T) => str
 
 export const EXIT = { ok: 0, error: 1, usage: 2, cancelled: 130 } as const
 
+const guarded = new WeakSet<NodeJS.WriteStream>()
+
+/**
+ * A reader that went away (`studio errors | head -1`) ends the command quietly, as SIGPIPE ends
+ * other tools: the output it wanted is out, and the write error is not the user's problem.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream = process.stdout, exit: (code: number) => void = process.exit): void {
+  if (guarded.has(stream)) return
+  guarded.add(stream)
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    exit(EXIT.ok)
+  })
+}
+
 /** Thrown by a command to end with a given exit code after it has printed its result. */
 export class ExitCode extends Error {
   constructor(readonly code: number) {

@@ -6,7 +6,7 @@ import { buildProgram, main } from '../../main/cli/index'
 import { createDatasetVersion } from '../../main/engine/datasets/versions'
 import { StudioService } from '../../main/engine/service'
 import { Studio } from '../../main/engine/studio'
-import { studio, studioJson } from '../helpers/cli'
+import { studio, studioJson, studioSpawn } from '../helpers/cli'
 import { makeImages, tmpDir } from '../helpers/fixtures'
 
 /** Runs the CLI in-process, capturing what it writes. */
@@ -150,6 +150,16 @@ describe('studio CLI', () => {
     expect(JSON.parse((await run(['classes', ...p, '--json'])).out)).toMatchObject({ classes: [{ name: 'red', count: 6 }], unlabeled: 0 })
     expect((await run(['classes', 'rename', 'red', 'crimson', ...p])).code).toBe(0)
     expect(JSON.parse((await run(['stats', ...p, '--json'])).out).classes).toEqual({ crimson: 6 })
+  })
+
+  it('ends quietly when the reader of its output has gone (studio errors | head -1)', async () => {
+    const child = studioSpawn(['errors', '--project', proj])
+    child.stdout!.destroy() // the reader is gone before the command writes anything
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
   })
 
   it('fails with a one-line reason and a non-zero exit code', async () => {
