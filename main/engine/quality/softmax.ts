@@ -82,6 +82,8 @@ export function predictSoftmax(model: SoftmaxModel, x: Float32Array, rows: reado
  */
 export function crossValidatedProbs(
   x: Float32Array, d: number, y: ArrayLike<number>, k: number, folds = 5, seed = 42, opts: SoftmaxOptions = {},
+  /** Rows kept out of every training fold (still predicted): labels already believed wrong. */
+  exclude: ReadonlySet<number> = new Set(),
 ): Float32Array[] {
   const n = y.length
   const fold = new Int32Array(n)
@@ -95,7 +97,10 @@ export function crossValidatedProbs(
   for (let f = 0; f < Math.min(folds, n); f++) {
     const train: number[] = []
     const held: number[] = []
-    for (let i = 0; i < n; i++) (fold[i] === f ? held : train).push(i)
+    for (let i = 0; i < n; i++) {
+      if (fold[i] === f) held.push(i)
+      else if (!exclude.has(i)) train.push(i)
+    }
     if (!held.length) continue
     const model = fitSoftmax(x, d, y, k, train, opts)
     predictSoftmax(model, x, held).forEach((p, i) => (out[held[i]!] = p))

@@ -1,0 +1,129 @@
+import { StudioError } from '../errors'
+import type { DatasetItem, ProjectPaths } from '../store'
+import { selectBackend } from '../training/backend'
+import type { PixelProblem } from '../training/pixels'
+import { listBackbones, loadBackbone, modelsDir, splitFeatures } from '../training/transfer'
+import { argmax, findLabelIssues, type RankBy } from './confident-learning'
+import { crossValidatedProbs } from './softmax'
+
+/** A labeled image the check looks at; classIndex is its position in `classes`. */
+export interface CheckItem {
+  imageId: number
+  hash: string
+  ext: string
+  classIndex: number
+}
+
+export interface LabelCheckOptions {
+  /** Backbone folder name; default: the first of DEFAULT_CHECK_BACKBONES found, else any. */
+  backbone?: string | null
+  modelsDir?: string | null
+  folds?: number
+  seed?: number
+  rankBy?: RankBy
+  onProblem?: (p: PixelProblem) => void
+}
+
+export interface CheckedImage {
+  imageId: number
+  classIndex: number
+  /** Out-of-sample class probabilities (the model never saw this image), of the second pass. */
+  probs: Float32Array
+  /** The first pass's probabilities (every label trusted): what plain "model disagrees" would use. */
+  firstPass: Float32Array
+  /** Most probable class. */
+  predicted: number
+  /** A label issue by confident learning: its suggested class and score (0–1, higher = more likely wrong). */
+  issue: { suggested: number; score: number } | null
+}
+
+export interface LabelCheckResult {
+  /** What produced the probabilities, e.g. `features:mobilenet_v1_0.25_224, 5-fold softmax`. */
+  source: string
+  backbone: string
+  checked: CheckedImage[]
+  /** Images whose pixels could not be read (left out). */
+  problems: PixelProblem[]
+}
+
+/** Backbones the check prefers, best first (features that separate more classes find more issues). */
+export const DEFAULT_CHECK_BACKBONES = ['mobilenet_v1_0.75_224', 'mobilenet_v1_0.25_224']
+
+/** No backbone to compute features with: the check cannot run (near-duplicates still work by hash). */
+export class NoBackboneError extends StudioError {}
+
+/** The backbone a check uses: the one asked for, else the best known one present, else any. */
+export function chooseCheckBackbone(dir: string, asked?: string | null): string {
+  const have = listBackbones(dir)
+  if (asked) return asked
+  const pick = DEFAULT_CHECK_BACKBONES.find((b) => have.includes(b)) ?? have[0]
+  if (!pick) {
+    throw new NoBackboneError(
+      `label checks need a pretrained backbone for image features, and the models folder ${dir} has none ` +
+        '(set it with --models-dir or STUDIO_MODELS_DIR)',
+    )
+  }
+  return pick
+}
+
+/**
+ * Label check: backbone features of every labeled image (cached per image, shared with transfer
+ * training), out-of-sample probabilities by stratified k-fold cross-validation of a softmax head,
+ * then confident learning. Runs in the caller's process; features dominate the time.
+ */
+export async function labelCheck(
+  paths: ProjectPaths, items: readonly CheckItem[], k: number, opts: LabelCheckOptions = {},
+): Promise<LabelCheckResult> {
+  const { folds = 5, seed = 42, rankBy = 'self-confidence' } = opts
+  if (k < 2) throw new StudioError('a label check needs at least two classes with labeled images')
+  const dir = modelsDir(opts.modelsDir)
+  const name = chooseCheckBackbone(dir, opts.backbone)
+  await selectBackend()
+  const backbone = await loadBackbone(dir, name)
+  const problems: PixelProblem[] = []
+  try {
+    const hashes = new Map(items.map((i) => [i.imageId, i.hash]))
+    const asDataset: DatasetItem[] = items.map((i) => ({ ...i, split: 'train' }))
+    const spec = { size: backbone.inputSize, fit: 'cover' as const }
+    const f = await splitFeatures(paths, backbone, asDataset, spec, hashes, (p) => {
+      problems.push(p)
+      opts.onProblem?.(p)
+    })
+    const { probs, firstPass, issues } = findIssuesInFeatures(f.features, backbone.featureDim, f.labels, k, { folds, seed, rankBy })
+    const byIndex = new Map(issues.map((i) => [i.index, i]))
+    const checked = f.imageIds.map((imageId, x) => {
+      const issue = byIndex.get(x)
+      return {
+        imageId, classIndex: f.labels[x]!, probs: probs[x]!, firstPass: firstPass[x]!, predicted: argmax(probs[x]!),
+        issue: issue ? { suggested: issue.suggested, score: issue.score } : null,
+      }
+    })
+    return { source: `features:${name}, ${folds}-fold softmax, confident learning`, backbone: name, checked, problems }
+  } finally {
+    backbone.dispose()
+  }
+}
+
+/**
+ * L2 penalty of the check's head. Measured on hymenoptera at 20 % flipped labels (bench/label-noise):
+ * strong regularisation keeps the head from learning the wrong labels it is meant to find.
+ */
+export const CHECK_L2 = 1
+
+/**
+ * Confident learning in two passes: the first trusts every label; the second refits each fold's
+ * head without the images the first pass doubts (they are still predicted, out of sample), so
+ * wrong labels stop pulling the head toward themselves. On hymenoptera at 20 % noise this took F1
+ * from about 0.7 to 0.85–0.9 (bench/RESULTS.md).
+ */
+export function findIssuesInFeatures(
+  x: Float32Array, d: number, labels: Int32Array, k: number,
+  opts: { folds?: number; seed?: number; rankBy?: RankBy } = {},
+) {
+  const { folds = 5, seed = 42, rankBy = 'self-confidence' } = opts
+  const head = { l2: CHECK_L2 }
+  const firstPass = crossValidatedProbs(x, d, labels, k, folds, seed, head)
+  const doubted = new Set(findLabelIssues(firstPass, labels, k, rankBy).map((i) => i.index))
+  const probs = crossValidatedProbs(x, d, labels, k, folds, seed, head, doubted)
+  return { probs, firstPass, issues: findLabelIssues(probs, labels, k, rankBy) }
+}
