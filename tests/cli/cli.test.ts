@@ -89,7 +89,7 @@ describe('studio CLI', () => {
     expect(studioJson(['stats'], { cwd: proj })).toEqual({ images: 6, classes: { red: 3, blue: 2 }, unlabeled: 1, errors: 0, duplicates: 0 })
     const again = studio(['import', src, '--project', proj])
     expect(again.code).toBe(0)
-    expect(again.stdout).toMatch(/Imported: 0 new image\(s\)/)
+    expect(again.stdout).toMatch(/Imported: 0 new images from/)
     expect(again.stdout).toMatch(/duplicates 6/)
   })
 
@@ -145,7 +145,7 @@ describe('studio CLI', () => {
     ])
     const del = await run(['classes', 'delete', 'blue', ...p])
     expect(del.code).toBe(1)
-    expect(del.err).toMatch(/^studio: class "blue" has 2 labeled image\(s\)/)
+    expect(del.err).toMatch(/^studio: class "blue" has 2 labeled images: choose/)
     expect((await run(['classes', 'delete', 'blue', '--merge-into', 'red', ...p])).code).toBe(0)
     expect(JSON.parse((await run(['classes', ...p, '--json'])).out)).toMatchObject({ classes: [{ name: 'red', count: 6 }], unlabeled: 0 })
     expect((await run(['classes', 'rename', 'red', 'crimson', ...p])).code).toBe(0)

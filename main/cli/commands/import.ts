@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { ValidationError } from '../../engine/errors'
 import type { ImportProgress } from '../../engine/media/importer'
 import type { FolderLayout } from '../../engine/media/scan'
+import { plural } from '../../engine/plural'
 import { withStudio } from '../context'
 import { common, emit, EXIT, ExitCode, table, type CommonOptions } from '../output'
 import { parseId } from './project'
@@ -48,7 +49,8 @@ export function registerImport(program: Command): void {
           const out = { ...summary, classes: studio.stats().classes, errorList: errors.map((e) => ({ path: e.path, reason: e.reason })) }
           emit(opts, out, (v) =>
             [
-              `${v.status === 'cancelled' ? 'Cancelled' : 'Imported'}: ${v.imported} new image(s) from ${v.source}` +
+              `${v.status === 'cancelled' ? 'Cancelled' : 'Imported'}: ` +
+                `${plural(v.imported, 'new image')} from ${v.source}` +
                 `${v.resumed ? ' (continued an interrupted import)' : ''} in ${v.seconds.toFixed(1)} s`,
               `  seen ${v.seen}, duplicates ${v.duplicates}, errors ${v.errors}, non-image files ignored ${v.ignored}`,
               Object.keys(v.classes).length

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { ConflictError } from '../../engine/errors'
 import type { LabelChange, UndoResult } from '../../engine/labels/service'
+import { plural } from '../../engine/plural'
 import type { Studio } from '../../engine/studio'
 import { withStudio } from '../context'
 import { common, emit, table, type CommonOptions } from '../output'
@@ -15,14 +16,18 @@ export function registerLabels(program: Command): void {
     .argument('<class>', 'class name or id')
     .argument('<images...>', 'image ids, hashes (≥ 6 characters) or relative paths')
     .action((cls: string, refs: string[], opts: CommonOptions) =>
-      withStudio(opts, (s) => report(opts, s.labels.setLabels(ids(s, refs), cls), `labeled ${cls}`)),
+      withStudio(opts, (s) =>
+        report(opts, s.labels.setLabels(ids(s, refs), cls), (n) => `${plural(n, 'image')} labeled ${cls}`),
+      ),
     )
 
   common(label.command('clear'))
     .description('make images unlabeled (undoable)')
     .argument('<images...>', 'image ids, hashes or relative paths')
     .action((refs: string[], opts: CommonOptions) =>
-      withStudio(opts, (s) => report(opts, s.labels.setLabels(ids(s, refs), null), 'cleared')),
+      withStudio(opts, (s) =>
+        report(opts, s.labels.setLabels(ids(s, refs), null), (n) => `${plural(n, 'image')} cleared`),
+      ),
     )
 
   common(label.command('undo'))
@@ -89,7 +94,9 @@ export function registerLabels(program: Command): void {
     .argument('<from>')
     .argument('<into>')
     .action((from: string, into: string, opts: CommonOptions) =>
-      withStudio(opts, (s) => report(opts, s.labels.mergeClass(from, into), `merged ${from} into ${into}`)),
+      withStudio(opts, (s) =>
+        report(opts, s.labels.mergeClass(from, into), (n) => `Merged ${from} into ${into} (${plural(n, 'image')})`),
+      ),
     )
 
   common(classes.command('delete'))
@@ -105,7 +112,10 @@ export function registerLabels(program: Command): void {
           : opts.unlabel
             ? ({ mode: 'unlabel' } as const)
             : undefined
-        report(opts, s.labels.deleteClass(ref, choice), `deleted ${ref}`)
+        const moved = choice?.mode === 'merge' ? `moved to ${choice.into}` : 'unlabeled'
+        report(opts, s.labels.deleteClass(ref, choice), (n) =>
+          n ? `Deleted class ${ref} (${plural(n, 'image')} ${moved})` : `Deleted class ${ref}`,
+        )
       }),
     )
 }
@@ -114,12 +124,13 @@ function ids(s: Studio, refs: string[]): number[] {
   return refs.map((r) => s.image(r).id)
 }
 
-function report(opts: CommonOptions, change: LabelChange, what: string): void {
-  emit(opts, change, (v) => (v.changed ? `${v.changed} image(s) ${what}` : `Nothing changed`))
+/** Prints what an action did; "Nothing changed" only when no action was written (deleting an empty class is one). */
+function report(opts: CommonOptions, change: LabelChange, done: (changed: number) => string): void {
+  emit(opts, change, (v) => (v.actionId === null ? 'Nothing changed' : done(v.changed)))
 }
 
 function reportUndo(opts: CommonOptions, r: UndoResult | null, what: 'undo' | 'redo'): void {
   emit(opts, r ?? { actionId: null, changed: 0, kind: null }, (v) =>
-    v.kind ? `${what === 'undo' ? 'Undid' : 'Redid'} ${v.kind} of ${v.changed} image(s)` : `Nothing to ${what}`,
+    v.kind ? `${what === 'undo' ? 'Undid' : 'Redid'} ${v.kind} of ${plural(v.changed, 'image')}` : `Nothing to ${what}`,
   )
 }

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors'
 import type { Db } from '../store/db'
 import type { ClassRecord, ClassWithCount, HistoryEntry, LabelAction, LabelQueries } from '../store/labels'
+import { plural } from '../plural'
 import { nowIso } from '../util'
 import { colorFor, normalizeClassName } from './classes'
 
@@ -124,8 +125,10 @@ export class LabelService {
       if (choice?.mode === 'merge') return this.mergeClass(cls.id, choice.into)
       const count = this.q.imagesOfClass(cls.id).length
       if (count > 0 && choice?.mode !== 'unlabel') {
+        const them = count === 1 ? 'it' : 'them'
         throw new ConflictError(
-          `class ${JSON.stringify(cls.name)} has ${count} labeled image(s): choose to unlabel them or merge them into another class`,
+          `class ${JSON.stringify(cls.name)} has ${plural(count, 'labeled image')}: ` +
+            `choose to unlabel ${them} or merge ${them} into another class`,
         )
       }
       return this.removeClass(cls, null, 'delete-class')

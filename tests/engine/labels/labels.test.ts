@@ -103,7 +103,7 @@ describe('classes', () => {
 
   it('deleting a class with images needs an explicit choice', () => {
     studio.labels.setLabels(ids.slice(0, 2), 'cat')
-    expect(() => studio.labels.deleteClass('cat')).toThrow(/has 2 labeled image\(s\): choose/)
+    expect(() => studio.labels.deleteClass('cat')).toThrow(/has 2 labeled images: choose/)
     expect(studio.stats().classes).toEqual({ cat: 2, dog: 0 })
     expect(studio.labels.deleteClass('cat', { mode: 'unlabel' })).toMatchObject({ changed: 2 })
     expect(studio.stats()).toMatchObject({ classes: { dog: 0 }, unlabeled: 6 })
