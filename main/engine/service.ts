@@ -14,6 +14,7 @@ import { startTraining, type TrainingHandle } from './training/runner'
 import { listBackbones, modelsDir } from './training/transfer'
 import { ConflictError, ValidationError } from './errors'
 import type { Studio } from './studio'
+import { plural } from './plural'
 
 /**
  * The contract implemented over one open project: what the browser-mode server and the Electron
@@ -195,7 +196,7 @@ export class StudioService implements ProjectApi {
       this.onEvent({ type: 'train-epoch', runId: e.runId, epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, etaSeconds: e.etaSeconds })
     } else if (e.type === 'start') {
       this.onEvent({ type: 'train-started', runId: e.runId, backend: e.backend, workers: e.workers, reason: e.backendReason, trainCount: e.trainCount, valCount: e.valCount })
-      this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: `${e.trainCount} training images, backend ${e.backend} (${e.backendReason})` })
+      this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: `${plural(e.trainCount, 'training image')}, backend ${e.backend} (${e.backendReason})` })
     } else if (e.type === 'phase' || e.type === 'problem') {
       this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: e.type === 'phase' ? e.phase : `image ${e.imageId}: ${e.reason}` })
     } else if (e.type === 'end') {

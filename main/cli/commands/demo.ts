@@ -9,6 +9,7 @@ import { startTraining } from '../../engine/training/runner'
 import { SHAPES, writeShapes } from '../demo-shapes'
 import { evaluation } from '../../engine/evaluation/report'
 import { parseId } from './project'
+import { plural } from '../../engine/plural'
 
 export function registerDemo(program: Command): void {
   program
@@ -22,14 +23,14 @@ export function registerDemo(program: Command): void {
       const dir = path.resolve(opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'studio-demo-')))
       const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${s}\n`)
       const images = path.join(dir, 'images')
-      log(`generating ${opts.perClass} images of each of ${SHAPES.join(', ')} in ${images}`)
+      log(`generating ${plural(opts.perClass, 'image')} of each of ${SHAPES.join(', ')} in ${images}`)
       await writeShapes(images, opts.perClass)
       const studio = Studio.init(path.join(dir, 'project'))
       try {
         const imp = await studio.import(images)
-        log(`imported ${imp.imported} images into ${studio.root}`)
+        log(`imported ${plural(imp.imported, 'image')} into ${studio.root}`)
         const handle = startTraining(studio, { epochs: opts.epochs, inputSize: 48, learningRate: 0.002 }, (e) => {
-          if (e.type === 'start') log(`training run ${e.runId} on ${e.trainCount} images, backend ${e.backend} (${e.backendReason})`)
+          if (e.type === 'start') log(`training run ${e.runId} on ${plural(e.trainCount, 'image')}, backend ${e.backend} (${e.backendReason})`)
           if (e.type === 'epoch') log(`epoch ${e.epoch}: loss ${e.loss.toFixed(3)}, val accuracy ${((e.valAccuracy ?? 0) * 100).toFixed(1)} %`)
         })
         const status = await handle.done

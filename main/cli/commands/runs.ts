@@ -8,6 +8,7 @@ import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
 import { common, emit, table, type CommonOptions } from '../output'
 import { parseId } from './project'
+import { plural } from '../../engine/plural'
 
 export function registerRuns(program: Command): void {
   common(program.command('runs'))
@@ -52,7 +53,7 @@ export function registerRuns(program: Command): void {
           const n = v.classes
           const f3 = (x: number) => x.toFixed(3)
           return [
-            `Run ${v.run} on the ${v.split} split (${v.count} images): accuracy ${(v.accuracy * 100).toFixed(1)} %, loss ${f3(v.loss)}, ECE ${f3(v.ece)}`,
+            `Run ${v.run} on the ${v.split} split (${plural(v.count, 'image')}): accuracy ${(v.accuracy * 100).toFixed(1)} %, loss ${f3(v.loss)}, ECE ${f3(v.ece)}`,
             '',
             table([['class', 'precision', 'recall', 'F1', 'support'], ...n.map((c, i) => [c, f3(v.perClass[i]!.precision), f3(v.perClass[i]!.recall), f3(v.perClass[i]!.f1), v.perClass[i]!.support]),
               ['macro', f3(v.macro.precision), f3(v.macro.recall), f3(v.macro.f1), v.count], ['weighted', f3(v.weighted.precision), f3(v.weighted.recall), f3(v.weighted.f1), v.count]]),

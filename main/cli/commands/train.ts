@@ -12,6 +12,7 @@ import { resumeTraining, startTraining, type TrainingHandle } from '../../engine
 import { withStudio } from '../context'
 import { common, emit, EXIT, ExitCode, type CommonOptions } from '../output'
 import { parseId } from './project'
+import { plural } from '../../engine/plural'
 
 interface TrainCliOptions extends CommonOptions {
   preset: string
@@ -183,7 +184,7 @@ function trainProgress(enabled: boolean): { onEvent: (e: TrainEvent) => void; st
     onEvent: (e) => {
       if (e.type === 'start')
         process.stderr.write(
-          `Training on ${e.trainCount} images (val ${e.valCount}), backend ${e.backend}: ${e.backendReason}\n`,
+          `Training on ${plural(e.trainCount, 'image')} (val ${e.valCount}), backend ${e.backend}: ${e.backendReason}\n`,
         )
       else if (e.type === 'phase' && e.phase !== 'training') process.stderr.write(`${e.phase}…\n`)
       else if (e.type === 'problem') process.stderr.write(`skipped image ${e.imageId}: ${e.reason}\n`)

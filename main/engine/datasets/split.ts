@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors'
 import { mixSeed, rng, shuffle } from '../random'
+import { plural } from '../plural'
 import type { LabeledImage, Split, SplitFractions } from '../store'
 
 export const DEFAULT_FRACTIONS: SplitFractions = { train: 0.7, val: 0.15, test: 0.15 }
@@ -68,7 +69,7 @@ export function planSplit(images: LabeledImage[], classNames: Map<number, string
       const pct = needed.map((s) => Math.round(fractions[s] * 100)).join('/')
       const name = JSON.stringify(classNames.get(classId))
       throw new ValidationError(
-        `class ${name} has ${n} labeled image(s); the ${pct} split needs at least ${minimum} per class`,
+        `class ${name} has ${plural(n, 'labeled image')}; the ${pct} split needs at least ${minimum} per class`,
       )
     }
     let nTest = fractions.test > 0 ? Math.max(fixed.length ? 0 : 1, Math.round(n * fractions.test)) : 0

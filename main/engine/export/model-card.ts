@@ -1,6 +1,7 @@
 import type { EvaluationSummary } from '../evaluation/metrics'
 import type { DatasetVersion, EpochRecord, RunRecord, Split } from '../store'
 import type { TrainConfig } from '../training/config'
+import { plural } from '../plural'
 
 export interface CardInput {
   run: RunRecord
@@ -36,7 +37,7 @@ Trained with Studio on ${c.run.createdAt.slice(0, 10)}; backend \`${c.run.backen
 Split seed ${c.version.seed}, fractions train ${c.version.fractions.train} / val ${c.version.fractions.val} / test ${c.version.fractions.test}${c.version.useOriginSplits ? ', import origins kept as splits' : ''}.
 
 ${table(['class', 'train', 'val', 'test'], names.map((n, i) => [n, c.splitCounts.train[i]!, c.splitCounts.val[i]!, c.splitCounts.test[i]!]))}
-${c.problems.length ? `\n${c.problems.length} image(s) could not be read and were left out: ${c.problems.slice(0, 10).map((p) => `#${p.imageId} (${p.reason})`).join(', ')}${c.problems.length > 10 ? ', …' : ''}.\n` : ''}
+${c.problems.length ? `\n${plural(c.problems.length, 'image')} could not be read and were left out: ${c.problems.slice(0, 10).map((p) => `#${p.imageId} (${p.reason})`).join(', ')}${c.problems.length > 10 ? ', …' : ''}.\n` : ''}
 ## Training
 
 ${table(['setting', 'value'], [
@@ -52,7 +53,7 @@ ${table(['setting', 'value'], [
 
 ${table(['epoch', 'loss', 'accuracy', 'val loss', 'val accuracy'], c.epochs.map((e) => [e.epoch, f3(e.loss ?? NaN), pct(e.accuracy ?? 0), e.valLoss === null ? '–' : f3(e.valLoss), e.valAccuracy === null ? '–' : pct(e.valAccuracy)]))}
 
-## Results on the ${s.split} split (${s.count} images)
+## Results on the ${s.split} split (${plural(s.count, 'image')})
 
 Accuracy **${pct(s.accuracy)}**, loss ${f3(s.loss)}, macro F1 ${f3(s.macro.f1)}, ${s.topK.map((t) => `top-${t.k} ${pct(t.accuracy)}`).join(', ')}.
 
@@ -76,7 +77,7 @@ ${table(['confidence', 'images', 'mean confidence', 'accuracy'], s.bins.filter((
 
 - Measured on ${s.count} held-out images from the same collection as the training data; accuracy on images from
   other cameras, places or times is unknown and usually lower.
-- Weakest class: \`${weakest.n}\` (F1 ${f3(weakest.f1)} over ${weakest.support} images).${imbalance > 3 ? `\n- Classes are imbalanced (largest/smallest ${imbalance.toFixed(1)}×); minority classes may be under-predicted.` : ''}
+- Weakest class: \`${weakest.n}\` (F1 ${f3(weakest.f1)} over ${plural(weakest.support, 'image')}).${imbalance > 3 ? `\n- Classes are imbalanced (largest/smallest ${imbalance.toFixed(1)}×); minority classes may be under-predicted.` : ''}
 - The model always answers with one of the ${names.length} classes above, even for images that show none of them;
   use the confidence (see calibration) to flag uncertain answers.
 - Performance has not been checked per subgroup (lighting, device, who or where the images come from); do that

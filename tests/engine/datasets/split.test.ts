@@ -59,7 +59,7 @@ describe('stratified splits', () => {
     expect(() => planSplit([], names)).toThrow(/no labeled images/)
     expect(() => planSplit(images({ 1: 10 }), names)).toThrow(/at least 2 classes.*found 1: "a"/)
     expect(() => planSplit(images({ 1: 10, 2: 1 }), names)).toThrow(
-      /class "b" has 1 labeled image\(s\); the 70\/15\/15 split needs at least 3/,
+      /class "b" has 1 labeled image; the 70\/15\/15 split needs at least 3/,
     )
     const fractions = { train: 0.5, val: 0.2, test: 0.2 }
     expect(() => planSplit(images({ 1: 10, 2: 10 }), names, { fractions })).toThrow(/add up to 1/)

@@ -91,7 +91,7 @@ describe('bad training input', () => {
     s.labels.createClass('b')
     s.labels.setLabels([ids[0]!], 'b')
     expect(() => startTraining(s, quick)).toThrow(ValidationError)
-    expect(() => startTraining(s, quick)).toThrow(/class "[ab]" has \d labeled image\(s\)/)
+    expect(() => startTraining(s, quick)).toThrow(/class "[ab]" has \d labeled images?; the/)
     expect(() => startTraining(s, { ...quick, epochs: 0 })).toThrow(/epochs must be/)
     expect(s.store.runs.list()).toEqual([])
     s.close()
