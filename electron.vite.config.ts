@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'main/index.ts'),
           worker: resolve(import.meta.dirname, 'main/engine/training/worker.ts'),
           'shard-worker': resolve(import.meta.dirname, 'main/engine/training/shard-worker.ts'),
+          // The export thread (main/engine/export/off-thread.ts): writes and zips off the main thread.
+          'export-worker': resolve(import.meta.dirname, 'main/engine/export/export-worker.ts'),
         },
       },
       // Native and heavy modules stay outside the bundle and load from node_modules; all of

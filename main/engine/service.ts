@@ -6,7 +6,8 @@ import type {
 } from '../../preload/contract'
 import { imageDto, runDto } from './api/dto'
 import { confusionCell, evaluation } from './evaluation/report'
-import { exportRun } from './export/bundle'
+import { checkDestination } from './export/destination'
+import { exportOffThread } from './export/off-thread'
 import { DEFAULT_AUGMENT } from './training/config'
 import { describePresets, PRESET_NAMES } from './training/presets'
 import type { TrainEvent } from './training/events'
@@ -23,6 +24,7 @@ import { plural } from './plural'
 export class StudioService implements ProjectApi {
   private importing: AbortController | null = null
   private training: TrainingHandle | null = null
+  private exporting = false
   private lastBatchEvent = 0
 
   constructor(
@@ -40,7 +42,9 @@ export class StudioService implements ProjectApi {
 
   /** What keeps the project busy (a running import or training), or null: the session will not close it then. */
   busy(): string | null {
-    return this.importing ? 'an import is running' : this.training ? 'a training run is running' : null
+    if (this.importing) return 'an import is running'
+    if (this.training) return 'a training run is running'
+    return this.exporting ? 'an export is running' : null
   }
 
   async stats() {
@@ -179,10 +183,21 @@ export class StudioService implements ProjectApi {
     return confusionCell(this.studio, req.runId, req.trueIndex, req.predIndex)
   }
 
+  /**
+   * The destination is checked here, before any work (a refusal names the path); the export itself
+   * runs in a worker thread, so this process keeps answering requests while it writes and zips.
+   */
   async exportRun(req: RequestOf<'exportRun'>): Promise<ExportDto> {
-    const out = exportRun(this.studio, req.runId, req.dir)
-    this.onEvent({ type: 'export-finished', runId: req.runId, dir: out.dir, zip: out.zip })
-    return { ...out, modelCard: fs.readFileSync(path.join(out.dir, 'model-card.md'), 'utf8') }
+    if (this.exporting) throw new ConflictError('an export is already running in this window; wait for it to finish')
+    const dest = checkDestination(this.studio.project.paths, req.dir)
+    this.exporting = true
+    try {
+      const out = await exportOffThread(this.studio, req.runId, dest)
+      this.onEvent({ type: 'export-finished', runId: req.runId, dir: out.dir, zip: out.zip })
+      return { ...out, modelCard: await fs.promises.readFile(path.join(out.dir, 'model-card.md'), 'utf8') }
+    } finally {
+      this.exporting = false
+    }
   }
 
   /** Training events, thinned for the UI: every epoch, batches at most ~10 per second. */

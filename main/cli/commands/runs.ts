@@ -1,9 +1,10 @@
+import path from 'node:path'
 import type { Command } from 'commander'
 import { runDto } from '../../engine/api/dto'
 import { ValidationError } from '../../engine/errors'
 import { predictImages } from '../../engine/training/predict'
 import { confusionCell, evaluation } from '../../engine/evaluation/report'
-import { exportRun } from '../../engine/export/bundle'
+import { checkDestination, writeExport } from '../../engine/export/destination'
 import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
 import { common, emit, table, type CommonOptions } from '../output'
@@ -87,7 +88,9 @@ export function registerRuns(program: Command): void {
     .option('--no-zip', 'do not write <dir>.zip')
     .action((runId: number, dir: string, opts: CommonOptions & { zip: boolean }) =>
       withStudio(opts, (s) => {
-        const r = exportRun(s, runId, dir, { zip: opts.zip })
+        // On the command line a relative folder means one below the current folder.
+        const dest = checkDestination(s.project.paths, path.resolve(dir), opts.zip)
+        const r = writeExport(s, runId, dest)
         emit(opts, r, (v) => `Exported run ${runId} to ${v.dir}${v.zip ? ` (and ${v.zip})` : ''}\n  ${v.files.join(', ')}\n  try: cd ${v.dir} && npm install && node predict.mjs <image>`)
       }),
     )

@@ -1,0 +1,62 @@
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { StudioError } from '../errors'
+import type { Studio } from '../studio'
+import type { ExportResult } from './bundle'
+import type { Destination } from './destination'
+
+/** What the export thread is given (as workerData). */
+export interface ExportJob {
+  root: string
+  openOptions: Studio['openOptions']
+  runId: number
+  dest: Destination
+}
+
+export type ExportReply = { result: ExportResult } | { error: { name: string; message: string; engine: boolean } }
+
+/** An engine error raised in the export thread, raised again here under its own name (so it maps to its status). */
+class ExportThreadError extends StudioError {
+  constructor(name: string, message: string) {
+    super(message)
+    this.name = name
+  }
+}
+
+/**
+ * Runs an export (destination already checked: destination.ts) in a worker thread and resolves with its result.
+ * From source the thread loads export-worker.ts through tsx; in a build (electron-vite bundles this
+ * file into out/main/index.js) it is out/main/export-worker.js, an entry of the same bundle.
+ */
+export function exportOffThread(studio: Studio, runId: number, dest: Destination): Promise<ExportResult> {
+  const job: ExportJob = { root: studio.root, openOptions: studio.openOptions, runId, dest }
+  return new Promise((resolve, reject) => {
+    const thread = spawnThread(workerEntry(), job)
+    let settled = false
+    thread.once('message', (reply: ExportReply) => {
+      settled = true
+      if ('result' in reply) resolve(reply.result)
+      else reject(reply.error.engine ? new ExportThreadError(reply.error.name, reply.error.message) : new Error(reply.error.message))
+    })
+    thread.once('error', (err) => {
+      settled = true
+      reject(err)
+    })
+    thread.once('exit', (code) => {
+      if (!settled) reject(new Error(`the export thread stopped (exit code ${code}) before it answered`))
+    })
+  })
+}
+
+function spawnThread(entry: string, job: ExportJob): Worker {
+  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData: job })
+  const api = import.meta.resolve('tsx/esm/api')
+  const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}) })`
+  return new Worker(code, { eval: true, workerData: job })
+}
+
+function workerEntry(): string {
+  const here = fileURLToPath(import.meta.url)
+  return path.join(path.dirname(here), here.endsWith('.ts') ? 'export-worker.ts' : 'export-worker.js')
+}
