@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { selectBackend } from '../main/engine/training/backend'
-import { shardGradients } from '../main/engine/training/parallel'
+import { shardGradients } from '../main/engine/training/shard'
 import { seedCnn } from '../main/engine/training/presets'
 
 const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(name) + 1] || dflt) || dflt

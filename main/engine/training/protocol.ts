@@ -6,7 +6,7 @@
 import type * as tf from '@tensorflow/tfjs'
 import type { BackendName } from './backend'
 import type { TrainEvent } from './events'
-import type { SharedMemory } from './parallel'
+import type { SharedMemory } from './shard'
 import type { Slice, UpdateRule } from './update-rules'
 
 /** One run for the training process to train. */

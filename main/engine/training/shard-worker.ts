@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { selectBackend } from './backend'
-import { computeShard, loadWeights, updateShare, type SharedMemory } from './parallel'
+import { computeShard, loadWeights, updateShare, type SharedMemory } from './shard'
 import type { FromShard, ToShard } from './protocol'
 import type { Slice, UpdateRule } from './update-rules'
 

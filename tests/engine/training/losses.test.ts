@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../main/engine/training/backend'
 import { compiledLoss, exampleLosses, inverseFrequency } from '../../../main/engine/training/losses'
-import { shardGradients } from '../../../main/engine/training/parallel'
+import { shardGradients } from '../../../main/engine/training/shard'
 
 beforeAll(async () => {
   await selectBackend('wasm')

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../main/engine/training/backend'
-import { sharedMemory, updateShare } from '../../../main/engine/training/parallel'
+import { sharedMemory, updateShare } from '../../../main/engine/training/shard'
 import { updateKernels } from '../../../main/engine/training/simd'
 import { applyUpdate, layoutOf, readOptimizerState, ruleOf, slotCount, writeOptimizerState } from '../../../main/engine/training/update-rules'
 
