@@ -273,6 +273,9 @@ export async function splitFeatures(
   }
   const all = new Float32Array(imageIds.length * backbone.featureDim)
   let at = 0
-  for (const f of features) (all.set(f, at), (at += f.length))
+  for (const f of features) {
+    all.set(f, at)
+    at += f.length
+  }
   return { imageIds, labels: Int32Array.from(labels), features: all }
 }
