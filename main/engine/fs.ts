@@ -32,7 +32,11 @@ export function writeAtomic(file: string, data: Buffer, tmpDir: string): Promise
 }
 
 /** Runs `write` on a temporary path in `tmpDir`, then renames the result to `file`. */
-export async function atomically(file: string, tmpDir: string, write: (tmp: string) => Promise<unknown>): Promise<void> {
+export async function atomically(
+  file: string,
+  tmpDir: string,
+  write: (tmp: string) => Promise<unknown>,
+): Promise<void> {
   const tmp = path.join(tmpDir, `${process.pid}-${++tmpCounter}-${path.basename(file)}`)
   const attempt = async () => {
     await mkdirOnce(path.dirname(file))

@@ -196,10 +196,16 @@ function trainProgress(enabled: boolean): { onEvent: (e: TrainEvent) => void; st
           ips: e.imagesPerSec.toFixed(0),
           eta_s: Math.round(e.etaSeconds),
         }
-        if (!active) (bar.start(e.batches, e.batch, payload), (active = true))
-        else bar.update(e.batch, payload)
+        if (active) bar.update(e.batch, payload)
+        else {
+          bar.start(e.batches, e.batch, payload)
+          active = true
+        }
       } else if (e.type === 'epoch') {
-        if (active) (bar.stop(), (active = false))
+        if (active) {
+          bar.stop()
+          active = false
+        }
         const val =
           e.valAccuracy === null ? '' : `, val loss ${e.valLoss!.toFixed(3)} acc ${(e.valAccuracy * 100).toFixed(1)} %`
         process.stderr.write(

@@ -64,8 +64,18 @@ function average(per: ClassMetrics[], weighted: boolean): Omit<ClassMetrics, 'su
 }
 
 /** Expected calibration error with `nBins` equal-width confidence bins (as in Guo et al. 2017). */
-export function calibration(confidence: ArrayLike<number>, correct: ArrayLike<boolean>, nBins = 10): { ece: number; bins: CalibrationBin[] } {
-  const bins: CalibrationBin[] = Array.from({ length: nBins }, (_, b) => ({ lower: b / nBins, upper: (b + 1) / nBins, count: 0, confidence: 0, accuracy: 0 }))
+export function calibration(
+  confidence: ArrayLike<number>,
+  correct: ArrayLike<boolean>,
+  nBins = 10,
+): { ece: number; bins: CalibrationBin[] } {
+  const bins: CalibrationBin[] = Array.from({ length: nBins }, (_, b) => ({
+    lower: b / nBins,
+    upper: (b + 1) / nBins,
+    count: 0,
+    confidence: 0,
+    accuracy: 0,
+  }))
   for (let i = 0; i < confidence.length; i++) {
     const c = confidence[i]!
     const bin = bins[Math.min(nBins - 1, Math.max(0, Math.ceil(c * nBins) - 1))]!
@@ -108,7 +118,10 @@ export function evaluate(probs: Float32Array[], truth: ArrayLike<number>, k: num
     loss -= Math.log(Math.max(p[truth[i]!]!, 1e-7))
   })
   const conf = probs.map((p, i) => p[pred[i]!]!)
-  const { ece, bins } = calibration(conf, pred.map((p, i) => p === truth[i]))
+  const { ece, bins } = calibration(
+    conf,
+    pred.map((p, i) => p === truth[i]),
+  )
   return {
     count: n,
     accuracy: n ? correct / n : 0,

@@ -37,18 +37,35 @@ export function confusionCell(s: Studio, runId: number, trueClass: string | numb
   if (!run) throw new NotFoundError(`run ${runId} does not exist`)
   const classes = s.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
   const index = (name: string | number) => {
-    const i = typeof name === 'number' ? (name < classes.length ? name : -1) : classes.findIndex((c) => c.toLowerCase() === name.trim().toLowerCase())
-    if (i < 0) throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(name)} (classes: ${classes.join(', ')})`)
+    const i =
+      typeof name === 'number'
+        ? name < classes.length
+          ? name
+          : -1
+        : classes.findIndex((c) => c.toLowerCase() === name.trim().toLowerCase())
+    if (i < 0)
+      throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(name)} (classes: ${classes.join(', ')})`)
     return i
   }
-  return s.store.runs.predictions(runId, { trueIndex: index(trueClass), predIndex: index(predicted) }, 'confidence desc').map((p) => {
-    const img = s.store.images.get(p.imageId)
-    return { image: p.imageId, hash: img?.hash ?? '', path: img?.relPath ?? '?', confidence: p.confidence, className: img?.className ?? null }
-  })
+  return s.store.runs
+    .predictions(runId, { trueIndex: index(trueClass), predIndex: index(predicted) }, 'confidence desc')
+    .map((p) => {
+      const img = s.store.images.get(p.imageId)
+      return {
+        image: p.imageId,
+        hash: img?.hash ?? '',
+        path: img?.relPath ?? '?',
+        confidence: p.confidence,
+        className: img?.className ?? null,
+      }
+    })
 }
 
 /** A run's headline numbers: val accuracy of the kept (best) epoch, test accuracy, macro F1. */
-export function runScores(s: Studio, run: RunRecord): { valAccuracy: number | null; testAccuracy: number | null; macroF1: number | null } {
+export function runScores(
+  s: Studio,
+  run: RunRecord,
+): { valAccuracy: number | null; testAccuracy: number | null; macroF1: number | null } {
   const summary = run.summary ? (JSON.parse(run.summary) as EvaluationSummary & { split: string }) : null
   const epochs = s.store.runs.epochs(run.id)
   const best = epochs.find((e) => e.epoch === run.bestEpoch) ?? epochs.at(-1)

@@ -5,6 +5,12 @@
  */
 export { runDir, runPaths, type RunPaths } from './layout'
 export {
-  preprocessingOf, readPreprocessing, saveGraphStage, writePreprocessing,
-  type Fit, type GraphStage, type Preprocessing, type Scaling,
+  preprocessingOf,
+  readPreprocessing,
+  saveGraphStage,
+  writePreprocessing,
+  type Fit,
+  type GraphStage,
+  type Preprocessing,
+  type Scaling,
 } from './preprocessing'

@@ -37,7 +37,11 @@ export interface Preprocessing {
   exifOrientation: 'applied before resizing'
 }
 
-export function preprocessingOf(input: { inputSize: number; fit: Fit }, scaling: Scaling, backbone: GraphStage | null): Preprocessing {
+export function preprocessingOf(
+  input: { inputSize: number; fit: Fit },
+  scaling: Scaling,
+  backbone: GraphStage | null,
+): Preprocessing {
   return {
     backbone,
     inputSize: input.inputSize,

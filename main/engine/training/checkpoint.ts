@@ -21,7 +21,12 @@ interface OptimizerManifest {
  * Saves weights, optimizer state (Adam's moments and step) and trainer state as one folder,
  * atomically: a failed write (disk full) leaves the previous checkpoint intact.
  */
-export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: TrainState): Promise<void> {
+export async function saveCheckpoint(
+  dir: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  state: TrainState,
+): Promise<void> {
   const files = artifactFiles(await modelArtifacts(model))
   const named = await optimizer.getWeights()
   const parts = await Promise.all(named.map((n) => n.tensor.data()))
@@ -30,8 +35,13 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
   const total = parts.reduce((a, p) => a + p.length, 0)
   const data = new Float32Array(total)
   let off = 0
-  for (const p of parts) (data.set(p, off), (off += p.length))
-  const manifest: OptimizerManifest = { weights: named.map((n) => ({ name: n.name, shape: n.tensor.shape, dtype: n.tensor.dtype })) }
+  for (const p of parts) {
+    data.set(p, off)
+    off += p.length
+  }
+  const manifest: OptimizerManifest = {
+    weights: named.map((n) => ({ name: n.name, shape: n.tensor.shape, dtype: n.tensor.dtype })),
+  }
   files['optimizer.json'] = JSON.stringify(manifest)
   files['optimizer.bin'] = new Uint8Array(data.buffer)
   files['state.json'] = JSON.stringify(state)

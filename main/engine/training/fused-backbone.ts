@@ -47,13 +47,19 @@ interface LayerConfig {
   scale?: boolean
 }
 
-const pair = (v: number | number[] | undefined, d: number): [number, number] => (Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v ?? d, v ?? d])
+const pair = (v: number | number[] | undefined, d: number): [number, number] =>
+  Array.isArray(v) ? [v[0]!, v[1] ?? v[0]!] : [v ?? d, v ?? d]
 
 /** Activation of an Activation or ReLU layer, or null when it is something else. */
 function activationOf(layer: tf.layers.Layer): Activation | null {
   const c = layer.getConfig() as LayerConfig
   const name = layer.getClassName()
-  if (name === 'Activation') return c.activation === 'relu' || c.activation === 'relu6' ? c.activation : c.activation === 'linear' ? 'linear' : null
+  if (name === 'Activation')
+    return c.activation === 'relu' || c.activation === 'relu6'
+      ? c.activation
+      : c.activation === 'linear'
+        ? 'linear'
+        : null
   if (name === 'ReLU') {
     if ((c.threshold ?? 0) !== 0 || (c.negative_slope ?? 0) !== 0) return null
     const max = c.max_value ?? c.maxValue ?? null
@@ -94,15 +100,23 @@ export function fuseChain(model: tf.LayersModel, cut: tf.layers.Layer): FusedCha
     const dilation = pair(c.dilation_rate ?? c.dilationRate, 1)
     const format = (c.data_format ?? c.dataFormat ?? 'channels_last').replace('channelsLast', 'channels_last')
     const own = c.activation === 'relu' || c.activation === 'relu6' || c.activation === 'linear' ? c.activation : null
-    if (dilation[0] !== 1 || dilation[1] !== 1 || format !== 'channels_last' || !own || (c.padding !== 'same' && c.padding !== 'valid')) return fail()
+    if (
+      dilation[0] !== 1 ||
+      dilation[1] !== 1 ||
+      format !== 'channels_last' ||
+      !own ||
+      (c.padding !== 'same' && c.padding !== 'valid')
+    )
+      return fail()
     const [kernel, convBias] = layer.getWeights() as [tf.Tensor4D, tf.Tensor1D | undefined]
     const depthwise = kind === 'DepthwiseConv2D'
     const outChannels = depthwise ? kernel.shape[2] * kernel.shape[3] : kernel.shape[3]
-    let filter = kernel
+    let filter: tf.Tensor4D
     let bias = convBias ?? tf.zeros([outChannels])
     let activation: Activation = own
     let next = i + 1
-    const bn = next <= end && own === 'linear' && layers[next]!.getClassName() === 'BatchNormalization' ? layers[next]! : null
+    const bn =
+      next <= end && own === 'linear' && layers[next]!.getClassName() === 'BatchNormalization' ? layers[next]! : null
     if (bn) {
       const b = bn.getConfig() as LayerConfig
       const axis = Array.isArray(b.axis) ? b.axis : [b.axis ?? -1]
@@ -136,7 +150,14 @@ export function fuseChain(model: tf.LayersModel, cut: tf.layers.Layer): FusedCha
         next++
       }
     }
-    blocks.push({ depthwise, filter, bias, strides: pair(c.strides, 1), pad: c.padding as 'same' | 'valid', activation })
+    blocks.push({
+      depthwise,
+      filter,
+      bias,
+      strides: pair(c.strides, 1),
+      pad: c.padding as 'same' | 'valid',
+      activation,
+    })
     i = next
   }
   if (!blocks.length) return fail()
@@ -146,7 +167,14 @@ export function fuseChain(model: tf.LayersModel, cut: tf.layers.Layer): FusedCha
       tf.tidy(() => {
         let y: tf.Tensor4D = x
         for (const b of blocks) {
-          const args = { x: y, filter: b.filter, strides: b.strides, pad: b.pad, bias: b.bias, activation: b.activation }
+          const args = {
+            x: y,
+            filter: b.filter,
+            strides: b.strides,
+            pad: b.pad,
+            bias: b.bias,
+            activation: b.activation,
+          }
           y = b.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args)
         }
         return y.mean([1, 2]) as tf.Tensor2D

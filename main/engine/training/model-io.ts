@@ -13,7 +13,13 @@ export function folderSaver(dir: string): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts) => {
     const files = artifactFiles(artifacts)
     writeFolderAtomic(dir, files)
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: (files['weights.bin'] as Uint8Array).byteLength } }
+    return {
+      modelArtifactsInfo: {
+        dateSaved: new Date(),
+        modelTopologyType: 'JSON',
+        weightDataBytes: (files['weights.bin'] as Uint8Array).byteLength,
+      },
+    }
   })
 }
 
@@ -45,7 +51,12 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.Model
 export function readArtifacts(dir: string): tf.io.ModelArtifacts {
   const file = path.join(dir, 'model.json')
   if (!fs.existsSync(file)) throw new NotFoundError(`no model at ${file}`)
-  let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; trainingConfig?: tf.io.TrainingConfig; format?: string }
+  let json: {
+    modelTopology: object
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]
+    trainingConfig?: tf.io.TrainingConfig
+    format?: string
+  }
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof json
   } catch (err) {

@@ -40,7 +40,8 @@ export function pixelMemoryBudget(): number {
   const v = process.env.STUDIO_PIXEL_MEMORY_MB?.trim()
   if (!v) return 1024 * 2 ** 20
   const mb = Number(v)
-  if (!(mb >= 0)) throw new ValidationError(`STUDIO_PIXEL_MEMORY_MB must be a number of megabytes ≥ 0 (got ${JSON.stringify(v)})`)
+  if (!(mb >= 0))
+    throw new ValidationError(`STUDIO_PIXEL_MEMORY_MB must be a number of megabytes ≥ 0 (got ${JSON.stringify(v)})`)
   return mb * 2 ** 20
 }
 
@@ -87,8 +88,14 @@ export async function loadPixels(
         ready[i] = true
       } catch (err) {
         const file = mediaFile(paths.media, item.hash, item.ext)
-        const missing = await fs.access(file).then(() => false, () => true)
-        onProblem({ imageId: item.imageId, reason: missing ? 'original is missing from the project folder' : errorMessage(err) })
+        const missing = await fs.access(file).then(
+          () => false,
+          () => true,
+        )
+        onProblem({
+          imageId: item.imageId,
+          reason: missing ? 'original is missing from the project folder' : errorMessage(err),
+        })
       }
     }
   }

@@ -45,7 +45,9 @@ export async function predictImages(studio: Studio, runId: number, inputs: strin
       })
       const best = argmax(probs)
       out.push({
-        input, label: labels[best]!, confidence: probs[best]!,
+        input,
+        label: labels[best]!,
+        confidence: probs[best]!,
         probabilities: Object.fromEntries(labels.map((l, i) => [l, probs[i]!])),
       })
     }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { calibration, confusionMatrix, evaluate, perClassMetrics, topKAccuracy } from '../../../main/engine/evaluation/metrics'
+import {
+  calibration,
+  confusionMatrix,
+  evaluate,
+  perClassMetrics,
+  topKAccuracy,
+} from '../../../main/engine/evaluation/metrics'
 
 const p = (...xs: number[]) => Float32Array.from(xs)
 

@@ -11,7 +11,10 @@ import { SHARED } from '../../helpers/fixtures'
 const relErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let num = 0
   let den = 0
-  for (let i = 0; i < a.length; i++) (num += (a[i]! - b[i]!) ** 2), (den += b[i]! ** 2)
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2
+    den += b[i]! ** 2
+  }
   return Math.sqrt(num / den)
 }
 
@@ -21,20 +24,28 @@ function randomize(model: tf.LayersModel): void {
   for (const layer of model.layers) {
     const ws = layer.getWeights()
     if (!ws.length) continue
-    layer.setWeights(ws.map((w, i) => {
-      const positive = layer.getClassName() === 'BatchNormalization' && (i === ws.length - 1 || i === 0)
-      return positive ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed++) : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed++)
-    }))
+    layer.setWeights(
+      ws.map((w, i) => {
+        const positive = layer.getClassName() === 'BatchNormalization' && (i === ws.length - 1 || i === 0)
+        return positive
+          ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', seed++)
+          : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed++)
+      }),
+    )
   }
 }
 
 /** A MobileNet-like chain ending at `cut`, with every block form fuseChain handles. */
 function mobileNetLike(): tf.LayersModel {
   const input = tf.input({ shape: [21, 19, 3] })
-  let y = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(input) as tf.SymbolicTensor
+  let y = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false })
+    .apply(input) as tf.SymbolicTensor
   y = tf.layers.batchNormalization({ epsilon: 1e-3 }).apply(y) as tf.SymbolicTensor
   y = tf.layers.activation({ activation: 'relu6' }).apply(y) as tf.SymbolicTensor
-  y = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false }).apply(y) as tf.SymbolicTensor
+  y = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false })
+    .apply(y) as tf.SymbolicTensor
   y = tf.layers.batchNormalization({ epsilon: 1e-3 }).apply(y) as tf.SymbolicTensor
   y = tf.layers.reLU({ maxValue: 6 }).apply(y) as tf.SymbolicTensor
   y = tf.layers.conv2d({ filters: 12, kernelSize: 1, activation: 'relu' }).apply(y) as tf.SymbolicTensor // own bias and activation
@@ -83,15 +94,19 @@ describe('fused backbone chains', () => {
 
   const mobilenet = path.join(SHARED, 'models/mobilenet_v1_0.25_224/model.json')
   if (!fs.existsSync(mobilenet)) console.warn(`SKIPPED fused MobileNet check: ${mobilenet} is absent`)
-  it.skipIf(!fs.existsSync(mobilenet))('the real MobileNet-0.25 (layers) extracts through 27 fused convolutions, matching its layers model', async () => {
-    const bb = await loadBackbone(path.join(SHARED, 'models'), 'mobilenet_v1_0.25_224')
-    expect(bb.path).toMatch(/layers model run as 27 fused convolutions/)
-    const x = tf.randomUniform([2, 224, 224, 3], -1, 1, 'float32', 3) as tf.Tensor4D
-    const got = bb.features(x)
-    const want = bb.extractor!.predict(x) as tf.Tensor
-    expect(got.shape).toEqual([2, 256])
-    expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(1e-4)
-    tf.dispose([x, got, want])
-    bb.dispose()
-  }, 60_000)
+  it.skipIf(!fs.existsSync(mobilenet))(
+    'the real MobileNet-0.25 (layers) extracts through 27 fused convolutions, matching its layers model',
+    async () => {
+      const bb = await loadBackbone(path.join(SHARED, 'models'), 'mobilenet_v1_0.25_224')
+      expect(bb.path).toMatch(/layers model run as 27 fused convolutions/)
+      const x = tf.randomUniform([2, 224, 224, 3], -1, 1, 'float32', 3) as tf.Tensor4D
+      const got = bb.features(x)
+      const want = bb.extractor!.predict(x) as tf.Tensor
+      expect(got.shape).toEqual([2, 256])
+      expect(relErr(got.dataSync(), want.dataSync())).toBeLessThan(1e-4)
+      tf.dispose([x, got, want])
+      bb.dispose()
+    },
+    60_000,
+  )
 })

@@ -36,7 +36,10 @@ describe('data-parallel training', () => {
     const b = await trainInProcess(studio, { ...cfg, workers: 2 }, two)
     if (!two.some((e) => e.type === 'start')) throw new Error(JSON.stringify(two.filter((e) => e.type === 'end')))
     expect(one.find((e) => e.type === 'start')).toMatchObject({ workers: 1 })
-    expect(two.find((e) => e.type === 'start')).toMatchObject({ workers: 2, backendReason: expect.stringMatching(/2 worker\(s\) by setting/) })
+    expect(two.find((e) => e.type === 'start')).toMatchObject({
+      workers: 2,
+      backendReason: expect.stringMatching(/2 worker\(s\) by setting/),
+    })
     const la = losses(one)
     const lb = losses(two)
     expect(lb.length).toBe(la.length)
@@ -52,7 +55,15 @@ describe('data-parallel training', () => {
 
   it('SGD and RMSProp: two workers (the update rules run per thread on shared memory) match one (tfjs optimizers)', async () => {
     for (const optimizer of ['sgd', 'rmsprop'] as const) {
-      const cfg = { epochs: 1, inputSize: 32, batchSize: 12, patience: null, augment: null, optimizer, learningRate: optimizer === 'sgd' ? 0.05 : 0.001 }
+      const cfg = {
+        epochs: 1,
+        inputSize: 32,
+        batchSize: 12,
+        patience: null,
+        augment: null,
+        optimizer,
+        learningRate: optimizer === 'sgd' ? 0.05 : 0.001,
+      }
       const one: TrainEvent[] = []
       const two: TrainEvent[] = []
       await trainInProcess(studio, { ...cfg, workers: 1 }, one)
@@ -61,7 +72,8 @@ describe('data-parallel training', () => {
       expect(a.length).toBeGreaterThan(3)
       expect(b.length).toBe(a.length)
       expect(a.at(-1)).not.toBe(a[0])
-      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!), `${optimizer} batch ${i + 1}`).toBeLessThan(1e-3 * Math.max(1, a[i]!))
+      for (let i = 0; i < a.length; i++)
+        expect(Math.abs(a[i]! - b[i]!), `${optimizer} batch ${i + 1}`).toBeLessThan(1e-3 * Math.max(1, a[i]!))
     }
   }, 120_000)
 
@@ -69,7 +81,11 @@ describe('data-parallel training', () => {
     const v = createDatasetVersion(studio.store, { seed: 42 })
     const trainCount = studio.store.datasets.items(v, 'train').length
     const events: TrainEvent[] = []
-    const id = await trainInProcess(studio, { epochs: 1, inputSize: 32, batchSize: trainCount - 1, patience: null, augment: null, workers: 2 }, events)
+    const id = await trainInProcess(
+      studio,
+      { epochs: 1, inputSize: 32, batchSize: trainCount - 1, patience: null, augment: null, workers: 2 },
+      events,
+    )
     expect(events.find((e) => e.type === 'end')).toMatchObject({ status: 'done', error: null })
     expect(events.filter((e) => e.type === 'batch').length).toBe(2)
     expect(studio.store.runs.get(id)!.status).toBe('done')
@@ -95,22 +111,40 @@ describe('data-parallel training', () => {
     const cfg = withDefaults({ epochs: 2, inputSize: 32, batchSize: 12, patience: null, augment: null, workers: 2 })
     const record = () => {
       const v = createDatasetVersion(studio.store, { seed: cfg.seed, fractions: cfg.fractions })
-      return studio.store.runs.create({ datasetVersion: v, preset: cfg.preset, config: JSON.stringify(cfg), createdAt: 'now', pid: process.pid })
+      return studio.store.runs.create({
+        datasetVersion: v,
+        preset: cfg.preset,
+        config: JSON.stringify(cfg),
+        createdAt: 'now',
+        pid: process.pid,
+      })
     }
-    const epoch2 = (ev: TrainEvent[]) => ev.filter((e) => e.type === 'batch' && e.epoch === 2).map((e) => (e as { loss: number }).loss)
+    const epoch2 = (ev: TrainEvent[]) =>
+      ev.filter((e) => e.type === 'batch' && e.epoch === 2).map((e) => (e as { loss: number }).loss)
     const whole: TrainEvent[] = []
-    await runTraining({ projectDir: studio.root, runId: record(), resume: false }, { emit: (e) => whole.push(e), cancelled: () => false })
+    await runTraining(
+      { projectDir: studio.root, runId: record(), resume: false },
+      { emit: (e) => whole.push(e), cancelled: () => false },
+    )
     const id = record()
     let stop = false
-    const first = await runTraining({ projectDir: studio.root, runId: id, resume: false }, {
-      emit: (e) => {
-        if (e.type === 'epoch') stop = true
+    const first = await runTraining(
+      { projectDir: studio.root, runId: id, resume: false },
+      {
+        emit: (e) => {
+          if (e.type === 'epoch') stop = true
+        },
+        cancelled: () => stop,
       },
-      cancelled: () => stop,
-    })
+    )
     expect(first).toBe('cancelled')
     const resumed: TrainEvent[] = []
-    expect(await runTraining({ projectDir: studio.root, runId: id, resume: true }, { emit: (e) => resumed.push(e), cancelled: () => false })).toBe('done')
+    expect(
+      await runTraining(
+        { projectDir: studio.root, runId: id, resume: true },
+        { emit: (e) => resumed.push(e), cancelled: () => false },
+      ),
+    ).toBe('done')
     const a = epoch2(whole)
     const b = epoch2(resumed)
     expect(b.length).toBe(a.length)
@@ -120,11 +154,20 @@ describe('data-parallel training', () => {
   it('a worker thread that dies mid-step fails the step with a clear error instead of hanging', async () => {
     await selectBackend('wasm')
     const entry = path.join(root, 'dying-worker.mjs')
-    fs.writeFileSync(entry, `import { parentPort } from 'node:worker_threads'
-parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage({ type: 'ready' }); else if (m.type === 'step') process.exit(3) })`)
+    fs.writeFileSync(
+      entry,
+      `import { parentPort } from 'node:worker_threads'
+parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage({ type: 'ready' }); else if (m.type === 'step') process.exit(3) })`,
+    )
     const model = seedCnn(32, 3, 1)
     const optimizer = tf.train.adam(1e-3)
-    const stepper = await ParallelStepper.start(model, optimizer, { workers: 2, backend: 'wasm', classWeights: null, maxBatch: 4, entry })
+    const stepper = await ParallelStepper.start(model, optimizer, {
+      workers: 2,
+      backend: 'wasm',
+      classWeights: null,
+      maxBatch: 4,
+      entry,
+    })
     const xs = tf.zeros([4, 32, 32, 3])
     const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3).toFloat()
     await expect(stepper.step(xs, ys)).rejects.toThrow(/training worker exited \(code 3\)/)

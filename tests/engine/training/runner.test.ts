@@ -59,7 +59,11 @@ describe('training in a child process', () => {
     const repo = path.resolve(import.meta.dirname, '../../..')
     const worker = path.join(repo, 'out/main/worker.js')
     if (!fs.existsSync(worker)) {
-      const b = spawnSync(process.execPath, [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repo, encoding: 'utf8' })
+      const b = spawnSync(
+        process.execPath,
+        [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+        { cwd: repo, encoding: 'utf8' },
+      )
       if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
     }
     const events: TrainEvent[] = []
@@ -105,8 +109,15 @@ describe('bad training input', () => {
     const id = await trainInProcess(studio, { ...quick, epochs: 1 }, events)
     const run = studio.store.runs.get(id)!
     expect(run.status).toBe('done')
-    expect(JSON.parse(run.problems!)).toEqual([{ imageId: victim.id, reason: 'original is missing from the project folder' }])
-    expect(events).toContainEqual({ type: 'problem', runId: id, imageId: victim.id, reason: 'original is missing from the project folder' })
+    expect(JSON.parse(run.problems!)).toEqual([
+      { imageId: victim.id, reason: 'original is missing from the project folder' },
+    ])
+    expect(events).toContainEqual({
+      type: 'problem',
+      runId: id,
+      imageId: victim.id,
+      reason: 'original is missing from the project folder',
+    })
   }, 60_000)
 
   it('a NaN loss stops the run with a clear message', async () => {

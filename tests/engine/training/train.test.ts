@@ -34,13 +34,24 @@ describe('training the seed CNN', () => {
     expect(run.status).toBe('done')
     expect(run.backend).toBe('wasm')
     expect(run.backendReason).toMatch(/tensorflow: not installed|fastest available/)
-    const summary = JSON.parse(run.summary!) as { split: string; accuracy: number; count: number; confusion: number[][] }
+    const summary = JSON.parse(run.summary!) as {
+      split: string
+      accuracy: number
+      count: number
+      confusion: number[][]
+    }
     expect(summary.split).toBe('test')
     expect(summary.accuracy).toBeGreaterThan(0.9)
     expect(summary.count).toBe(60)
     expect(studio.store.runs.predictions(runId)).toHaveLength(60)
     expect(studio.store.runs.epochs(runId).length).toBeGreaterThanOrEqual(6)
-    for (const f of ['model/model.json', 'model/weights.bin', 'checkpoint/state.json', 'checkpoint/optimizer.bin', 'preprocessing.json']) {
+    for (const f of [
+      'model/model.json',
+      'model/weights.bin',
+      'checkpoint/state.json',
+      'checkpoint/optimizer.bin',
+      'preprocessing.json',
+    ]) {
       expect(fs.existsSync(path.join(studio.root, 'runs', String(runId), f)), f).toBe(true)
     }
   }, 180_000)
@@ -66,7 +77,15 @@ describe('training the seed CNN', () => {
 
   it('exports a folder and zip that a fresh Node process loads with plain @tensorflow/tfjs, giving the same predictions', async () => {
     const out = exportRun(studio, runId, path.join(root, 'export'))
-    expect(out.files.sort()).toEqual(['labels.json', 'model-card.md', 'model.json', 'package.json', 'predict.mjs', 'preprocessing.json', 'weights.bin'])
+    expect(out.files.sort()).toEqual([
+      'labels.json',
+      'model-card.md',
+      'model.json',
+      'package.json',
+      'predict.mjs',
+      'preprocessing.json',
+      'weights.bin',
+    ])
     expect(fs.statSync(out.zip!).size).toBeGreaterThan(1000)
     const card = fs.readFileSync(path.join(out.dir, 'model-card.md'), 'utf8')
     expect(card).toMatch(/## Results on the test split \(60 images\)/)
@@ -78,9 +97,15 @@ describe('training the seed CNN', () => {
     const files = preds.map((p) => studio.originalPath(studio.image(p.imageId)))
     // predict.mjs resolves @tensorflow/tfjs and sharp from its folder: give it this repo's node_modules.
     fs.symlinkSync(path.resolve('node_modules'), path.join(out.dir, 'node_modules'))
-    const r = spawnSync(process.execPath, [path.join(out.dir, 'predict.mjs'), ...files], { encoding: 'utf8', timeout: 120_000 })
+    const r = spawnSync(process.execPath, [path.join(out.dir, 'predict.mjs'), ...files], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
     expect(r.status, r.stderr).toBe(0)
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> })
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { label: string; probabilities: Record<string, number> })
     const labels = JSON.parse(fs.readFileSync(path.join(out.dir, 'labels.json'), 'utf8')) as string[]
     expect(lines).toHaveLength(preds.length)
     lines.forEach((l, i) => {

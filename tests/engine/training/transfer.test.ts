@@ -21,9 +21,24 @@ const models = path.join(root, 'models')
 /** A tiny layers "backbone" (32×32 input, two convs) saved like a real one. */
 async function writeTinyBackbone(): Promise<void> {
   const m = tf.sequential()
-  m.add(tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }))
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [32, 32, 3],
+      filters: 8,
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    }),
+  )
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
-  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }))
+  m.add(
+    tf.layers.conv2d({
+      filters: 16,
+      kernelSize: 3,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+    }),
+  )
   m.add(tf.layers.flatten())
   m.add(tf.layers.dense({ units: 10, activation: 'softmax' }))
   await m.save(folderSaver(path.join(models, 'tiny')))
@@ -36,14 +51,21 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(models, 'broken'))
   fs.writeFileSync(path.join(models, 'broken', 'model.json'), '{"modelTopology": ')
   fs.mkdirSync(path.join(models, 'graphy'))
-  fs.writeFileSync(path.join(models, 'graphy', 'model.json'), JSON.stringify({ modelTopology: { node: [] }, weightsManifest: [] }))
+  fs.writeFileSync(
+    path.join(models, 'graphy', 'model.json'),
+    JSON.stringify({ modelTopology: { node: [] }, weightsManifest: [] }),
+  )
 }, 30_000)
 
 describe('backbones from the models folder', () => {
   it('a missing, malformed or graph-model backbone is a clear error naming the file', async () => {
-    await expect(loadBackbone(models, 'nope')).rejects.toThrow(/backbone "nope" not found: no .*nope\/model\.json \(available: broken, graphy, tiny\)/)
+    await expect(loadBackbone(models, 'nope')).rejects.toThrow(
+      /backbone "nope" not found: no .*nope\/model\.json \(available: broken, graphy, tiny\)/,
+    )
     await expect(loadBackbone(models, 'broken')).rejects.toThrow(/backbone .*broken\/model\.json cannot be read/)
-    await expect(loadBackbone(models, 'graphy')).rejects.toThrow(/graphy\/model\.json is a graph model Studio does not know the feature node of/)
+    await expect(loadBackbone(models, 'graphy')).rejects.toThrow(
+      /graphy\/model\.json is a graph model Studio does not know the feature node of/,
+    )
   })
 
   it('trains a head on cached features, saves backbone + head as one model, and rejects a mismatched input size', async () => {
@@ -101,7 +123,10 @@ describe('feature extraction by chunks', () => {
 })
 
 const shared = fs.existsSync(HYMENOPTERA) && fs.existsSync(path.join(SHARED, 'models/mobilenet_v1_0.25_224/model.json'))
-if (!shared) console.warn(`SKIPPED hymenoptera transfer learning: ${SHARED} (data/hymenoptera, models/mobilenet_v1_0.25_224) is absent`)
+if (!shared)
+  console.warn(
+    `SKIPPED hymenoptera transfer learning: ${SHARED} (data/hymenoptera, models/mobilenet_v1_0.25_224) is absent`,
+  )
 
 describe.skipIf(!shared)('transfer learning on the real hymenoptera photos', () => {
   it('MobileNet 0.25 + head reaches ≥ 88 % on the set’s own val split', () => {
@@ -109,7 +134,14 @@ describe.skipIf(!shared)('transfer learning on the real hymenoptera photos', () 
     studioJson(['init', proj])
     studioJson(['import', HYMENOPTERA, '--project', proj])
     const r = studioJson<{ status: string; val_accuracy: number }>([
-      'train', '--project', proj, '--preset', 'transfer', '--use-origin-splits', '--models-dir', path.join(SHARED, 'models'),
+      'train',
+      '--project',
+      proj,
+      '--preset',
+      'transfer',
+      '--use-origin-splits',
+      '--models-dir',
+      path.join(SHARED, 'models'),
     ])
     expect(r.status).toBe('done')
     expect(r.val_accuracy).toBeGreaterThanOrEqual(0.88)
@@ -118,8 +150,16 @@ describe.skipIf(!shared)('transfer learning on the real hymenoptera photos', () 
   it('the same network as a graph model works as a backbone, and its export runs two-stage in a fresh process', () => {
     const proj = path.join(root, 'hym')
     const r = studioJson<{ run: number; status: string; val_accuracy: number }>([
-      'train', '--project', proj, '--preset', 'transfer', '--backbone', 'mobilenet_v1_025_224_graph', '--use-origin-splits',
-      '--models-dir', path.join(SHARED, 'models'),
+      'train',
+      '--project',
+      proj,
+      '--preset',
+      'transfer',
+      '--backbone',
+      'mobilenet_v1_025_224_graph',
+      '--use-origin-splits',
+      '--models-dir',
+      path.join(SHARED, 'models'),
     ])
     expect(r.status).toBe('done')
     expect(r.val_accuracy).toBeGreaterThan(0.8)
@@ -128,9 +168,18 @@ describe.skipIf(!shared)('transfer learning on the real hymenoptera photos', () 
     expect(fs.existsSync(path.join(out, 'backbone', 'model.json'))).toBe(true)
     fs.symlinkSync(path.resolve('node_modules'), path.join(out, 'node_modules'))
     const bee = path.join(HYMENOPTERA, 'val', 'bees', fs.readdirSync(path.join(HYMENOPTERA, 'val', 'bees'))[0]!)
-    const fresh = spawnSync(process.execPath, [path.join(out, 'predict.mjs'), bee], { encoding: 'utf8', timeout: 120_000 })
+    const fresh = spawnSync(process.execPath, [path.join(out, 'predict.mjs'), bee], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
     expect(fresh.status, fresh.stderr).toBe(0)
-    const inStudio = studioJson<{ predictions: { probabilities: Record<string, number> }[] }>(['predict', String(r.run), bee, '--project', proj])
+    const inStudio = studioJson<{ predictions: { probabilities: Record<string, number> }[] }>([
+      'predict',
+      String(r.run),
+      bee,
+      '--project',
+      proj,
+    ])
     const exported = JSON.parse(fresh.stdout.trim()) as { probabilities: Record<string, number> }
     for (const c of ['ants', 'bees']) {
       expect(Math.abs(exported.probabilities[c]! - inStudio.predictions[0]!.probabilities[c]!)).toBeLessThan(1e-4)
