@@ -27,6 +27,13 @@ export interface DatasetItem {
   split: Split
 }
 
+/** One row of a version: an image, its class as the model's output index, its split. */
+export interface FrozenRow {
+  imageId: number
+  classIndex: number
+  split: Split
+}
+
 /** A labeled image as a snapshot sees it. */
 export interface LabeledImage {
   imageId: number
@@ -55,6 +62,17 @@ export class DatasetQueries {
     const ins = this.sql('INSERT INTO dataset_items (version_id, image_id, class_index, split) VALUES (?, ?, ?, ?)')
     for (const it of items) ins.run(id, it.imageId, it.classIndex, it.split)
     return id
+  }
+
+  /** The newest version's id, or null when none was frozen yet. */
+  latestVersionId(): number | null {
+    return (this.sql('SELECT max(id) AS id FROM dataset_versions').get() as { id: number | null }).id
+  }
+
+  /** A version's rows as frozen, ordered by image id (what `insertVersion` was given). */
+  frozenRows(versionId: number): FrozenRow[] {
+    return this.sql(`SELECT image_id AS imageId, class_index AS classIndex, split FROM dataset_items
+      WHERE version_id = ? ORDER BY image_id`).all(versionId) as FrozenRow[]
   }
 
   version(id: number): DatasetVersion | undefined {
