@@ -155,6 +155,90 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX predictions_cell ON predictions (run_id, true_index, pred_index, confidence);
   `,
+  // 3: data health — pixel signals per image (perceptual hash, brightness, colour, sharpness), every
+  // path/label an image was imported with (conflicting duplicates), files skipped as not images,
+  // and the findings of the last health report (so Browse can filter by them with an index).
+  `
+  ALTER TABLE images ADD COLUMN phash TEXT;          -- 64-bit DCT perceptual hash, 16 hex digits; NULL until computed
+  ALTER TABLE images ADD COLUMN brightness REAL;     -- mean luminance 0–255
+  ALTER TABLE images ADD COLUMN colourfulness REAL;  -- mean channel spread 0–255 (≈ 0: grayscale)
+  ALTER TABLE images ADD COLUMN sharpness REAL;      -- Laplacian variance over luminance variance (low: blurry)
+  CREATE INDEX images_unmeasured ON images (id) WHERE phash IS NULL;
+
+  CREATE TABLE image_sources (
+    image_id INTEGER NOT NULL REFERENCES images (id),
+    rel_path TEXT NOT NULL,                   -- path relative to the import source
+    batch_id INTEGER REFERENCES import_batches (id),
+    label    TEXT,                            -- class name the path or CSV row gave (NULL: none)
+    origin   TEXT,
+    PRIMARY KEY (image_id, rel_path)
+  ) WITHOUT ROWID;
+  INSERT INTO image_sources (image_id, rel_path, batch_id, label, origin)
+    SELECT i.id, i.rel_path, i.batch_id, c.name, i.origin FROM images i LEFT JOIN classes c ON c.id = i.class_id;
+
+  CREATE TABLE import_skipped (
+    batch_id INTEGER NOT NULL REFERENCES import_batches (id),
+    path     TEXT NOT NULL,                   -- relative to the import source
+    reason   TEXT NOT NULL,
+    PRIMARY KEY (batch_id, path)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE health_findings (
+    kind     TEXT NOT NULL,                   -- a stable finding kind (health/findings.ts)
+    image_id INTEGER NOT NULL REFERENCES images (id),
+    grp      INTEGER,                         -- near-duplicate / leakage group number within the report
+    PRIMARY KEY (kind, image_id)
+  ) WITHOUT ROWID;
+  `,
+  // 4: scores of every image by a finished run, label checks (cross-validated probabilities and
+  // confident-learning suspects) and the user's decisions on suspects.
+  `
+  CREATE TABLE scores (
+    run_id     INTEGER NOT NULL REFERENCES runs (id),
+    image_id   INTEGER NOT NULL REFERENCES images (id),
+    pred_index INTEGER NOT NULL,
+    confidence REAL NOT NULL,
+    margin     REAL NOT NULL,                 -- top-1 minus top-2 probability
+    entropy    REAL NOT NULL,                 -- normalised to 0–1
+    probs      BLOB NOT NULL,                 -- float32 little-endian, one per class of the run's version
+    PRIMARY KEY (run_id, image_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX scores_pred ON scores (run_id, pred_index, confidence);
+
+  CREATE TABLE label_checks (
+    id          INTEGER PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+    backbone    TEXT NOT NULL,
+    source      TEXT NOT NULL,                -- how the probabilities were made, for people
+    fingerprint TEXT NOT NULL,                -- sha256 of the sorted (image, class) pairs checked: fresh while labels match
+    classes     TEXT NOT NULL,                -- JSON [{"id", "name"}], index = probability index
+    checked     INTEGER NOT NULL DEFAULT 0,
+    error       TEXT
+  );
+
+  CREATE TABLE label_check_items (
+    check_id        INTEGER NOT NULL REFERENCES label_checks (id),
+    image_id        INTEGER NOT NULL REFERENCES images (id),
+    class_index     INTEGER NOT NULL,         -- the label checked
+    predicted_index INTEGER NOT NULL,
+    suggested_index INTEGER,                  -- NULL: not a suspect
+    score           REAL,                     -- 0–1, higher = more likely wrong (suspects only)
+    probs           BLOB NOT NULL,
+    PRIMARY KEY (check_id, image_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX label_check_suspects ON label_check_items (check_id, score DESC) WHERE suggested_index IS NOT NULL;
+
+  CREATE TABLE suspect_decisions (
+    image_id   INTEGER NOT NULL REFERENCES images (id),
+    class_id   INTEGER NOT NULL REFERENCES classes (id),  -- the label the user decided about
+    backbone   TEXT NOT NULL,                             -- "that model": a kept label is not suggested again by it
+    decision   TEXT NOT NULL CHECK (decision IN ('kept', 'accepted', 'relabeled')),
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (image_id, class_id, backbone)
+  ) WITHOUT ROWID;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
