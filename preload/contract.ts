@@ -220,7 +220,8 @@ export interface StudioApi {
 /** Names of the requests, derived from the API so they cannot drift. */
 export type StudioMethod = keyof StudioApi
 /** Requests answered by the app session itself, with or without an open project. */
-export type SessionMethod = 'appInfo' | 'projects' | 'openProject' | 'createProject' | 'closeProject' | 'chooseFolder' | 'openFolder'
+export type SessionMethod =
+  'appInfo' | 'projects' | 'openProject' | 'createProject' | 'closeProject' | 'chooseFolder' | 'openFolder'
 /** Requests about the open project (main/engine/service.ts). */
 export type ProjectApi = Omit<StudioApi, SessionMethod>
 export type ProjectMethod = Exclude<StudioMethod, SessionMethod>
@@ -239,12 +240,55 @@ export type StudioHandlers = HandlersOf<StudioMethod>
 
 /** Engine → renderer events. */
 export type StudioEvent =
-  | { type: 'import-progress'; done: number; total: number; imported: number; duplicates: number; errors: number; current: string | null; rate: number }
-  | { type: 'import-finished'; status: 'done' | 'cancelled' | 'failed'; imported: number; duplicates: number; errors: number; error: string | null }
+  | {
+      type: 'import-progress'
+      done: number
+      total: number
+      imported: number
+      duplicates: number
+      errors: number
+      current: string | null
+      rate: number
+    }
+  | {
+      type: 'import-finished'
+      status: 'done' | 'cancelled' | 'failed'
+      imported: number
+      duplicates: number
+      errors: number
+      error: string | null
+    }
   | { type: 'labels-changed' }
-  | { type: 'train-batch'; runId: number; epoch: number; batch: number; batches: number; loss: number; accuracy: number; imagesPerSec: number; etaSeconds: number }
-  | { type: 'train-epoch'; runId: number; epoch: number; loss: number; accuracy: number; valLoss: number | null; valAccuracy: number | null; etaSeconds: number }
+  | {
+      type: 'train-batch'
+      runId: number
+      epoch: number
+      batch: number
+      batches: number
+      loss: number
+      accuracy: number
+      imagesPerSec: number
+      etaSeconds: number
+    }
+  | {
+      type: 'train-epoch'
+      runId: number
+      epoch: number
+      loss: number
+      accuracy: number
+      valLoss: number | null
+      valAccuracy: number | null
+      etaSeconds: number
+    }
   | { type: 'train-status'; runId: number; status: string; message: string | null }
   | { type: 'export-finished'; runId: number; dir: string; zip: string | null }
   /** Which path the run trains on and why (backend, data-parallel workers). */
-  | { type: 'train-started'; runId: number; backend: string; workers: number; reason: string; trainCount: number; valCount: number }
+  | {
+      type: 'train-started'
+      runId: number
+      backend: string
+      workers: number
+      reason: string
+      trainCount: number
+      valCount: number
+    }

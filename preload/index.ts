@@ -16,7 +16,14 @@ async function invoke<M extends StudioMethod>(method: M, req: unknown): Promise<
   return reply.result as ResponseOf<M>
 }
 
-contextBridge.exposeInMainWorld('studio', buildApi(<M extends StudioMethod>(m: M): Handler<M> => (req) => invoke(m, req)))
+contextBridge.exposeInMainWorld(
+  'studio',
+  buildApi(
+    <M extends StudioMethod>(m: M): Handler<M> =>
+      (req) =>
+        invoke(m, req),
+  ),
+)
 
 // Engine events (import progress, label changes): one subscription point, no raw ipcRenderer.
 contextBridge.exposeInMainWorld('studioEvents', {

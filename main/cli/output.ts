@@ -27,7 +27,10 @@ const guarded = new WeakSet<NodeJS.WriteStream>()
  * A reader that went away (`studio errors | head -1`) ends the command quietly, as SIGPIPE ends
  * other tools: the output it wanted is out, and the write error is not the user's problem.
  */
-export function quietOnClosedPipe(stream: NodeJS.WriteStream = process.stdout, exit: (code: number) => void = process.exit): void {
+export function quietOnClosedPipe(
+  stream: NodeJS.WriteStream = process.stdout,
+  exit: (code: number) => void = process.exit,
+): void {
   if (guarded.has(stream)) return
   guarded.add(stream)
   stream.on('error', (err: NodeJS.ErrnoException) => {
@@ -58,5 +61,12 @@ export function reportError(err: unknown, json: boolean): number {
 export function table(rows: (string | number)[][]): string {
   const widths: number[] = []
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, String(c).length)))
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => String(c).padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }

@@ -1,8 +1,17 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {
-  ClassDto, ExportDto, FacetsDto, ImagePageDto, ImageQueryDto, PresetDto, ProjectApi, RequestOf, RunDto,
-  StudioEvent, TrainRequestDto,
+  ClassDto,
+  ExportDto,
+  FacetsDto,
+  ImagePageDto,
+  ImageQueryDto,
+  PresetDto,
+  ProjectApi,
+  RequestOf,
+  RunDto,
+  StudioEvent,
+  TrainRequestDto,
 } from '../../preload/contract'
 import { imageDto, runDto } from './api/dto'
 import { confusionCell, evaluation } from './evaluation/report'
@@ -55,7 +64,10 @@ export class StudioService implements ProjectApi {
     const page = this.studio.store.images.page(q)
     const items = page.items.map(imageDto)
     if (q.runId !== undefined) {
-      const preds = this.studio.store.runs.predictionsOf(q.runId, items.map((i) => i.id))
+      const preds = this.studio.store.runs.predictionsOf(
+        q.runId,
+        items.map((i) => i.id),
+      )
       for (const i of items) i.prediction = preds.get(i.id) ?? null
     }
     return { items, nextCursor: page.nextCursor, total: count ? this.studio.store.images.count(q) : null }
@@ -84,7 +96,12 @@ export class StudioService implements ProjectApi {
   }
 
   async deleteClass(req: RequestOf<'deleteClass'>) {
-    const choice = req.mode === 'merge' ? ({ mode: 'merge', into: req.into! } as const) : req.mode === 'unlabel' ? ({ mode: 'unlabel' } as const) : undefined
+    const choice =
+      req.mode === 'merge'
+        ? ({ mode: 'merge', into: req.into! } as const)
+        : req.mode === 'unlabel'
+          ? ({ mode: 'unlabel' } as const)
+          : undefined
     return this.changed(this.studio.labels.deleteClass(req.classId, choice))
   }
 
@@ -103,7 +120,9 @@ export class StudioService implements ProjectApi {
   }
 
   async history(req: RequestOf<'history'>) {
-    return this.studio.labels.history(this.studio.image(req.imageId).id).map((h) => ({ at: h.createdAt, kind: h.kind, from: h.oldClass, to: h.newClass }))
+    return this.studio.labels
+      .history(this.studio.image(req.imageId).id)
+      .map((h) => ({ at: h.createdAt, kind: h.kind, from: h.oldClass, to: h.newClass }))
   }
 
   async startImport(req: RequestOf<'startImport'>): Promise<{ started: true }> {
@@ -112,10 +131,30 @@ export class StudioService implements ProjectApi {
     this.importing = controller
     // Answer now; progress and the end come as events.
     void this.studio
-      .import(req.source, { layout: req.layout, signal: controller.signal, onProgress: (p) => this.onEvent({ type: 'import-progress', ...p }) })
+      .import(req.source, {
+        layout: req.layout,
+        signal: controller.signal,
+        onProgress: (p) => this.onEvent({ type: 'import-progress', ...p }),
+      })
       .then(
-        (s) => this.onEvent({ type: 'import-finished', status: s.status, imported: s.imported, duplicates: s.duplicates, errors: s.errors, error: null }),
-        (err: Error) => this.onEvent({ type: 'import-finished', status: 'failed', imported: 0, duplicates: 0, errors: 0, error: err.message }),
+        (s) =>
+          this.onEvent({
+            type: 'import-finished',
+            status: s.status,
+            imported: s.imported,
+            duplicates: s.duplicates,
+            errors: s.errors,
+            error: null,
+          }),
+        (err: Error) =>
+          this.onEvent({
+            type: 'import-finished',
+            status: 'failed',
+            imported: 0,
+            duplicates: 0,
+            errors: 0,
+            error: err.message,
+          }),
       )
       .finally(() => {
         this.importing = null
@@ -171,11 +210,14 @@ export class StudioService implements ProjectApi {
   }
 
   async epochs(req: RequestOf<'epochs'>) {
-    return this.studio.store.runs.epochs(req.runId).map(({ epoch, loss, accuracy, valLoss, valAccuracy }) => ({ epoch, loss, accuracy, valLoss, valAccuracy }))
+    return this.studio.store.runs
+      .epochs(req.runId)
+      .map(({ epoch, loss, accuracy, valLoss, valAccuracy }) => ({ epoch, loss, accuracy, valLoss, valAccuracy }))
   }
 
   async evaluation(req: RequestOf<'evaluation'>) {
-    const { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes } = evaluation(this.studio, req.runId)
+    const { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes } =
+      evaluation(this.studio, req.runId)
     return { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes }
   }
 
@@ -206,14 +248,51 @@ export class StudioService implements ProjectApi {
       const now = Date.now()
       if (now - this.lastBatchEvent < 100 && e.batch !== e.batches) return
       this.lastBatchEvent = now
-      this.onEvent({ type: 'train-batch', runId: e.runId, epoch: e.epoch, batch: e.batch, batches: e.batches, loss: e.loss, accuracy: e.accuracy, imagesPerSec: e.imagesPerSec, etaSeconds: e.etaSeconds })
+      this.onEvent({
+        type: 'train-batch',
+        runId: e.runId,
+        epoch: e.epoch,
+        batch: e.batch,
+        batches: e.batches,
+        loss: e.loss,
+        accuracy: e.accuracy,
+        imagesPerSec: e.imagesPerSec,
+        etaSeconds: e.etaSeconds,
+      })
     } else if (e.type === 'epoch') {
-      this.onEvent({ type: 'train-epoch', runId: e.runId, epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, etaSeconds: e.etaSeconds })
+      this.onEvent({
+        type: 'train-epoch',
+        runId: e.runId,
+        epoch: e.epoch,
+        loss: e.loss,
+        accuracy: e.accuracy,
+        valLoss: e.valLoss,
+        valAccuracy: e.valAccuracy,
+        etaSeconds: e.etaSeconds,
+      })
     } else if (e.type === 'start') {
-      this.onEvent({ type: 'train-started', runId: e.runId, backend: e.backend, workers: e.workers, reason: e.backendReason, trainCount: e.trainCount, valCount: e.valCount })
-      this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: `${plural(e.trainCount, 'training image')}, backend ${e.backend} (${e.backendReason})` })
+      this.onEvent({
+        type: 'train-started',
+        runId: e.runId,
+        backend: e.backend,
+        workers: e.workers,
+        reason: e.backendReason,
+        trainCount: e.trainCount,
+        valCount: e.valCount,
+      })
+      this.onEvent({
+        type: 'train-status',
+        runId: e.runId,
+        status: 'running',
+        message: `${plural(e.trainCount, 'training image')}, backend ${e.backend} (${e.backendReason})`,
+      })
     } else if (e.type === 'phase' || e.type === 'problem') {
-      this.onEvent({ type: 'train-status', runId: e.runId, status: 'running', message: e.type === 'phase' ? e.phase : `image ${e.imageId}: ${e.reason}` })
+      this.onEvent({
+        type: 'train-status',
+        runId: e.runId,
+        status: 'running',
+        message: e.type === 'phase' ? e.phase : `image ${e.imageId}: ${e.reason}`,
+      })
     } else if (e.type === 'end') {
       this.onEvent({ type: 'train-status', runId: e.runId, status: e.status, message: e.error })
     }

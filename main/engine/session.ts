@@ -2,7 +2,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {
-  AppInfo, Handler, HandlersOf, ProjectMethod, ProjectsDto, SessionMethod, StudioApi, StudioEvent,
+  AppInfo,
+  Handler,
+  HandlersOf,
+  ProjectMethod,
+  ProjectsDto,
+  SessionMethod,
+  StudioApi,
+  StudioEvent,
 } from '../../preload/contract'
 import { buildHandlers, PROJECT_METHODS } from '../../preload/methods'
 import { ConflictError, NoProjectError } from './errors'
@@ -54,7 +61,10 @@ export class AppSession {
       openFolder: async (req) => ({ opened: this.opts.openFolder ? await this.opts.openFolder(req.path) : false }),
     }
     // Every project request goes to the open project's service at call time (or NoProjectError).
-    const forward = <M extends ProjectMethod>(m: M): Handler<M> => (req) => this.project().then((service) => service[m](req))
+    const forward =
+      <M extends ProjectMethod>(m: M): Handler<M> =>
+      (req) =>
+        this.project().then((service) => service[m](req))
     const project = buildHandlers(PROJECT_METHODS, forward)
     this.api = { ...own, ...project }
   }
@@ -104,7 +114,11 @@ export class AppSession {
   projects(): ProjectsDto {
     return {
       current: this.current?.studio.root ?? null,
-      recent: this.recent().map((p) => ({ path: p, name: path.basename(p), exists: fs.existsSync(path.join(p, 'studio.db')) })),
+      recent: this.recent().map((p) => ({
+        path: p,
+        name: path.basename(p),
+        exists: fs.existsSync(path.join(p, 'studio.db')),
+      })),
       canChooseFolder: Boolean(this.opts.chooseFolder),
     }
   }
@@ -135,7 +149,10 @@ export class AppSession {
   private remember(dir: string): void {
     try {
       fs.mkdirSync(path.dirname(this.recentFile), { recursive: true })
-      fs.writeFileSync(this.recentFile, JSON.stringify([dir, ...this.recent().filter((p) => p !== dir)].slice(0, RECENT_MAX), null, 1))
+      fs.writeFileSync(
+        this.recentFile,
+        JSON.stringify([dir, ...this.recent().filter((p) => p !== dir)].slice(0, RECENT_MAX), null, 1),
+      )
     } catch {
       // The recent list is a convenience: a read-only home must not stop a project from opening.
     }

@@ -30,7 +30,11 @@ export function parseTarget(raw: string | undefined): Target {
 export function send(res: http.ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return void res.destroy()
   const data = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'cache-control': 'no-store' })
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(data),
+    'cache-control': 'no-store',
+  })
   res.end(data)
 }
 
@@ -57,7 +61,12 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
  * Streams a regular file with `headers`; a path that is not one (gone, a folder) is a 404. An error
  * once the headers are out can only end the response.
  */
-export function sendFile(res: http.ServerResponse, file: string, headers: http.OutgoingHttpHeaders, log: (l: string) => void): void {
+export function sendFile(
+  res: http.ServerResponse,
+  file: string,
+  headers: http.OutgoingHttpHeaders,
+  log: (l: string) => void,
+): void {
   fs.stat(file, (err, st) => {
     if (err || !st.isFile()) return send(res, 404, { error: { name: 'NotFound', message: 'no such file' } })
     const stream = fs.createReadStream(file)
@@ -74,12 +83,23 @@ export function sendFile(res: http.ServerResponse, file: string, headers: http.O
 }
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
 }
 
 /** The page: a file of the built renderer, else index.html (client-side routes); never outside `dir`. */
-export function serveStatic(res: http.ServerResponse, dir: string | undefined, decodedPath: string, log: (l: string) => void): void {
+export function serveStatic(
+  res: http.ServerResponse,
+  dir: string | undefined,
+  decodedPath: string,
+  log: (l: string) => void,
+): void {
   if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
     return void res.end('The Studio page is not built yet: run `npm run build`, then start `studio serve` again.\n')

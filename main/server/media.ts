@@ -5,7 +5,12 @@ import type { Studio } from '../engine/studio'
 export type MediaAnswer = { file: string; mime: string } | { status: number; reason: string }
 
 const MIME: Record<string, string> = {
-  '.webp': 'image/webp', '.jpg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif', '.tif': 'image/tiff', '.avif': 'image/avif',
+  '.webp': 'image/webp',
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.tif': 'image/tiff',
+  '.avif': 'image/avif',
 }
 
 /**
@@ -22,7 +27,8 @@ export async function resolveMedia(studio: Studio, kind: string, hash: string): 
   try {
     const file = kind === 'thumb' ? await studio.thumbnailPath(img) : studio.originalPath(img)
     const real = fs.realpathSync(file)
-    if (!real.startsWith(fs.realpathSync(studio.root) + path.sep)) return { status: 403, reason: 'file is outside the project' }
+    if (!real.startsWith(fs.realpathSync(studio.root) + path.sep))
+      return { status: 403, reason: 'file is outside the project' }
     if (!fs.statSync(real).isFile()) return { status: 404, reason: 'the image file is not a regular file' }
     return { file: real, mime: MIME[path.extname(real)] ?? 'application/octet-stream' }
   } catch {

@@ -45,7 +45,8 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'))
   const sockets = new Set<WebSocket>()
   let port = 0
-  const originOk = (origin: string | undefined) => !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
+  const originOk = (origin: string | undefined) =>
+    !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
   const tokenOk = (given: string | null) => {
     if (!given) return false
     const a = Buffer.from(given)
@@ -61,7 +62,8 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const refuse = (status: number, reason: string) => {
       log(`refused ${req.method} ${shown(req.url)}: ${reason}`)
-      const name = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'NotFound' : 'BadRequest'
+      const name =
+        status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'NotFound' : 'BadRequest'
       send(res, status, { error: { name, message: reason } })
     }
     const target = parseTarget(req.url)
@@ -85,7 +87,9 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
         } catch {
           return refuse(400, `${method}: body is not valid JSON`)
         }
-        const reply = await dispatch(session.api, method, payload, (line) => log(`${req.method} ${url.pathname}: ${line}`))
+        const reply = await dispatch(session.api, method, payload, (line) =>
+          log(`${req.method} ${url.pathname}: ${line}`),
+        )
         send(res, httpStatus(reply), reply)
       },
       (err: unknown) => (err instanceof BodyTooLarge ? refuse(413, err.message) : res.destroy()),
@@ -107,14 +111,19 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
     socket.on('error', (err) => log(`websocket error: ${err.message}`))
     const target = parseTarget(req.url)
     const bad =
-      'bad' in target ? target.bad
-      : target.url.pathname !== '/api/events' ? 'no such route'
-      : !originOk(req.headers.origin) ? 'origin not allowed'
-      : !authorized(req, target.url) ? 'missing or wrong token'
-      : null
+      'bad' in target
+        ? target.bad
+        : target.url.pathname !== '/api/events'
+          ? 'no such route'
+          : !originOk(req.headers.origin)
+            ? 'origin not allowed'
+            : !authorized(req, target.url)
+              ? 'missing or wrong token'
+              : null
     if (bad) {
       log(`refused websocket ${shown(req.url)}: ${bad}`)
-      const status = 'bad' in target ? '400 Bad Request' : bad === 'missing or wrong token' ? '401 Unauthorized' : '403 Forbidden'
+      const status =
+        'bad' in target ? '400 Bad Request' : bad === 'missing or wrong token' ? '401 Unauthorized' : '403 Forbidden'
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
       return
     }
@@ -159,7 +168,12 @@ export async function serveProject(
   opts: ServeOptions & Pick<SessionOptions, 'recentFile' | 'modelsDir'> = {},
 ): Promise<RunningServer & { session: AppSession }> {
   let server: RunningServer | null = null
-  const session = new AppSession({ shell: 'browser', onEvent: (e) => server?.broadcast(e), recentFile: opts.recentFile, modelsDir: opts.modelsDir })
+  const session = new AppSession({
+    shell: 'browser',
+    onEvent: (e) => server?.broadcast(e),
+    recentFile: opts.recentFile,
+    modelsDir: opts.modelsDir,
+  })
   if (dir) session.open(dir)
   try {
     server = await startServer(session, opts)
@@ -191,7 +205,12 @@ async function serveMedia(
   try {
     const answer = await resolveMedia(session.studio, kind, hash)
     if ('status' in answer) return refuse(answer.status, answer.reason)
-    sendFile(res, answer.file, { 'content-type': answer.mime, 'cache-control': 'private, max-age=31536000, immutable' }, log)
+    sendFile(
+      res,
+      answer.file,
+      { 'content-type': answer.mime, 'cache-control': 'private, max-age=31536000, immutable' },
+      log,
+    )
   } catch (err) {
     log(`error serving ${pathname}: ${errorMessage(err)}`)
     send(res, 500, { error: { name: 'Error', message: 'the image could not be served' } })

@@ -45,7 +45,11 @@ function httpApi(token: string): StudioApi {
     // The server answered through dispatch, which called this very method of the contract.
     return body.result as ResponseOf<M>
   }
-  return buildApi(<M extends StudioMethod>(m: M): Handler<M> => (req) => call(m, req))
+  return buildApi(
+    <M extends StudioMethod>(m: M): Handler<M> =>
+      (req) =>
+        call(m, req),
+  )
 }
 
 const inElectron = typeof window !== 'undefined' && Boolean(window.studio)

@@ -64,7 +64,9 @@ describe('studio CLI', () => {
   })
 
   it('--version prints the version in package.json', async () => {
-    const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string
+    }
     const r = await run(['--version'])
     expect(r.code).toBe(0)
     expect(r.out).toBe(`${pkg.version}\n`)
@@ -85,8 +87,21 @@ describe('studio CLI', () => {
   it('init, import and stats --json over real processes', () => {
     expect(studioJson(['init', proj])).toEqual({ project: proj })
     const imp = studioJson<Record<string, unknown>>(['import', src, '--project', proj])
-    expect(imp).toMatchObject({ status: 'done', seen: 6, imported: 6, duplicates: 0, errors: 0, classes: { red: 3, blue: 2 } })
-    expect(studioJson(['stats'], { cwd: proj })).toEqual({ images: 6, classes: { red: 3, blue: 2 }, unlabeled: 1, errors: 0, duplicates: 0 })
+    expect(imp).toMatchObject({
+      status: 'done',
+      seen: 6,
+      imported: 6,
+      duplicates: 0,
+      errors: 0,
+      classes: { red: 3, blue: 2 },
+    })
+    expect(studioJson(['stats'], { cwd: proj })).toEqual({
+      images: 6,
+      classes: { red: 3, blue: 2 },
+      unlabeled: 1,
+      errors: 0,
+      duplicates: 0,
+    })
     const again = studio(['import', src, '--project', proj])
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/Imported: 0 new images from/)
@@ -100,7 +115,13 @@ describe('studio CLI', () => {
     try {
       const version = createDatasetVersion(studioOpen.store, { fractions: { train: 0.5, val: 0.5, test: 0 } })
       const config = JSON.stringify({ epochs: 3 })
-      const id = studioOpen.store.runs.create({ datasetVersion: version, preset: 'seed-cnn', config, createdAt: '2024-01-01T00:00:00.000Z', pid: process.pid })
+      const id = studioOpen.store.runs.create({
+        datasetVersion: version,
+        preset: 'seed-cnn',
+        config,
+        createdAt: '2024-01-01T00:00:00.000Z',
+        pid: process.pid,
+      })
       studioOpen.store.runs.finish(id, 'failed', '2024-01-01T00:01:30.000Z', 'stopped by the test')
       expected = await new StudioService(studioOpen, () => {}).runs()
     } finally {
@@ -108,7 +129,12 @@ describe('studio CLI', () => {
     }
     const runs = JSON.parse((await run(['runs', ...p])).out) as { runs: RunDto[] }
     expect(runs).toEqual({ runs: expected })
-    expect(runs.runs[0]).toMatchObject({ status: 'failed', seconds: 90, config: { epochs: 3 }, error: 'stopped by the test' })
+    expect(runs.runs[0]).toMatchObject({
+      status: 'failed',
+      seconds: 90,
+      config: { epochs: 3 },
+      error: 'stopped by the test',
+    })
 
     // One file that cannot be imported, so `errors` has an item whose keys can be compared.
     fs.mkdirSync(path.join(root, 'broken'))
@@ -140,14 +166,19 @@ describe('studio CLI', () => {
     expect(JSON.parse((await run(['label', 'set', 'red', id, ...p, '--json'])).out)).toMatchObject({ changed: 1 })
     expect((await run(['label', 'undo', ...p])).out).toMatch(/Undid set of 1 image/)
     expect((await run(['label', 'redo', ...p])).out).toMatch(/Redid set of 1 image/)
-    expect(JSON.parse((await run(['label', 'history', id, ...p, '--json'])).out).history.map((h: { kind: string }) => h.kind)).toEqual([
-      'set', 'undo', 'redo',
-    ])
+    expect(
+      JSON.parse((await run(['label', 'history', id, ...p, '--json'])).out).history.map(
+        (h: { kind: string }) => h.kind,
+      ),
+    ).toEqual(['set', 'undo', 'redo'])
     const del = await run(['classes', 'delete', 'blue', ...p])
     expect(del.code).toBe(1)
     expect(del.err).toMatch(/^studio: class "blue" has 2 labeled images: choose/)
     expect((await run(['classes', 'delete', 'blue', '--merge-into', 'red', ...p])).code).toBe(0)
-    expect(JSON.parse((await run(['classes', ...p, '--json'])).out)).toMatchObject({ classes: [{ name: 'red', count: 6 }], unlabeled: 0 })
+    expect(JSON.parse((await run(['classes', ...p, '--json'])).out)).toMatchObject({
+      classes: [{ name: 'red', count: 6 }],
+      unlabeled: 0,
+    })
     expect((await run(['classes', 'rename', 'red', 'crimson', ...p])).code).toBe(0)
     expect(JSON.parse((await run(['stats', ...p, '--json'])).out).classes).toEqual({ crimson: 6 })
   })

@@ -8,19 +8,28 @@ import { SCHEMA_VERSION } from '../../main/engine/store/schema'
 import { makeImages, tmpDir } from '../helpers/fixtures'
 
 const root = tmpDir()
-const session = (name = 'recent.json') => new AppSession({ shell: 'browser', onEvent: () => {}, recentFile: path.join(root, name) })
+const session = (name = 'recent.json') =>
+  new AppSession({ shell: 'browser', onEvent: () => {}, recentFile: path.join(root, name) })
 
 describe('app session (Projects)', () => {
   it('starts with no project: project requests fail with a clear error until one is open', async () => {
     const s = session()
-    const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      version: string
+    }
     expect(await s.api.appInfo()).toEqual({ version: pkg.version, project: null, shell: 'browser' })
     await expect(s.api.stats()).rejects.toThrow(/no project is open/)
     expect(await s.api.projects()).toEqual({ current: null, recent: [], canChooseFolder: false })
     expect(await s.api.chooseFolder({ title: 'x' })).toBeNull()
     expect(await s.api.openFolder({ path: root })).toEqual({ opened: false })
     const shown: string[] = []
-    const electron = new AppSession({ shell: 'electron', onEvent: () => {}, recentFile: path.join(root, 'e.json'), openFolder: async (d) => (shown.push(d), true), chooseFolder: async () => '/picked' })
+    const electron = new AppSession({
+      shell: 'electron',
+      onEvent: () => {},
+      recentFile: path.join(root, 'e.json'),
+      openFolder: async (d) => (shown.push(d), true),
+      chooseFolder: async () => '/picked',
+    })
     expect(await electron.api.openFolder({ path: root })).toEqual({ opened: true })
     expect(shown).toEqual([root])
     expect(await electron.api.chooseFolder({ title: 'Open' })).toBe('/picked')
@@ -36,7 +45,11 @@ describe('app session (Projects)', () => {
     // Another window creates beta and imports into it; switching away is refused while it imports.
     let finished: () => void = () => {}
     const imported = new Promise<void>((resolve) => (finished = resolve))
-    const s2 = new AppSession({ shell: 'browser', onEvent: (e) => e.type === 'import-finished' && finished(), recentFile: path.join(root, 'r2.json') })
+    const s2 = new AppSession({
+      shell: 'browser',
+      onEvent: (e) => e.type === 'import-finished' && finished(),
+      recentFile: path.join(root, 'r2.json'),
+    })
     s2.open(b, true)
     await s2.api.startImport({ source: path.join(root, 'src') })
     await expect(s2.api.closeProject()).rejects.toThrow(/cannot close the project while an import is running/)
@@ -76,7 +89,9 @@ describe('app session (Projects)', () => {
     await second.api.createProject({ path: mine })
     const err = await second.api.openProject({ path: dir }).catch((e: Error) => e)
     expect(err).toMatchObject({ name: 'ProjectLockedError' })
-    expect((err as Error).message).toMatch(`another Studio window is already running for ${dir} (process ${process.pid})`)
+    expect((err as Error).message).toMatch(
+      `another Studio window is already running for ${dir} (process ${process.pid})`,
+    )
     expect((await second.api.appInfo()).project).toBe(mine)
     first.close()
     expect((await second.api.openProject({ path: dir })).project).toBe(dir)

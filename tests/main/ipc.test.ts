@@ -35,7 +35,12 @@ beforeAll(async () => {
   const session = new AppSession({ shell: 'electron', onEvent: () => {}, recentFile: path.join(root, 'recent.json') })
   session.open(path.join(root, 'p'))
   ipc = new FakeIpcMain()
-  unregister = registerIpc(ipc, session.api, (e) => e.sender === 'main-window', (l) => logged.push(l))
+  unregister = registerIpc(
+    ipc,
+    session.api,
+    (e) => e.sender === 'main-window',
+    (l) => logged.push(l),
+  )
 })
 
 describe('IPC binding', () => {
@@ -44,11 +49,15 @@ describe('IPC binding', () => {
   })
 
   it('answers our window', async () => {
-    expect(await ipc.invoke('studio:stats', ours)).toEqual({ result: { images: 2, classes: { a: 2 }, unlabeled: 0, errors: 0, duplicates: 0 } })
+    expect(await ipc.invoke('studio:stats', ours)).toEqual({
+      result: { images: 2, classes: { a: 2 }, unlabeled: 0, errors: 0, duplicates: 0 },
+    })
   })
 
   it('refuses an untrusted sender and logs why', async () => {
-    expect(await ipc.invoke('studio:stats', stranger)).toEqual({ error: { name: 'Forbidden', message: 'this window may not call Studio' } })
+    expect(await ipc.invoke('studio:stats', stranger)).toEqual({
+      error: { name: 'Forbidden', message: 'this window may not call Studio' },
+    })
     expect(logged.at(-1)).toMatch(/refused studio:stats: sender https:\/\/evil\.example\/ is not the Studio window/)
   })
 
@@ -56,11 +65,15 @@ describe('IPC binding', () => {
     expect(await ipc.invoke('studio:setLabels', ours, { imageIds: 'all', classId: 1 })).toMatchObject({
       error: { name: 'ValidationError', message: expect.stringMatching(/^setLabels: imageIds: /) },
     })
-    expect(await ipc.invoke('studio:history', ours, { imageId: -1 })).toMatchObject({ error: { name: 'ValidationError' } })
+    expect(await ipc.invoke('studio:history', ours, { imageId: -1 })).toMatchObject({
+      error: { name: 'ValidationError' },
+    })
   })
 
   it('returns engine errors as {name, message}', async () => {
-    expect(await ipc.invoke('studio:history', ours, { imageId: 12345 })).toEqual({ error: { name: 'NotFoundError', message: 'image "12345" does not exist' } })
+    expect(await ipc.invoke('studio:history', ours, { imageId: 12345 })).toEqual({
+      error: { name: 'NotFoundError', message: 'image "12345" does not exist' },
+    })
   })
 
   it('removes every handler when unregistered', () => {

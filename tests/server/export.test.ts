@@ -38,40 +38,61 @@ afterAll(() => server.close())
 describe('export destinations are checked before any work, with a clear refusal', () => {
   it('a relative path', async () => {
     const rel = `export-${path.basename(root)}`
-    expect(await refusal(rel)).toEqual({ status: 400, name: 'ValidationError', message: `export folder must be an absolute path (got "${rel}")` })
+    expect(await refusal(rel)).toEqual({
+      status: 400,
+      name: 'ValidationError',
+      message: `export folder must be an absolute path (got "${rel}")`,
+    })
     expect(fs.existsSync(path.join(process.cwd(), rel))).toBe(false)
   })
 
   it('an existing file as the folder, and a folder below a file', async () => {
     const file = path.join(root, 'a-file')
     fs.writeFileSync(file, 'x')
-    expect(await refusal(file)).toMatchObject({ status: 409, message: `${file} is a file, not a folder; choose a new folder to export to` })
-    expect(await refusal(path.join(file, 'sub'))).toMatchObject({ status: 409, message: `${file} is a file, so ${path.join(file, 'sub')} cannot be created` })
+    expect(await refusal(file)).toMatchObject({
+      status: 409,
+      message: `${file} is a file, not a folder; choose a new folder to export to`,
+    })
+    expect(await refusal(path.join(file, 'sub'))).toMatchObject({
+      status: 409,
+      message: `${file} is a file, so ${path.join(file, 'sub')} cannot be created`,
+    })
   })
 
   it('an existing zip next to a new folder: nothing is overwritten or created', async () => {
     const dir = path.join(root, 'exists-zip')
     fs.writeFileSync(`${dir}.zip`, 'precious')
-    expect(await refusal(dir)).toMatchObject({ status: 409, message: `${dir}.zip already exists; choose another folder name or move it away` })
+    expect(await refusal(dir)).toMatchObject({
+      status: 409,
+      message: `${dir}.zip already exists; choose another folder name or move it away`,
+    })
     expect(fs.readFileSync(`${dir}.zip`, 'utf8')).toBe('precious')
     expect(fs.existsSync(dir)).toBe(false)
   })
 
   it("a folder inside the project's media", async () => {
     const dir = path.join(proj, 'media', 'export')
-    expect(await refusal(dir)).toMatchObject({ status: 400, message: expect.stringMatching(/is inside the project's media folder/) })
+    expect(await refusal(dir)).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/is inside the project's media folder/),
+    })
     expect(fs.existsSync(dir)).toBe(false)
   })
 
-  it.runIf(fs.existsSync('/proc/self'))('a folder the file system refuses (/proc/forbidden) is refused at once; the server keeps answering', async () => {
-    const t0 = Date.now()
-    expect(await refusal('/proc/forbidden')).toEqual({
-      status: 400, name: 'ValidationError', message: 'cannot create /proc/forbidden (ENOENT); choose a folder where files can be written',
-    })
-    expect(Date.now() - t0).toBeLessThan(30_000)
-    const health = await fetch(`http://127.0.0.1:${server.port}/api/health?token=${server.token}`)
-    expect(health.status).toBe(200)
-  })
+  it.runIf(fs.existsSync('/proc/self'))(
+    'a folder the file system refuses (/proc/forbidden) is refused at once; the server keeps answering',
+    async () => {
+      const t0 = Date.now()
+      expect(await refusal('/proc/forbidden')).toEqual({
+        status: 400,
+        name: 'ValidationError',
+        message: 'cannot create /proc/forbidden (ENOENT); choose a folder where files can be written',
+      })
+      expect(Date.now() - t0).toBeLessThan(30_000)
+      const health = await fetch(`http://127.0.0.1:${server.port}/api/health?token=${server.token}`)
+      expect(health.status).toBe(200)
+    },
+  )
 })
 
 describe('a valid export', () => {
@@ -81,8 +102,13 @@ describe('a valid export', () => {
     try {
       const res = await exportTo(dir)
       expect(res.status).toBe(200)
-      const out = ((await res.json()) as { result: { dir: string; zip: string; files: string[]; modelCard: string } }).result
-      expect(out).toMatchObject({ dir, zip: `${dir}.zip`, files: expect.arrayContaining(['model.json', 'weights.bin', 'predict.mjs']) })
+      const out = ((await res.json()) as { result: { dir: string; zip: string; files: string[]; modelCard: string } })
+        .result
+      expect(out).toMatchObject({
+        dir,
+        zip: `${dir}.zip`,
+        files: expect.arrayContaining(['model.json', 'weights.bin', 'predict.mjs']),
+      })
       expect(out.modelCard).toMatch(/^# /)
       for (const f of out.files) expect(fs.existsSync(path.join(dir, f)), f).toBe(true)
       expect(fs.statSync(`${dir}.zip`).size).toBeGreaterThan(0)
@@ -92,7 +118,10 @@ describe('a valid export', () => {
       writes.mockRestore()
     }
     // The same folder again is refused: it is not empty, and its zip exists.
-    expect(await refusal(dir)).toMatchObject({ status: 409, message: `${dir} exists and is not empty; choose a new folder` })
+    expect(await refusal(dir)).toMatchObject({
+      status: 409,
+      message: `${dir} exists and is not empty; choose a new folder`,
+    })
   }, 120_000)
 
   it('the CLI resolves a relative folder against the current one and refuses a folder it may not write in', () => {
@@ -105,7 +134,9 @@ describe('a valid export', () => {
     fs.mkdirSync(locked, { mode: 0o555 })
     // Root may write anywhere; drop that so the check sees what a user would.
     const prefix = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--']
-    const refused = studioCli(['export', String(runId), path.join(locked, 'x'), '--project', proj], { prefix: process.getuid?.() === 0 ? prefix : [] })
+    const refused = studioCli(['export', String(runId), path.join(locked, 'x'), '--project', proj], {
+      prefix: process.getuid?.() === 0 ? prefix : [],
+    })
     expect(refused.code).toBe(1)
     expect(refused.stderr).toBe(`studio: cannot write in ${locked}: permission denied\n`)
   }, 120_000)

@@ -25,7 +25,10 @@ export function exchange(port: number, data: Buffer | string, waitMs = 2000): Pr
 
 /** A GET with this exact request target (and extra header lines), answered and closed. */
 export function rawGet(port: number, target: string, headers: string[] = []): Promise<Buffer> {
-  return exchange(port, [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''].join('\r\n'))
+  return exchange(
+    port,
+    [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''].join('\r\n'),
+  )
 }
 
 /** The status code of a raw HTTP reply; 0 when there was none. */
@@ -45,8 +48,14 @@ export function openEvents(port: number, token: string): Promise<net.Socket> {
     const socket = net.connect(port, '127.0.0.1', () =>
       socket.write(
         [
-          `GET /api/events?token=${token} HTTP/1.1`, 'Host: 127.0.0.1', 'Upgrade: websocket', 'Connection: Upgrade',
-          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13', '', '',
+          `GET /api/events?token=${token} HTTP/1.1`,
+          'Host: 127.0.0.1',
+          'Upgrade: websocket',
+          'Connection: Upgrade',
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+          'Sec-WebSocket-Version: 13',
+          '',
+          '',
         ].join('\r\n'),
       ),
     )
@@ -103,7 +112,7 @@ export function sendFrames(socket: net.Socket, bytes: Buffer, waitMs = 1000): Pr
 
 /** The status code of the first close frame the server sent (unmasked, opcode 8), or null. */
 export function closeCode(fromServer: Buffer): number | null {
-  for (let i = 0; i + 1 < fromServer.length; ) {
+  for (let i = 0; i + 1 < fromServer.length;) {
     const opcode = fromServer[i]! & 0x0f
     const len = fromServer[i + 1]! & 0x7f
     if (len >= 126) return null // the server's events are short; a close frame never is long

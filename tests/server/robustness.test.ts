@@ -11,7 +11,9 @@ const logged: string[] = []
 let server: Awaited<ReturnType<typeof serveProject>>
 
 async function healthy(): Promise<boolean> {
-  const res = await fetch(`http://127.0.0.1:${server.port}/api/health`, { headers: { authorization: `Bearer ${server.token}` } })
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/health`, {
+    headers: { authorization: `Bearer ${server.token}` },
+  })
   return res.status === 200
 }
 
@@ -23,7 +25,9 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(root, 'renderer'))
   fs.writeFileSync(path.join(root, 'renderer', 'index.html'), '<!doctype html><title>Studio</title>')
   server = await serveProject(path.join(root, 'proj'), {
-    rendererDir: path.join(root, 'renderer'), log: (l) => logged.push(l), recentFile: path.join(root, 'recent.json'),
+    rendererDir: path.join(root, 'renderer'),
+    log: (l) => logged.push(l),
+    recentFile: path.join(root, 'recent.json'),
   })
 })
 afterAll(() => server.close())

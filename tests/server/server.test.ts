@@ -28,7 +28,11 @@ beforeAll(async () => {
   await studio.import(path.join(root, 'src'))
   fs.mkdirSync(path.join(root, 'renderer'))
   fs.writeFileSync(path.join(root, 'renderer', 'index.html'), '<!doctype html><title>Studio</title>')
-  server = await serveProject(studio.root, { rendererDir: path.join(root, 'renderer'), log: (l) => logged.push(l), recentFile: path.join(root, 'recent.json') })
+  server = await serveProject(studio.root, {
+    rendererDir: path.join(root, 'renderer'),
+    log: (l) => logged.push(l),
+    recentFile: path.join(root, 'recent.json'),
+  })
   base = `http://127.0.0.1:${server.port}`
 })
 afterAll(async () => {
@@ -59,15 +63,23 @@ describe('browser-mode server', () => {
 
   it('runs contract methods, validating payloads and mapping errors to 4xx without stopping', async () => {
     const stats = await (await call('stats')).json()
-    expect(stats).toEqual({ result: { images: 5, classes: { red: 3, blue: 2 }, unlabeled: 0, errors: 0, duplicates: 0 } })
-    const page = (await (await call('images', { sort: 'name', limit: 2 })).json()) as { result: { items: { id: number }[]; total: number; nextCursor: string } }
+    expect(stats).toEqual({
+      result: { images: 5, classes: { red: 3, blue: 2 }, unlabeled: 0, errors: 0, duplicates: 0 },
+    })
+    const page = (await (await call('images', { sort: 'name', limit: 2 })).json()) as {
+      result: { items: { id: number }[]; total: number; nextCursor: string }
+    }
     expect(page.result.items).toHaveLength(2)
     expect(page.result.total).toBe(5)
     const bad = await call('setLabels', { imageIds: ['x'], classId: 1 })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^setLabels: imageIds\.0: /)
     expect((await call('setLabels', { imageIds: [1], classId: 1, extra: true })).status).toBe(400)
-    const notJson = await fetch(`${base}/api/call/stats`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{nope' })
+    const notJson = await fetch(`${base}/api/call/stats`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}` },
+      body: '{nope',
+    })
     expect(notJson.status).toBe(400)
     const missing = await call('history', { imageId: 99_999 })
     expect(missing.status).toBe(404)
@@ -97,7 +109,9 @@ describe('browser-mode server', () => {
 
   it('streams import progress over the events socket, which needs the token', async () => {
     const refused = new WebSocket(`ws://127.0.0.1:${server.port}/api/events`)
-    await expect(new Promise((resolve, reject) => (refused.on('open', resolve), refused.on('error', reject)))).rejects.toThrow(/401/)
+    await expect(
+      new Promise((resolve, reject) => (refused.on('open', resolve), refused.on('error', reject))),
+    ).rejects.toThrow(/401/)
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events?token=${server.token}`)
     await new Promise((r) => ws.on('open', r))
     const events: StudioEvent[] = []
@@ -121,7 +135,9 @@ describe('studio serve', () => {
   it('prints the URL with its token as the first line, and --json prints {url, token}', async () => {
     Studio.init(path.join(root, 'proj2')).close()
     const child = studioSpawn(['serve', '--project', path.join(root, 'proj2'), '--json'])
-    const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0]!)))
+    const line = await new Promise<string>((resolve) =>
+      child.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0]!)),
+    )
     const { url, token } = JSON.parse(line) as { url: string; token: string }
     expect(url).toBe(`${url.split('?')[0]}?token=${token}`)
     const health = await fetch(new URL(`/api/health?token=${token}`, url))
@@ -133,14 +149,27 @@ describe('studio serve', () => {
   it('outside a project and without --project it serves the page with no project open (Projects view)', async () => {
     const empty = path.join(root, 'empty-cwd')
     fs.mkdirSync(empty, { recursive: true })
-    const child = studioSpawn(['serve', '--json'], { cwd: empty, env: { ...process.env, STUDIO_HOME: path.join(root, 'home') } })
-    const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0]!)))
+    const child = studioSpawn(['serve', '--json'], {
+      cwd: empty,
+      env: { ...process.env, STUDIO_HOME: path.join(root, 'home') },
+    })
+    const line = await new Promise<string>((resolve) =>
+      child.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0]!)),
+    )
     const { url, token } = JSON.parse(line) as { url: string; token: string }
-    const info = await fetch(new URL('/api/call/appInfo', url), { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    const info = await fetch(new URL('/api/call/appInfo', url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(await info.json()).toEqual({ result: { version: expect.any(String), shell: 'browser', project: null } })
-    const stats = await fetch(new URL('/api/call/stats', url), { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    const stats = await fetch(new URL('/api/call/stats', url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(stats.status).toBe(409)
-    expect(await stats.json()).toEqual({ error: { name: 'NoProjectError', message: 'no project is open: open or create one in Projects' } })
+    expect(await stats.json()).toEqual({
+      error: { name: 'NoProjectError', message: 'no project is open: open or create one in Projects' },
+    })
     child.kill('SIGTERM')
     await new Promise((r) => child.on('exit', r))
     expect(fs.readdirSync(empty)).toEqual([])
@@ -152,6 +181,8 @@ describe('studio serve', () => {
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
     const code = await new Promise((r) => child.on('exit', r))
     expect(code).toBe(1)
-    expect(stderr).toMatch(new RegExp(`another Studio window is already running for .*proj \\(process ${process.pid}\\)`))
+    expect(stderr).toMatch(
+      new RegExp(`another Studio window is already running for .*proj \\(process ${process.pid}\\)`),
+    )
   })
 })

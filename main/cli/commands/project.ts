@@ -41,8 +41,13 @@ export function registerProject(program: Command): void {
     .option('--batch <id>', 'only this import batch', parseId)
     .action((opts: CommonOptions & { batch?: number }) =>
       withStudio(opts, (s) =>
-        emit(opts, { errors: s.importErrors(opts.batch).map((e) => ({ batch: e.batchId, path: e.path, reason: e.reason })) }, (v) =>
-          v.errors.length ? v.errors.map((e) => `${JSON.stringify(e.path)}: ${e.reason}`).join('\n') : 'No import errors',
+        emit(
+          opts,
+          { errors: s.importErrors(opts.batch).map((e) => ({ batch: e.batchId, path: e.path, reason: e.reason })) },
+          (v) =>
+            v.errors.length
+              ? v.errors.map((e) => `${JSON.stringify(e.path)}: ${e.reason}`).join('\n')
+              : 'No import errors',
         ),
       ),
     )
@@ -74,13 +79,24 @@ export function registerProject(program: Command): void {
           total: s.store.images.count(req),
           nextCursor: page.nextCursor,
           images: page.items.map((i) => ({
-            id: i.id, name: i.originalName, path: i.relPath, class: i.className, origin: i.origin,
-            format: i.format, width: i.width, height: i.height, bytes: i.bytes, hash: i.hash,
+            id: i.id,
+            name: i.originalName,
+            path: i.relPath,
+            class: i.className,
+            origin: i.origin,
+            format: i.format,
+            width: i.width,
+            height: i.height,
+            bytes: i.bytes,
+            hash: i.hash,
           })),
         }
         emit(opts, out, (v) =>
           [
-            table([['id', 'class', 'origin', 'size', 'path'], ...v.images.map((i) => [i.id, i.class ?? '-', i.origin ?? '-', `${i.width}×${i.height}`, i.path])]),
+            table([
+              ['id', 'class', 'origin', 'size', 'path'],
+              ...v.images.map((i) => [i.id, i.class ?? '-', i.origin ?? '-', `${i.width}×${i.height}`, i.path]),
+            ]),
             `${v.images.length} of ${v.total}${v.nextCursor ? ` — next page: --cursor ${v.nextCursor}` : ''}`,
           ].join('\n'),
         )
@@ -106,6 +122,7 @@ function parseSort(v: string): ImageSort {
 
 export function parseId(v: string): number {
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 1) throw new ValidationError(`expected a positive whole number, got ${JSON.stringify(v)}`)
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValidationError(`expected a positive whole number, got ${JSON.stringify(v)}`)
   return n
 }

@@ -26,8 +26,16 @@ export function registerRuns(program: Command): void {
             ? table([
                 ['run', 'status', 'preset', 'data', 'backend', 'epochs', 'time', 'val acc', 'test acc', 'macro F1'],
                 ...v.runs.map((r) => [
-                  r.run, r.status, r.preset, `v${r.datasetVersion}`, r.backend ?? '–', r.epochs, `${r.seconds.toFixed(0)} s`,
-                  pct(r.valAccuracy), pct(r.testAccuracy), r.macroF1?.toFixed(3) ?? '–',
+                  r.run,
+                  r.status,
+                  r.preset,
+                  `v${r.datasetVersion}`,
+                  r.backend ?? '–',
+                  r.epochs,
+                  `${r.seconds.toFixed(0)} s`,
+                  pct(r.valAccuracy),
+                  pct(r.testAccuracy),
+                  r.macroF1?.toFixed(3) ?? '–',
                 ]),
               ])
             : 'No runs yet: studio train',
@@ -38,15 +46,23 @@ export function registerRuns(program: Command): void {
   common(program.command('eval'))
     .description('evaluation of a finished run: per-class metrics, confusion matrix, calibration, worst mistakes')
     .argument('<run>', 'run id', parseId)
-    .option('--mistakes <n>', 'how many most-confident mistakes (and least-confident right answers) to list', parseId, 10)
+    .option(
+      '--mistakes <n>',
+      'how many most-confident mistakes (and least-confident right answers) to list',
+      parseId,
+      10,
+    )
     .option('--cell <true/predicted>', 'list the images of one confusion-matrix cell, e.g. --cell cat/dog')
     .action((runId: number, opts: CommonOptions & { mistakes: number; cell?: string }) =>
       withStudio(opts, (s) => {
         if (opts.cell) {
           const [t, p] = opts.cell.split('/')
-          if (!t || !p) throw new ValidationError(`--cell must look like true/predicted (got ${JSON.stringify(opts.cell)})`)
+          if (!t || !p)
+            throw new ValidationError(`--cell must look like true/predicted (got ${JSON.stringify(opts.cell)})`)
           return emit(opts, { run: runId, true: t, predicted: p, images: confusionCell(s, runId, t, p) }, (v) =>
-            v.images.length ? table(v.images.map((i) => [`#${i.image}`, i.path, `${(i.confidence * 100).toFixed(1)} %`])) : 'No images in this cell',
+            v.images.length
+              ? table(v.images.map((i) => [`#${i.image}`, i.path, `${(i.confidence * 100).toFixed(1)} %`]))
+              : 'No images in this cell',
           )
         }
         const out = evaluation(s, runId, opts.mistakes)
@@ -54,17 +70,46 @@ export function registerRuns(program: Command): void {
           const n = v.classes
           const f3 = (x: number) => x.toFixed(3)
           return [
-            `Run ${v.run} on the ${v.split} split (${plural(v.count, 'image')}): accuracy ${(v.accuracy * 100).toFixed(1)} %, loss ${f3(v.loss)}, ECE ${f3(v.ece)}`,
+            `Run ${v.run} on the ${v.split} split (${plural(v.count, 'image')}): ` +
+              `accuracy ${(v.accuracy * 100).toFixed(1)} %, loss ${f3(v.loss)}, ECE ${f3(v.ece)}`,
             '',
-            table([['class', 'precision', 'recall', 'F1', 'support'], ...n.map((c, i) => [c, f3(v.perClass[i]!.precision), f3(v.perClass[i]!.recall), f3(v.perClass[i]!.f1), v.perClass[i]!.support]),
-              ['macro', f3(v.macro.precision), f3(v.macro.recall), f3(v.macro.f1), v.count], ['weighted', f3(v.weighted.precision), f3(v.weighted.recall), f3(v.weighted.f1), v.count]]),
+            table([
+              ['class', 'precision', 'recall', 'F1', 'support'],
+              ...n.map((c, i) => [
+                c,
+                f3(v.perClass[i]!.precision),
+                f3(v.perClass[i]!.recall),
+                f3(v.perClass[i]!.f1),
+                v.perClass[i]!.support,
+              ]),
+              ['macro', f3(v.macro.precision), f3(v.macro.recall), f3(v.macro.f1), v.count],
+              ['weighted', f3(v.weighted.precision), f3(v.weighted.recall), f3(v.weighted.f1), v.count],
+            ]),
             '',
             'Confusion (rows true, columns predicted):',
             table([['', ...n], ...n.map((c, i) => [c, ...v.confusion[i]!])]),
             '',
-            v.mistakes.length ? 'Most confident mistakes:\n' + table(v.mistakes.map((m) => [`#${m.image}`, m.path, `${m.true} → ${m.predicted}`, `${(m.confidence * 100).toFixed(1)} %`])) : 'No mistakes.',
+            v.mistakes.length
+              ? 'Most confident mistakes:\n' +
+                table(
+                  v.mistakes.map((m) => [
+                    `#${m.image}`,
+                    m.path,
+                    `${m.true} → ${m.predicted}`,
+                    `${(m.confidence * 100).toFixed(1)} %`,
+                  ]),
+                )
+              : 'No mistakes.',
             '',
-            'Least confident right answers:\n' + table(v.leastConfidentCorrect.map((m) => [`#${m.image}`, m.path, m.true, `${(m.confidence * 100).toFixed(1)} %`])),
+            'Least confident right answers:\n' +
+              table(
+                v.leastConfidentCorrect.map((m) => [
+                  `#${m.image}`,
+                  m.path,
+                  m.true,
+                  `${(m.confidence * 100).toFixed(1)} %`,
+                ]),
+              ),
           ].join('\n')
         })
       }),
@@ -77,12 +122,16 @@ export function registerRuns(program: Command): void {
     .action((runId: number, images: string[], opts: CommonOptions) =>
       withStudio(opts, async (s) => {
         const predictions = await predictImages(s, runId, images)
-        emit(opts, { predictions }, (v) => table(v.predictions.map((p) => [p.input, p.label, `${(p.confidence * 100).toFixed(1)} %`])))
+        emit(opts, { predictions }, (v) =>
+          table(v.predictions.map((p) => [p.input, p.label, `${(p.confidence * 100).toFixed(1)} %`])),
+        )
       }),
     )
 
   common(program.command('export'))
-    .description('export a finished run as a folder (+ .zip): TF.js model, labels, preprocessing, model card, predict.mjs')
+    .description(
+      'export a finished run as a folder (+ .zip): TF.js model, labels, preprocessing, model card, predict.mjs',
+    )
     .argument('<run>', 'run id', parseId)
     .argument('<dir>', 'new folder to write')
     .option('--no-zip', 'do not write <dir>.zip')
@@ -91,8 +140,13 @@ export function registerRuns(program: Command): void {
         // On the command line a relative folder means one below the current folder.
         const dest = checkDestination(s.project.paths, path.resolve(dir), opts.zip)
         const r = writeExport(s, runId, dest)
-        emit(opts, r, (v) => `Exported run ${runId} to ${v.dir}${v.zip ? ` (and ${v.zip})` : ''}\n  ${v.files.join(', ')}\n  try: cd ${v.dir} && npm install && node predict.mjs <image>`)
+        emit(opts, r, (v) =>
+          [
+            `Exported run ${runId} to ${v.dir}${v.zip ? ` (and ${v.zip})` : ''}`,
+            `  ${v.files.join(', ')}`,
+            `  try: cd ${v.dir} && npm install && node predict.mjs <image>`,
+          ].join('\n'),
+        )
       }),
     )
 }
-

@@ -43,8 +43,14 @@ export function toWireError(err: unknown): WireError {
 }
 
 const STATUS: Record<string, number> = {
-  ValidationError: 400, NotAProjectError: 400, ImportSourceError: 400, NotFoundError: 404, ConflictError: 409,
-  ProjectLockedError: 409, ProjectVersionError: 409, NoProjectError: 409,
+  ValidationError: 400,
+  NotAProjectError: 400,
+  ImportSourceError: 400,
+  NotFoundError: 404,
+  ConflictError: 409,
+  ProjectLockedError: 409,
+  ProjectVersionError: 409,
+  NoProjectError: 409,
 }
 
 /** The HTTP status of a reply: 200, 4xx for the engine's refusals, 500 for anything unexpected. */

@@ -9,18 +9,36 @@ import type { Studio } from '../studio'
  */
 export function imageDto(i: ImageRecord): ImageDto {
   return {
-    id: i.id, hash: i.hash, name: i.originalName, path: i.relPath, format: i.format, width: i.width, height: i.height,
-    bytes: i.bytes, origin: i.origin, classId: i.classId, className: i.className, importedAt: i.importedAt,
+    id: i.id,
+    hash: i.hash,
+    name: i.originalName,
+    path: i.relPath,
+    format: i.format,
+    width: i.width,
+    height: i.height,
+    bytes: i.bytes,
+    origin: i.origin,
+    classId: i.classId,
+    className: i.className,
+    importedAt: i.importedAt,
     status: i.status,
   }
 }
 
 export function runDto(studio: Studio, r: RunRecord, now = Date.now()): RunDto {
   return {
-    run: r.id, status: r.status, preset: r.preset, datasetVersion: r.datasetVersion, backend: r.backend,
-    epochs: r.epochsDone, createdAt: r.createdAt, finishedAt: r.finishedAt, error: r.error,
+    run: r.id,
+    status: r.status,
+    preset: r.preset,
+    datasetVersion: r.datasetVersion,
+    backend: r.backend,
+    epochs: r.epochsDone,
+    createdAt: r.createdAt,
+    finishedAt: r.finishedAt,
+    error: r.error,
     seconds: ((r.finishedAt ? Date.parse(r.finishedAt) : now) - Date.parse(r.createdAt)) / 1000,
-    config: parseConfig(r.config), ...runScores(studio, r),
+    config: parseConfig(r.config),
+    ...runScores(studio, r),
   }
 }
 

@@ -103,7 +103,9 @@ export const REQUESTS = {
   cancelTraining: none,
   epochs: z.object({ runId: id }).strict(),
   evaluation: z.object({ runId: id }).strict(),
-  confusionCell: z.object({ runId: id, trueIndex: z.number().int().min(0), predIndex: z.number().int().min(0) }).strict(),
+  confusionCell: z
+    .object({ runId: id, trueIndex: z.number().int().min(0), predIndex: z.number().int().min(0) })
+    .strict(),
   exportRun: z.object({ runId: id, dir: folder }).strict(),
 }
 

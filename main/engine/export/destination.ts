@@ -24,15 +24,19 @@ export interface Destination {
  */
 export function checkDestination(paths: Pick<ProjectPaths, 'media' | 'thumbs'>, dest: string, zip = true): Destination {
   if (dest.includes('\0')) throw new ValidationError('export folder: a path cannot contain a NUL byte')
-  if (!path.isAbsolute(dest)) throw new ValidationError(`export folder must be an absolute path (got ${JSON.stringify(dest)})`)
+  if (!path.isAbsolute(dest))
+    throw new ValidationError(`export folder must be an absolute path (got ${JSON.stringify(dest)})`)
   const dir = path.resolve(dest)
   const stat = statOrNull(dir)
-  if (stat && !stat.isDirectory()) throw new ConflictError(`${dir} is a file, not a folder; choose a new folder to export to`)
+  if (stat && !stat.isDirectory())
+    throw new ConflictError(`${dir} is a file, not a folder; choose a new folder to export to`)
   if (stat && fs.readdirSync(dir).length) throw new ConflictError(`${dir} exists and is not empty; choose a new folder`)
   const zipFile = zip ? `${dir}.zip` : null
-  if (zipFile && fs.existsSync(zipFile)) throw new ConflictError(`${zipFile} already exists; choose another folder name or move it away`)
+  if (zipFile && fs.existsSync(zipFile))
+    throw new ConflictError(`${zipFile} already exists; choose another folder name or move it away`)
   const { existing, missing } = nearestExisting(dir)
-  if (!fs.statSync(existing).isDirectory()) throw new ConflictError(`${existing} is a file, so ${dir} cannot be created`)
+  if (!fs.statSync(existing).isDirectory())
+    throw new ConflictError(`${existing} is a file, so ${dir} cannot be created`)
   try {
     fs.accessSync(existing, fs.constants.W_OK)
   } catch {
@@ -40,10 +44,15 @@ export function checkDestination(paths: Pick<ProjectPaths, 'media' | 'thumbs'>, 
   }
   // Compare real paths, so that a symlink into the project cannot smuggle an export into media/.
   const real = path.join(fs.realpathSync(existing), ...missing)
-  for (const [name, managed] of [['media', paths.media], ['thumbnails', paths.thumbs]] as const) {
+  for (const [name, managed] of [
+    ['media', paths.media],
+    ['thumbnails', paths.thumbs],
+  ] as const) {
     const inside = realOrSelf(managed)
     if (real === inside || real.startsWith(inside + path.sep)) {
-      throw new ValidationError(`${dir} is inside the project's ${name} folder; choose a folder outside the project's files`)
+      throw new ValidationError(
+        `${dir} is inside the project's ${name} folder; choose a folder outside the project's files`,
+      )
     }
   }
   return { dir, zip: zipFile }

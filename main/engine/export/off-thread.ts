@@ -37,7 +37,12 @@ export function exportOffThread(studio: Studio, runId: number, dest: Destination
     thread.once('message', (reply: ExportReply) => {
       settled = true
       if ('result' in reply) resolve(reply.result)
-      else reject(reply.error.engine ? new ExportThreadError(reply.error.name, reply.error.message) : new Error(reply.error.message))
+      else
+        reject(
+          reply.error.engine
+            ? new ExportThreadError(reply.error.name, reply.error.message)
+            : new Error(reply.error.message),
+        )
     })
     thread.once('error', (err) => {
       settled = true
@@ -52,7 +57,8 @@ export function exportOffThread(studio: Studio, runId: number, dest: Destination
 function spawnThread(entry: string, job: ExportJob): Worker {
   if (!entry.endsWith('.ts')) return new Worker(entry, { workerData: job })
   const api = import.meta.resolve('tsx/esm/api')
-  const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}) })`
+  const url = JSON.stringify(pathToFileURL(entry).href)
+  const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${url}) })`
   return new Worker(code, { eval: true, workerData: job })
 }
 

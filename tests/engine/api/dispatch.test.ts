@@ -34,12 +34,18 @@ describe('dispatch (one path for IPC and HTTP)', () => {
   it('validates before calling: a bad payload is refused even where the call itself would fail', async () => {
     // No project is open, so a call would answer NoProjectError; the schema answers first.
     const bad = await dispatch(session.api, 'setLabels', { imageIds: 'all', classId: 1 }, log)
-    expect(bad).toMatchObject({ error: { name: 'ValidationError', message: expect.stringMatching(/^setLabels: imageIds: /) } })
+    expect(bad).toMatchObject({
+      error: { name: 'ValidationError', message: expect.stringMatching(/^setLabels: imageIds: /) },
+    })
     // The contract types the preset as a string; the run-time schema knows the registry's names.
     const preset = await dispatch(session.api, 'startTraining', { preset: 'no-such-preset' }, log)
-    expect(preset).toMatchObject({ error: { name: 'ValidationError', message: expect.stringMatching(/^startTraining: preset: /) } })
+    expect(preset).toMatchObject({
+      error: { name: 'ValidationError', message: expect.stringMatching(/^startTraining: preset: /) },
+    })
     const valid = await dispatch(session.api, 'startTraining', { preset: 'seed-cnn', epochs: 1 }, log)
-    expect(valid).toEqual({ error: { name: 'NoProjectError', message: 'no project is open: open or create one in Projects' } })
+    expect(valid).toEqual({
+      error: { name: 'NoProjectError', message: 'no project is open: open or create one in Projects' },
+    })
     expect(httpStatus(valid)).toBe(409)
   })
 
