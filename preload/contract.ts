@@ -5,7 +5,7 @@
  * (main/engine/api/dispatch.ts). Errors cross as {name, message}.
  */
 import type { z } from 'zod'
-import type { RequestShapes } from '../main/engine/api/requests'
+import type { FINDING_KINDS, RequestShapes } from '../main/engine/api/requests'
 
 export interface AppInfo {
   version: string
@@ -177,6 +177,86 @@ export interface EpochDto {
   valAccuracy: number | null
 }
 
+/** Stable kinds of the health report (`studio health --json`), listed once in requests.ts. */
+export type FindingKind = (typeof FINDING_KINDS)[number]
+
+/** One finding of the health report. */
+export interface FindingDto {
+  kind: FindingKind
+  severity: 'error' | 'warning' | 'info'
+  /** Images concerned; groups for near-duplicate and split-leakage; files for skipped-not-image. */
+  count: number
+  /** Image ids ("Show in Browse" opens exactly these: images({finding: kind})). */
+  images: number[]
+  detail: string
+  /** near-duplicate, split-leakage: the groups of image ids. */
+  groups?: number[][]
+  /** Class findings: the class names concerned. */
+  classes?: string[]
+  /** skipped-not-image, unreadable: paths relative to their import source. */
+  files?: string[]
+}
+
+export interface HealthDto {
+  computedAt: string
+  images: number
+  /** The dataset version the split checks looked at; null: none (or origin splits, see `originSplits`). */
+  versionId: number | null
+  /** The leakage check looked at the import's train/val/test folders instead of a version. */
+  originSplits: boolean
+  /** Images whose pixel signals are not computed yet (the backfill job runs): their checks are pending. */
+  pending: number
+  findings: FindingDto[]
+}
+
+/** Background jobs of a project besides import and training. */
+export type JobKind = 'score' | 'label-check' | 'backfill'
+
+/** A suspected wrong label: the label check (cross-validated model + confident learning) doubts it. */
+export interface SuspectDto {
+  imageId: number
+  hash: string
+  /** Path relative to its import source, as `studio images` shows it. */
+  path: string
+  label: string
+  labelClassId: number
+  suggested: string
+  suggestedClassId: number
+  /** 0–1, higher = more likely wrong. */
+  score: number
+}
+
+export interface SuspectsDto {
+  /** The check these come from; null: no check yet, or the labels changed since (not fresh). */
+  check: { id: number; createdAt: string; backbone: string; source: string; checked: number; fresh: boolean } | null
+  /** Suspects not yet decided, most likely first. */
+  suspects: SuspectDto[]
+  /** All undecided suspects (suspects may be cut to `limit`). */
+  total: number
+}
+
+export interface QueueItemDto {
+  imageId: number
+  hash: string
+  path: string
+  suggestedClassId: number | null
+  suggested: string | null
+  confidence: number
+  /** 0–1, higher = the model is less sure (labeled first). */
+  uncertainty: number
+}
+
+export interface LabelQueueDto {
+  /** Where the order comes from, e.g. "run 3 (scored 2026-11-29 14:02)"; null: nothing to order by yet. */
+  source: string | null
+  /** Run whose scores order the queue (null when source is null). */
+  runId: number | null
+  by: 'margin' | 'entropy' | 'least-confidence'
+  items: QueueItemDto[]
+  /** Unlabeled images left in the queue. */
+  remaining: number
+}
+
 /** Requests; each resolves to its response or rejects with {name, message}. */
 export interface StudioApi {
   appInfo(): Promise<AppInfo>
@@ -215,6 +295,19 @@ export interface StudioApi {
   evaluation(req: RequestOf<'evaluation'>): Promise<EvaluationDto>
   confusionCell(req: RequestOf<'confusionCell'>): Promise<CellImageDto[]>
   exportRun(req: RequestOf<'exportRun'>): Promise<ExportDto>
+  /** The data health report (computed incrementally; findings also filter Browse). */
+  health(req: RequestOf<'health'>): Promise<HealthDto>
+  /** Scores every project image with a finished run (job: job-progress / job-finished events, kind 'score'). */
+  startScoring(req: RequestOf<'startScoring'>): Promise<{ started: true }>
+  /** Cross-validated label check of every labeled image (job, kind 'label-check'). */
+  startLabelCheck(req: RequestOf<'startLabelCheck'>): Promise<{ started: true }>
+  cancelJob(req: RequestOf<'cancelJob'>): Promise<{ cancelled: boolean }>
+  /** The latest label check's undecided suspects, most likely first. */
+  suspects(req: RequestOf<'suspects'>): Promise<SuspectsDto>
+  /** Accept the suggestion, keep the label (not suggested again by that backbone) or relabel; undoable. */
+  decideSuspect(req: RequestOf<'decideSuspect'>): Promise<LabelChangeDto>
+  /** Unlabeled images, most uncertain first, with the suggested label ("label next"). */
+  labelQueue(req: RequestOf<'labelQueue'>): Promise<LabelQueueDto>
 }
 
 /** Names of the requests, derived from the API so they cannot drift. */
@@ -259,6 +352,10 @@ export type StudioEvent =
       error: string | null
     }
   | { type: 'labels-changed' }
+  /** The health report may have changed (import, labels, backfill progress): refetch it. */
+  | { type: 'health-changed' }
+  | { type: 'job-progress'; kind: JobKind; done: number; total: number; message: string | null }
+  | { type: 'job-finished'; kind: JobKind; status: 'done' | 'cancelled' | 'failed'; error: string | null }
   | {
       type: 'train-batch'
       runId: number

@@ -38,6 +38,13 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   evaluation: 'project',
   confusionCell: 'project',
   exportRun: 'project',
+  health: 'project',
+  startScoring: 'project',
+  startLabelCheck: 'project',
+  cancelJob: 'project',
+  suspects: 'project',
+  decideSuspect: 'project',
+  labelQueue: 'project',
 }
 
 export function isStudioMethod(name: string): name is StudioMethod {

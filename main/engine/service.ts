@@ -4,6 +4,8 @@ import type {
   ClassDto,
   ExportDto,
   FacetsDto,
+  HealthDto,
+  LabelQueueDto,
   ImagePageDto,
   ImageQueryDto,
   PresetDto,
@@ -11,9 +13,13 @@ import type {
   RequestOf,
   RunDto,
   StudioEvent,
+  SuspectsDto,
   TrainRequestDto,
 } from '../../preload/contract'
 import { imageDto, runDto } from './api/dto'
+import { healthReport } from './health/report'
+import { Jobs } from './jobs'
+import { decideSuspect, labelQueue, startLabelCheckJob, startScoringJob, suspects, type QualityContext } from './quality/jobs'
 import { confusionCell, evaluation } from './evaluation/report'
 import { checkDestination } from './export/destination'
 import { exportOffThread } from './export/off-thread'
@@ -35,25 +41,34 @@ export class StudioService implements ProjectApi {
   private training: TrainingHandle | null = null
   private exporting = false
   private lastBatchEvent = 0
+  /** Scoring, label checks and the signal backfill (one of each at a time). */
+  readonly jobs: Jobs
 
   constructor(
     private readonly studio: Studio,
     private readonly onEvent: (e: StudioEvent) => void,
     /** Folder of pretrained backbones (setting); null: STUDIO_MODELS_DIR or ~/.studio/models. */
     private readonly modelsDirSetting: string | null = null,
-  ) {}
+  ) {
+    this.jobs = new Jobs(onEvent)
+  }
+
+  private get quality(): QualityContext {
+    return { studio: this.studio, jobs: this.jobs, modelsDir: this.modelsDirSetting }
+  }
 
   /** Stops a running import and training (the app is quitting). */
   cancelAll(): void {
     this.importing?.abort()
     this.training?.cancel()
+    this.jobs.cancelAll()
   }
 
   /** What keeps the project busy (a running import or training), or null: the session will not close it then. */
   busy(): string | null {
     if (this.importing) return 'an import is running'
     if (this.training) return 'a training run is running'
-    return this.exporting ? 'an export is running' : null
+    return this.exporting ? 'an export is running' : this.jobs.busy()
   }
 
   async stats() {
@@ -240,6 +255,34 @@ export class StudioService implements ProjectApi {
     } finally {
       this.exporting = false
     }
+  }
+
+  async health(req: RequestOf<'health'>): Promise<HealthDto> {
+    return healthReport(this.studio, req ?? {}, this.jobs)
+  }
+
+  async startScoring(req: RequestOf<'startScoring'>) {
+    return startScoringJob(this.quality, req.runId)
+  }
+
+  async startLabelCheck(req: RequestOf<'startLabelCheck'>) {
+    return startLabelCheckJob(this.quality, req?.backbone ?? null)
+  }
+
+  async cancelJob(req: RequestOf<'cancelJob'>) {
+    return { cancelled: this.jobs.cancel(req.kind) }
+  }
+
+  async suspects(req: RequestOf<'suspects'>): Promise<SuspectsDto> {
+    return suspects(this.quality, req?.limit ?? null)
+  }
+
+  async decideSuspect(req: RequestOf<'decideSuspect'>) {
+    return this.changed(decideSuspect(this.quality, req))
+  }
+
+  async labelQueue(req: RequestOf<'labelQueue'>): Promise<LabelQueueDto> {
+    return labelQueue(this.quality, req?.by ?? 'margin', req?.limit ?? 50)
   }
 
   /** Training events, thinned for the UI: every epoch, batches at most ~10 per second. */

@@ -8,6 +8,13 @@ import { z } from 'zod'
  */
 
 const id = z.number().int().positive()
+/** The health report's stable finding kinds (the contract's FindingKind). */
+export const FINDING_KINDS = [
+  'conflicting-duplicate', 'near-duplicate', 'split-leakage', 'class-imbalance', 'small-class', 'empty-class',
+  'outlier-small', 'outlier-aspect', 'outlier-grayscale', 'outlier-dark', 'outlier-bright', 'outlier-blurry',
+  'unreadable', 'skipped-not-image',
+] as const
+const uncertaintyBy = z.enum(['margin', 'entropy', 'least-confidence'])
 /** A file-system path. A NUL byte would reach Node's fs as a raw TypeError (a 500); refuse it here, named. */
 const folder = z
   .string()
@@ -51,6 +58,10 @@ export const imageQuery = z
     offset: z.number().int().min(0).optional(),
     /** false: skip counting the matches (`total` comes back null); the grid counts with its first page only. */
     count: z.boolean().optional(),
+    /** Images of one finding kind of the last health report (e.g. 'near-duplicate'). */
+    finding: z.enum(FINDING_KINDS).optional(),
+    /** Undecided suspects of the latest fresh label check. */
+    suspects: z.boolean().optional(),
   })
   .strict()
 
@@ -107,6 +118,23 @@ export const REQUESTS = {
     .object({ runId: id, trueIndex: z.number().int().min(0), predIndex: z.number().int().min(0) })
     .strict(),
   exportRun: z.object({ runId: id, dir: folder }).strict(),
+  health: z
+    .object({
+      /** Dataset version for the split checks; default the latest. */
+      versionId: id.optional(),
+      /** Check leakage across the import's train/val/test folders (what a run with origin splits would use). */
+      useOriginSplits: z.boolean().optional(),
+    })
+    .strict()
+    .or(none),
+  startScoring: z.object({ runId: id }).strict(),
+  startLabelCheck: z.object({ backbone: z.string().max(200).optional() }).strict().or(none),
+  cancelJob: z.object({ kind: z.enum(['score', 'label-check', 'backfill']) }).strict(),
+  suspects: z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict().or(none),
+  decideSuspect: z
+    .object({ imageId: id, decision: z.enum(['accept', 'keep', 'relabel']), classId: id.optional() })
+    .strict(),
+  labelQueue: z.object({ by: uncertaintyBy.optional(), limit: z.number().int().min(1).max(1000).optional() }).strict().or(none),
 }
 
 export type RequestShapes = typeof REQUESTS

@@ -1,29 +1,10 @@
+import type { FindingDto, FindingKind } from '../../../preload/contract'
 import type { ImageSignals } from './signals'
 
-/** Stable kinds of `studio health --json`. */
-export const FINDING_KINDS = [
-  'conflicting-duplicate', 'near-duplicate', 'split-leakage', 'class-imbalance', 'small-class', 'empty-class',
-  'outlier-small', 'outlier-aspect', 'outlier-grayscale', 'outlier-dark', 'outlier-bright', 'outlier-blurry',
-  'unreadable', 'skipped-not-image',
-] as const
-export type FindingKind = (typeof FINDING_KINDS)[number]
-export type Severity = 'error' | 'warning' | 'info'
-
-export interface Finding {
-  kind: FindingKind
-  severity: Severity
-  /** Images concerned (groups, for near-duplicate and split-leakage; files, for skipped-not-image). */
-  count: number
-  /** Image ids, for "show in Browse". */
-  images: number[]
-  detail: string
-  /** near-duplicate and split-leakage: the groups of ids. */
-  groups?: number[][]
-  /** class findings: the classes concerned. */
-  classes?: string[]
-  /** skipped/unreadable files that never became images: their paths. */
-  files?: string[]
-}
+export { FINDING_KINDS } from '../api/requests'
+export type { FindingKind } from '../../../preload/contract'
+/** A finding as the contract carries it. */
+export type Finding = FindingDto
 
 export interface ImageFacts {
   id: number
