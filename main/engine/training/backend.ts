@@ -56,7 +56,9 @@ async function tryBackend(name: BackendName): Promise<string | null> {
       await import(/* @vite-ignore */ '@tensorflow/tfjs-node' as string)
     } else if (name === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm')
-      wasm.setWasmPaths(path.dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep)
+      wasm.setWasmPaths(
+        path.dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep,
+      )
       registerWasmGradientKernels()
     }
     if (!(await tf.setBackend(name))) return 'did not initialise'
@@ -69,7 +71,11 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 }
 
 function versionOf(name: BackendName): string {
-  const pkg = { tensorflow: '@tensorflow/tfjs-node', wasm: '@tensorflow/tfjs-backend-wasm', cpu: '@tensorflow/tfjs-backend-cpu' }[name]
+  const pkg = {
+    tensorflow: '@tensorflow/tfjs-node',
+    wasm: '@tensorflow/tfjs-backend-wasm',
+    cpu: '@tensorflow/tfjs-backend-cpu',
+  }[name]
   try {
     return (requireHere(`${pkg}/package.json`) as { version: string }).version
   } catch {
