@@ -23,6 +23,7 @@ export interface BackboneSpec {
 /** Backbones we know the right cut and input scaling of (see the models' SOURCE.md). */
 const KNOWN: Record<string, BackboneSpec> = {
   'mobilenet_v1_0.25_224': { cut: 'conv_pw_13_relu', scaling: 'symmetric' },
+  'mobilenet_v1_0.75_224': { cut: 'conv_pw_13_relu', scaling: 'symmetric' },
   mobilenet_v1_025_224_graph: { output: 'module_apply_default/MobilenetV1/Logits/global_pool', scaling: 'unit' },
 }
 
