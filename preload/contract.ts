@@ -88,6 +88,9 @@ export interface ImportErrorDto {
   batch: number
   path: string
   reason: string
+  /** The import (batch) it belongs to: its folder or CSV and when it started, to group the list by import. */
+  source: string
+  startedAt: string
 }
 
 export interface RunDto {
@@ -257,6 +260,16 @@ export interface LabelQueueDto {
   remaining: number
 }
 
+/** "Try the model": one image's class probabilities by a finished run. */
+export interface PredictionDto {
+  /** The file's name, or the project image's. */
+  name: string
+  label: string
+  confidence: number
+  /** Every class of the run, in the run's output order. */
+  classes: { name: string; probability: number }[]
+}
+
 /** Requests; each resolves to its response or rejects with {name, message}. */
 export interface StudioApi {
   appInfo(): Promise<AppInfo>
@@ -279,12 +292,16 @@ export interface StudioApi {
   mergeClass(req: RequestOf<'mergeClass'>): Promise<LabelChangeDto>
   deleteClass(req: RequestOf<'deleteClass'>): Promise<LabelChangeDto>
   setLabels(req: RequestOf<'setLabels'>): Promise<LabelChangeDto>
+  /** A class's colour (#rrggbb). */
+  setClassColor(req: RequestOf<'setClassColor'>): Promise<ClassDto>
   undo(): Promise<LabelChangeDto | null>
   redo(): Promise<LabelChangeDto | null>
   history(req: RequestOf<'history'>): Promise<HistoryDto[]>
   startImport(req: RequestOf<'startImport'>): Promise<{ started: true }>
   cancelImport(): Promise<{ cancelled: boolean }>
   importErrors(): Promise<ImportErrorDto[]>
+  /** Imports the demo's generated shapes (4 classes) into the open project, as startImport does (events). */
+  importSample(): Promise<{ started: true }>
   runs(): Promise<RunDto[]>
   backbones(): Promise<string[]>
   /** The training presets with their defaults, for the Train form. */
@@ -295,6 +312,8 @@ export interface StudioApi {
   evaluation(req: RequestOf<'evaluation'>): Promise<EvaluationDto>
   confusionCell(req: RequestOf<'confusionCell'>): Promise<CellImageDto[]>
   exportRun(req: RequestOf<'exportRun'>): Promise<ExportDto>
+  /** Class probabilities of a finished run for image files (sent as base64) or project images. */
+  predict(req: RequestOf<'predict'>): Promise<PredictionDto[]>
   /** The data health report (computed incrementally; findings also filter Browse). */
   health(req: RequestOf<'health'>): Promise<HealthDto>
   /** Scores every project image with a finished run (job: job-progress / job-finished events, kind 'score'). */

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import type {
   ClassDto,
@@ -29,6 +30,8 @@ import type { TrainEvent } from './training/events'
 import { startTraining, type TrainingHandle } from './training/runner'
 import { listBackbones, modelsDir } from './training/transfer'
 import { ConflictError, ValidationError } from './errors'
+import { writeShapes } from './sample/shapes'
+import { ModelPreview } from './try-model'
 import type { Studio } from './studio'
 import { plural } from './plural'
 
@@ -43,6 +46,8 @@ export class StudioService implements ProjectApi {
   private lastBatchEvent = 0
   /** Scoring, label checks and the signal backfill (one of each at a time). */
   readonly jobs: Jobs
+  /** The model "Try the model" uses, kept loaded between requests. */
+  private readonly preview: ModelPreview
 
   constructor(
     private readonly studio: Studio,
@@ -51,6 +56,7 @@ export class StudioService implements ProjectApi {
     private readonly modelsDirSetting: string | null = null,
   ) {
     this.jobs = new Jobs(onEvent)
+    this.preview = new ModelPreview(studio)
   }
 
   private get quality(): QualityContext {
@@ -59,6 +65,7 @@ export class StudioService implements ProjectApi {
 
   /** Stops a running import and training (the app is quitting). */
   cancelAll(): void {
+    this.preview.dispose()
     this.importing?.abort()
     this.training?.cancel()
     this.jobs.cancelAll()
@@ -124,6 +131,11 @@ export class StudioService implements ProjectApi {
     return this.changed(this.studio.labels.setLabels(req.imageIds, req.classId))
   }
 
+  async setClassColor(req: RequestOf<'setClassColor'>): Promise<ClassDto> {
+    this.studio.labels.setClassColor(req.classId, req.color)
+    return (await this.classes()).find((c) => c.id === req.classId)!
+  }
+
   async undo() {
     const r = this.studio.labels.undo()
     return r && this.changed(r)
@@ -141,7 +153,22 @@ export class StudioService implements ProjectApi {
   }
 
   async startImport(req: RequestOf<'startImport'>): Promise<{ started: true }> {
+    return this.beginImport(req)
+  }
+
+  /** The demo's shapes, generated into a temporary folder that goes once they are imported. */
+  async importSample(): Promise<{ started: true }> {
     if (this.importing) throw new ConflictError('an import is already running in this window')
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-sample-'))
+    await writeShapes(dir, 12)
+    return this.beginImport({ source: dir }, () => fs.rmSync(dir, { recursive: true, force: true }))
+  }
+
+  private beginImport(req: RequestOf<'startImport'>, cleanup = () => {}): { started: true } {
+    if (this.importing) {
+      cleanup()
+      throw new ConflictError('an import is already running in this window')
+    }
     const controller = new AbortController()
     this.importing = controller
     // Answer now; progress and the end come as events.
@@ -172,6 +199,7 @@ export class StudioService implements ProjectApi {
           }),
       )
       .finally(() => {
+        cleanup()
         this.importing = null
         this.onEvent({ type: 'labels-changed' })
       })
@@ -185,7 +213,14 @@ export class StudioService implements ProjectApi {
   }
 
   async importErrors() {
-    return this.studio.importErrors().map((e) => ({ batch: e.batchId, path: e.path, reason: e.reason }))
+    const batches = new Map(this.studio.store.imports.batches().map((b) => [b.id, b]))
+    return this.studio.importErrors().map((e) => ({
+      batch: e.batchId,
+      path: e.path,
+      reason: e.reason,
+      source: batches.get(e.batchId)?.source ?? '',
+      startedAt: batches.get(e.batchId)?.startedAt ?? e.createdAt,
+    }))
   }
 
   async runs(): Promise<RunDto[]> {
@@ -238,6 +273,11 @@ export class StudioService implements ProjectApi {
 
   async confusionCell(req: RequestOf<'confusionCell'>) {
     return confusionCell(this.studio, req.runId, req.trueIndex, req.predIndex)
+  }
+
+  async predict(req: RequestOf<'predict'>) {
+    const files = (req.files ?? []).map((f) => ({ name: f.name, data: Buffer.from(f.dataBase64, 'base64') }))
+    return this.preview.predict(req.runId, [...files, ...this.preview.images(req.imageIds ?? [])])
   }
 
   /**

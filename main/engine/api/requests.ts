@@ -101,12 +101,14 @@ export const REQUESTS = {
   mergeClass: z.object({ from: id, into: id }).strict(),
   deleteClass: z.object({ classId: id, mode: z.enum(['unlabel', 'merge']).optional(), into: id.optional() }).strict(),
   setLabels: z.object({ imageIds: z.array(id).min(1).max(100_000), classId: id.nullable() }).strict(),
+  setClassColor: z.object({ classId: id, color: z.string().regex(/^#[0-9a-f]{6}$/i, 'a colour is #rrggbb') }).strict(),
   undo: none,
   redo: none,
   history: z.object({ imageId: id }).strict(),
   startImport: z.object({ source: folder, layout: z.enum(['auto', 'flat']).optional() }).strict(),
   cancelImport: none,
   importErrors: none,
+  importSample: none,
   runs: none,
   backbones: none,
   presets: none,
@@ -118,6 +120,17 @@ export const REQUESTS = {
     .object({ runId: id, trueIndex: z.number().int().min(0), predIndex: z.number().int().min(0) })
     .strict(),
   exportRun: z.object({ runId: id, dir: folder }).strict(),
+  /** Files as base64 (the browser mode's body limit is 10 MB: the page sends a few at a time) or project images. */
+  predict: z
+    .object({
+      runId: id,
+      files: z
+        .array(z.object({ name: z.string().max(1000), dataBase64: z.string().max(9_000_000) }).strict())
+        .max(20)
+        .optional(),
+      imageIds: z.array(id).max(100).optional(),
+    })
+    .strict(),
   health: z
     .object({
       /** Dataset version for the split checks; default the latest. */
