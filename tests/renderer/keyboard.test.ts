@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { filterToQuery, DEFAULT_FILTER } from '../../renderer/src/composables/filters'
-import { keyAction, moveFocus, rangeSelection } from '../../renderer/src/composables/useKeyboard'
+import {
+  DEFAULT_BINDINGS,
+  keyAction,
+  keyLabel,
+  keyName,
+  moveFocus,
+  ownsKeys,
+  parseBindings,
+  rangeSelection,
+  rebind,
+} from '../../renderer/src/composables/useKeyboard'
 import { PAGE_SIZE, PageCache } from '../../renderer/src/stores/page-cache'
 
 describe('keyboard map', () => {
@@ -12,14 +22,65 @@ describe('keyboard map', () => {
     expect(keyAction({ key: 'j' })).toEqual({ kind: 'move', delta: -1 })
     expect(keyAction({ key: 'K' })).toEqual({ kind: 'move', delta: 1 })
     expect(keyAction({ key: 'ArrowDown' })).toEqual({ kind: 'move', delta: 'row-down' })
-    expect(keyAction({ key: ' ' })).toEqual({ kind: 'toggle-select' })
+    // Space opens the large view (as Quick Look does); S selects.
+    expect(keyAction({ key: ' ' })).toEqual({ kind: 'zoom' })
+    expect(keyAction({ key: 'Enter' })).toEqual({ kind: 'zoom' })
+    expect(keyAction({ key: 's' })).toEqual({ kind: 'toggle-select' })
     expect(keyAction({ key: 'x' })).toEqual({ kind: 'clear' })
     expect(keyAction({ key: 'z' })).toEqual({ kind: 'undo' })
     expect(keyAction({ key: 'Z', shiftKey: true })).toEqual({ kind: 'redo' })
+    // Caps Lock alone does not turn undo into redo.
+    expect(keyAction({ key: 'Z' })).toEqual({ kind: 'undo' })
+    expect(keyAction({ key: 'Escape' })).toEqual({ kind: 'escape' })
     expect(keyAction({ key: '?' })).toEqual({ kind: 'help' })
     // Browser and system shortcuts are left alone.
     expect(keyAction({ key: 'z', ctrlKey: true })).toBeNull()
     expect(keyAction({ key: '1', metaKey: true })).toBeNull()
+  })
+
+  it('follows the user’s bindings; a key given to another action leaves its old one', () => {
+    const b = rebind(DEFAULT_BINDINGS, 'next', 'l')!
+    expect(b.next).toEqual(['l'])
+    expect(keyAction({ key: 'l' }, b)).toEqual({ kind: 'move', delta: 1 })
+    expect(keyAction({ key: 'ArrowRight' }, b)).toBeNull()
+    const taken = rebind(b, 'select', 'x')!
+    expect(taken.select).toEqual(['x'])
+    expect(taken.clear).toEqual([])
+    expect(keyAction({ key: 'x' }, taken)).toEqual({ kind: 'toggle-select' })
+    // Label keys, Esc, ? and Tab stay what they are.
+    for (const k of ['1', '9', 'Escape', '?', 'Tab']) expect(rebind(DEFAULT_BINDINGS, 'undo', k)).toBeNull()
+  })
+
+  it('reads saved bindings back defensively', () => {
+    expect(parseBindings(null)).toEqual(DEFAULT_BINDINGS)
+    expect(parseBindings('not json')).toEqual(DEFAULT_BINDINGS)
+    expect(parseBindings('[1,2]')).toEqual(DEFAULT_BINDINGS)
+    const saved = parseBindings(JSON.stringify({ select: ['x', '3'], bogus: ['q'], undo: 'z' }))
+    expect(saved.select).toEqual(['x'])
+    // The default that a saved key took is gone; an action saved with nothing valid keeps its default.
+    expect(saved.clear).toEqual([])
+    expect(saved.undo).toEqual(['z'])
+    expect(saved).not.toHaveProperty('bogus')
+  })
+
+  it('names keys for bindings and for people', () => {
+    expect(keyName({ key: 'K' })).toBe('k')
+    expect(keyName({ key: 'K', shiftKey: true })).toBe('Shift+k')
+    expect(keyName({ key: ' ' })).toBe('Space')
+    expect(keyName({ key: 'ArrowLeft' })).toBe('ArrowLeft')
+    expect(keyLabel('ArrowLeft')).toBe('←')
+    expect(keyLabel('Shift+z')).toBe('Shift+Z')
+    expect(keyLabel('Space')).toBe('Space')
+  })
+
+  it('leaves keys typed into controls and focused links to them', () => {
+    const at = (matches: boolean) => ({ closest: () => (matches ? {} : null) })
+    expect(ownsKeys(at(true))).toBe(true)
+    expect(ownsKeys(at(false))).toBe(false)
+    expect(ownsKeys(null)).toBe(false)
+    let asked = ''
+    ownsKeys({ closest: (sel: string) => ((asked = sel), null) })
+    expect(asked.split(/,\s*/)).toEqual(expect.arrayContaining(['a', 'button', 'input', 'select', 'textarea']))
   })
 
   it('moves focus by tiles and rows, clamped to the list', () => {
@@ -37,6 +98,15 @@ describe('keyboard map', () => {
 })
 
 describe('filters → query', () => {
+  it('passes the health finding and the suspects filter', () => {
+    expect(filterToQuery({ ...DEFAULT_FILTER, finding: 'near-duplicate', suspects: true })).toMatchObject({
+      finding: 'near-duplicate',
+      suspects: true,
+    })
+    expect(filterToQuery(DEFAULT_FILTER)).not.toHaveProperty('finding')
+    expect(filterToQuery(DEFAULT_FILTER)).not.toHaveProperty('suspects')
+  })
+
   it('turns the toolbar state into an images query', () => {
     expect(filterToQuery(DEFAULT_FILTER)).toEqual({ sort: 'imported', order: 'asc', limit: 200 })
     expect(filterToQuery({ ...DEFAULT_FILTER, label: 'unlabeled', search: '  ant ', sort: 'name' })).toEqual({

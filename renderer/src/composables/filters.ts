@@ -1,4 +1,4 @@
-import type { ImageQueryDto } from '../../../preload/contract'
+import type { FindingKind, ImageQueryDto } from '../../../preload/contract'
 
 export type Split = 'train' | 'val' | 'test'
 
@@ -20,6 +20,10 @@ export interface BrowseFilter {
   maxConfidence: number
   sort: 'imported' | 'name' | 'size'
   order: 'asc' | 'desc'
+  /** Images of one finding of the last health report (Health's "Show in Browse": ?finding=<kind>). */
+  finding: FindingKind | null
+  /** Undecided suspects of the latest label check. */
+  suspects: boolean
 }
 
 export const DEFAULT_FILTER: BrowseFilter = {
@@ -35,6 +39,8 @@ export const DEFAULT_FILTER: BrowseFilter = {
   maxConfidence: 100,
   sort: 'imported',
   order: 'asc',
+  finding: null,
+  suspects: false,
 }
 
 /** The toolbar's state as an images query (unit-tested). Prediction filters apply only with a run. */
@@ -45,6 +51,8 @@ export function filterToQuery(f: BrowseFilter, limit = 200): ImageQueryDto {
   if (f.origin !== 'any') q.origin = f.origin
   const search = f.search.trim()
   if (search) q.search = search
+  if (f.finding) q.finding = f.finding
+  if (f.suspects) q.suspects = true
   if (f.runId !== null) {
     q.runId = f.runId
     if (f.predicted !== 'any') q.predictedClassIds = [f.predicted]

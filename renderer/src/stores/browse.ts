@@ -3,8 +3,15 @@ import { computed, reactive, ref, shallowRef } from 'vue'
 import type { ClassDto, FacetsDto, ImageDto } from '../../../preload/contract'
 import { api } from '../api'
 import { DEFAULT_FILTER, filterToQuery, type BrowseFilter } from '../composables/filters'
+import { noClassMessage, orderClasses } from '../composables/key-order'
+import { labeledMessage } from '../composables/messages'
 import { moveFocus, rangeSelection } from '../composables/useKeyboard'
 import { PAGE_SIZE, PageCache } from './page-cache'
+import { useLabelHistory } from './history'
+import { usePrefsStore } from './prefs'
+
+/** Most images one "select all" takes (the setLabels request's limit). */
+export const SELECT_ALL_LIMIT = 100_000
 
 /**
  * Browsing and labeling: the filtered image list, focus, selection and classes. The list is as long
@@ -12,6 +19,8 @@ import { PAGE_SIZE, PageCache } from './page-cache'
  * so scrolling to row 99,000 costs one page, not 500.
  */
 export const useBrowseStore = defineStore('browse', () => {
+  const prefs = usePrefsStore()
+  const history = useLabelHistory()
   const filter = reactive<BrowseFilter>({ ...DEFAULT_FILTER })
   const cache = new PageCache<ImageDto>()
   /** Bumped whenever pages arrive or rows change: what the grid re-renders on. */
@@ -19,19 +28,22 @@ export const useBrowseStore = defineStore('browse', () => {
   const total = ref(0)
   const loading = ref(false)
   const error = ref<string | null>(null)
-  const classes = ref<ClassDto[]>([])
+  const engineClasses = ref<ClassDto[]>([])
+  /** The classes in key order: key 1 gives the first. */
+  const classes = computed(() => orderClasses(engineClasses.value, prefs.keyOrder))
   const facets = shallowRef<FacetsDto>({ origins: [], versions: [] })
   const focus = ref(0)
   const selected = ref<Set<number>>(new Set())
   const anchor = ref(0)
-  const message = ref('')
+  /** "Label unlabeled": after each label key, focus goes to the next unlabeled image. */
+  const unlabeledMode = ref(false)
   let generation = 0
 
   const itemAt = (i: number): ImageDto | undefined => cache.get(i)
   const focused = computed(() => (revision.value, itemAt(focus.value) ?? null))
 
   async function refreshClasses() {
-    classes.value = await api.classes()
+    engineClasses.value = await api.classes()
   }
 
   async function refreshFacets() {
@@ -94,8 +106,9 @@ export const useBrowseStore = defineStore('browse', () => {
     anchor.value = index
   }
 
-  async function click(index: number, shift: boolean) {
+  async function click(index: number, shift: boolean, toggle = false) {
     focus.value = index
+    if (toggle) return toggleSelect(index)
     if (!shift) {
       anchor.value = index
       return
@@ -105,19 +118,56 @@ export const useBrowseStore = defineStore('browse', () => {
     selected.value = new Set(range.map((i) => itemAt(i)?.id).filter((id): id is number => id !== undefined))
   }
 
+  /** Selects every image matching the filter (up to SELECT_ALL_LIMIT), page by page. */
+  async function selectAll() {
+    const gen = generation
+    const ids: number[] = []
+    const limit = 1000
+    for (let offset = 0; offset < Math.min(total.value, SELECT_ALL_LIMIT); offset += limit) {
+      const page = await api.images({ ...filterToQuery(filter, limit), offset, count: false })
+      if (gen !== generation) return
+      ids.push(...page.items.map((i) => i.id))
+      if (page.items.length < limit) break
+    }
+    selected.value = new Set(ids.slice(0, SELECT_ALL_LIMIT))
+    const cut = total.value > SELECT_ALL_LIMIT ? ` (the first ${SELECT_ALL_LIMIT.toLocaleString()})` : ''
+    history.say(`${ids.length.toLocaleString()} images selected${cut}`)
+  }
+
+  /** The next unlabeled image after `from`, looking through the list page by page; -1 when there is none. */
+  async function nextUnlabeled(from: number): Promise<number> {
+    for (let i = from + 1; i < total.value; i++) {
+      if (!itemAt(i)) await ensure(i, Math.min(i + PAGE_SIZE - 1, total.value - 1))
+      const item = itemAt(i)
+      if (item && item.classId === null) return i
+    }
+    return -1
+  }
+
   /** The images an action applies to: the selection, else the focused image. */
   const targets = () => (selected.value.size ? [...selected.value] : focused.value ? [focused.value.id] : [])
 
+  /** Gives the targets the class of label key `classIndex + 1` (null: clears their label). */
   async function assign(classIndex: number | null) {
     const ids = targets()
     const cls = classIndex === null ? null : classes.value[classIndex]
-    if (!ids.length || cls === undefined) return
+    if (cls === undefined) return history.say(noClassMessage((classIndex ?? 0) + 1, classes.value.length))
+    if (!ids.length) return
     const r = await api.setLabels({ imageIds: ids, classId: cls ? cls.id : null })
     const set = new Set(ids)
-    cache.update((i) => (set.has(i.id) ? { ...i, classId: cls?.id ?? null, className: cls?.name ?? null } : i))
+    let name = ''
+    cache.update((i) => {
+      if (!set.has(i.id)) return i
+      name = i.name
+      return { ...i, classId: cls?.id ?? null, className: cls?.name ?? null }
+    })
     revision.value++
-    message.value = `${r.changed} image(s) ${cls ? `→ ${cls.name}` : 'unlabeled'}`
-    if (!selected.value.size) focus.value = Math.min(focus.value + 1, total.value - 1)
+    history.labeled(labeledMessage(ids.length, name, r.changed, cls?.name ?? null), r.actionId !== null)
+    if (!selected.value.size) {
+      const next = unlabeledMode.value ? await nextUnlabeled(focus.value) : focus.value + 1
+      if (next < 0) history.say(`${history.message} · no unlabeled image after this one`)
+      else focus.value = Math.min(next, total.value - 1)
+    }
     selected.value = new Set()
     await refreshClasses()
   }
@@ -131,21 +181,9 @@ export const useBrowseStore = defineStore('browse', () => {
     focus.value = 0
     anchor.value = 0
     selected.value = new Set()
-    message.value = ''
-    classes.value = []
+    engineClasses.value = []
     facets.value = { origins: [], versions: [] }
-  }
-
-  async function createClass(name: string) {
-    const c = await api.createClass({ name })
-    await refreshClasses()
-    message.value = `Class “${c.name}” added`
-  }
-
-  async function undoRedo(which: 'undo' | 'redo') {
-    const r = which === 'undo' ? await api.undo() : await api.redo()
-    message.value = r ? `${which === 'undo' ? 'Undid' : 'Redid'} ${r.changed} change(s)` : `Nothing to ${which}`
-    await reload()
+    history.reset()
   }
 
   return {
@@ -158,7 +196,7 @@ export const useBrowseStore = defineStore('browse', () => {
     facets,
     focus,
     selected,
-    message,
+    unlabeledMode,
     focused,
     itemAt,
     reset,
@@ -167,9 +205,8 @@ export const useBrowseStore = defineStore('browse', () => {
     move,
     toggleSelect,
     click,
+    selectAll,
     assign,
-    createClass,
-    undoRedo,
     refreshClasses,
     refreshFacets,
   }
