@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs'
+import { StudioError } from '../errors'
+
+/** A class activation map: where the model looked for one class, 0–1 over the input. */
+export interface ClassMap {
+  /** height × width, row-major, normalised to 0–1 (all 0 when nothing contributes). */
+  map: Float32Array
+  width: number
+  height: number
+  classIndex: number
+  /** The model's class probabilities for the image. */
+  probs: Float32Array
+  /** The layer whose activations the map weighs (the last convolutional feature map). */
+  layer: string
+}
+
+/**
+ * Grad-CAM (Selvaraju et al. 2017): the last convolutional feature map A (h × w × C) of the model,
+ * each channel weighted by the spatial mean of ∂(class score)/∂A, summed, ReLU, upsampled to the
+ * input. The class score is the pre-softmax logit when the model ends in a softmax dense layer (the
+ * probability saturates). Works for chain-shaped layers models: the seed CNN and backbone + head
+ * (MobileNet v1 is a chain); the gradients run through the backbone too.
+ *
+ * `x` is one preprocessed image [1, H, W, 3]. `classIndex` defaults to the predicted class.
+ */
+export function gradCam(model: tf.LayersModel, x: tf.Tensor4D, classIndex?: number): ClassMap {
+  const layers = chain(model)
+  const at = lastFeatureMap(layers)
+  const [, height, width] = x.shape
+  return tf.tidy(() => {
+    let a: tf.Tensor = x
+    for (let i = 0; i <= at; i++) a = layers[i]!.apply(a) as tf.Tensor
+    const logits = (act: tf.Tensor) => {
+      let h = act
+      for (let i = at + 1; i < layers.length; i++) h = (i === layers.length - 1 ? preActivation(layers[i]!, h) : layers[i]!.apply(h)) as tf.Tensor
+      return h
+    }
+    const scores = logits(a)
+    const probs = tf.softmax(scores).dataSync() as Float32Array
+    const c = classIndex ?? argmaxOf(probs)
+    if (c < 0 || c >= probs.length) throw new StudioError(`class index ${c} is out of range (the model has ${probs.length} classes)`)
+    const grads = tf.grad((act: tf.Tensor) => logits(act).slice([0, c], [1, 1]).sum())(a)
+    const weights = grads.mean([1, 2], true)
+    const cam = tf.relu(a.mul(weights).sum(-1, true)) as tf.Tensor4D
+    const up = tf.image.resizeBilinear(cam, [height, width], false, true).reshape([height * width])
+    const max = up.max().dataSync()[0]!
+    const map = (max > 0 ? up.div(max) : up).dataSync() as Float32Array
+    return { map: Float32Array.from(map), width, height, classIndex: c, probs: Float32Array.from(probs), layer: layers[at]!.name }
+  })
+}
+
+/** The model's layers in order, for models whose every layer feeds only the next. */
+function chain(model: tf.LayersModel): tf.layers.Layer[] {
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer')
+  for (const l of layers) {
+    if (l.inboundNodes.length > 1 || (l.inboundNodes[0]?.inboundLayers.length ?? 0) > 1) {
+      throw new StudioError(`explanations need a chain of layers; layer ${l.name} has more than one input`)
+    }
+  }
+  // A nested model (backbone inside backbone + head) is unrolled into its own layers.
+  return layers.flatMap((l) => (l instanceof tf.LayersModel ? chain(l) : [l]))
+}
+
+/**
+ * Index of the last convolution's feature map (or the activation right after it, as MobileNet's
+ * conv_pw_13_relu): pooling after it only coarsens the map.
+ */
+function lastFeatureMap(layers: tf.layers.Layer[]): number {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const shape = layers[i]!.outputShape as number[]
+    if (shape.length !== 4 || (shape[1] ?? 0) * (shape[2] ?? 0) <= 1) continue
+    if (/Pooling|Dropout|Flatten|Reshape/.test(layers[i]!.getClassName())) continue
+    return i
+  }
+  throw new StudioError('the model has no convolutional feature map to explain')
+}
+
+/** The last layer without its softmax: a dense layer's logits. Other layers as they are. */
+function preActivation(layer: tf.layers.Layer, h: tf.Tensor): tf.Tensor {
+  const config = layer.getConfig()
+  if (layer.getClassName() === 'Dense' && config.activation === 'softmax') {
+    const [kernel, bias] = layer.getWeights()
+    const z = tf.matMul(h as tf.Tensor2D, kernel as tf.Tensor2D)
+    return bias ? z.add(bias) : z
+  }
+  const out = layer.apply(h) as tf.Tensor
+  // A separate softmax activation layer: undo it with a log (same argmax, unsaturated gradient).
+  return layer.getClassName() === 'Activation' && config.activation === 'softmax' ? tf.log(out.add(1e-7)) : out
+}
+
+function argmaxOf(p: ArrayLike<number>): number {
+  let best = 0
+  for (let j = 1; j < p.length; j++) if (p[j]! > p[best]!) best = j
+  return best
+}
+
+/** The map's hottest position, as (x, y) in input pixels. */
+export function peak(cam: ClassMap): { x: number; y: number } {
+  let best = 0
+  for (let i = 1; i < cam.map.length; i++) if (cam.map[i]! > cam.map[best]!) best = i
+  return { x: best % cam.width, y: Math.floor(best / cam.width) }
+}

@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { gradCam, peak } from '../../../main/engine/explain/gradcam'
+import { rng } from '../../../main/engine/random'
+import { selectBackend } from '../../../main/engine/training/backend'
+import { seedCnn } from '../../../main/engine/training/presets/seed-cnn'
+
+const SIZE = 48
+
+/**
+ * A shape on clutter: class 0 a filled disc, class 1 a filled plus sign, both 14 px, same colours,
+ * at a random position; class 2 no shape. The background is random short lines in the same palette.
+ * The class is only in the shape, and the empty class means neither shape can be told by the other's
+ * absence, so a model that learned the task must look at the shape.
+ */
+function sample(seed: number) {
+  const r = rng(seed)
+  const px = new Float32Array(SIZE * SIZE * 3)
+  const colour = () => [0.3 + r() * 0.7, 0.3 + r() * 0.7, 0.3 + r() * 0.7]
+  const put = (x: number, y: number, c: number[]) => {
+    if (x < 0 || y < 0 || x >= SIZE || y >= SIZE) return
+    for (let k = 0; k < 3; k++) px[(y * SIZE + x) * 3 + k] = c[k]!
+  }
+  for (let n = 0; n < 14; n++) {
+    const c = colour()
+    const x0 = Math.floor(r() * SIZE)
+    const y0 = Math.floor(r() * SIZE)
+    const horizontal = r() < 0.5
+    for (let t = 0; t < 5; t++) put(horizontal ? x0 + t : x0, horizontal ? y0 : y0 + t, c)
+  }
+  const u = r()
+  const label = u < 0.4 ? 0 : u < 0.8 ? 1 : 2
+  const side = 14
+  const bx = Math.floor(r() * (SIZE - side))
+  const by = Math.floor(r() * (SIZE - side))
+  const c = colour()
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const dx = x - (side - 1) / 2
+      const dy = y - (side - 1) / 2
+      const inside = label === 0 ? dx * dx + dy * dy <= (side / 2) ** 2 : Math.abs(dx) <= 2.5 || Math.abs(dy) <= 2.5
+      if (inside && label < 2) put(bx + x, by + y, c)
+    }
+  }
+  return { px, label, box: { x: bx, y: by, w: side, h: side } }
+}
+
+function batch(from: number, n: number) {
+  const items = Array.from({ length: n }, (_, i) => sample(from + i))
+  const x = new Float32Array(n * SIZE * SIZE * 3)
+  items.forEach((s, i) => x.set(s.px, i * SIZE * SIZE * 3))
+  return { items, xs: tf.tensor4d(x, [n, SIZE, SIZE, 3]), ys: tf.oneHot(items.map((s) => s.label), 3) }
+}
+
+describe('Grad-CAM', () => {
+  let model: tf.LayersModel
+  let accuracy = 0
+  const held = Array.from({ length: 80 }, (_, i) => sample(50_000 + i))
+
+  beforeAll(async () => {
+    await selectBackend('wasm')
+    model = seedCnn(SIZE, 3, 7)
+    model.compile({ optimizer: tf.train.adam(0.002), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+    const { xs, ys } = batch(0, 600)
+    await model.fit(xs, ys, { epochs: 8, batchSize: 32, shuffle: true, verbose: 0 })
+    xs.dispose()
+    ys.dispose()
+    const t = batch(50_000, 80)
+    const pred = (model.predict(t.xs) as tf.Tensor).argMax(-1).dataSync()
+    accuracy = held.filter((s, i) => pred[i] === s.label).length / held.length
+    t.xs.dispose()
+    t.ys.dispose()
+  }, 300_000)
+
+  it('points at the shape (pointing game ≥ 80 %, a random point scores ≈ the box share)', () => {
+    expect(accuracy).toBeGreaterThan(0.9)
+    let hits = 0
+    const shapes = held.filter((s) => s.label < 2)
+    for (const s of shapes) {
+      const x = tf.tensor4d(s.px, [1, SIZE, SIZE, 3])
+      const cam = gradCam(model, x, s.label)
+      x.dispose()
+      const p = peak(cam)
+      if (p.x >= s.box.x - 2 && p.x < s.box.x + s.box.w + 2 && p.y >= s.box.y - 2 && p.y < s.box.y + s.box.h + 2) hits++
+    }
+    const boxShare = (18 * 18) / (SIZE * SIZE)
+    expect(boxShare).toBeLessThan(0.15)
+    expect(hits / shapes.length).toBeGreaterThanOrEqual(0.8)
+  })
+
+  it('explains any class on request, leaks no tensors, and gives a map over the whole input', () => {
+    const x = tf.tensor4d(held.find((h) => h.label < 2)!.px, [1, SIZE, SIZE, 3])
+    const before = tf.memory().numTensors
+    const a = gradCam(model, x, 0)
+    const b = gradCam(model, x, 1)
+    expect(tf.memory().numTensors).toBe(before)
+    x.dispose()
+    expect(a.map).toHaveLength(SIZE * SIZE)
+    expect(Math.max(...a.map)).toBeCloseTo(1)
+    expect(a.classIndex).toBe(0)
+    expect(b.classIndex).toBe(1)
+    expect(a.map).not.toEqual(b.map)
+    expect(a.layer).toMatch(/conv2d/)
+  })
+
+  it('changes when the weights are randomised (the model-randomisation sanity check)', () => {
+    const random = seedCnn(SIZE, 3, 99)
+    let changed = 0
+    for (const s of held.filter((h) => h.label < 2).slice(0, 10)) {
+      const x = tf.tensor4d(s.px, [1, SIZE, SIZE, 3])
+      const trained = gradCam(model, x, s.label).map
+      const untrained = gradCam(random, x, s.label).map
+      x.dispose()
+      // Pearson correlation between the two maps.
+      const n = trained.length
+      const ma = trained.reduce((a, v) => a + v, 0) / n
+      const mb = untrained.reduce((a, v) => a + v, 0) / n
+      let sab = 0
+      let saa = 0
+      let sbb = 0
+      for (let i = 0; i < n; i++) {
+        sab += (trained[i]! - ma) * (untrained[i]! - mb)
+        saa += (trained[i]! - ma) ** 2
+        sbb += (untrained[i]! - mb) ** 2
+      }
+      if (!(sab / Math.sqrt(saa * sbb) > 0.5)) changed++
+    }
+    random.dispose()
+    expect(changed).toBeGreaterThanOrEqual(8)
+  })
+})
