@@ -28,19 +28,26 @@ export interface RawImage {
   channels: number
 }
 
-/** Decodes an image (EXIF-oriented) to RGB at most SIGNAL_SIDE on its longest side and measures it. */
-export async function signalsOf(input: Buffer | string, maxPixels = 268_402_689): Promise<ImageSignals> {
+/**
+ * Decodes an image (EXIF-oriented, 8-bit sRGB, alpha kept) to at most SIGNAL_SIDE on its longest
+ * side. The import makes the thumbnail from these same pixels (bicubic, like the thumbnail always
+ * was), so measuring costs no second decode and the backfill measures exactly what an import would.
+ */
+export async function signalPixels(input: Buffer | string, maxPixels = 268_402_689): Promise<RawImage> {
   const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated', animated: false })
     .rotate()
-    .resize(SIGNAL_SIDE, SIGNAL_SIDE, { fit: 'inside', withoutEnlargement: true })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
+    .resize(SIGNAL_SIDE, SIGNAL_SIDE, { fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
+    .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true })
-  return measure({ data, width: info.width, height: info.height, channels: info.channels })
+  return { data, width: info.width, height: info.height, channels: info.channels }
 }
 
-/** Pure: the signals of decoded pixels (1 or 3+ channels, interleaved). */
+/** Decodes an image as `signalPixels` does and measures it. */
+export async function signalsOf(input: Buffer | string, maxPixels = 268_402_689): Promise<ImageSignals> {
+  return measure(await signalPixels(input, maxPixels))
+}
+
+/** Pure: the signals of decoded pixels (1–2 channels: gray; 3–4: RGB; interleaved; alpha ignored). */
 export function measure(img: RawImage): ImageSignals {
   const luma = luminance(img)
   let sum = 0

@@ -1,12 +1,14 @@
 import path from 'node:path'
+import type { ImageSignals } from '../health/signals'
 import type { LabelService } from '../labels/service'
 import type { Store } from '../store'
 import { nowIso } from '../util'
 import type { Probed } from './ingest'
 import type { ScanItem } from './scan'
+import { SourceRecorder } from './sources'
 
 export type ItemRecord =
-  | { outcome: 'imported'; item: ScanItem; hash: string; bytes: number; info: Probed }
+  | { outcome: 'imported'; item: ScanItem; hash: string; bytes: number; info: Probed; signals: ImageSignals | null }
   | { outcome: 'duplicate'; item: ScanItem; hash: string }
   | { outcome: 'error'; item: ScanItem; reason: string }
 
@@ -26,6 +28,7 @@ export class BatchWriter {
 
   /** Errors earlier batches of this source recorded, by path (see `ImportQueries.earlierErrors`). */
   private readonly earlierErrors: Map<string, number[]>
+  private readonly sources: SourceRecorder
 
   constructor(
     private readonly store: Store,
@@ -37,6 +40,7 @@ export class BatchWriter {
     private readonly maxMs = 250,
   ) {
     this.earlierErrors = store.imports.earlierErrors(source, batchId)
+    this.sources = new SourceRecorder(store, labels, batchId)
   }
 
   /** True when an image with this content is stored or about to be. */
@@ -84,7 +88,9 @@ export class BatchWriter {
         }
         this.forgetEarlierError(item.rel)
         if (rec.outcome === 'duplicate') {
-          store.imports.recordItem(batchId, item.rel, 'duplicate', store.images.byHash(rec.hash)?.id ?? null)
+          const existing = store.images.byHash(rec.hash)?.id ?? null
+          store.imports.recordItem(batchId, item.rel, 'duplicate', existing)
+          if (existing !== null) this.sources.duplicate(existing, item)
         } else {
           const id = store.images.insert({
             hash: rec.hash,
@@ -99,10 +105,14 @@ export class BatchWriter {
             batchId,
             importedAt: at,
           })
-          if (item.label !== null) labels.importLabel(id, labels.ensureClass(item.label).id, at)
+          if (rec.signals) store.health.setSignals(id, rec.signals)
+          const cls = item.label === null ? null : labels.ensureClass(item.label)
+          if (cls) labels.importLabel(id, cls.id, at)
+          this.sources.imported(id, item, cls?.name ?? null)
           store.imports.recordItem(batchId, item.rel, 'imported', id)
         }
       }
+      this.sources.finish()
     })
     for (const rec of recs) if (rec.outcome === 'imported') this.pendingHashes.delete(rec.hash)
   }

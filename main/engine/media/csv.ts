@@ -61,5 +61,5 @@ export async function scanCsv(csvPath: string): Promise<ScanResult> {
     const origin = col.origin >= 0 ? (row[col.origin] ?? '').trim() || null : null
     items.push({ abs, rel: relPosix, label: rawLabel.trim() || null, origin })
   })
-  return { kind: 'csv', items, problems, ignored: 0 }
+  return { kind: 'csv', items, problems, ignored: 0, skipped: [] }
 }

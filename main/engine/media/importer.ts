@@ -12,7 +12,7 @@ import { scanCsv } from './csv'
 import { DEFAULT_MAX_PIXELS, mediaFile, thumbFile } from './formats'
 import { BatchWriter, type ItemRecord } from './batch-writer'
 import { decodeBudget, type PixelBudget } from './decode-budget'
-import { forgetMadeDirs, probe, readAndHash, writeAtomic, writeThumbnail } from './ingest'
+import { forgetMadeDirs, probe, readAndHash, writeAtomic, writeThumbnail, writeThumbnailAndSignals } from './ingest'
 import { scanFolder, sourceKind, type FolderLayout, type ScanItem, type ScanResult } from './scan'
 
 export interface ImportOptions {
@@ -27,6 +27,12 @@ export interface ImportOptions {
    * `decodeBudget`, 100 MP). Big images then decode fewer at a time, whatever `concurrency` is.
    */
   decodeBudget?: PixelBudget
+  /**
+   * Measure each image's pixel signals (perceptual hash, brightness, colour, sharpness) from the
+   * thumbnail's decode (default true). false leaves them to the backfill job; bench/health.ts uses
+   * it to measure what measuring costs.
+   */
+  measureSignals?: boolean
   signal?: AbortSignal
   /** Called at most every `progressMs` and once at the end. */
   onProgress?: (p: ImportProgress) => void
@@ -100,6 +106,7 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   const { store } = ctx
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS
   const budget = opts.decodeBudget ?? decodeBudget
+  const measure = opts.measureSignals ?? true
   const total = scan.items.length + scan.problems.length
   const previous = store.imports.resumable(source, scan.kind)
   const batchId = previous?.id ?? store.imports.createBatch({ source, kind: scan.kind, total, ignored: scan.ignored, startedAt: nowIso() })
@@ -110,6 +117,9 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   store.tx(() => {
     const at = nowIso()
     for (const p of scan.problems) if (!handled.has(p.rel)) writer.recordError(p.rel, p.reason, at)
+    // Listed, not just counted: the health report names every file skipped as not an image.
+    store.health.forgetSkipped(source, batchId)
+    for (const f of scan.skipped) store.health.recordSkipped(batchId, f.rel, f.reason)
   })
 
   const counts = store.imports.counts(batchId)
@@ -134,7 +144,7 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
     while (next < queue.length && !opts.signal?.aborted) {
       const seq = next++
       const item = queue[seq]!
-      const outcome = writer.add(await importOne(ctx, writer, item, maxPixels, budget), seq)
+      const outcome = writer.add(await importOne(ctx, writer, item, { maxPixels, budget, measure }), seq)
       done++
       doneThisRun++
       current = item.rel
@@ -172,10 +182,10 @@ async function importOne(
   ctx: Ctx,
   writer: BatchWriter,
   item: ScanItem,
-  maxPixels: number,
-  budget: PixelBudget,
+  opts: { maxPixels: number; budget: PixelBudget; measure: boolean },
 ): Promise<ItemRecord> {
   const { paths } = ctx
+  const { maxPixels } = opts
   try {
     if (item.label !== null) normalizeClassName(item.label, `class folder/label ${JSON.stringify(item.label)}`)
     const { buf, hash } = await readAndHash(item.abs)
@@ -183,9 +193,13 @@ async function importOne(
     const info = await probe(buf, maxPixels)
     // The header gave the size: the decode waits until its pixels fit in the budget.
     const thumb = thumbFile(paths.thumbs, hash)
-    await budget.run(info.width * info.height, () => writeThumbnail(buf, maxPixels, thumb, paths.tmp))
+    const signals = await opts.budget.run(info.width * info.height, () =>
+      opts.measure
+        ? writeThumbnailAndSignals(buf, maxPixels, thumb, paths.tmp)
+        : writeThumbnail(buf, maxPixels, thumb, paths.tmp).then(() => null),
+    )
     await writeAtomic(mediaFile(paths.media, hash, info.ext), buf, paths.tmp)
-    return { outcome: 'imported', item, hash, bytes: buf.length, info }
+    return { outcome: 'imported', item, hash, bytes: buf.length, info, signals }
   } catch (err) {
     return { outcome: 'error', item, reason: errorMessage(err) }
   }

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises'
 import sharp from 'sharp'
 import { errorMessage } from '../errors'
 import { atomically } from '../fs'
+import { measure, SIGNAL_SIDE, signalPixels, type ImageSignals } from '../health/signals'
 import { fsReason, specialKind } from './scan'
 import { storedFormat, THUMB_SIZE, type StoredFormat } from './formats'
 
@@ -74,8 +75,10 @@ function thumbnailPipeline(buf: Buffer, maxPixels: number): ReturnType<typeof sh
   return sharp(buf, { limitInputPixels: maxPixels, failOn: 'truncated', animated: false })
     .rotate()
     .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true, kernel: 'cubic' })
-    .webp({ quality: 80, effort: 1 })
+    .webp(THUMB_WEBP)
 }
+
+const THUMB_WEBP = { quality: 80, effort: 1 } as const
 
 export async function thumbnail(buf: Buffer, maxPixels: number): Promise<Buffer> {
   try {
@@ -96,6 +99,33 @@ export async function writeThumbnail(buf: Buffer, maxPixels: number, file: strin
       throw err
     }
   })
+}
+
+/**
+ * The thumbnail and the pixel signals from one decode: the pixels at SIGNAL_SIDE (the thumbnail's
+ * size, bicubic) are measured, then encoded as the WebP thumbnail. Measuring on a second decode
+ * would cost about as much as the thumbnail itself (see bench/health.ts).
+ */
+export async function writeThumbnailAndSignals(
+  buf: Buffer,
+  maxPixels: number,
+  file: string,
+  tmpDir: string,
+): Promise<ImageSignals> {
+  if (SIGNAL_SIDE !== THUMB_SIZE) throw new Error('thumbnail and signals must share their size to share a decode')
+  let px
+  try {
+    px = await signalPixels(buf, maxPixels)
+  } catch (err) {
+    throw new IngestError(await decodeFailure(buf, err))
+  }
+  const signals = measure(px)
+  const { data, width, height, channels } = px
+  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
+    throw new IngestError(`cannot make a thumbnail of ${channels}-channel pixels`)
+  }
+  await atomically(file, tmpDir, (tmp) => sharp(data, { raw: { width, height, channels } }).webp(THUMB_WEBP).toFile(tmp))
+  return signals
 }
 
 export async function exists(file: string): Promise<boolean> {

@@ -25,6 +25,8 @@ export interface ScanResult {
   problems: ScanProblem[]
   /** Files seen that are not images by extension (README, checksums, …). */
   ignored: number
+  /** Those files with why each was skipped, so the health report can list them instead of a bare count. */
+  skipped: ScanProblem[]
 }
 
 /**
@@ -39,7 +41,7 @@ export async function scanFolder(root: string, layout: FolderLayout = 'auto'): P
   const rootReal = await fs.realpath(root)
   const items: ScanItem[] = []
   const problems: ScanProblem[] = []
-  let ignored = 0
+  const skipped: ScanProblem[] = []
   const visited = new Set<string>([rootReal])
 
   // Depth-first with sorted entries, so files import in a predictable order.
@@ -68,7 +70,7 @@ export async function scanFolder(root: string, layout: FolderLayout = 'auto'): P
         } catch (err) {
           if (isImageFile(e.name) || (err as NodeJS.ErrnoException).code === 'ELOOP') {
             problems.push({ rel: childRel, reason: linkReason(err) })
-          } else ignored++
+          } else skipped.push({ rel: childRel, reason: `${linkReason(err)} (not named like an image)` })
           continue
         }
       }
@@ -87,13 +89,19 @@ export async function scanFolder(root: string, layout: FolderLayout = 'auto'): P
         // Named like an image, so the user expects it imported: say why it is not (reading a FIFO would hang).
         problems.push({ rel: childRel, reason: `not a regular file but ${special}; only regular files are imported` })
       } else {
-        ignored++
+        skipped.push({ rel: childRel, reason: skipReason(e.name, special) })
       }
     }
   }
   await walk(root, '', new Set([rootReal]))
   const kind: ImportKind = layout === 'flat' || items.every((i) => i.label === null) ? 'flat' : 'folders'
-  return { kind, items, problems, ignored }
+  return { kind, items, problems, ignored: skipped.length, skipped }
+}
+
+function skipReason(name: string, special: string | null): string {
+  if (special) return `${special}, not an image file`
+  const ext = path.extname(name)
+  return ext ? `not an image file (${ext.toLowerCase()} is not an image extension)` : 'not an image file (no extension)'
 }
 
 /** What a directory entry that is neither a file, a folder nor a link is, in words; null for those. */

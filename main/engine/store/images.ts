@@ -232,6 +232,11 @@ function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
       AND d.image_id = i.id AND d.split = ?)`)
     params.push(version, f.runId ?? null, f.split)
   }
+  if (f.finding !== undefined) {
+    // Images of one kind of the last health report; IN lets SQLite walk the (kind, image_id) key.
+    where.push('i.id IN (SELECT h.image_id FROM health_findings h WHERE h.kind = ?)')
+    params.push(f.finding)
+  }
   const lens = f.predictedClassIds?.length || f.correct !== undefined || f.minConfidence !== undefined || f.maxConfidence !== undefined
   if (lens) {
     if (f.runId === undefined) throw new ValidationError('predictedClassIds, correct and confidence filters need runId')

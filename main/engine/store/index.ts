@@ -1,5 +1,6 @@
 import type { Db } from './db'
 import { DatasetQueries } from './datasets'
+import { HealthQueries } from './health'
 import { ImageQueries } from './images'
 import { ImportQueries } from './imports'
 import { LabelQueries } from './labels'
@@ -7,6 +8,7 @@ import { RunQueries } from './runs'
 
 export { openDatabase, type Db } from './db'
 export * from './datasets'
+export * from './health'
 export * from './images'
 export * from './imports'
 export * from './labels'
@@ -21,6 +23,7 @@ export interface Store {
   imports: ImportQueries
   datasets: DatasetQueries
   runs: RunQueries
+  health: HealthQueries
   /**
    * Runs `fn` in one write transaction, begun IMMEDIATE so that it waits (busy timeout) for another
    * connection's writer instead of failing at its first write after a read. Nested calls become savepoints.
@@ -37,6 +40,7 @@ export function createStore(db: Db): Store {
     imports: new ImportQueries(db),
     datasets: new DatasetQueries(db),
     runs: new RunQueries(db),
+    health: new HealthQueries(db),
     tx: (fn) => db.transaction(fn).immediate(),
     integrityCheck: () => db.pragma('integrity_check', { simple: true }) as string,
   }
