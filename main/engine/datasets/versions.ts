@@ -1,3 +1,4 @@
+import { nearDuplicateGroups } from '../health/near-dups'
 import type { DatasetVersion, SplitFractions, Store } from '../store'
 import { nowIso } from '../util'
 import { DEFAULT_FRACTIONS, planSplit, type SplitOptions, type SplitPlan } from './split'
@@ -12,11 +13,15 @@ import { DEFAULT_FRACTIONS, planSplit, type SplitOptions, type SplitPlan } from 
  * with the same names (a renamed class changes what the model's outputs are called), and the same
  * (image, class, split) rows — so the same labeled images with the same classes. Any label change,
  * class rename, merge or deletion, or new labeled image makes a new version.
+ *
+ * Splits keep each near-duplicate group (by perceptual hash, see health/near-dups.ts) in one
+ * split; `groups` replaces that grouping (tests, or a caller that has it cached).
  */
-export function createDatasetVersion(store: Store, opts: SplitOptions = {}): number {
+export function createDatasetVersion(store: Store, opts: SplitOptions = {}, groups?: readonly number[][]): number {
+  const grouping = groups ?? hashGroupsOf(store)
   return store.tx(() => {
     const names = new Map(store.labels.liveClasses().map((c) => [c.id, c.name]))
-    const plan = planSplit(store.datasets.labeledImages(), names, opts)
+    const plan = planSplit(store.datasets.labeledImages(), names, opts, grouping)
     const settings = {
       seed: opts.seed ?? 42,
       fractions: opts.fractions ?? DEFAULT_FRACTIONS,
@@ -47,4 +52,10 @@ function sameRows(store: Store, v: DatasetVersion, plan: SplitPlan): boolean {
     const p = plan.items[i]!
     return r.imageId === p.imageId && r.classIndex === p.classIndex && r.split === p.split
   })
+}
+
+/** Near-duplicate groups of every measured image (images without signals yet are in none). */
+function hashGroupsOf(store: Store): number[][] {
+  const { ids, hashes } = store.health.hashes()
+  return nearDuplicateGroups(ids, hashes)
 }
