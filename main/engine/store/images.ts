@@ -1,6 +1,7 @@
 import type { ImageQuery } from '../api/requests'
 import { ValidationError } from '../errors'
 import { statementCache, type Db, type Sql } from './db'
+import { LATEST_CHECK_SQL, LENS_ROWS_SQL, UNDECIDED_SUSPECT_SQL } from './quality'
 
 export interface ImageRecord {
   id: number
@@ -257,8 +258,13 @@ function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
       cond.push('p.confidence <= ?')
       params.push(f.maxConfidence)
     }
-    where.push(`EXISTS (SELECT 1 FROM predictions p JOIN runs r ON r.id = p.run_id JOIN dataset_versions v ON v.id = r.dataset_version
+    where.push(`EXISTS (SELECT 1 FROM ${LENS_ROWS_SQL} p JOIN runs r ON r.id = p.run_id JOIN dataset_versions v ON v.id = r.dataset_version
       WHERE ${cond.join(' AND ')})`)
+  }
+  if (f.suspects) {
+    // Undecided suspects of the latest label check (the service shows none while it is stale).
+    where.push(`EXISTS (SELECT 1 FROM label_check_items s JOIN label_checks k ON k.id = s.check_id
+      WHERE s.check_id = (${LATEST_CHECK_SQL}) AND s.image_id = i.id AND ${UNDECIDED_SUSPECT_SQL})`)
   }
   return { where, params }
 }

@@ -4,6 +4,7 @@ import { HealthQueries } from './health'
 import { ImageQueries } from './images'
 import { ImportQueries } from './imports'
 import { LabelQueries } from './labels'
+import { QualityQueries } from './quality'
 import { RunQueries } from './runs'
 
 export { openDatabase, type Db } from './db'
@@ -13,6 +14,7 @@ export * from './images'
 export * from './imports'
 export * from './labels'
 export * from './project'
+export * from './quality'
 export * from './runs'
 
 /** Every typed query of a project, prepared once per connection. The only place SQL lives. */
@@ -23,6 +25,7 @@ export interface Store {
   imports: ImportQueries
   datasets: DatasetQueries
   runs: RunQueries
+  quality: QualityQueries
   health: HealthQueries
   /**
    * Runs `fn` in one write transaction, begun IMMEDIATE so that it waits (busy timeout) for another
@@ -40,6 +43,7 @@ export function createStore(db: Db): Store {
     imports: new ImportQueries(db),
     datasets: new DatasetQueries(db),
     runs: new RunQueries(db),
+    quality: new QualityQueries(db),
     health: new HealthQueries(db),
     tx: (fn) => db.transaction(fn).immediate(),
     integrityCheck: () => db.pragma('integrity_check', { simple: true }) as string,
