@@ -15,6 +15,8 @@ export default defineConfig({
           'shard-worker': resolve(import.meta.dirname, 'main/engine/training/shard-worker.ts'),
           // The export thread (main/engine/export/off-thread.ts): writes and zips off the main thread.
           'export-worker': resolve(import.meta.dirname, 'main/engine/export/export-worker.ts'),
+          // Scoring and label checks (main/engine/quality/off-thread.ts): decoding and models off the main thread.
+          'quality-worker': resolve(import.meta.dirname, 'main/engine/quality/quality-worker.ts'),
         },
       },
       // Native and heavy modules stay outside the bundle and load from node_modules; all of

@@ -20,7 +20,16 @@ import type {
 import { imageDto, runDto } from './api/dto'
 import { healthReport } from './health/report'
 import { Jobs } from './jobs'
-import { decideSuspect, labelQueue, startLabelCheckJob, startScoringJob, suspects, type QualityContext } from './quality/jobs'
+import {
+  decideSuspect,
+  labelQueue,
+  startLabelCheckJob,
+  startScoringJob,
+  suspects,
+  suspectsFresh,
+  type QualityContext,
+} from './quality/jobs'
+import { lensOf } from './quality/scoring'
 import { confusionCell, evaluation } from './evaluation/report'
 import { checkDestination } from './export/destination'
 import { exportOffThread } from './export/off-thread'
@@ -83,10 +92,12 @@ export class StudioService implements ProjectApi {
   }
 
   async images({ count = true, ...q }: ImageQueryDto): Promise<ImagePageDto> {
+    if (q.suspects && !suspectsFresh(this.quality)) return { items: [], nextCursor: null, total: count ? 0 : null }
     const page = this.studio.store.images.page(q)
     const items = page.items.map(imageDto)
     if (q.runId !== undefined) {
-      const preds = this.studio.store.runs.predictionsOf(
+      const preds = lensOf(
+        this.studio,
         q.runId,
         items.map((i) => i.id),
       )

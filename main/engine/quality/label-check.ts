@@ -2,8 +2,9 @@ import { StudioError } from '../errors'
 import type { DatasetItem, ProjectPaths } from '../store'
 import { selectBackend } from '../training/backend'
 import type { PixelProblem } from '../training/pixels'
-import { listBackbones, loadBackbone, modelsDir, splitFeatures } from '../training/transfer'
+import { listBackbones, loadBackbone, modelsDir } from '../training/transfer'
 import { argmax, findLabelIssues, type RankBy } from './confident-learning'
+import { checkFeatures } from './features'
 import { crossValidatedProbs } from './softmax'
 
 /** A labeled image the check looks at; classIndex is its position in `classes`. */
@@ -22,7 +23,13 @@ export interface LabelCheckOptions {
   seed?: number
   rankBy?: RankBy
   onProblem?: (p: PixelProblem) => void
+  /** Progress by phase: 'backbone features' counts images, 'cross-validation' counts fitted heads. */
+  onProgress?: (done: number, total: number, phase: CheckPhase) => void
+  /** Stops between feature chunks and between folds (the promise rejects with the signal's reason). */
+  signal?: AbortSignal
 }
+
+export type CheckPhase = 'backbone features' | 'cross-validation'
 
 export interface CheckedImage {
   imageId: number
@@ -82,14 +89,23 @@ export async function labelCheck(
   const backbone = await loadBackbone(dir, name)
   const problems: PixelProblem[] = []
   try {
-    const hashes = new Map(items.map((i) => [i.imageId, i.hash]))
     const asDataset: DatasetItem[] = items.map((i) => ({ ...i, split: 'train' }))
     const spec = { size: backbone.inputSize, fit: 'cover' as const }
-    const f = await splitFeatures(paths, backbone, asDataset, spec, hashes, (p) => {
-      problems.push(p)
-      opts.onProblem?.(p)
+    const f = await checkFeatures(paths, backbone, asDataset, spec, {
+      onProblem: (p) => {
+        problems.push(p)
+        opts.onProblem?.(p)
+      },
+      onProgress: (done, total) => opts.onProgress?.(done, total, 'backbone features'),
+      signal: opts.signal,
     })
-    const { probs, firstPass, issues } = findIssuesInFeatures(f.features, backbone.featureDim, f.labels, k, { folds, seed, rankBy })
+    const { probs, firstPass, issues } = findIssuesInFeatures(f.features, backbone.featureDim, f.labels, k, {
+      folds,
+      seed,
+      rankBy,
+      signal: opts.signal,
+      onProgress: (done, total) => opts.onProgress?.(done, total, 'cross-validation'),
+    })
     const byIndex = new Map(issues.map((i) => [i.index, i]))
     const checked = f.imageIds.map((imageId, x) => {
       const issue = byIndex.get(x)
@@ -118,12 +134,22 @@ export const CHECK_L2 = 1
  */
 export function findIssuesInFeatures(
   x: Float32Array, d: number, labels: Int32Array, k: number,
-  opts: { folds?: number; seed?: number; rankBy?: RankBy } = {},
+  opts: {
+    folds?: number
+    seed?: number
+    rankBy?: RankBy
+    signal?: AbortSignal
+    onProgress?: (done: number, total: number) => void
+  } = {},
 ) {
   const { folds = 5, seed = 42, rankBy = 'self-confidence' } = opts
   const head = { l2: CHECK_L2 }
-  const firstPass = crossValidatedProbs(x, d, labels, k, folds, seed, head)
+  const total = 2 * Math.min(folds, labels.length)
+  let fitted = 0
+  const hooks = { signal: opts.signal, onFold: () => opts.onProgress?.(++fitted, total) }
+  opts.onProgress?.(0, total)
+  const firstPass = crossValidatedProbs(x, d, labels, k, folds, seed, head, new Set(), hooks)
   const doubted = new Set(findLabelIssues(firstPass, labels, k, rankBy).map((i) => i.index))
-  const probs = crossValidatedProbs(x, d, labels, k, folds, seed, head, doubted)
+  const probs = crossValidatedProbs(x, d, labels, k, folds, seed, head, doubted, hooks)
   return { probs, firstPass, issues: findLabelIssues(probs, labels, k, rankBy) }
 }

@@ -84,6 +84,8 @@ export function crossValidatedProbs(
   x: Float32Array, d: number, y: ArrayLike<number>, k: number, folds = 5, seed = 42, opts: SoftmaxOptions = {},
   /** Rows kept out of every training fold (still predicted): labels already believed wrong. */
   exclude: ReadonlySet<number> = new Set(),
+  /** Called after each fold's head is fit; an aborted signal stops before the next fold. */
+  hooks: { onFold?: () => void; signal?: AbortSignal } = {},
 ): Float32Array[] {
   const n = y.length
   const fold = new Int32Array(n)
@@ -102,8 +104,10 @@ export function crossValidatedProbs(
       else if (!exclude.has(i)) train.push(i)
     }
     if (!held.length) continue
+    hooks.signal?.throwIfAborted()
     const model = fitSoftmax(x, d, y, k, train, opts)
     predictSoftmax(model, x, held).forEach((p, i) => (out[held[i]!] = p))
+    hooks.onFold?.()
   }
   return out
 }
