@@ -9,6 +9,7 @@ import type { Studio } from '../studio'
 import type { TrainConfig } from '../training/config'
 import { runDir } from '../runs'
 import { modelCard } from './model-card'
+import { dataChecksOf } from '../quality/card'
 
 export interface ExportResult {
   dir: string
@@ -51,6 +52,7 @@ export function exportRun(studio: Studio, runId: number, dest: string, opts: { z
       epochs: studio.store.runs.epochs(runId),
       summary: JSON.parse(run.summary) as EvaluationSummary & { split: string },
       problems: JSON.parse(run.problems ?? '[]') as { imageId: number; reason: string }[],
+      dataChecks: dataChecksOf(studio, version.createdAt),
     }),
     // The same file Studio type-checks (resources/predict.mjs), copied byte for byte.
     'predict.mjs': fs.readFileSync(resourcePath('predict.mjs')),

@@ -11,6 +11,28 @@ export interface CardInput {
   epochs: EpochRecord[]
   summary: EvaluationSummary & { split: string }
   problems: { imageId: number; reason: string }[]
+  /** What was checked in the data, found and fixed (quality/card.ts); absent: the section says nothing was recorded. */
+  dataChecks?: DataChecks
+}
+
+/** The model card's "Data checks": the last health report and the latest label check with its decisions. */
+export interface DataChecks {
+  /** Image counts per finding kind of the last health report (empty: none stored). */
+  health: { kind: string; count: number }[]
+  labelCheck: {
+    createdAt: string
+    backbone: string
+    source: string
+    checked: number
+    flagged: number
+    /** Suspects not decided yet; null when the labels changed since the check (it is stale). */
+    undecided: number | null
+    accepted: number
+    relabeled: number
+    kept: number
+    /** Accepted or relabeled before the run's dataset version was frozen: the model learned the corrected labels. */
+    fixedBeforeTraining: number
+  } | null
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`
@@ -38,6 +60,10 @@ Split seed ${c.version.seed}, fractions train ${c.version.fractions.train} / val
 
 ${table(['class', 'train', 'val', 'test'], names.map((n, i) => [n, c.splitCounts.train[i]!, c.splitCounts.val[i]!, c.splitCounts.test[i]!]))}
 ${c.problems.length ? `\n${plural(c.problems.length, 'image')} could not be read and were left out: ${c.problems.slice(0, 10).map((p) => `#${p.imageId} (${p.reason})`).join(', ')}${c.problems.length > 10 ? ', …' : ''}.\n` : ''}
+## Data checks
+
+${dataChecksSection(c.dataChecks)}
+
 ## Training
 
 ${table(['setting', 'value'], [
@@ -84,4 +110,23 @@ ${table(['confidence', 'images', 'mean confidence', 'accuracy'], s.bins.filter((
   before relying on the model for decisions about people.
 - Preprocessing must match \`preprocessing.json\` exactly (EXIF orientation, resize, scaling).
 `
+}
+
+function dataChecksSection(d: DataChecks | undefined): string {
+  if (!d) return 'No data checks were recorded for this export.'
+  const health = d.health.length
+    ? `- **Health report** (the last one computed): ${d.health.map((h) => `${h.kind} ${plural(h.count, 'image')}`).join(', ')}.`
+    : '- **Health report**: no findings stored (none were found, or the report was not run: `studio health`).'
+  const l = d.labelCheck
+  if (!l) return `${health}\n- **Label check**: not run (\`studio suspects\` finds images whose label is probably wrong).`
+  const fixed = l.accepted + l.relabeled
+  return [
+    health,
+    `- **Label check** (${l.createdAt.slice(0, 10)}, ${l.source}): ${plural(l.checked, 'labeled image')} checked, ` +
+      `${plural(l.flagged, 'image')} flagged as probably mislabeled` +
+      (l.undecided === null ? ' (labels changed since the check).' : `, ${l.undecided} not yet reviewed.`),
+    `- **Fixed**: ${plural(l.accepted, 'suggested label')} accepted, ${plural(l.relabeled, 'image')} relabeled by hand, ` +
+      `${plural(l.kept, 'label')} confirmed as right; ` +
+      (fixed ? `${l.fixedBeforeTraining} of the ${plural(fixed, 'change')} came before this run's data was frozen.` : 'no label was changed.'),
+  ].join('\n')
 }
