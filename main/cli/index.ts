@@ -1,9 +1,11 @@
 import { Command } from 'commander'
 import { STUDIO_VERSION } from '../engine/version'
 import { registerDemo } from './commands/demo'
+import { registerExplain } from './commands/explain'
 import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
 import { registerProject } from './commands/project'
+import { registerQuality } from './commands/quality'
 import { registerRuns } from './commands/runs'
 import { registerServe } from './commands/serve'
 import { registerTrain } from './commands/train'
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerLabels(program)
   registerTrain(program)
   registerRuns(program)
+  registerExplain(program)
+  registerQuality(program)
   registerDemo(program)
   registerServe(program)
   return program

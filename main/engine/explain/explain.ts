@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { ConflictError, NotFoundError, StudioError } from '../errors'
+import { writeAtomic } from '../fs'
+import { readPreprocessing, runPaths } from '../runs'
+import type { Studio } from '../studio'
+import { selectBackend } from '../training/backend'
+import { loadModel } from '../training/model-io'
+import { decode } from '../training/pixels'
+import { scale } from '../training/presets/scaling'
+import { gradCam, type ClassMap } from './gradcam'
+
+export interface Explanation extends ClassMap {
+  runId: number
+  className: string
+  classes: string[]
+  /** sha256 of the explained image's bytes (the cache key). */
+  hash: string
+  /** The original file the map covers (for overlays). */
+  file: string
+  fit: 'cover' | 'contain'
+  /** Served from runs/<id>/explain/ without running the model. */
+  cached: boolean
+}
+
+/** Loaded models of recent runs: explaining image after image must not reload the weights each time. */
+const models = new Map<string, Promise<tf.LayersModel>>()
+const MAX_MODELS = 2
+
+function modelOf(dir: string): Promise<tf.LayersModel> {
+  let m = models.get(dir)
+  if (!m) {
+    m = loadModel(dir)
+    models.set(dir, m)
+    m.catch(() => models.delete(dir))
+    while (models.size > MAX_MODELS) {
+      const [oldest, p] = models.entries().next().value as [string, Promise<tf.LayersModel>]
+      models.delete(oldest)
+      void p.then((x) => x.dispose(), () => {})
+    }
+  }
+  return m
+}
+
+/**
+ * Grad-CAM of a finished run for one image (a project image reference, or a file), for the
+ * predicted class or `className`. Cached per run, image and class under runs/<id>/explain/.
+ */
+export async function explain(studio: Studio, runId: number, input: string, className?: string | null): Promise<Explanation> {
+  const run = studio.store.runs.get(runId)
+  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
+  if (run.status !== 'done') throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can explain`)
+  const paths = runPaths(studio.root, runId)
+  if (!fs.existsSync(path.join(paths.model, 'model.json'))) {
+    throw new NotFoundError(`run ${runId} has no model files (${path.join(paths.model, 'model.json')} is missing)`)
+  }
+  const pre = readPreprocessing(paths)
+  if (pre.backbone) {
+    throw new StudioError(`run ${runId} uses a graph-model backbone, whose gradients TF.js cannot follow; explanations need a layers model`)
+  }
+  const classes = studio.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
+  const wanted = className == null ? null : classes.findIndex((c) => c.toLowerCase() === className.toLowerCase())
+  if (wanted === -1) throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(className)} (classes: ${classes.join(', ')})`)
+  const file = fs.existsSync(input) && fs.statSync(input).isFile() ? input : studio.originalPath(studio.image(input))
+  const bytes = fs.readFileSync(file)
+  const hash = createHash('sha256').update(bytes).digest('hex')
+  const dir = path.join(paths.dir, 'explain')
+  const base = { runId, classes, hash, file, fit: pre.fit }
+  if (wanted !== null) {
+    const hit = readCache(dir, hash, wanted)
+    if (hit) return { ...hit, ...base, className: classes[hit.classIndex]!, cached: true }
+  }
+  let raw: Buffer
+  try {
+    raw = await decode(bytes, { size: pre.inputSize, fit: pre.fit })
+  } catch (err) {
+    throw new StudioError(`${path.basename(file)} cannot be decoded: ${(err as Error).message}`)
+  }
+  await selectBackend()
+  const model = await modelOf(paths.model)
+  const x = tf.tidy(() => scale(tf.tensor4d(raw, [1, pre.inputSize, pre.inputSize, 3], 'int32'), pre.scaling) as tf.Tensor4D)
+  let cam: ClassMap
+  try {
+    cam = gradCam(model, x, wanted ?? undefined)
+  } finally {
+    x.dispose()
+  }
+  await writeCache(dir, hash, cam, studio.project.paths.tmp)
+  return { ...cam, ...base, className: classes[cam.classIndex]!, cached: false }
+}
+
+function cacheFile(dir: string, hash: string, classIndex: number): string {
+  return path.join(dir, `${hash}-${classIndex}.json`)
+}
+
+function readCache(dir: string, hash: string, classIndex: number): ClassMap | null {
+  try {
+    const c = JSON.parse(fs.readFileSync(cacheFile(dir, hash, classIndex), 'utf8')) as Omit<ClassMap, 'map' | 'probs'> & { map: number[]; probs: number[] }
+    return { ...c, map: Float32Array.from(c.map), probs: Float32Array.from(c.probs) }
+  } catch {
+    return null
+  }
+}
+
+async function writeCache(dir: string, hash: string, cam: ClassMap, tmp: string): Promise<void> {
+  // Maps are small (input side², e.g. 224² values rounded to 3 digits ≈ 250 kB of JSON at most).
+  const json = JSON.stringify({ ...cam, map: Array.from(cam.map, (v) => Math.round(v * 1000) / 1000), probs: Array.from(cam.probs) })
+  await writeAtomic(cacheFile(dir, hash, cam.classIndex), Buffer.from(json), tmp)
+}
