@@ -28,7 +28,8 @@ const r = await page.evaluate(`(async () => {
 })()`)
 const buf = await browser.stopTracing()
 console.log('p50 p95', r)
-const events = JSON.parse(buf.toString()).traceEvents as any[]
+interface TraceEvent { name: string; ph: string; tid: number; pid: number; dur: number; args?: { name?: string } }
+const events = (JSON.parse(buf.toString()) as { traceEvents: TraceEvent[] }).traceEvents
 const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
 const onMain = events.filter((e) => e.ph === 'X' && e.tid === main.tid && e.pid === main.pid)
 const long = onMain.filter((e) => e.name === 'RunTask' && e.dur > 25000)

@@ -136,8 +136,14 @@ export class RunQueries {
   predictions(id: number, where: { trueIndex?: number; predIndex?: number; correct?: boolean } = {}, order = 'image_id', limit = 100_000): PredictionRecord[] {
     const cond = ['run_id = ?']
     const args: unknown[] = [id]
-    if (where.trueIndex !== undefined) (cond.push('true_index = ?'), args.push(where.trueIndex))
-    if (where.predIndex !== undefined) (cond.push('pred_index = ?'), args.push(where.predIndex))
+    if (where.trueIndex !== undefined) {
+      cond.push('true_index = ?')
+      args.push(where.trueIndex)
+    }
+    if (where.predIndex !== undefined) {
+      cond.push('pred_index = ?')
+      args.push(where.predIndex)
+    }
     if (where.correct !== undefined) cond.push(where.correct ? 'true_index = pred_index' : 'true_index != pred_index')
     const orderBy = { image_id: 'image_id', 'confidence desc': 'confidence DESC, image_id', 'confidence asc': 'confidence ASC, image_id' }[order] ?? 'image_id'
     const rows = this.sql(`SELECT image_id AS imageId, true_index AS trueIndex, pred_index AS predIndex, confidence, probs

@@ -13,7 +13,10 @@ const random = (n: number, seed: number) => Float32Array.from({ length: n }, (_,
 const relErr = (a: Float32Array, b: Float32Array) => {
   let num = 0
   let den = 0
-  for (let i = 0; i < a.length; i++) (num += (a[i]! - b[i]!) ** 2), (den += b[i]! ** 2)
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2
+    den += b[i]! ** 2
+  }
   return Math.sqrt(num / Math.max(den, 1e-30))
 }
 const optimizers: [string, () => tf.Optimizer][] = [
