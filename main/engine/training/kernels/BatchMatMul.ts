@@ -17,11 +17,11 @@ type Args = KernelArgs<'a' | 'b', tf.BatchMatMulAttrs>
 
 /**
  * Batched matMul with transposed operands transposed up front, then the backend's fast path: a dense
- * layer's weight gradient is x^T·dy, and the backend's matMul with a transposed operand runs 6× slower
- * than transposing it first (141 vs 23 ms for 4608×32 · 32×512 here). When b is transposed and much
+ * layer's weight gradient is x^T·dy, and the backend's matMul with a transposed operand runs several
+ * times slower than transposing it first (figures in bench/RESULTS.md, "Kernel timings"). When b is transposed and much
  * larger than a (a dense layer's input gradient dy·Wᵀ, W 4608×512) the product is computed as (b·aᵀ)ᵀ
- * instead: that transposes the small a and the small result, not W (22.8 → 3 ms for 16×512 ·
- * (4608×512)ᵀ), and the backend packs the small operand as its weights.
+ * instead: that transposes the small a and the small result, not W, and the backend packs the small
+ * operand as its weights.
  */
 function batchMatMul(original: tf.KernelFunc) {
   return (args: Args, raw: RawKernelArgs): KernelResult => {
@@ -59,7 +59,7 @@ function batchMatMul(original: tf.KernelFunc) {
 /**
  * a·b for a few rows of a (≤ 64) and a large b (a dense layer's forward pass on a batch: 16×4608 ·
  * 4608×512) with the SIMD kernel: the backend repacks all of b first, every step, since the
- * weights change (11 → 4 ms). null: not such a product.
+ * weights change. null: not such a product.
  */
 function smallTimesLarge({ inputs, backend }: Args): Info | null {
   const { a, b } = inputs

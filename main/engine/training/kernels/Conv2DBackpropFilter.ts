@@ -8,7 +8,7 @@ import { heapOffset, type Info, type KernelArgs, run, type Shape4, temporaries, 
  * With the batch as the channel axis this is one forward convolution (shared/notes/wasm-training.md):
  * input x padded and transposed to [Cin, H, W, B], "filter" dy transposed to [OH, OW, B, Cout],
  * stride = the original dilation, dilation = the original stride, then [Cin, KH, KW, Cout] → [KH, KW, Cin, Cout].
- * It runs at the backend's forward-conv speed (≈ 20 GFLOP/s here) instead of an im2col loop.
+ * It runs at the backend's forward-conv speed instead of an im2col loop's.
  */
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy', tf.Conv2DBackpropFilterAttrs>): Info {
   const { x, dy } = inputs

@@ -14,8 +14,8 @@ type Args = KernelArgs<'dy' | 'input', tf.MaxPoolGradAttrs>
 /**
  * MaxPoolGrad as one pass in JavaScript over the heap: every output position sends its gradient to
  * the first maximum of its window in row-major order (padding excluded) — what the cpu backend
- * does. The backend's kernel took 144 ms for 32×62×62×32, composing it from slices 700 ms; this
- * loop ≈ 10 ms.
+ * does. Both the backend's kernel and one composed from slices were an order of magnitude slower
+ * (bench/RESULTS.md, "Kernel timings").
  */
 function maxPoolGrad(original: tf.KernelFunc) {
   return ({ inputs, backend, attrs }: Args, raw: RawKernelArgs): KernelResult => {
@@ -34,7 +34,7 @@ function maxPoolGrad(original: tf.KernelFunc) {
     const x = backend.typedArrayFromHeap(input)
     const g = backend.typedArrayFromHeap(dy)
     // Non-overlapping 2×2 windows that all lie inside the input (a 'same' pool of an odd size does
-    // not), channels in groups of 4: the SIMD kernel (13.6 → < 1 ms for 16×62×62×32).
+    // not), channels in groups of 4: the SIMD kernel.
     const simd = C % 4 === 0 ? heapKernels(backend) : null
     const inside = top === 0 && left === 0 && 2 * OH <= H && 2 * OW <= W
     if (simd && EH === 2 && EW === 2 && sh === 2 && sw === 2 && inside) {
