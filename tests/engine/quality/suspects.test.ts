@@ -3,11 +3,12 @@ import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { StudioEvent } from '../../../preload/contract'
 import { runLabelCheck } from '../../../main/engine/quality/check'
+import { listSuspects } from '../../../main/engine/quality/suspects'
 import { dataChecksOf } from '../../../main/engine/quality/card'
 import { StudioService } from '../../../main/engine/service'
 import { Studio } from '../../../main/engine/studio'
 import { selectBackend } from '../../../main/engine/training/backend'
-import { tmpDir } from '../../helpers/fixtures'
+import { SHARED, tmpDir } from '../../helpers/fixtures'
 import { jobFinished, writeTintedSet, writeTinyBackbone } from './fixtures'
 
 // A tinted red/green/blue set with three labels known to be wrong, checked with a tiny backbone
@@ -168,5 +169,20 @@ describe('a check that cannot run, or is cancelled', () => {
     expect((await jobFinished(events, 'label-check', from)).status).toBe('cancelled')
     expect((await service.suspects({})).check!.id).toBe(before)
     expect(await service.cancelJob({ kind: 'label-check' })).toEqual({ cancelled: false })
+  })
+})
+
+const MOBILENET = 'mobilenet_v1_0.25_224'
+const shared = fs.existsSync(path.join(SHARED, 'models', MOBILENET, 'model.json'))
+if (!shared) console.log(`SKIPPED label check with a real backbone: ${SHARED}/models/${MOBILENET} is absent`)
+
+describe.skipIf(!shared)('label check with a real MobileNet backbone (../shared/models)', () => {
+  it('finds the same three flipped labels', async () => {
+    const real = Studio.init(path.join(root, 'real'))
+    await real.import(path.join(root, 'src'))
+    const r = await runLabelCheck(real, { backbone: MOBILENET, modelsDir: path.join(SHARED, 'models') })
+    expect(r).toMatchObject({ backbone: MOBILENET, checked: 45, problems: [] })
+    expect(new Set(listSuspects(real).suspects.map((x) => x.path))).toEqual(new Set(flipped))
+    real.close()
   })
 })
