@@ -1,3 +1,4 @@
+import { AttributeQueries } from './attributes'
 import type { Db } from './db'
 import { DatasetQueries } from './datasets'
 import { HealthQueries } from './health'
@@ -8,6 +9,7 @@ import { QualityQueries } from './quality'
 import { RunQueries } from './runs'
 
 export { openDatabase, type Db } from './db'
+export * from './attributes'
 export * from './datasets'
 export * from './health'
 export * from './images'
@@ -27,6 +29,7 @@ export interface Store {
   runs: RunQueries
   quality: QualityQueries
   health: HealthQueries
+  attributes: AttributeQueries
   /**
    * Runs `fn` in one write transaction, begun IMMEDIATE so that it waits (busy timeout) for another
    * connection's writer instead of failing at its first write after a read. Nested calls become savepoints.
@@ -45,6 +48,7 @@ export function createStore(db: Db): Store {
     runs: new RunQueries(db),
     quality: new QualityQueries(db),
     health: new HealthQueries(db),
+    attributes: new AttributeQueries(db),
     tx: (fn) => db.transaction(fn).immediate(),
     integrityCheck: () => db.pragma('integrity_check', { simple: true }) as string,
   }

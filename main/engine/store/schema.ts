@@ -239,6 +239,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (image_id, class_id, backbone)
   ) WITHOUT ROWID;
   `,
+  // 5: image attributes (site, camera, …) from CSV columns or set by the user, for per-slice metrics.
+  // Built-in attributes (origin, batch, size, colour, brightness) are derived from images, not stored.
+  `
+  CREATE TABLE image_attributes (
+    image_id INTEGER NOT NULL REFERENCES images (id),
+    name     TEXT NOT NULL,                   -- lower case (attributes/names.ts)
+    value    TEXT NOT NULL,
+    PRIMARY KEY (image_id, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX image_attributes_value ON image_attributes (name, value, image_id);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
