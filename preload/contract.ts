@@ -155,6 +155,11 @@ export interface EvaluationDto {
   bins: { lower: number; upper: number; count: number; confidence: number; accuracy: number }[]
   /** Wrong predictions, most confident first (up to 10). */
   mistakes: { image: number; hash: string; path: string; true: string; predicted: string; confidence: number }[]
+  /**
+   * The splits of the run's version: `available` for the split the run evaluated when it ended, and for
+   * every split once the run has scored the images (`evaluation({split})`).
+   */
+  splits: { split: 'train' | 'val' | 'test'; images: number; available: boolean }[]
 }
 
 export interface CellImageDto {

@@ -31,6 +31,7 @@ import {
 } from './quality/jobs'
 import { lensOf } from './quality/scoring'
 import { confusionCell, evaluation } from './evaluation/report'
+import { evaluableSplits, splitCell, splitEvaluation } from './evaluation/split-report'
 import { checkDestination } from './export/destination'
 import { exportOffThread } from './export/off-thread'
 import { DEFAULT_AUGMENT } from './training/config'
@@ -277,12 +278,20 @@ export class StudioService implements ProjectApi {
   }
 
   async evaluation(req: RequestOf<'evaluation'>) {
+    const own = evaluation(this.studio, req.runId)
+    const other = req.split && req.split !== own.split
     const { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes } =
-      evaluation(this.studio, req.runId)
-    return { run, split, count, accuracy, loss, ece, classes, perClass, macro, weighted, confusion, bins, mistakes }
+      other ? splitEvaluation(this.studio, req.runId, req.split!) : own
+    const splits = evaluableSplits(this.studio, req.runId, own.split)
+    const metrics = { count, accuracy, loss, ece, perClass, macro, weighted, confusion, bins }
+    return { run, split, classes, ...metrics, mistakes, splits }
   }
 
   async confusionCell(req: RequestOf<'confusionCell'>) {
+    const own = req.split ? evaluation(this.studio, req.runId, 0).split : null
+    if (req.split && req.split !== own) {
+      return splitCell(this.studio, req.runId, req.split, req.trueIndex, req.predIndex)
+    }
     return confusionCell(this.studio, req.runId, req.trueIndex, req.predIndex)
   }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StudioEvent } from '../../preload/contract'
 import { AppSession } from '../../main/engine/session'
 import { writeShapes } from '../../main/engine/sample/shapes'
+import { scoreRun } from '../../main/engine/quality/scoring'
 import { predictImages } from '../../main/engine/training/predict'
 import { tmpDir } from '../helpers/fixtures'
 import { trainInProcess } from '../helpers/training'
@@ -99,6 +100,27 @@ describe('service requests for the UI', () => {
     expect(
       await session.api.predict({ runId, files: [{ name: 'x.png', dataBase64: png.toString('base64') }] }),
     ).toHaveLength(1)
+  }, 120_000)
+
+  it('evaluates another split of the run once it has scored every image', async () => {
+    const studio = session.studio!
+    const runId = studio.store.runs.list().at(-1)!.id
+    const own = await session.api.evaluation({ runId })
+    expect(own.splits.filter((x) => x.available).map((x) => x.split)).toEqual([own.split])
+    const other = own.split === 'train' ? 'val' : 'train'
+    await expect(session.api.evaluation({ runId, split: other })).rejects.toThrow(/score every image first/)
+    await scoreRun(studio, runId)
+    const ev = await session.api.evaluation({ runId, split: other })
+    expect(ev.split).toBe(other)
+    expect(ev.splits.every((x) => x.available)).toBe(true)
+    const version = studio.store.runs.get(runId)!.datasetVersion
+    expect(ev.count).toBe(studio.store.datasets.items(version, other).length)
+    expect(ev.confusion.flat().reduce((a, b) => a + b, 0)).toBe(ev.count)
+    // A cell of that split lists exactly its count of images.
+    const cell = await session.api.confusionCell({ runId, trueIndex: 0, predIndex: 0, split: other })
+    expect(cell).toHaveLength(ev.confusion[0]![0]!)
+    // Asking for the run's own split is the stored evaluation.
+    expect((await session.api.evaluation({ runId, split: own.split as 'train' })).accuracy).toBe(own.accuracy)
   }, 120_000)
 
   it('refuses to predict with a run that does not exist', async () => {

@@ -115,9 +115,15 @@ export const REQUESTS = {
   startTraining: trainRequest,
   cancelTraining: none,
   epochs: z.object({ runId: id }).strict(),
-  evaluation: z.object({ runId: id }).strict(),
+  /** `split`: another split than the one the run evaluated when it ended (needs the run's scores). */
+  evaluation: z.object({ runId: id, split: z.enum(['train', 'val', 'test']).optional() }).strict(),
   confusionCell: z
-    .object({ runId: id, trueIndex: z.number().int().min(0), predIndex: z.number().int().min(0) })
+    .object({
+      runId: id,
+      trueIndex: z.number().int().min(0),
+      predIndex: z.number().int().min(0),
+      split: z.enum(['train', 'val', 'test']).optional(),
+    })
     .strict(),
   exportRun: z.object({ runId: id, dir: folder }).strict(),
   /** Files as base64 (the browser mode's body limit is 10 MB: the page sends a few at a time) or project images. */

@@ -133,6 +133,18 @@ export class QualityQueries {
     return (this.sql('SELECT count(*) AS n FROM scores WHERE run_id = ?').get(runId) as { n: number }).n
   }
 
+  /** The run's class probabilities for these images (the ones it scored), for evaluating any split. */
+  scoreProbs(runId: number, imageIds: readonly number[]): Map<number, Float32Array> {
+    const out = new Map<number, Float32Array>()
+    if (!imageIds.length) return out
+    const rows = this.sql(
+      'SELECT image_id AS imageId, probs FROM scores WHERE run_id = ? AND image_id IN (SELECT value FROM json_each(?))',
+    ).all(runId, JSON.stringify(imageIds)) as { imageId: number; probs: Buffer }[]
+    // A copy: the Buffer's bytes need not sit at a 4-byte-aligned offset of its ArrayBuffer.
+    for (const r of rows) out.set(r.imageId, new Float32Array(new Uint8Array(r.probs).buffer))
+    return out
+  }
+
   /** The newest run with scores, or null. */
   latestScoredRun(): number | null {
     return (this.sql('SELECT max(run_id) AS id FROM scores').get() as { id: number | null }).id
