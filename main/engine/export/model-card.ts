@@ -43,7 +43,11 @@ export function modelCard(c: CardInput): string {
   const names = c.version.classes.map((k) => k.name)
   const s = c.summary
   const table = (head: string[], rows: (string | number)[][]) =>
-    [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+    [
+      `| ${head.join(' | ')} |`,
+      `|${head.map(() => '---').join('|')}|`,
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n')
   const weakest = names
     .map((n, i) => ({ n, f1: s.perClass[i]!.f1, support: s.perClass[i]!.support }))
     .sort((a, b) => a.f1 - b.f1)[0]!
@@ -58,46 +62,95 @@ Trained with Studio on ${c.run.createdAt.slice(0, 10)}; backend \`${c.run.backen
 
 Split seed ${c.version.seed}, fractions train ${c.version.fractions.train} / val ${c.version.fractions.val} / test ${c.version.fractions.test}${c.version.useOriginSplits ? ', import origins kept as splits' : ''}.
 
-${table(['class', 'train', 'val', 'test'], names.map((n, i) => [n, c.splitCounts.train[i]!, c.splitCounts.val[i]!, c.splitCounts.test[i]!]))}
-${c.problems.length ? `\n${plural(c.problems.length, 'image')} could not be read and were left out: ${c.problems.slice(0, 10).map((p) => `#${p.imageId} (${p.reason})`).join(', ')}${c.problems.length > 10 ? ', …' : ''}.\n` : ''}
+${table(
+  ['class', 'train', 'val', 'test'],
+  names.map((n, i) => [n, c.splitCounts.train[i]!, c.splitCounts.val[i]!, c.splitCounts.test[i]!]),
+)}
+${
+  c.problems.length
+    ? `\n${plural(c.problems.length, 'image')} could not be read and were left out: ${c.problems
+        .slice(0, 10)
+        .map((p) => `#${p.imageId} (${p.reason})`)
+        .join(', ')}${c.problems.length > 10 ? ', …' : ''}.\n`
+    : ''
+}
 ## Data checks
 
 ${dataChecksSection(c.dataChecks)}
 
 ## Training
 
-${table(['setting', 'value'], [
-  ['input', `${c.config.inputSize}×${c.config.inputSize} RGB, fit ${c.config.fit}`],
-  ['epochs (run / planned)', `${c.epochs.length} / ${c.config.epochs}`],
-  ['batch size', c.config.batchSize],
-  ['optimizer', `${c.config.optimizer}, learning rate ${c.config.learningRate}`],
-  ['early stopping', c.config.patience === null ? 'off' : `patience ${c.config.patience}, restore best ${c.config.restoreBest}`],
-  ['augmentation', c.config.augment ? Object.entries(c.config.augment).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
-  ['class weights', c.config.classWeights ? 'inverse frequency' : 'none'],
-  ['seed', c.config.seed],
-])}
+${table(
+  ['setting', 'value'],
+  [
+    ['input', `${c.config.inputSize}×${c.config.inputSize} RGB, fit ${c.config.fit}`],
+    ['epochs (run / planned)', `${c.epochs.length} / ${c.config.epochs}`],
+    ['batch size', c.config.batchSize],
+    ['optimizer', `${c.config.optimizer}, learning rate ${c.config.learningRate}`],
+    [
+      'early stopping',
+      c.config.patience === null ? 'off' : `patience ${c.config.patience}, restore best ${c.config.restoreBest}`,
+    ],
+    [
+      'augmentation',
+      c.config.augment
+        ? Object.entries(c.config.augment)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : 'none',
+    ],
+    ['class weights', c.config.classWeights ? 'inverse frequency' : 'none'],
+    ['seed', c.config.seed],
+  ],
+)}
 
-${table(['epoch', 'loss', 'accuracy', 'val loss', 'val accuracy'], c.epochs.map((e) => [e.epoch, f3(e.loss ?? NaN), pct(e.accuracy ?? 0), e.valLoss === null ? '–' : f3(e.valLoss), e.valAccuracy === null ? '–' : pct(e.valAccuracy)]))}
+${table(
+  ['epoch', 'loss', 'accuracy', 'val loss', 'val accuracy'],
+  c.epochs.map((e) => [
+    e.epoch,
+    f3(e.loss ?? NaN),
+    pct(e.accuracy ?? 0),
+    e.valLoss === null ? '–' : f3(e.valLoss),
+    e.valAccuracy === null ? '–' : pct(e.valAccuracy),
+  ]),
+)}
 
 ## Results on the ${s.split} split (${plural(s.count, 'image')})
 
 Accuracy **${pct(s.accuracy)}**, loss ${f3(s.loss)}, macro F1 ${f3(s.macro.f1)}, ${s.topK.map((t) => `top-${t.k} ${pct(t.accuracy)}`).join(', ')}.
 
-${table(['class', 'precision', 'recall', 'F1', 'support'], [
-  ...names.map((n, i) => [n, f3(s.perClass[i]!.precision), f3(s.perClass[i]!.recall), f3(s.perClass[i]!.f1), s.perClass[i]!.support]),
-  ['macro avg', f3(s.macro.precision), f3(s.macro.recall), f3(s.macro.f1), s.count],
-  ['weighted avg', f3(s.weighted.precision), f3(s.weighted.recall), f3(s.weighted.f1), s.count],
-])}
+${table(
+  ['class', 'precision', 'recall', 'F1', 'support'],
+  [
+    ...names.map((n, i) => [
+      n,
+      f3(s.perClass[i]!.precision),
+      f3(s.perClass[i]!.recall),
+      f3(s.perClass[i]!.f1),
+      s.perClass[i]!.support,
+    ]),
+    ['macro avg', f3(s.macro.precision), f3(s.macro.recall), f3(s.macro.f1), s.count],
+    ['weighted avg', f3(s.weighted.precision), f3(s.weighted.recall), f3(s.weighted.f1), s.count],
+  ],
+)}
 
 ### Confusion matrix (rows: true class, columns: predicted)
 
-${table(['', ...names], names.map((n, i) => [`**${n}**`, ...s.confusion[i]!]))}
+${table(
+  ['', ...names],
+  names.map((n, i) => [`**${n}**`, ...s.confusion[i]!]),
+)}
 
 ### Calibration
 
 Expected calibration error **${f3(s.ece)}** (10 equal-width confidence bins; 0 is perfectly calibrated).
 
-${table(['confidence', 'images', 'mean confidence', 'accuracy'], s.bins.filter((b) => b.count).map((b) => [`${b.lower.toFixed(1)}–${b.upper.toFixed(1)}`, b.count, f3(b.confidence), f3(b.accuracy)]))}
+${table(
+  ['confidence', 'images', 'mean confidence', 'accuracy'],
+  s.bins
+    .filter((b) => b.count)
+    .map((b) => [`${b.lower.toFixed(1)}–${b.upper.toFixed(1)}`, b.count, f3(b.confidence), f3(b.accuracy)]),
+)}
 
 ## Known limitations
 
@@ -118,7 +171,8 @@ function dataChecksSection(d: DataChecks | undefined): string {
     ? `- **Health report** (the last one computed): ${d.health.map((h) => `${h.kind} ${plural(h.count, 'image')}`).join(', ')}.`
     : '- **Health report**: no findings stored (none were found, or the report was not run: `studio health`).'
   const l = d.labelCheck
-  if (!l) return `${health}\n- **Label check**: not run (\`studio suspects\` finds images whose label is probably wrong).`
+  if (!l)
+    return `${health}\n- **Label check**: not run (\`studio suspects\` finds images whose label is probably wrong).`
   const fixed = l.accepted + l.relabeled
   return [
     health,
@@ -127,6 +181,8 @@ function dataChecksSection(d: DataChecks | undefined): string {
       (l.undecided === null ? ' (labels changed since the check).' : `, ${l.undecided} not yet reviewed.`),
     `- **Fixed**: ${plural(l.accepted, 'suggested label')} accepted, ${plural(l.relabeled, 'image')} relabeled by hand, ` +
       `${plural(l.kept, 'label')} confirmed as right; ` +
-      (fixed ? `${l.fixedBeforeTraining} of the ${plural(fixed, 'change')} came before this run's data was frozen.` : 'no label was changed.'),
+      (fixed
+        ? `${l.fixedBeforeTraining} of the ${plural(fixed, 'change')} came before this run's data was frozen.`
+        : 'no label was changed.'),
   ].join('\n')
 }

@@ -30,7 +30,11 @@ export interface ConfidentJoint {
   joint: number[][]
 }
 
-export function confidentJoint(probs: readonly ArrayLike<number>[], labels: ArrayLike<number>, k: number): ConfidentJoint {
+export function confidentJoint(
+  probs: readonly ArrayLike<number>[],
+  labels: ArrayLike<number>,
+  k: number,
+): ConfidentJoint {
   const n = labels.length
   const sum = new Float64Array(k)
   const count = new Float64Array(k)

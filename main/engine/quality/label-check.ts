@@ -79,7 +79,10 @@ export function chooseCheckBackbone(dir: string, asked?: string | null): string 
  * then confident learning. Runs in the caller's process; features dominate the time.
  */
 export async function labelCheck(
-  paths: ProjectPaths, items: readonly CheckItem[], k: number, opts: LabelCheckOptions = {},
+  paths: ProjectPaths,
+  items: readonly CheckItem[],
+  k: number,
+  opts: LabelCheckOptions = {},
 ): Promise<LabelCheckResult> {
   const { folds = 5, seed = 42, rankBy = 'self-confidence' } = opts
   if (k < 2) throw new StudioError('a label check needs at least two classes with labeled images')
@@ -110,7 +113,11 @@ export async function labelCheck(
     const checked = f.imageIds.map((imageId, x) => {
       const issue = byIndex.get(x)
       return {
-        imageId, classIndex: f.labels[x]!, probs: probs[x]!, firstPass: firstPass[x]!, predicted: argmax(probs[x]!),
+        imageId,
+        classIndex: f.labels[x]!,
+        probs: probs[x]!,
+        firstPass: firstPass[x]!,
+        predicted: argmax(probs[x]!),
         issue: issue ? { suggested: issue.suggested, score: issue.score } : null,
       }
     })
@@ -133,7 +140,10 @@ export const CHECK_L2 = 1
  * from about 0.7 to 0.85–0.9 (bench/RESULTS.md).
  */
 export function findIssuesInFeatures(
-  x: Float32Array, d: number, labels: Int32Array, k: number,
+  x: Float32Array,
+  d: number,
+  labels: Int32Array,
+  k: number,
   opts: {
     folds?: number
     seed?: number

@@ -25,7 +25,14 @@ export interface SoftmaxOptions {
 }
 
 /** Rows `rows` of the n × d matrix `x` with labels `y` (0…k−1). */
-export function fitSoftmax(x: Float32Array, d: number, y: ArrayLike<number>, k: number, rows: readonly number[], opts: SoftmaxOptions = {}): SoftmaxModel {
+export function fitSoftmax(
+  x: Float32Array,
+  d: number,
+  y: ArrayLike<number>,
+  k: number,
+  rows: readonly number[],
+  opts: SoftmaxOptions = {},
+): SoftmaxModel {
   const { l2 = 1e-3, iterations = 150, learningRate = 0.05 } = opts
   const n = rows.length
   const mean = new Float32Array(d)
@@ -41,7 +48,12 @@ export function fitSoftmax(x: Float32Array, d: number, y: ArrayLike<number>, k: 
   const b = new Float32Array(k)
   const gw = new Float32Array(k * d)
   const gb = new Float32Array(k)
-  const adam = { mw: new Float32Array(k * d), vw: new Float32Array(k * d), mb: new Float32Array(k), vb: new Float32Array(k) }
+  const adam = {
+    mw: new Float32Array(k * d),
+    vw: new Float32Array(k * d),
+    mb: new Float32Array(k),
+    vb: new Float32Array(k),
+  }
   const p = new Float64Array(k)
   for (let t = 1; t <= iterations; t++) {
     gw.fill(0)
@@ -81,7 +93,13 @@ export function predictSoftmax(model: SoftmaxModel, x: Float32Array, rows: reado
  * predicted by a model that never saw it (what confident learning needs).
  */
 export function crossValidatedProbs(
-  x: Float32Array, d: number, y: ArrayLike<number>, k: number, folds = 5, seed = 42, opts: SoftmaxOptions = {},
+  x: Float32Array,
+  d: number,
+  y: ArrayLike<number>,
+  k: number,
+  folds = 5,
+  seed = 42,
+  opts: SoftmaxOptions = {},
   /** Rows kept out of every training fold (still predicted): labels already believed wrong. */
   exclude: ReadonlySet<number> = new Set(),
   /** Called after each fold's head is fit; an aborted signal stops before the next fold. */
@@ -112,7 +130,15 @@ export function crossValidatedProbs(
   return out
 }
 
-function softmaxRow(z: Float32Array, at: number, d: number, w: Float32Array, b: Float32Array, k: number, p: Float64Array): void {
+function softmaxRow(
+  z: Float32Array,
+  at: number,
+  d: number,
+  w: Float32Array,
+  b: Float32Array,
+  k: number,
+  p: Float64Array,
+): void {
   let max = -Infinity
   for (let j = 0; j < k; j++) {
     let s = b[j]!

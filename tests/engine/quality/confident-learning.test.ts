@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import {
-  confidentJoint, disagreements, findLabelIssues, issueScore,
+  confidentJoint,
+  disagreements,
+  findLabelIssues,
+  issueScore,
 } from '../../../main/engine/quality/confident-learning'
 import { crossValidatedProbs, fitSoftmax, predictSoftmax } from '../../../main/engine/quality/softmax'
 import { rankByUncertainty, uncertainty } from '../../../main/engine/quality/uncertainty'
@@ -35,19 +38,35 @@ function flip(y: Int32Array, k: number, rate: number, seed: number) {
 
 describe('confident joint', () => {
   it('counts images labeled i that are confidently j, with per-class mean thresholds', () => {
-    const probs = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.2, 0.8], [0.6, 0.4]]
+    const probs = [
+      [0.9, 0.1],
+      [0.8, 0.2],
+      [0.3, 0.7],
+      [0.2, 0.8],
+      [0.6, 0.4],
+    ]
     const labels = [0, 0, 1, 1, 1]
     const cj = confidentJoint(probs, labels, 2)
     // t0 = (0.9 + 0.8) / 2 = 0.85; t1 = (0.7 + 0.8 + 0.4) / 3 ≈ 0.633
     expect(cj.thresholds[0]).toBeCloseTo(0.85)
     expect(cj.thresholds[1]).toBeCloseTo(0.6333, 3)
     // Image 4 (label 1, p = [0.6, 0.4]) is confident in neither; image 1 (0.8 < 0.85) neither.
-    expect(cj.counts).toEqual([[1, 0], [0, 2]])
+    expect(cj.counts).toEqual([
+      [1, 0],
+      [0, 2],
+    ])
     expect(cj.joint.flat().reduce((a, b) => a + b)).toBeCloseTo(1)
   })
 
   it('flags a confidently contradicted label and suggests the confident class', () => {
-    const probs = [[0.95, 0.05], [0.9, 0.1], [0.92, 0.08], [0.1, 0.9], [0.05, 0.95], [0.97, 0.03]]
+    const probs = [
+      [0.95, 0.05],
+      [0.9, 0.1],
+      [0.92, 0.08],
+      [0.1, 0.9],
+      [0.05, 0.95],
+      [0.97, 0.03],
+    ]
     const labels = [0, 0, 0, 1, 1, 1]
     const issues = findLabelIssues(probs, labels, 2)
     expect(issues.map((i) => i.index)).toEqual([5])
@@ -56,7 +75,12 @@ describe('confident joint', () => {
   })
 
   it('never flags an image whose prediction is its label', () => {
-    const probs = [[0.6, 0.4], [0.55, 0.45], [0.4, 0.6], [0.45, 0.55]]
+    const probs = [
+      [0.6, 0.4],
+      [0.55, 0.45],
+      [0.4, 0.6],
+      [0.45, 0.55],
+    ]
     expect(findLabelIssues(probs, [0, 0, 1, 1], 2)).toEqual([])
   })
 
@@ -121,6 +145,16 @@ describe('uncertainty', () => {
   })
 
   it('orders the queue most uncertain first, ties by position', () => {
-    expect(rankByUncertainty([[0.9, 0.1], [0.5, 0.5], [0.7, 0.3], [0.5, 0.5]], 'margin')).toEqual([1, 3, 2, 0])
+    expect(
+      rankByUncertainty(
+        [
+          [0.9, 0.1],
+          [0.5, 0.5],
+          [0.7, 0.3],
+          [0.5, 0.5],
+        ],
+        'margin',
+      ),
+    ).toEqual([1, 3, 2, 0])
   })
 })
