@@ -1,15 +1,20 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { parse } from 'csv-parse/sync'
+import { MAX_VALUE, nameProblem } from '../attributes/attributes'
 import { errorMessage, ImportSourceError } from '../errors'
 import type { ScanItem, ScanProblem, ScanResult } from './scan'
 
-/** Columns a CSV may have. `path` is required (relative to the CSV's folder); `label` and `origin` optional. */
+/**
+ * Columns a CSV may have. `path` is required (relative to the CSV's folder); `label` and `origin` optional.
+ * Any other column of a header row is an image attribute (`site`, `camera`, …) named by its header.
+ */
 export const CSV_COLUMNS = ['path', 'label', 'origin'] as const
 
 /**
- * Reads a `path,label[,origin]` CSV. A header row is optional; without one the columns are `path,label`.
- * Row problems (escaping paths, blank labels, unknown columns) become import errors; the rest imports.
+ * Reads a `path,label[,origin][,attribute…]` CSV. A header row is optional; without one the columns are
+ * `path,label`. Row problems (escaping paths, blank labels, columns that cannot name an attribute)
+ * become import errors; the rest imports.
  */
 export async function scanCsv(csvPath: string): Promise<ScanResult> {
   const name = path.basename(csvPath)
@@ -24,13 +29,20 @@ export async function scanCsv(csvPath: string): Promise<ScanResult> {
   const first = (rows[0] ?? []).map((c) => c.trim().toLowerCase())
   const hasHeader = first.includes('path')
   let col: Record<(typeof CSV_COLUMNS)[number], number> = { path: 0, label: 1, origin: -1 }
+  const attrCols: { index: number; name: string }[] = []
   if (hasHeader) {
     col = { path: first.indexOf('path'), label: first.indexOf('label'), origin: first.indexOf('origin') }
     first.forEach((c, i) => {
-      if (!(CSV_COLUMNS as readonly string[]).includes(c)) {
+      if ((CSV_COLUMNS as readonly string[]).includes(c)) return
+      const taken = attrCols.some((a) => a.name === c)
+      const problem = taken ? `${JSON.stringify(c)} is already a column` : nameProblem(c)
+      if (problem === null) attrCols.push({ index: i, name: c })
+      else {
         problems.push({
           rel: `${name}:1:${i + 1}`,
-          reason: `${name}: unknown column ${JSON.stringify(rows[0]![i])} (known: ${CSV_COLUMNS.join(', ')}); its values are ignored`,
+          reason:
+            `${name}: column ${JSON.stringify(rows[0]![i])} cannot be an attribute (${problem}); ` +
+            'its values are ignored',
         })
       }
     })
@@ -59,7 +71,14 @@ export async function scanCsv(csvPath: string): Promise<ScanResult> {
     if (earlier !== undefined) return problem(`${JSON.stringify(p)} is already listed on row ${earlier}`)
     seen.set(relPosix, line)
     const origin = col.origin >= 0 ? (row[col.origin] ?? '').trim() || null : null
-    items.push({ abs, rel: relPosix, label: rawLabel.trim() || null, origin })
+    const attributes: Record<string, string> = {}
+    for (const a of attrCols) {
+      const value = (row[a.index] ?? '').trim()
+      if (value.length > MAX_VALUE) problem(`${a.name} is longer than ${MAX_VALUE} characters; not kept`)
+      else if (value) attributes[a.name] = value
+    }
+    const label = rawLabel.trim() || null
+    items.push({ abs, rel: relPosix, label, origin, ...(attrCols.length ? { attributes } : {}) })
   })
   return { kind: 'csv', items, problems, ignored: 0, skipped: [] }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
+import { applyImportAttributes } from '../attributes/attributes'
 import { errorMessage } from '../errors'
 import type { LabelService } from '../labels/service'
 import { acquireLock } from '../lock'
@@ -160,6 +161,7 @@ async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptio
   } finally {
     writer.flush(true)
   }
+  applyImportAttributes(store, batchId, scan.items)
 
   const status = opts.signal?.aborted && next < queue.length ? 'cancelled' : 'done'
   store.imports.finishBatch(batchId, status, nowIso())

@@ -11,6 +11,8 @@ export interface ScanItem {
   rel: string
   label: string | null
   origin: string | null
+  /** Attributes a CSV row gave in extra columns (lower-case name → value). */
+  attributes?: Record<string, string>
 }
 
 /** Something the scan could not use; recorded as an import error naming `rel`. */

@@ -104,14 +104,14 @@ describe('unreadable files', () => {
 describe('bad CSV rows', () => {
   const root = tmpDir()
 
-  it('missing files, unknown columns, blank labels and escaping paths are errors; good rows import', async () => {
+  it('missing files, columns that cannot be attributes, blank labels and escaping paths are errors; good rows import', async () => {
     const dir = path.join(root, 'data')
     await makeImages(path.join(dir, 'pics'), 3, 30)
     await makeImage(path.join(root, 'outside.jpg'), 40)
     fs.writeFileSync(
       path.join(dir, 'list.csv'),
       [
-        'path,label,weight',
+        'path,label,size',
         'pics/img-000.jpg,cat,1',
         'pics/missing.jpg,cat,1',
         'pics/img-001.jpg,   ,1',
@@ -125,7 +125,7 @@ describe('bad CSV rows', () => {
     expect(s.imported).toBe(2)
     const errs = studio.importErrors().map((e) => `${e.path} | ${e.reason}`)
     expect(errs).toEqual([
-      expect.stringMatching(/^list\.csv:1:3 \| list\.csv: unknown column "weight"/),
+      expect.stringMatching(/^list\.csv:1:3 \| list\.csv: column "size" cannot be an attribute \("size" is a built-in/),
       expect.stringMatching(/^list\.csv:4 \| list\.csv row 4: label for "pics\/img-001\.jpg" is only whitespace/),
       expect.stringMatching(/^list\.csv:5 \| list\.csv row 5: path "\.\.\/outside\.jpg" is outside the CSV's folder/),
       expect.stringMatching(/^list\.csv:6 \| list\.csv row 6: path ".*outside\.jpg" is outside the CSV's folder/),
