@@ -1,0 +1,200 @@
+/**
+ * The few ONNX protobuf messages an exported classifier needs, encoded by hand. The wire format is
+ * small (varints and length-delimited fields), and writing it here keeps the app free of a runtime
+ * protobuf dependency; the field numbers are onnx.proto's, and every test decodes the result with
+ * onnxruntime, a reader nobody here wrote.
+ */
+
+/** onnx.proto TensorProto.DataType values used here. */
+export const FLOAT = 1
+export const INT64 = 7
+
+export interface Tensor {
+  name: string
+  dims: number[]
+  type: typeof FLOAT | typeof INT64
+  /** Little-endian raw bytes (float32 or int64). */
+  raw: Uint8Array
+}
+
+export type Attr =
+  | { name: string; f: number }
+  | { name: string; i: number }
+  | { name: string; ints: number[] }
+  | { name: string; s: string }
+
+export interface Node {
+  op: string
+  name: string
+  inputs: string[]
+  outputs: string[]
+  attrs: Attr[]
+}
+
+/** A graph input or output: float32 with fixed or named (symbolic) dimensions. */
+export interface ValueInfo {
+  name: string
+  dims: (number | string)[]
+}
+
+export interface Model {
+  graph: { name: string; nodes: Node[]; initializers: Tensor[]; inputs: ValueInfo[]; outputs: ValueInfo[] }
+  opset: number
+  producer: string
+  producerVersion: string
+  doc: string
+}
+
+/** Grows a byte buffer; fields are written in order, messages nested by encoding them first. */
+class Writer {
+  private buf = new Uint8Array(256)
+  private len = 0
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.len + n) size *= 2
+    const next = new Uint8Array(size)
+    next.set(this.buf.subarray(0, this.len))
+    this.buf = next
+  }
+
+  varint(v: number | bigint): void {
+    // Negative int64 values are ten bytes of two's complement, as protobuf writes them.
+    let x = BigInt.asUintN(64, BigInt(v))
+    this.ensure(10)
+    while (x >= 0x80n) {
+      this.buf[this.len++] = Number(x & 0x7fn) | 0x80
+      x >>= 7n
+    }
+    this.buf[this.len++] = Number(x)
+  }
+
+  tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire)
+  }
+
+  int(field: number, v: number): void {
+    this.tag(field, 0)
+    this.varint(v)
+  }
+
+  bytes(field: number, b: Uint8Array): void {
+    this.tag(field, 2)
+    this.varint(b.length)
+    this.ensure(b.length)
+    this.buf.set(b, this.len)
+    this.len += b.length
+  }
+
+  str(field: number, s: string): void {
+    this.bytes(field, new TextEncoder().encode(s))
+  }
+
+  float(field: number, v: number): void {
+    this.tag(field, 5)
+    this.ensure(4)
+    new DataView(this.buf.buffer).setFloat32(this.len, v, true)
+    this.len += 4
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len)
+  }
+}
+
+function message(write: (w: Writer) => void): Uint8Array {
+  const w = new Writer()
+  write(w)
+  return w.finish()
+}
+
+// AttributeProto.AttributeType
+const ATTR_FLOAT = 1
+const ATTR_INT = 2
+const ATTR_STRING = 3
+const ATTR_INTS = 7
+
+function attribute(a: Attr): Uint8Array {
+  return message((w) => {
+    w.str(1, a.name)
+    if ('f' in a) {
+      w.float(2, a.f)
+      w.int(20, ATTR_FLOAT)
+    } else if ('i' in a) {
+      w.int(3, a.i)
+      w.int(20, ATTR_INT)
+    } else if ('ints' in a) {
+      for (const v of a.ints) w.int(8, v)
+      w.int(20, ATTR_INTS)
+    } else {
+      w.str(4, a.s)
+      w.int(20, ATTR_STRING)
+    }
+  })
+}
+
+function node(n: Node): Uint8Array {
+  return message((w) => {
+    for (const i of n.inputs) w.str(1, i)
+    for (const o of n.outputs) w.str(2, o)
+    w.str(3, n.name)
+    w.str(4, n.op)
+    for (const a of n.attrs) w.bytes(5, attribute(a))
+  })
+}
+
+function tensor(t: Tensor): Uint8Array {
+  return message((w) => {
+    for (const d of t.dims) w.int(1, d)
+    w.int(2, t.type)
+    w.str(8, t.name)
+    w.bytes(9, t.raw)
+  })
+}
+
+function valueInfo(v: ValueInfo): Uint8Array {
+  const shape = message((w) => {
+    for (const d of v.dims)
+      w.bytes(
+        1,
+        message((dw) => (typeof d === 'number' ? dw.int(1, d) : dw.str(2, d))),
+      )
+  })
+  const tensorType = message((w) => {
+    w.int(1, FLOAT)
+    w.bytes(2, shape)
+  })
+  return message((w) => {
+    w.str(1, v.name)
+    w.bytes(
+      2,
+      message((tw) => tw.bytes(1, tensorType)),
+    )
+  })
+}
+
+/** ModelProto bytes. IR version 8 is what opset 13–17 models are written with. */
+export function encodeModel(m: Model): Uint8Array {
+  const graph = message((w) => {
+    for (const n of m.graph.nodes) w.bytes(1, node(n))
+    w.str(2, m.graph.name)
+    for (const t of m.graph.initializers) w.bytes(5, tensor(t))
+    for (const i of m.graph.inputs) w.bytes(11, valueInfo(i))
+    for (const o of m.graph.outputs) w.bytes(12, valueInfo(o))
+  })
+  return message((w) => {
+    w.int(1, 8)
+    w.str(2, m.producer)
+    w.str(3, m.producerVersion)
+    w.str(6, m.doc)
+    w.bytes(7, graph)
+    w.bytes(
+      8,
+      message((ow) => {
+        ow.str(1, '')
+        ow.int(2, m.opset)
+      }),
+    )
+  })
+}
