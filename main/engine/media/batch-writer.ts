@@ -20,6 +20,8 @@ export type ItemRecord =
  */
 export class BatchWriter {
   private pending: ItemRecord[] = []
+  /** Duplicates whose image is still waiting to be written (see flush). */
+  private deferred: ItemRecord[] = []
   /** Records that finished before an earlier file did, by position. */
   private waiting = new Map<number, ItemRecord>()
   private nextSeq = 0
@@ -73,25 +75,34 @@ export class BatchWriter {
       for (const seq of [...this.waiting.keys()].sort((a, b) => a - b)) this.pending.push(this.waiting.get(seq)!)
       this.waiting.clear()
     }
-    const recs = this.pending
+    const recs = [...this.deferred, ...this.pending]
+    this.deferred = []
     this.pending = []
     this.lastFlush = Date.now()
     if (!recs.length) return
     const { store, labels, batchId } = this
     store.tx(() => {
       const at = nowIso()
-      for (const rec of recs) {
+      // Duplicates last: the file of the same content may have finished later yet come first.
+      const ordered = [...recs.filter((r) => r.outcome !== 'duplicate'), ...recs.filter((r) => r.outcome === 'duplicate')]
+      for (const rec of ordered) {
         const { item } = rec
         if (rec.outcome === 'error') {
           this.recordError(item.rel, rec.reason, at)
           continue
         }
-        this.forgetEarlierError(item.rel)
         if (rec.outcome === 'duplicate') {
           const existing = store.images.byHash(rec.hash)?.id ?? null
+          // Its image is queued behind it (a later position): record it with that image, next time.
+          if (existing === null && this.pendingHashes.has(rec.hash) && !all) {
+            this.deferred.push(rec)
+            continue
+          }
+          this.forgetEarlierError(item.rel)
           store.imports.recordItem(batchId, item.rel, 'duplicate', existing)
-          if (existing !== null) this.sources.duplicate(existing, item)
+          if (existing !== null) this.sources.duplicate(existing, item, at)
         } else {
+          this.forgetEarlierError(item.rel)
           const id = store.images.insert({
             hash: rec.hash,
             originalName: path.posix.basename(item.rel),

@@ -15,7 +15,8 @@ import type { ScanItem } from './scan'
  * (and shows as an empty class) instead of vanishing.
  *
  * A label already recorded for the image (another path, or this path on an earlier import) is not
- * a new conflict: re-importing a folder never undoes a decision the user made since.
+ * a new conflict: re-importing a folder never undoes a decision the user made since. A file first
+ * seen without a label (flat folder) takes the first label another path gives it.
  */
 export class SourceRecorder {
   private readonly toClear = new Set<number>()
@@ -32,19 +33,25 @@ export class SourceRecorder {
   }
 
   /** The same bytes seen at another (or the same) path: record it and decide whether it conflicts. */
-  duplicate(imageId: number, item: ScanItem): void {
+  duplicate(imageId: number, item: ScanItem, at: string): void {
     const { health } = this.store
-    const others = health.sourcesOf(imageId).filter((s) => s.relPath !== item.rel)
+    // Including this path's own earlier row: the same path with the same label is nothing new.
+    const before = health.sourcesOf(imageId)
     // Sources are recorded with the class's own name, so 'Ants/' and 'ants/' are one label.
     const cls = item.label === null ? null : this.labels.ensureClass(item.label)
     health.addSource(imageId, item.rel, this.batchId, cls?.name ?? null, item.origin)
     if (!cls) return
     const key = (name: string) => name.toLowerCase()
-    const known = new Set(others.flatMap((s) => (s.label === null ? [] : [key(s.label)])))
+    const known = new Set(before.flatMap((s) => (s.label === null ? [] : [key(s.label)])))
+    const current = this.store.labels.labelOf(imageId) ?? null
+    // The first label the file comes with (its first path had none): as if that path came first.
+    if (!known.size && current === null && !this.toClear.has(imageId)) {
+      this.labels.importLabel(imageId, cls.id, at)
+      return
+    }
     const differs = [...known].some((l) => l !== key(cls.name))
     if (!differs || known.has(key(cls.name))) return
-    const current = this.store.labels.labelOf(imageId)
-    if (current !== null && current !== undefined && current !== cls.id) this.toClear.add(imageId)
+    if (current !== null && current !== cls.id) this.toClear.add(imageId)
   }
 
   /** Clears the labels of the conflicts found since the last call, as one undoable action. */
