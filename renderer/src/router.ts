@@ -3,8 +3,11 @@ import { useAppStore } from './stores/app'
 import BrowseView from './views/BrowseView.vue'
 import EvaluateView from './views/EvaluateView.vue'
 import ExportView from './views/ExportView.vue'
+import HealthView from './views/HealthView.vue'
 import ImportView from './views/ImportView.vue'
+import LabelNextView from './views/LabelNextView.vue'
 import ProjectsView from './views/ProjectsView.vue'
+import ReviewView from './views/ReviewView.vue'
 import RunsView from './views/RunsView.vue'
 import TrainView from './views/TrainView.vue'
 
@@ -15,6 +18,9 @@ export const router = createRouter({
     { path: '/projects', component: ProjectsView },
     { path: '/browse', component: BrowseView },
     { path: '/import', component: ImportView },
+    { path: '/health', component: HealthView },
+    { path: '/review', component: ReviewView },
+    { path: '/label-next', component: LabelNextView },
     { path: '/train', component: TrainView },
     { path: '/runs', component: RunsView },
     { path: '/evaluate', component: EvaluateView },

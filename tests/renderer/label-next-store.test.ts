@@ -1,7 +1,14 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { LabelQueueDto, RunDto } from '../../preload/contract'
-import { afterLabel, putBack, queueSummary, scoringRun, sessionText } from '../../renderer/src/composables/label-next'
+import {
+  afterLabel,
+  putBack,
+  queueSummary,
+  scoringOffer,
+  scoringRun,
+  sessionText,
+} from '../../renderer/src/composables/label-next'
 import { useAppStore } from '../../renderer/src/stores/app'
 import { useLabelNextStore } from '../../renderer/src/stores/label-next'
 import { useRunsStore } from '../../renderer/src/stores/runs'
@@ -130,6 +137,17 @@ describe('Label next helpers', () => {
     expect(scoringRun([run(5, 'failed'), run(3, 'done'), run(4, 'done')])?.run).toBe(4)
     expect(scoringRun([run(5, 'running')])).toBeNull()
     expect(queueSummary(queue([], { remaining: 0 }))).toBe('No unlabeled images left.')
-    expect(queueSummary(queue([1], { remaining: 1 }))).toMatch(/^1 unlabeled image, most uncertain first by run 2/)
+    expect(queueSummary(queue([1], { remaining: 1 }))).toMatch(/^1 unlabeled image, most uncertain first, by run 2/)
+    // Without a scored run the engine has no queue: not "nothing left".
+    expect(queueSummary(queue([], { source: null, runId: null, remaining: 0 }))).toMatch(/No model has scored/)
+  })
+
+  it('offers scoring when nothing has scored the images, or a newer run finished than the one ordering them', () => {
+    const unscored = queue([], { source: null, runId: null, remaining: 0 })
+    expect(scoringOffer(unscored, run(2, 'done'))).toBe('first')
+    expect(scoringOffer(unscored, null)).toBeNull()
+    expect(scoringOffer(queue([1]), run(2, 'done'))).toBeNull()
+    expect(scoringOffer(queue([1]), run(4, 'done'))).toBe('newer')
+    expect(scoringOffer(null, run(4, 'done'))).toBeNull()
   })
 })

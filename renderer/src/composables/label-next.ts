@@ -34,10 +34,20 @@ export function scoringRun(runs: readonly RunDto[]): RunDto | null {
   return runs.filter((r) => r.status === 'done').reduce<RunDto | null>((a, r) => (a && a.run > r.run ? a : r), null)
 }
 
-/** The queue's state in one line. */
+/** The queue's state in one line. Without a scored run the engine has no queue (and no count). */
 export function queueSummary(q: LabelQueueDto | null): string {
   if (!q) return ''
+  if (q.source === null) return 'No model has scored the images yet.'
   if (q.remaining === 0) return 'No unlabeled images left.'
-  const left = plural(q.remaining, 'unlabeled image')
-  return q.source ? `${left}, most uncertain first by ${q.source}.` : `${left}, in import order.`
+  return `${plural(q.remaining, 'unlabeled image')}, most uncertain first, by ${q.source}.`
+}
+
+/**
+ * Whether "Score all images" is offered, and with which run: when nothing has scored the images,
+ * or when a newer run finished than the one ordering the queue (retrained: its order is fresher).
+ */
+export function scoringOffer(q: LabelQueueDto | null, latest: RunDto | null): 'first' | 'newer' | null {
+  if (!q || !latest) return null
+  if (q.runId === null) return 'first'
+  return latest.run > q.runId ? 'newer' : null
 }
