@@ -182,6 +182,24 @@ describe('training store', () => {
     }
   })
 
+  it('keeps Start disabled while a field is wrong; an engine refusal reads in the form’s words', async () => {
+    const t = useTrainingStore()
+    openProject()
+    await settle()
+    t.form.learningRate = 0
+    expect(t.problems.learningRate).toMatch(/above 0/)
+    expect(t.canStart).toBe(false)
+    await t.start()
+    expect(fake.api.startTraining).not.toHaveBeenCalled()
+    t.form.learningRate = 0.00025
+    expect(t.canStart).toBe(true)
+    fake.api.startTraining.mockRejectedValue(
+      new ApiError('ValidationError', 'startTraining: epochs: Invalid input: expected number, received string'),
+    )
+    await t.start()
+    expect(t.error).toBe('Epochs: not a valid number')
+  })
+
   it('forgets the live run when the project closes', async () => {
     fake.api.runs.mockResolvedValue([run(2, 'running')])
     const t = useTrainingStore()

@@ -11,6 +11,7 @@ import {
 } from '../composables/live-run'
 import { retrying } from '../composables/retry'
 import { EMPTY_FORM, formFor, formFromConfig, trainRequest, type TrainForm } from '../composables/train-form'
+import { humanStartError, validateTrainForm } from '../composables/train-validate'
 import { useAppStore } from './app'
 import { useEventsStore } from './events'
 import { useRunsStore } from './runs'
@@ -30,7 +31,10 @@ export const useTrainingStore = defineStore('training', () => {
   /** The start request is out; Start stays disabled until it is answered. */
   const starting = ref(false)
   const running = computed(() => live.value?.status === 'running')
-  const canStart = computed(() => !running.value && !starting.value && preset.value !== undefined)
+  /** The form's problems by field; Start stays disabled while there is any. */
+  const problems = computed(() => validateTrainForm(form, preset.value))
+  const valid = computed(() => Object.keys(problems.value).length === 0)
+  const canStart = computed(() => !running.value && !starting.value && preset.value !== undefined && valid.value)
   let generation = 0
 
   /** Fills the form with a preset's defaults (the engine's); settings that do not depend on it stay. */
@@ -55,7 +59,7 @@ export const useTrainingStore = defineStore('training', () => {
       if (live.value?.runId !== runId)
         live.value = applyTrainingEvent(live.value, { type: 'train-status', runId, status: 'running', message: null })
     } catch (err) {
-      error.value = (err as Error).message
+      error.value = humanStartError((err as Error).message)
       // The engine has a run this page does not know of (another tab started it): show it.
       if (err instanceof ApiError && err.name === 'ConflictError') await restore()
     } finally {
@@ -129,6 +133,8 @@ export const useTrainingStore = defineStore('training', () => {
     error,
     starting,
     running,
+    problems,
+    valid,
     canStart,
     choosePreset,
     start,
