@@ -5,6 +5,7 @@ import { ValidationError } from '../../engine/errors'
 import { predictImages } from '../../engine/training/predict'
 import { confusionCell, evaluation } from '../../engine/evaluation/report'
 import { checkDestination, writeExport } from '../../engine/export/destination'
+import { parseFormat, type ExportFormat } from '../../engine/export/onnx/files'
 import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
 import { common, emit, table, type CommonOptions } from '../output'
@@ -135,17 +136,20 @@ export function registerRuns(program: Command): void {
     .argument('<run>', 'run id', parseId)
     .argument('<dir>', 'new folder to write')
     .option('--no-zip', 'do not write <dir>.zip')
-    .action((runId: number, dir: string, opts: CommonOptions & { zip: boolean }) =>
+    .option('--format <format>', 'tfjs, onnx (model.onnx instead of the TF.js model) or all', parseFormat, 'tfjs')
+    .action((runId: number, dir: string, opts: CommonOptions & { zip: boolean; format: ExportFormat }) =>
       withStudio(opts, (s) => {
         // On the command line a relative folder means one below the current folder.
         const dest = checkDestination(s.project.paths, path.resolve(dir), opts.zip)
-        const r = writeExport(s, runId, dest)
+        const r = writeExport(s, runId, dest, opts.format)
         emit(opts, r, (v) =>
           [
             `Exported run ${runId} to ${v.dir}${v.zip ? ` (and ${v.zip})` : ''}`,
             `  ${v.files.join(', ')}`,
-            `  try: cd ${v.dir} && npm install && node predict.mjs <image>`,
-          ].join('\n'),
+            v.files.includes('predict.mjs') ? `  try: cd ${v.dir} && npm install && node predict.mjs <image>` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
         )
       }),
     )

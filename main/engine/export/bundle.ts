@@ -10,6 +10,7 @@ import type { TrainConfig } from '../training/config'
 import { runDir } from '../runs'
 import { modelCard } from './model-card'
 import { dataChecksOf } from '../quality/card'
+import { addOnnxFiles, type ExportFormat } from './onnx/files'
 
 export interface ExportResult {
   dir: string
@@ -21,7 +22,12 @@ export interface ExportResult {
  * Writes a finished run's model as a self-contained folder (and a zip of it): TF.js layers model,
  * labels.json, preprocessing.json, model-card.md, predict.mjs and a package.json for it.
  */
-export function exportRun(studio: Studio, runId: number, dest: string, opts: { zip?: boolean } = {}): ExportResult {
+export function exportRun(
+  studio: Studio,
+  runId: number,
+  dest: string,
+  opts: { zip?: boolean; format?: ExportFormat } = {},
+): ExportResult {
   const run = studio.store.runs.get(runId)
   if (!run) throw new NotFoundError(`run ${runId} does not exist`)
   if (run.status !== 'done' || !run.summary)
@@ -63,6 +69,7 @@ export function exportRun(studio: Studio, runId: number, dest: string, opts: { z
   if (fs.existsSync(backboneDir)) {
     for (const f of fs.readdirSync(backboneDir)) files[`backbone/${f}`] = fs.readFileSync(path.join(backboneDir, f))
   }
+  addOnnxFiles(files, modelDir, opts.format ?? 'tfjs', runId, version.classes.length)
   fs.mkdirSync(dir, { recursive: true })
   for (const [name, data] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })

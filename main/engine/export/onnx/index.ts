@@ -22,13 +22,6 @@ export interface KerasSource {
   weights(layer: string): Weights
 }
 
-/** The input layout exported models take, for preprocessing.json. */
-export const ONNX_LAYOUT = {
-  layout: 'NHWC',
-  dtype: 'float32',
-  note: 'the graph transposes to NCHW itself; feed the same scaled pixels as the TF.js model',
-} as const
-
 interface Parsed {
   layers: KerasLayer[]
   input: { name: string; shape: number[] }
