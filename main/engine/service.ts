@@ -4,6 +4,7 @@ import path from 'node:path'
 import type {
   ClassDto,
   ExportDto,
+  ExplanationDto,
   FacetsDto,
   HealthDto,
   LabelQueueDto,
@@ -18,6 +19,8 @@ import type {
   TrainRequestDto,
 } from '../../preload/contract'
 import { imageDto, runDto } from './api/dto'
+import { startBackfill } from './health/backfill'
+import { explain } from './explain/explain'
 import { healthReport } from './health/report'
 import { Jobs } from './jobs'
 import {
@@ -66,6 +69,8 @@ export class StudioService implements ProjectApi {
     private readonly modelsDirSetting: string | null = null,
   ) {
     this.jobs = new Jobs(onEvent)
+    // Images imported before pixel signals existed get them in the background (the report's `pending`).
+    startBackfill(studio, this.jobs, () => onEvent({ type: 'health-changed' }))
     this.preview = new ModelPreview(studio)
   }
 
@@ -117,6 +122,7 @@ export class StudioService implements ProjectApi {
 
   async createClass(req: RequestOf<'createClass'>): Promise<ClassDto> {
     const c = this.studio.labels.createClass(req.name, req.color)
+    this.onEvent({ type: 'health-changed' })
     return { id: c.id, name: c.name, color: c.color, count: 0 }
   }
 
@@ -213,6 +219,7 @@ export class StudioService implements ProjectApi {
       .finally(() => {
         cleanup()
         this.importing = null
+        this.onEvent({ type: 'health-changed' })
         this.onEvent({ type: 'labels-changed' })
       })
     return { started: true }
@@ -318,7 +325,7 @@ export class StudioService implements ProjectApi {
   }
 
   async health(req: RequestOf<'health'>): Promise<HealthDto> {
-    return healthReport(this.studio, req ?? {}, this.jobs)
+    return healthReport(this.studio, req ?? {}, this.jobs, () => this.onEvent({ type: 'health-changed' }))
   }
 
   async startScoring(req: RequestOf<'startScoring'>) {
@@ -341,11 +348,26 @@ export class StudioService implements ProjectApi {
     return this.changed(decideSuspect(this.quality, req))
   }
 
+  async explain(req: RequestOf<'explain'>): Promise<ExplanationDto> {
+    const e = await explain(this.studio, req.runId, String(req.imageId), req.className ?? null)
+    const bytes = Uint8Array.from(e.map, (v) => Math.round(v * 255))
+    return {
+      runId: req.runId, imageId: req.imageId, className: e.className, classIndex: e.classIndex, classes: e.classes,
+      probs: Array.from(e.probs), layer: e.layer, map: Buffer.from(bytes).toString('base64'), side: e.width, fit: e.fit,
+      cached: e.cached,
+    }
+  }
+
   async labelQueue(req: RequestOf<'labelQueue'>): Promise<LabelQueueDto> {
     return labelQueue(this.quality, req?.by ?? 'margin', req?.limit ?? 50)
   }
 
   /** Training events, thinned for the UI: every epoch, batches at most ~10 per second. */
+  /** An image as messages name it: its file (path within its import), not its internal id. */
+  private imageName(id: number): string {
+    return this.studio.store.images.get(id)?.relPath ?? `image ${id}`
+  }
+
   private relayTraining(e: TrainEvent): void {
     if (e.type === 'batch') {
       const now = Date.now()
@@ -394,7 +416,7 @@ export class StudioService implements ProjectApi {
         type: 'train-status',
         runId: e.runId,
         status: 'running',
-        message: e.type === 'phase' ? e.phase : `image ${e.imageId}: ${e.reason}`,
+        message: e.type === 'phase' ? e.phase : `${this.imageName(e.imageId)}: ${e.reason}`,
       })
     } else if (e.type === 'end') {
       this.onEvent({ type: 'train-status', runId: e.runId, status: e.status, message: e.error })
@@ -402,7 +424,10 @@ export class StudioService implements ProjectApi {
   }
 
   private changed<T extends { actionId: number | null; changed: number }>(r: T) {
-    if (r.changed) this.onEvent({ type: 'labels-changed' })
+    if (r.changed) {
+      this.onEvent({ type: 'health-changed' })
+      this.onEvent({ type: 'labels-changed' })
+    }
     return { actionId: r.actionId, changed: r.changed }
   }
 }

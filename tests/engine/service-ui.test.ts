@@ -123,6 +123,25 @@ describe('service requests for the UI', () => {
     expect((await session.api.evaluation({ runId, split: own.split as 'train' })).accuracy).toBe(own.accuracy)
   }, 120_000)
 
+  it('names an image training could not read by its file, not its id', async () => {
+    const studio = session.studio!
+    const img = studio.store.images.page({ limit: 1 }).items[0]!
+    fs.rmSync(studio.originalPath(img))
+    fs.rmSync(path.join(studio.root, 'cache'), { recursive: true, force: true })
+    let finished: () => void = () => {}
+    const end = new Promise<void>((resolve) => (finished = resolve))
+    const seen = events.length
+    const watch = setInterval(() => {
+      if (events.slice(seen).some((e) => e.type === 'train-status' && e.status !== 'running')) finished()
+    }, 50)
+    await session.api.startTraining({ epochs: 1, inputSize: 32 })
+    await end
+    clearInterval(watch)
+    const messages = events.slice(seen).flatMap((e) => (e.type === 'train-status' && e.message ? [e.message] : []))
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^${img.relPath}: `)))
+    expect(messages.join('\n')).not.toMatch(/image \d+:/)
+  }, 120_000)
+
   it('refuses to predict with a run that does not exist', async () => {
     await expect(session.api.predict({ runId: 999, imageIds: [] })).rejects.toThrow(/run 999 does not exist/)
   })

@@ -26,3 +26,11 @@ export function defaultRun(chosen: number | null, offered: { run: number }[]): n
   if (chosen !== null && offered.some((r) => r.run === chosen)) return chosen
   return offered.at(-1)?.run ?? null
 }
+
+/** Each row as shares of its total (a row of zeros stays zeros): the normalised confusion matrix. */
+export function normalizeRows(confusion: number[][]): number[][] {
+  return confusion.map((row) => {
+    const sum = row.reduce((a, b) => a + b, 0)
+    return row.map((n) => (sum ? n / sum : 0))
+  })
+}
