@@ -10,6 +10,7 @@ import ProjectsView from './views/ProjectsView.vue'
 import ReviewView from './views/ReviewView.vue'
 import RunsView from './views/RunsView.vue'
 import TrainView from './views/TrainView.vue'
+import TryView from './views/TryView.vue'
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -24,6 +25,7 @@ export const router = createRouter({
     { path: '/train', component: TrainView },
     { path: '/runs', component: RunsView },
     { path: '/evaluate', component: EvaluateView },
+    { path: '/try', component: TryView },
     { path: '/export', component: ExportView },
   ],
 })
