@@ -275,6 +275,24 @@ export interface PredictionDto {
   classes: { name: string; probability: number }[]
 }
 
+/** Where a run's model looks in an image (Grad-CAM), for the page to draw over the image. */
+export interface ExplanationDto {
+  runId: number
+  imageId: number
+  className: string
+  classIndex: number
+  classes: string[]
+  probs: number[]
+  /** The layer whose feature map was weighed. */
+  layer: string
+  /** The map over the model's square input: side × side bytes (0–255, row-major), base64. */
+  map: string
+  side: number
+  /** How the square input was cut from the image: cover = centre square, contain = whole image padded. */
+  fit: 'cover' | 'contain'
+  cached: boolean
+}
+
 /** Requests; each resolves to its response or rejects with {name, message}. */
 export interface StudioApi {
   appInfo(): Promise<AppInfo>
@@ -332,6 +350,8 @@ export interface StudioApi {
   decideSuspect(req: RequestOf<'decideSuspect'>): Promise<LabelChangeDto>
   /** Unlabeled images, most uncertain first, with the suggested label ("label next"). */
   labelQueue(req: RequestOf<'labelQueue'>): Promise<LabelQueueDto>
+  /** Grad-CAM of a finished run for one project image, for the predicted class or `className`. */
+  explain(req: RequestOf<'explain'>): Promise<ExplanationDto>
 }
 
 /** Names of the requests, derived from the API so they cannot drift. */

@@ -48,6 +48,7 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   suspects: 'project',
   decideSuspect: 'project',
   labelQueue: 'project',
+  explain: 'project',
 }
 
 export function isStudioMethod(name: string): name is StudioMethod {

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../../main/cli/demo-shapes'
 import { explain } from '../../../main/engine/explain/explain'
 import { heatColour, overlayPng } from '../../../main/engine/explain/overlay'
+import { StudioService } from '../../../main/engine/service'
 import { Studio } from '../../../main/engine/studio'
 import { studio as cli } from '../../helpers/cli'
 import { tmpDir } from '../../helpers/fixtures'
@@ -75,6 +76,21 @@ describe('explain a finished run', () => {
       expect(m.format).toBe('png')
       expect(Math.max(m.width!, m.height!)).toBe(512)
     })
+  })
+})
+
+describe('the explain request', () => {
+  it('answers the map as side² bytes for the page to draw', async () => {
+    const img = s.store.images.page({ limit: 1 }).items[0]!
+    const service = new StudioService(s, () => {})
+    const e = await service.explain({ runId, imageId: img.id })
+    expect(e.side).toBe(32)
+    const bytes = Buffer.from(e.map, 'base64')
+    expect(bytes).toHaveLength(32 * 32)
+    expect(Math.max(...bytes)).toBe(255)
+    expect(e.probs).toHaveLength(e.classes.length)
+    expect(e.fit).toBe('cover')
+    service.jobs.cancelAll()
   })
 })
 
