@@ -5,7 +5,6 @@ import type {
   ClassDto,
   ExportDto,
   ExplanationDto,
-  ExplanationDto,
   FacetsDto,
   HealthDto,
   LabelQueueDto,
@@ -21,7 +20,6 @@ import type {
 } from '../../preload/contract'
 import { imageDto, runDto } from './api/dto'
 import { startBackfill } from './health/backfill'
-import { explain } from './explain/explain'
 import { explain } from './explain/explain'
 import { healthReport } from './health/report'
 import { Jobs } from './jobs'
@@ -348,16 +346,6 @@ export class StudioService implements ProjectApi {
 
   async decideSuspect(req: RequestOf<'decideSuspect'>) {
     return this.changed(decideSuspect(this.quality, req))
-  }
-
-  async explain(req: RequestOf<'explain'>): Promise<ExplanationDto> {
-    const e = await explain(this.studio, req.runId, String(req.imageId), req.className ?? null)
-    const bytes = Uint8Array.from(e.map, (v) => Math.round(v * 255))
-    return {
-      runId: req.runId, imageId: req.imageId, className: e.className, classIndex: e.classIndex, classes: e.classes,
-      probs: Array.from(e.probs), layer: e.layer, map: Buffer.from(bytes).toString('base64'), side: e.width, fit: e.fit,
-      cached: e.cached,
-    }
   }
 
   async explain(req: RequestOf<'explain'>): Promise<ExplanationDto> {
