@@ -47,7 +47,9 @@ export async function backfillSignals(studio: Studio, ctx: JobContext, onChanged
   let after = 0
   let lastChanged = Date.now()
   ctx.progress(0, total, 'measuring image signals')
-  while (!ctx.signal.aborted) {
+  // A closed project (the window opened another) ends the job quietly, like a cancel.
+  const open = () => studio.project.db.open && !ctx.signal.aborted
+  while (open()) {
     const chunk = health.unmeasured(after, BACKFILL_CHUNK)
     if (!chunk.length) break
     after = chunk.at(-1)!.id
@@ -64,6 +66,7 @@ export async function backfillSignals(studio: Studio, ctx: JobContext, onChanged
         }
       }),
     )
+    if (!studio.project.db.open) break
     studio.store.tx(() => {
       for (const [id, s] of measured) {
         if (typeof s === 'string') failed.set(id, s)
@@ -78,7 +81,7 @@ export async function backfillSignals(studio: Studio, ctx: JobContext, onChanged
     }
     await new Promise<void>((resolve) => setImmediate(resolve))
   }
-  onChanged?.()
+  if (studio.project.db.open) onChanged?.()
   return done
 }
 
