@@ -146,7 +146,7 @@ describe.skipIf(!haveChromium)('Health, Label next and Review in Chromium agains
     studio?.close()
   })
 
-  it('Health lists the conflicting duplicate and the near-duplicate pair; Show in Browse opens exactly them', async () => {
+  it('Health lists the conflicting duplicate and the near-duplicate pair; Show in Browse opens them', async () => {
     await page.click('nav >> text=Health')
     // The signal backfill may still run: wait for the final report.
     await page.waitForSelector('[data-kind="near-duplicate"]', { timeout: 60_000 })
