@@ -14,6 +14,15 @@ export interface Value {
   nchw: boolean
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+
+function swapped(data: Float32Array): Uint8Array {
+  const raw = new Uint8Array(data.length * 4)
+  const view = new DataView(raw.buffer)
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true)
+  return raw
+}
+
 /** Collects nodes and initializers with unique names. */
 export class GraphBuilder {
   readonly nodes: Node[] = []
@@ -37,9 +46,8 @@ export class GraphBuilder {
 
   floats(hint: string, dims: number[], data: Float32Array): string {
     const name = this.unique(hint)
-    const raw = new Uint8Array(data.length * 4)
-    const view = new DataView(raw.buffer)
-    for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true)
+    // ONNX raw data is little-endian, as the typed array already is on every host Studio runs on.
+    const raw = LITTLE_ENDIAN ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : swapped(data)
     this.initializers.push({ name, dims, type: FLOAT, raw })
     return name
   }

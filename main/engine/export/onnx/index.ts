@@ -48,22 +48,52 @@ export function toOnnx(model: tf.LayersModel, opts: OnnxOptions = {}): Uint8Arra
 
 /** A saved TF.js layers model (model.json + weights, e.g. from readArtifacts) as ONNX model bytes. */
 export function onnxFromArtifacts(artifacts: tf.io.ModelArtifacts, opts: OnnxOptions = {}): Uint8Array {
-  if (!artifacts.weightData || !artifacts.weightSpecs) throw new StudioError('the model has no weights to export')
-  const tensors = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs)
   const byLayer = new Map<string, Weights>()
-  try {
-    for (const [name, t] of Object.entries(tensors)) {
-      // Weight names are <layer>/<weight> (possibly under an outer scope).
-      const parts = name.split('/')
-      const layer = parts[parts.length - 2] ?? ''
-      const entry = byLayer.get(layer) ?? {}
-      entry[parts[parts.length - 1]!] = { shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) }
-      byLayer.set(layer, entry)
+  for (const [name, value] of Object.entries(weightValues(artifacts))) {
+    // Weight names are <layer>/<weight> (possibly under an outer scope).
+    const parts = name.split('/')
+    const layer = parts[parts.length - 2] ?? ''
+    const entry = byLayer.get(layer) ?? {}
+    entry[parts[parts.length - 1]!] = value
+    byLayer.set(layer, entry)
+  }
+  return convertKeras({ topology: artifacts.modelTopology, weights: (n) => byLayer.get(n) ?? {} }, opts)
+}
+
+/**
+ * The saved weights as float32 arrays. Plain float32 weights are read straight from the bytes
+ * (decoding them into tensors first takes seconds for the seed CNN); quantized or other dtypes go
+ * through TF.js's own decoder.
+ */
+function weightValues(artifacts: tf.io.ModelArtifacts): Weights {
+  const { weightData, weightSpecs } = artifacts
+  if (!weightData || !weightSpecs) throw new StudioError('the model has no weights to export')
+  const out: Weights = {}
+  if (weightSpecs.every((s) => s.dtype === 'float32' && !s.quantization)) {
+    const buffers = Array.isArray(weightData) ? weightData : [weightData]
+    const bytes = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0))
+    let at = 0
+    for (const b of buffers) {
+      bytes.set(new Uint8Array(b), at)
+      at += b.byteLength
     }
+    let offset = 0
+    for (const spec of weightSpecs) {
+      const n = spec.shape.reduce((a, d) => a * d, 1)
+      const data = new Float32Array(bytes.buffer.slice(offset, offset + n * 4))
+      out[spec.name] = { shape: spec.shape, data }
+      offset += n * 4
+    }
+    return out
+  }
+  const tensors = tf.io.decodeWeights(weightData, weightSpecs)
+  try {
+    for (const [name, t] of Object.entries(tensors))
+      out[name] = { shape: t.shape, data: (t.dataSync() as Float32Array).slice() }
   } finally {
     tf.dispose(Object.values(tensors))
   }
-  return convertKeras({ topology: artifacts.modelTopology, weights: (n) => byLayer.get(n) ?? {} }, opts)
+  return out
 }
 
 /** Converts a Keras topology and its weights (see KerasSource) into ONNX model bytes. */

@@ -45,29 +45,31 @@ export interface Model {
   doc: string
 }
 
-/** Grows a byte buffer; fields are written in order, messages nested by encoding them first. */
+/**
+ * Writes fields in order. Payloads (weights, nested messages) are kept as references and copied
+ * once, into the final buffer, so a 50 MB model is not copied at every level of nesting.
+ */
 class Writer {
-  private buf = new Uint8Array(256)
-  private len = 0
+  private parts: Uint8Array[] = []
+  private scratch: number[] = []
+  length = 0
 
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < this.len + n) size *= 2
-    const next = new Uint8Array(size)
-    next.set(this.buf.subarray(0, this.len))
-    this.buf = next
+  private flush(): void {
+    if (!this.scratch.length) return
+    this.parts.push(Uint8Array.from(this.scratch))
+    this.scratch = []
   }
 
   varint(v: number | bigint): void {
     // Negative int64 values are ten bytes of two's complement, as protobuf writes them.
     let x = BigInt.asUintN(64, BigInt(v))
-    this.ensure(10)
     while (x >= 0x80n) {
-      this.buf[this.len++] = Number(x & 0x7fn) | 0x80
+      this.scratch.push(Number(x & 0x7fn) | 0x80)
+      this.length++
       x >>= 7n
     }
-    this.buf[this.len++] = Number(x)
+    this.scratch.push(Number(x))
+    this.length++
   }
 
   tag(field: number, wire: number): void {
@@ -79,12 +81,15 @@ class Writer {
     this.varint(v)
   }
 
-  bytes(field: number, b: Uint8Array): void {
+  bytes(field: number, b: Uint8Array | Writer): void {
     this.tag(field, 2)
     this.varint(b.length)
-    this.ensure(b.length)
-    this.buf.set(b, this.len)
-    this.len += b.length
+    this.flush()
+    if (b instanceof Writer) {
+      b.flush()
+      for (const p of b.parts) this.parts.push(p)
+    } else this.parts.push(b)
+    this.length += b.length
   }
 
   str(field: number, s: string): void {
@@ -93,20 +98,29 @@ class Writer {
 
   float(field: number, v: number): void {
     this.tag(field, 5)
-    this.ensure(4)
-    new DataView(this.buf.buffer).setFloat32(this.len, v, true)
-    this.len += 4
+    this.flush()
+    const b = new Uint8Array(4)
+    new DataView(b.buffer).setFloat32(0, v, true)
+    this.parts.push(b)
+    this.length += 4
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len)
+    this.flush()
+    const out = new Uint8Array(this.length)
+    let at = 0
+    for (const p of this.parts) {
+      out.set(p, at)
+      at += p.length
+    }
+    return out
   }
 }
 
-function message(write: (w: Writer) => void): Uint8Array {
+function message(write: (w: Writer) => void): Writer {
   const w = new Writer()
   write(w)
-  return w.finish()
+  return w
 }
 
 // AttributeProto.AttributeType
@@ -115,7 +129,7 @@ const ATTR_INT = 2
 const ATTR_STRING = 3
 const ATTR_INTS = 7
 
-function attribute(a: Attr): Uint8Array {
+function attribute(a: Attr): Writer {
   return message((w) => {
     w.str(1, a.name)
     if ('f' in a) {
@@ -134,7 +148,7 @@ function attribute(a: Attr): Uint8Array {
   })
 }
 
-function node(n: Node): Uint8Array {
+function node(n: Node): Writer {
   return message((w) => {
     for (const i of n.inputs) w.str(1, i)
     for (const o of n.outputs) w.str(2, o)
@@ -144,7 +158,7 @@ function node(n: Node): Uint8Array {
   })
 }
 
-function tensor(t: Tensor): Uint8Array {
+function tensor(t: Tensor): Writer {
   return message((w) => {
     for (const d of t.dims) w.int(1, d)
     w.int(2, t.type)
@@ -153,7 +167,7 @@ function tensor(t: Tensor): Uint8Array {
   })
 }
 
-function valueInfo(v: ValueInfo): Uint8Array {
+function valueInfo(v: ValueInfo): Writer {
   const shape = message((w) => {
     for (const d of v.dims)
       w.bytes(
@@ -196,5 +210,5 @@ export function encodeModel(m: Model): Uint8Array {
         ow.int(2, m.opset)
       }),
     )
-  })
+  }).finish()
 }
