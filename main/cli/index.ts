@@ -1,7 +1,9 @@
 import { Command } from 'commander'
 import { STUDIO_VERSION } from '../engine/version'
+import { registerAttributes } from './commands/attributes'
 import { registerDemo } from './commands/demo'
 import { registerExplain } from './commands/explain'
+import { registerHealth } from './commands/health'
 import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
 import { registerProject } from './commands/project'
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerRuns(program)
   registerExplain(program)
   registerQuality(program)
+  registerHealth(program)
+  registerAttributes(program)
   registerDemo(program)
   registerServe(program)
   return program

@@ -8,6 +8,7 @@ import { checkDestination, writeExport } from '../../engine/export/destination'
 import { parseFormat, type ExportFormat } from '../../engine/export/onnx/files'
 import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
+import { evalByAttribute } from './attributes'
 import { common, emit, table, type CommonOptions } from '../output'
 import { parseId } from './project'
 import { plural } from '../../engine/plural'
@@ -54,8 +55,12 @@ export function registerRuns(program: Command): void {
       10,
     )
     .option('--cell <true/predicted>', 'list the images of one confusion-matrix cell, e.g. --cell cat/dog')
-    .action((runId: number, opts: CommonOptions & { mistakes: number; cell?: string }) =>
+    .option('--by <attribute>', 'metrics per value of an image attribute (site, origin, size, …), worst first')
+    .option('--class <class>', 'with --by: this class’s recall per value (equal opportunity)')
+    .action((runId: number, opts: CommonOptions & { mistakes: number; cell?: string; by?: string; class?: string }) =>
       withStudio(opts, (s) => {
+        if (opts.class !== undefined && !opts.by) throw new ValidationError('--class needs --by <attribute>')
+        if (opts.by !== undefined) return evalByAttribute(s, opts, runId, opts.by, opts.class)
         if (opts.cell) {
           const [t, p] = opts.cell.split('/')
           if (!t || !p)
