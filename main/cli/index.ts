@@ -3,7 +3,6 @@ import { STUDIO_VERSION } from '../engine/version'
 import { registerAttributes } from './commands/attributes'
 import { registerDemo } from './commands/demo'
 import { registerExplain } from './commands/explain'
-import { registerHealth } from './commands/health'
 import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
 import { registerProject } from './commands/project'
@@ -29,7 +28,6 @@ export function buildProgram(): Command {
   registerRuns(program)
   registerExplain(program)
   registerQuality(program)
-  registerHealth(program)
   registerAttributes(program)
   registerDemo(program)
   registerServe(program)

@@ -64,6 +64,8 @@ export function evaluateByAttribute(
 
 function indexOf(classes: string[], name: string, runId: number): number {
   const i = classes.findIndex((c) => c.toLowerCase() === name.trim().toLowerCase())
-  if (i < 0) throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(name)} (classes: ${classes.join(', ')})`)
+  if (i < 0) {
+    throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(name)} (classes: ${classes.join(', ')})`)
+  }
   return i
 }
