@@ -3,6 +3,7 @@ import { STUDIO_VERSION } from '../engine/version'
 import { registerAttributes } from './commands/attributes'
 import { registerDemo } from './commands/demo'
 import { registerExplain } from './commands/explain'
+import { registerHealth } from './commands/health'
 import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
 import { registerProject } from './commands/project'
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRuns(program)
   registerExplain(program)
   registerQuality(program)
+  registerHealth(program)
   registerAttributes(program)
   registerDemo(program)
   registerServe(program)
