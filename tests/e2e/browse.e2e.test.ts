@@ -176,10 +176,10 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.fill('input[aria-label="Folder or CSV"]', path.join(root, 'more'))
     await page.click('button[type="submit"]')
     await page.waitForSelector('[data-testid="import-result"]', { timeout: 60_000 })
-    expect(await page.textContent('[data-testid="import-result"]')).toBe('Done: 30 imported, 0 duplicates, 1 errors')
+    expect(await page.textContent('[data-testid="import-result"]')).toBe('Done: 30 imported, 0 duplicates, 1 error')
     // The progress bar followed the import to its end.
     expect(await page.textContent('[data-testid="import-progress"]')).toMatch(
-      /31 \/ 31 · \d+ files\/s · 0 duplicates · 1 errors/,
+      /31 \/ 31 · \d+ files\/s · 0 duplicates · 1 error/,
     )
     expect(await page.getAttribute('[data-testid="import-progress"] progress', 'value')).toBe('31')
     expect(await page.textContent('.import table')).toMatch(/broken\.jpg.*not a recognised image/)

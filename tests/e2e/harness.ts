@@ -56,7 +56,9 @@ export async function openStudioPage(projectDir: string, recentFile: string): Pr
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
   })
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  // A page of its own context: axe-core's Playwright builder needs one (browser.newPage() pages are refused).
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const page = await context.newPage()
   return {
     server,
     browser,
@@ -71,7 +73,8 @@ export async function openStudioPage(projectDir: string, recentFile: string): Pr
 
 /** axe-core's critical and serious findings on the page as it is now, one line each (empty: none). */
 export async function axeProblems(page: Page): Promise<string[]> {
-  const r = await new AxeBuilder({ page }).analyze()
+  // The WCAG A/AA rules: what "violations" means here (best-practice rules are advice, not failures).
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
   return r.violations
     .filter((v) => v.impact === 'critical' || v.impact === 'serious')
     .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id}: ${n.target.join(' ')} — ${n.failureSummary ?? ''}`))

@@ -46,7 +46,7 @@ describe('following an import', () => {
     s = applyImportEvent(s, progress)
     expect(s).toMatchObject({ phase: 'running', progress })
     s = applyImportEvent(s, done)
-    expect(s).toMatchObject({ phase: 'idle', result: 'Done: 30 imported, 2 duplicates, 1 errors', error: '' })
+    expect(s).toMatchObject({ phase: 'idle', result: 'Done: 30 imported, 2 duplicates, 1 error', error: '' })
     // The last progress stays on screen after the end.
     expect(s.progress).toBe(progress)
     expect(canStartImport(s, '/photos')).toBe(true)

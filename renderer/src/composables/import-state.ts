@@ -1,4 +1,5 @@
 import type { StudioEvent } from '../../../preload/contract'
+import { plural } from './messages'
 
 export type ProgressEvent = Extract<StudioEvent, { type: 'import-progress' }>
 export type FinishedEvent = Extract<StudioEvent, { type: 'import-finished' }>
@@ -43,7 +44,7 @@ export function applyImportEvent(s: ImportState, e: ProgressEvent | FinishedEven
     ...s,
     phase: 'idle',
     error: '',
-    result: `${how}: ${e.imported} imported, ${e.duplicates} duplicates, ${e.errors} errors`,
+    result: `${how}: ${e.imported} imported, ${plural(e.duplicates, 'duplicate')}, ${plural(e.errors, 'error')}`,
   }
 }
 
