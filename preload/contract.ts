@@ -330,6 +330,8 @@ export interface StudioApi {
   /** The training presets with their defaults, for the Train form. */
   presets(): Promise<PresetDto[]>
   startTraining(req: TrainRequestDto): Promise<{ runId: number }>
+  /** Continues a cancelled, failed or crashed run from its last checkpoint. */
+  resumeTraining(req: RequestOf<'resumeTraining'>): Promise<{ runId: number }>
   cancelTraining(): Promise<{ cancelled: boolean }>
   epochs(req: RequestOf<'epochs'>): Promise<EpochDto[]>
   evaluation(req: RequestOf<'evaluation'>): Promise<EvaluationDto>

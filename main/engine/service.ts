@@ -40,7 +40,7 @@ import { exportOffThread } from './export/off-thread'
 import { DEFAULT_AUGMENT } from './training/config'
 import { describePresets, PRESET_NAMES } from './training/presets'
 import type { TrainEvent } from './training/events'
-import { startTraining, type TrainingHandle } from './training/runner'
+import { resumeTraining, startTraining, type TrainingHandle } from './training/runner'
 import { listBackbones, modelsDir } from './training/transfer'
 import { ConflictError, ValidationError } from './errors'
 import { writeShapes } from './sample/shapes'
@@ -57,6 +57,8 @@ export class StudioService implements ProjectApi {
   private training: TrainingHandle | null = null
   private exporting = false
   private lastBatchEvent = 0
+  /** A run's end, held until its process has exited (see track). */
+  private pendingEnd: Extract<StudioEvent, { type: 'train-status' }> | null = null
   /** Scoring, label checks and the signal backfill (one of each at a time). */
   readonly jobs: Jobs
   /** The model "Try the model" uses, kept loaded between requests. */
@@ -262,12 +264,26 @@ export class StudioService implements ProjectApi {
     const name = PRESET_NAMES.find((n) => n === preset)
     if (preset !== undefined && !name) throw new ValidationError(`preset: no preset named ${JSON.stringify(preset)}`)
     const config = { ...rest, preset: name, augment: augment ? DEFAULT_AUGMENT : null }
-    const handle = startTraining(this.studio, config, (e) => this.relayTraining(e), {
-      modelsDir: this.modelsDirSetting,
-    })
+    return this.track(startTraining(this.studio, config, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting }))
+  }
+
+  async resumeTraining(req: RequestOf<'resumeTraining'>): Promise<{ runId: number }> {
+    if (this.training) throw new ConflictError('a training run is already running in this window')
+    const handle = resumeTraining(this.studio, req.runId, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting })
+    return this.track(handle)
+  }
+
+  /**
+   * The live run until its process has exited. Its end is announced only then, so a Start pressed
+   * the moment the page learns the run ended is not refused as "already running".
+   */
+  private track(handle: TrainingHandle): { runId: number } {
     this.training = handle
     void handle.done.finally(() => {
       this.training = null
+      const end = this.pendingEnd
+      this.pendingEnd = null
+      if (end) this.onEvent(end)
     })
     return { runId: handle.runId }
   }
@@ -419,7 +435,9 @@ export class StudioService implements ProjectApi {
         message: e.type === 'phase' ? e.phase : `${this.imageName(e.imageId)}: ${e.reason}`,
       })
     } else if (e.type === 'end') {
-      this.onEvent({ type: 'train-status', runId: e.runId, status: e.status, message: e.error })
+      const end = { type: 'train-status', runId: e.runId, status: e.status, message: e.error } as const
+      if (this.training) this.pendingEnd = end
+      else this.onEvent(end)
     }
   }
 

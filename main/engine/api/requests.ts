@@ -113,6 +113,7 @@ export const REQUESTS = {
   backbones: none,
   presets: none,
   startTraining: trainRequest,
+  resumeTraining: z.object({ runId: id }).strict(),
   cancelTraining: none,
   epochs: z.object({ runId: id }).strict(),
   /** `split`: another split than the one the run evaluated when it ended (needs the run's scores). */

@@ -71,6 +71,21 @@ export const useTrainingStore = defineStore('training', () => {
     await api.cancelTraining()
   }
 
+  /** Continues a cancelled or failed run from its last checkpoint; its curve so far comes back too. */
+  async function resume(runId: number) {
+    error.value = ''
+    starting.value = true
+    try {
+      await api.resumeTraining({ runId })
+      live.value = null
+      await restore()
+    } catch (err) {
+      error.value = humanStartError((err as Error).message)
+    } finally {
+      starting.value = false
+    }
+  }
+
   /**
    * Rebuilds the live run from the engine: the run still running and its logged epochs. `showSettings`
    * (a page that has just opened the project) also puts that run's settings in the form.
@@ -138,6 +153,7 @@ export const useTrainingStore = defineStore('training', () => {
     canStart,
     choosePreset,
     start,
+    resume,
     cancel,
     restore,
   }
