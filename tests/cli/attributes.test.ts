@@ -16,6 +16,12 @@ beforeAll(async () => {
   ;({ dir: proj, runId } = await makeAttributeProject(root))
 }, 60_000)
 
+const SLICE_KEYS = ['value', 'support', 'accuracy', 'accuracyCi', 'macroRecall', 'macroF1', 'ece', 'gap']
+
+interface AttrList {
+  attributes: { name: string; builtIn: boolean; values: { value: string; images: number }[] }[]
+}
+
 interface ByAttribute {
   attribute: string
   overall: Record<string, unknown>
@@ -30,7 +36,7 @@ describe('studio eval --by', () => {
     expect(out.attribute).toBe('site')
     expect(out.overall).toMatchObject({ support: 8, accuracy: 0.75 })
     for (const s of out.slices) {
-      expect(Object.keys(s)).toEqual(['value', 'support', 'accuracy', 'accuracyCi', 'macroRecall', 'macroF1', 'ece', 'gap'])
+      expect(Object.keys(s)).toEqual(SLICE_KEYS)
     }
     expect(out.slices.map((s) => [s.value, s.support, s.accuracy])).toEqual([
       ['south', 3, 1 / 3],
@@ -86,10 +92,9 @@ describe('studio attr', () => {
       value: 'west',
       changed: 2,
     })
-    const list = studioJson<{ attributes: { name: string; builtIn: boolean; values: { value: string; images: number }[] }[] }>(
-      ['attr', 'list', '-p', proj],
-    )
-    expect(list.attributes.map((a) => a.name)).toEqual(['origin', 'batch', 'size', 'colour', 'brightness', 'camera', 'site'])
+    const list = studioJson<AttrList>(['attr', 'list', '-p', proj])
+    const names = ['origin', 'batch', 'size', 'colour', 'brightness', 'camera', 'site']
+    expect(list.attributes.map((a) => a.name)).toEqual(names)
     // Most common first, ties by value.
     expect(list.attributes.find((a) => a.name === 'site')!.values).toEqual([
       { value: 'north', images: 3 },

@@ -83,7 +83,9 @@ describe('set, clear and list', () => {
         { value: 'north', images: 4 },
         { value: 'south', images: 3 },
       ])
-      expect(() => attributeValues(s.store, 'weather', ids)).toThrow(/no attribute "weather" \(attributes: origin, .*camera, site\)/)
+      expect(() => attributeValues(s.store, 'weather', ids)).toThrow(
+        /no attribute "weather" \(attributes: origin, .*camera, site\)/,
+      )
     }))
 })
 
@@ -100,7 +102,7 @@ describe('derived attributes', () => {
   })
   const of = (name: string, f: Partial<ImageFactsRow>) => DERIVED.find((d) => d.name === name)!.of(facts(f))
 
-  it('size buckets by the shorter side, grayscale below a spread of 4, brightness in thirds, unknown when unmeasured', () => {
+  it('size by the shorter side, grayscale below a spread of 4, brightness in thirds, unknown unmeasured', () => {
     expect([127, 128, 511, 512, 1023, 1024].map((h) => of('size', { width: 4000, height: h }))).toEqual([
       '<128',
       '128–511',
@@ -119,9 +121,8 @@ describe('derived attributes', () => {
       'bright',
       'unknown',
     ])
-    expect([of('origin', {}), of('origin', { origin: 'train' }), of('batch', {}), of('batch', { batchId: null })]).toEqual(
-      ['(none)', 'train', '#3', 'unknown'],
-    )
+    const tags = [of('origin', {}), of('origin', { origin: 'train' }), of('batch', {}), of('batch', { batchId: null })]
+    expect(tags).toEqual(['(none)', 'train', '#3', 'unknown'])
   })
 })
 
@@ -162,7 +163,9 @@ describe('evaluateByAttribute', () => {
         ['a', 1],
       ])
       expect(evaluateByAttribute(s.store, runId, 'size').slices.map((x) => x.value)).toEqual(['<128'])
-      expect(() => evaluateByAttribute(s.store, runId, 'site', 'bird')).toThrow(/has no class "bird" \(classes: cat, dog\)/)
+      expect(() => evaluateByAttribute(s.store, runId, 'site', 'bird')).toThrow(
+        /has no class "bird" \(classes: cat, dog\)/,
+      )
       expect(() => evaluateByAttribute(s.store, 99, 'site')).toThrow(/run 99 does not exist/)
     }))
 })

@@ -28,6 +28,7 @@ export const CSV = [
 ].join('\n')
 
 const WRONG = new Set([5, 6])
+const AT = '2024-01-01T00:00:00Z'
 
 export async function makeAttributeProject(root: string): Promise<{ dir: string; runId: number; ids: number[] }> {
   const src = path.join(root, 'src')
@@ -45,10 +46,10 @@ export async function makeAttributeProject(root: string): Promise<{ dir: string;
     const store = s.store
     const runId = store.tx(() => {
       const version = store.datasets.insertVersion(
-        { createdAt: '2024-01-01T00:00:00Z', seed: 1, fractions: { train: 0, val: 0, test: 1 }, useOriginSplits: false, classes },
+        { createdAt: AT, seed: 1, fractions: { train: 0, val: 0, test: 1 }, useOriginSplits: false, classes },
         ids.map((imageId, i) => ({ imageId, classIndex: i % 2, split: 'test' })),
       )
-      const id = store.runs.create({ datasetVersion: version, preset: 'seed', config: '{}', createdAt: '2024-01-01T00:00:00Z', pid: 1 })
+      const id = store.runs.create({ datasetVersion: version, preset: 'seed', config: '{}', createdAt: AT, pid: 1 })
       store.runs.finish(id, 'done', '2024-01-01T00:01:00Z')
       store.runs.setSummary(id, { split: 'test', accuracy: 0.75 })
       store.runs.replacePredictions(
