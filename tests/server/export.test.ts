@@ -12,11 +12,11 @@ const proj = path.join(root, 'proj')
 let server: Awaited<ReturnType<typeof serveProject>>
 let runId = 0
 
-const exportTo = (dir: string) =>
+const exportTo = (dir: string, format?: string) =>
   fetch(`http://127.0.0.1:${server.port}/api/call/exportRun`, {
     method: 'POST',
     headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ runId, dir }),
+    body: JSON.stringify({ runId, dir, format }),
     signal: AbortSignal.timeout(60_000),
   })
 const refusal = async (dir: string) => {
@@ -122,6 +122,17 @@ describe('a valid export', () => {
       status: 409,
       message: `${dir} exists and is not empty; choose a new folder`,
     })
+  }, 120_000)
+
+  it('writes ONNX beside the TF.js files when the page asks for both', async () => {
+    const dir = path.join(root, 'exports', 'both')
+    const res = await exportTo(dir, 'all')
+    expect(res.status).toBe(200)
+    const { result } = (await res.json()) as { result: { files: string[] } }
+    expect(result.files).toEqual(expect.arrayContaining(['model.onnx', 'model.json']))
+    expect(fs.statSync(path.join(dir, 'model.onnx')).size).toBeGreaterThan(1000)
+    const bad = await exportTo(path.join(root, 'exports', 'bad-format'), 'pt')
+    expect(bad.status).toBe(400)
   }, 120_000)
 
   it('the CLI resolves a relative folder against the current one and refuses a folder it may not write in', () => {

@@ -126,7 +126,14 @@ export const REQUESTS = {
       split: z.enum(['train', 'val', 'test']).optional(),
     })
     .strict(),
-  exportRun: z.object({ runId: id, dir: folder }).strict(),
+  exportRun: z
+    .object({
+      runId: id,
+      dir: folder,
+      /** Model files: TF.js (default), ONNX, or both. */
+      format: z.enum(['tfjs', 'onnx', 'all']).optional(),
+    })
+    .strict(),
   /** Files as base64 (the browser mode's body limit is 10 MB: the page sends a few at a time) or project images. */
   predict: z
     .object({

@@ -5,6 +5,7 @@ import { StudioError } from '../errors'
 import type { Studio } from '../studio'
 import type { ExportResult } from './bundle'
 import type { Destination } from './destination'
+import type { ExportFormat } from './onnx/files'
 
 /** What the export thread is given (as workerData). */
 export interface ExportJob {
@@ -12,6 +13,8 @@ export interface ExportJob {
   openOptions: Studio['openOptions']
   runId: number
   dest: Destination
+  /** Which model files (tfjs, onnx or all); default tfjs. */
+  format?: ExportFormat
 }
 
 export type ExportReply = { result: ExportResult } | { error: { name: string; message: string; engine: boolean } }
@@ -29,8 +32,8 @@ class ExportThreadError extends StudioError {
  * From source the thread loads export-worker.ts through tsx; in a build (electron-vite bundles this
  * file into out/main/index.js) it is out/main/export-worker.js, an entry of the same bundle.
  */
-export function exportOffThread(studio: Studio, runId: number, dest: Destination): Promise<ExportResult> {
-  const job: ExportJob = { root: studio.root, openOptions: studio.openOptions, runId, dest }
+export function exportOffThread(studio: Studio, runId: number, dest: Destination, format?: ExportFormat): Promise<ExportResult> {
+  const job: ExportJob = { root: studio.root, openOptions: studio.openOptions, runId, dest, format }
   return new Promise((resolve, reject) => {
     const thread = spawnThread(workerEntry(), job)
     let settled = false
