@@ -51,7 +51,11 @@ export interface StudioPage {
 export async function openStudioPage(projectDir: string, recentFile: string): Promise<StudioPage> {
   buildRendererIfStale()
   fs.mkdirSync(shots, { recursive: true })
-  const server = await serveProject(projectDir, { rendererDir: path.join(repo, 'out/renderer'), log: () => {}, recentFile })
+  const server = await serveProject(projectDir, {
+    rendererDir: path.join(repo, 'out/renderer'),
+    log: () => {},
+    recentFile,
+  })
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],

@@ -70,12 +70,18 @@ describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mod
     await p.waitForSelector('[data-testid="zoom-stage"]:not(.fit)')
     await ui.shot('v2-02-zoom-1to1')
     await p.keyboard.press('ArrowRight')
-    await p.waitForFunction((n) => document.querySelector('[data-testid="zoom"] .name')?.textContent === n, items[1]!.originalName)
+    await p.waitForFunction(
+      (n) => document.querySelector('[data-testid="zoom"] .name')?.textContent === n,
+      items[1]!.originalName,
+    )
     // A label key labels the image in the large view, which then shows the next one.
     await p.keyboard.press('3')
     await waitMessage(new RegExp(`${items[1]!.originalName} → square`))
     expect(studio.image(items[1]!.id).className).toBe('square')
-    await p.waitForFunction((n) => document.querySelector('[data-testid="zoom"] .name')?.textContent === n, items[2]!.originalName)
+    await p.waitForFunction(
+      (n) => document.querySelector('[data-testid="zoom"] .name')?.textContent === n,
+      items[2]!.originalName,
+    )
     await p.emulateMedia({ colorScheme: 'dark' })
     await ui.shot('v2-03-zoom-dark')
     await p.emulateMedia({ colorScheme: 'light' })
@@ -209,7 +215,10 @@ describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mod
     await reveal(first)
     await p.click(`[data-index="${first}"]`)
     await p.keyboard.press('2')
-    await p.waitForFunction((n) => document.querySelector('.tile.focused')?.getAttribute('data-index') === String(n), third)
+    await p.waitForFunction(
+      (n) => document.querySelector('.tile.focused')?.getAttribute('data-index') === String(n),
+      third,
+    )
     expect(await focusedIndex()).not.toBe(skipped)
     await p.uncheck('label:has-text("Label unlabeled") input')
   })
@@ -236,7 +245,10 @@ describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mod
     await reveal(0)
     await p.check('label:has-text("File names") input')
     const first = studio.store.images.page({ limit: 1 }).items[0]!
-    await p.waitForFunction((n) => document.querySelector('[data-index="0"] .file')?.textContent === n, first.originalName)
+    await p.waitForFunction(
+      (n) => document.querySelector('[data-index="0"] .file')?.textContent === n,
+      first.originalName,
+    )
     await p.click('button[aria-label="Hide the class panel"]')
     await p.click('button[aria-label="Hide the detail panel"]')
     await p.waitForSelector('.classes .row', { state: 'detached' })
@@ -257,7 +269,9 @@ describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mod
     await p.waitForSelector('[role="dialog"][aria-labelledby="keys-title"]')
     await p.click('button[aria-label="Change the key for next image"]')
     await p.keyboard.press('l')
-    await p.waitForFunction(() => /L: next image/.test(document.querySelector('.foot [role="status"]')?.textContent ?? ''))
+    await p.waitForFunction(() =>
+      /L: next image/.test(document.querySelector('.foot [role="status"]')?.textContent ?? ''),
+    )
     await ui.shot('v2-08-keys')
     await p.keyboard.press('Escape')
     await p.reload()
@@ -275,12 +289,16 @@ describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mod
 
   it('filters by health finding (from ?finding=) and by suspects, passing both to the images request', async () => {
     const p = page()
-    const asked = p.waitForRequest((r) => r.url().includes('/api/call/images') && /"finding":"near-duplicate"/.test(r.postData() ?? ''))
+    const asked = p.waitForRequest(
+      (r) => r.url().includes('/api/call/images') && /"finding":"near-duplicate"/.test(r.postData() ?? ''),
+    )
     await p.goto(`${new URL(ui.server.url).origin}/#/browse?finding=near-duplicate`)
     await asked
     await p.waitForSelector('[data-testid="finding-filter"]')
     expect(await p.inputValue('[data-testid="finding-filter"]')).not.toBe('')
-    const suspects = p.waitForRequest((r) => r.url().includes('/api/call/images') && /"suspects":true/.test(r.postData() ?? ''))
+    const suspects = p.waitForRequest(
+      (r) => r.url().includes('/api/call/images') && /"suspects":true/.test(r.postData() ?? ''),
+    )
     await p.check('label:has-text("Suspect labels") input')
     await suspects
     await p.uncheck('label:has-text("Suspect labels") input')

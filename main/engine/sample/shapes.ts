@@ -29,7 +29,15 @@ export async function writeShapes(dir: string, perClass: number, seed = 1, size 
         cross: `<path d="M${cx - s} ${cy}H${cx + s}M${cx} ${cy - s}V${cy + s}" stroke="${fg}" stroke-width="${s / 2}"/>`,
       }[shape]
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect width="100%" height="100%" fill="${bg}"/>${body}</svg>`
-      const noise = await sharp({ create: { width: size, height: size, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 0, sigma: 10 } } })
+      const noise = await sharp({
+        create: {
+          width: size,
+          height: size,
+          channels: 3,
+          background: '#000',
+          noise: { type: 'gaussian', mean: 0, sigma: 10 },
+        },
+      })
         .png()
         .toBuffer()
       await sharp(Buffer.from(svg))
