@@ -275,6 +275,45 @@ export interface PredictionDto {
   classes: { name: string; probability: number }[]
 }
 
+/** An image attribute (stored, e.g. from a CSV column, or built in) with its most common values. */
+export interface AttributeDto {
+  name: string
+  builtIn: boolean
+  description: string | null
+  /** Images with a value. */
+  images: number
+  values: { value: string; images: number }[]
+}
+
+/** Metrics of one group of images (all, or one attribute value). */
+export interface GroupMetricsDto {
+  support: number
+  accuracy: number
+  /** Wilson 95 % interval of the accuracy. */
+  accuracyCi: [number, number]
+  macroRecall: number
+  macroF1: number
+  ece: number
+}
+
+/** A run's evaluation split by one attribute, worst slices first. */
+export interface SlicesDto {
+  run: number
+  attribute: string
+  split: string | null
+  classes: string[]
+  overall: GroupMetricsDto
+  /** `gap`: slice accuracy minus overall; `small`: too few images to conclude. */
+  slices: (GroupMetricsDto & { value: string; gap: number; small: boolean })[]
+  /** With a chosen class: its recall per slice and the largest gap (the equal-opportunity number). */
+  equalOpportunity?: {
+    class: string
+    overallRecall: number | null
+    slices: { value: string; support: number; recall: number | null; recallCi: [number, number] | null }[]
+    gap: number
+  }
+}
+
 /** Where a run's model looks in an image (Grad-CAM), for the page to draw over the image. */
 export interface ExplanationDto {
   runId: number
@@ -352,6 +391,10 @@ export interface StudioApi {
   decideSuspect(req: RequestOf<'decideSuspect'>): Promise<LabelChangeDto>
   /** Unlabeled images, most uncertain first, with the suggested label ("label next"). */
   labelQueue(req: RequestOf<'labelQueue'>): Promise<LabelQueueDto>
+  /** Image attributes (stored and built in) with their values, for Browse and Evaluate's "By attribute". */
+  attributes(): Promise<AttributeDto[]>
+  /** A run's metrics per value of one attribute (and one class's recall per value), worst first. */
+  slices(req: RequestOf<'slices'>): Promise<SlicesDto>
   /** Grad-CAM of a finished run for one project image, for the predicted class or `className`. */
   explain(req: RequestOf<'explain'>): Promise<ExplanationDto>
 }

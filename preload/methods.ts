@@ -50,6 +50,8 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   decideSuspect: 'project',
   labelQueue: 'project',
   explain: 'project',
+  attributes: 'project',
+  slices: 'project',
 }
 
 export function isStudioMethod(name: string): name is StudioMethod {

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {
+  AttributeDto,
   ClassDto,
   ExportDto,
   ExplanationDto,
@@ -14,11 +15,14 @@ import type {
   ProjectApi,
   RequestOf,
   RunDto,
+  SlicesDto,
   StudioEvent,
   SuspectsDto,
   TrainRequestDto,
 } from '../../preload/contract'
 import { imageDto, runDto } from './api/dto'
+import { listAttributes } from './attributes/attributes'
+import { evaluateByAttribute } from './attributes/by-attribute'
 import { startBackfill } from './health/backfill'
 import { explain } from './explain/explain'
 import { healthReport } from './health/report'
@@ -362,6 +366,14 @@ export class StudioService implements ProjectApi {
 
   async decideSuspect(req: RequestOf<'decideSuspect'>) {
     return this.changed(decideSuspect(this.quality, req))
+  }
+
+  async attributes(): Promise<AttributeDto[]> {
+    return listAttributes(this.studio.store).map((a) => ({ ...a, values: a.values.slice(0, 50) }))
+  }
+
+  async slices(req: RequestOf<'slices'>): Promise<SlicesDto> {
+    return evaluateByAttribute(this.studio.store, req.runId, req.attribute, req.className)
   }
 
   async explain(req: RequestOf<'explain'>): Promise<ExplanationDto> {

@@ -161,6 +161,8 @@ export const REQUESTS = {
   decideSuspect: z
     .object({ imageId: id, decision: z.enum(['accept', 'keep', 'relabel']), classId: id.optional() })
     .strict(),
+  attributes: none,
+  slices: z.object({ runId: id, attribute: z.string().min(1).max(64), className: z.string().max(1000).optional() }).strict(),
   explain: z.object({ runId: id, imageId: id, className: z.string().max(1000).optional() }).strict(),
   labelQueue: z.object({ by: uncertaintyBy.optional(), limit: z.number().int().min(1).max(1000).optional() }).strict().or(none),
 }
