@@ -249,7 +249,7 @@ describe('imports store', () => {
     fake.emit({ type: 'import-finished', status: 'done', imported: 3, duplicates: 0, errors: 1, error: null })
     await settle()
     expect(imports.busy).toBe(false)
-    expect(imports.state.result).toBe('Done: 3 imported, 0 duplicates, 1 errors')
+    expect(imports.state.result).toBe('Done: 3 imported, 0 duplicates, 1 error')
     expect(imports.errors.map((e) => e.path)).toEqual(['broken.jpg'])
   })
 })
