@@ -8,7 +8,10 @@ import { resourcePath } from '../resources'
 import type { Studio } from '../studio'
 import type { TrainConfig } from '../training/config'
 import { runDir } from '../runs'
-import { modelCard } from './model-card'
+import { marked } from 'marked'
+import { listAttributes } from '../attributes/attributes'
+import { evaluateByAttribute } from '../attributes/by-attribute'
+import { modelCard, type CardInput } from './model-card'
 import { dataChecksOf } from '../quality/card'
 import { addOnnxFiles, type ExportFormat } from './onnx/files'
 
@@ -59,6 +62,7 @@ export function exportRun(
       summary: JSON.parse(run.summary) as EvaluationSummary & { split: string },
       problems: JSON.parse(run.problems ?? '[]') as { imageId: number; reason: string }[],
       dataChecks: dataChecksOf(studio, version.createdAt),
+      subgroups: subgroupsOf(studio, runId),
     }),
     // The same file Studio type-checks (resources/predict.mjs), copied byte for byte.
     'predict.mjs': fs.readFileSync(resourcePath('predict.mjs')),
@@ -69,6 +73,7 @@ export function exportRun(
   if (fs.existsSync(backboneDir)) {
     for (const f of fs.readdirSync(backboneDir)) files[`backbone/${f}`] = fs.readFileSync(path.join(backboneDir, f))
   }
+  files['model-card.html'] = cardHtml(String(files['model-card.md']), `Model card: run ${runId}`)
   addOnnxFiles(files, modelDir, opts.format ?? 'tfjs', runId, version.classes.length)
   fs.mkdirSync(dir, { recursive: true })
   for (const [name, data] of Object.entries(files)) {
@@ -106,4 +111,43 @@ export function exportPackageJson(runId: number): string {
     null,
     2,
   )
+}
+
+/**
+ * The evaluation split by the user's own attributes (up to five), or by the built-in image size and
+ * brightness when none were recorded; an attribute that cannot be evaluated is left out.
+ */
+function subgroupsOf(studio: Studio, runId: number): CardInput['subgroups'] {
+  const own = listAttributes(studio.store)
+    .filter((a) => !a.builtIn)
+    .slice(0, 5)
+    .map((a) => a.name)
+  const names = own.length ? own : ['size', 'brightness']
+  const reports = names.flatMap((n) => {
+    try {
+      return [evaluateByAttribute(studio.store, runId, n)]
+    } catch {
+      return []
+    }
+  })
+  return { ownAttributes: own.length > 0, reports }
+}
+
+/** The card as one self-contained HTML page (no scripts, no external files); names in it are escaped. */
+export function cardHtml(markdown: string, title: string): string {
+  const escaped = markdown.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const body = marked.parse(escaped, { async: false })
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 960px; margin: 2em auto; padding: 0 1em; color: #1d1d22; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; } th, td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; }
+code { background: #f1f1f4; padding: 0 3px; border-radius: 3px; } h1, h2, h3 { line-height: 1.2; }
+@media (prefers-color-scheme: dark) { body { background: #16161a; color: #e6e6ea; } code { background: #2a2a31; } th, td { border-color: #333; } }
+</style></head>
+<body>
+${body}
+</body></html>
+`
 }

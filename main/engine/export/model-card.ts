@@ -1,3 +1,4 @@
+import type { AttributeEvaluation } from '../attributes/by-attribute'
 import type { EvaluationSummary } from '../evaluation/metrics'
 import type { DatasetVersion, EpochRecord, RunRecord, Split } from '../store'
 import type { TrainConfig } from '../training/config'
@@ -13,6 +14,8 @@ export interface CardInput {
   problems: { imageId: number; reason: string }[]
   /** What was checked in the data, found and fixed (quality/card.ts); absent: the section says nothing was recorded. */
   dataChecks?: DataChecks
+  /** The evaluation split by image attributes (attributes/by-attribute.ts); `ownAttributes`: the user's, not built in. */
+  subgroups?: { ownAttributes: boolean; reports: AttributeEvaluation[] }
 }
 
 /** The model card's "Data checks": the last health report and the latest label check with its decisions. */
@@ -152,6 +155,8 @@ ${table(
     .map((b) => [`${b.lower.toFixed(1)}–${b.upper.toFixed(1)}`, b.count, f3(b.confidence), f3(b.accuracy)]),
 )}
 
+${subgroupSection(c.subgroups)}
+
 ## Known limitations
 
 - Measured on ${s.count} held-out images from the same collection as the training data; accuracy on images from
@@ -159,8 +164,7 @@ ${table(
 - Weakest class: \`${weakest.n}\` (F1 ${f3(weakest.f1)} over ${plural(weakest.support, 'image')}).${imbalance > 3 ? `\n- Classes are imbalanced (largest/smallest ${imbalance.toFixed(1)}×); minority classes may be under-predicted.` : ''}
 - The model always answers with one of the ${names.length} classes above, even for images that show none of them;
   use the confidence (see calibration) to flag uncertain answers.
-- Performance has not been checked per subgroup (lighting, device, who or where the images come from); do that
-  before relying on the model for decisions about people.
+${subgroupLimitation(c.subgroups)}
 - Preprocessing must match \`preprocessing.json\` exactly (EXIF orientation, resize, scaling).
 `
 }
@@ -185,4 +189,46 @@ function dataChecksSection(d: DataChecks | undefined): string {
         ? `${l.fixedBeforeTraining} of the ${plural(fixed, 'change')} came before this run's data was frozen.`
         : 'no label was changed.'),
   ].join('\n')
+}
+
+/** "Performance by subgroup": a table per attribute, the attributes with the largest gap first. */
+function subgroupSection(g: CardInput['subgroups']): string {
+  if (!g?.reports.length) return ''
+  const worstGap = (r: AttributeEvaluation) => Math.min(0, ...r.slices.filter((x) => !x.small).map((x) => x.gap))
+  const reports = [...g.reports].sort((a, b) => worstGap(a) - worstGap(b))
+  const blocks = reports.map((r) => {
+    const rows = r.slices.map((x) => [
+      x.small ? `${x.value} *` : x.value,
+      x.support,
+      `${pct(x.accuracy)} (${pct(x.accuracyCi[0])}–${pct(x.accuracyCi[1])})`,
+      `${x.gap >= 0 ? '+' : '−'}${pct(Math.abs(x.gap))}`,
+      f3(x.macroF1),
+      f3(x.ece),
+    ])
+    const head = `| ${r.attribute} | images | accuracy (95 %) | gap to overall | macro F1 | ECE |\n|---|---|---|---|---|---|`
+    return `### By ${r.attribute}\n\n${head}\n${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}`
+  })
+  const source = g.ownAttributes
+    ? 'by the attributes recorded for the images'
+    : "by built-in attributes only (image size and brightness); no attributes of the images' origin were recorded"
+  return `## Performance by subgroup
+
+Accuracy on the ${reports[0]!.split ?? 'evaluation'} split ${source}, worst gaps first. \* too few images to conclude
+(fewer than 30, or an interval wider than 20 points).
+
+${blocks.join('\n\n')}`
+}
+
+function subgroupLimitation(g: CardInput['subgroups']): string {
+  if (g?.ownAttributes) {
+    const gaps = g.reports.flatMap((r) => r.slices.filter((x) => !x.small).map((x) => ({ r, x })))
+    const worst = gaps.sort((a, b) => a.x.gap - b.x.gap)[0]
+    return worst && worst.x.gap < 0
+      ? `- The largest subgroup gap: ${worst.r.attribute} = \`${worst.x.value}\` is ${pct(-worst.x.gap)} below the overall accuracy
+  (see Performance by subgroup); subgroups not recorded as attributes were not checked.`
+      : '- No recorded subgroup does measurably worse; subgroups not recorded as attributes were not checked.'
+  }
+  return `- Performance has not been checked per subgroup of who or where the images come from (no such attributes were
+  recorded: import a CSV with extra columns or use \`studio attr set\`); do that before relying on the model for
+  decisions about people.`
 }

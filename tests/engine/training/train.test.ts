@@ -79,6 +79,7 @@ describe('training the seed CNN', () => {
     const out = exportRun(studio, runId, path.join(root, 'export'))
     expect(out.files.sort()).toEqual([
       'labels.json',
+      'model-card.html',
       'model-card.md',
       'model.json',
       'package.json',
