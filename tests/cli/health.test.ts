@@ -25,13 +25,17 @@ describe('studio health', () => {
   const src = path.join(root, 'src')
 
   beforeAll(async () => {
-    for (const d of ['train/cats', 'train/dogs', 'val/cats', 'val/dogs']) fs.mkdirSync(path.join(src, d), { recursive: true })
+    for (const d of ['train/cats', 'train/dogs', 'val/cats', 'val/dogs'])
+      fs.mkdirSync(path.join(src, d), { recursive: true })
     for (let i = 0; i < 6; i++) {
       fs.writeFileSync(path.join(src, 'train/cats', `c${i}.jpg`), await scene(900 + i))
       fs.writeFileSync(path.join(src, 'train/dogs', `d${i}.jpg`), await scene(950 + i))
     }
     // The val folder holds a re-encoded copy of a training cat: leakage across the origin splits.
-    await sharp(await scene(900)).resize(240).jpeg({ quality: 70 }).toFile(path.join(src, 'val/cats', 'v0.jpg'))
+    await sharp(await scene(900))
+      .resize(240)
+      .jpeg({ quality: 70 })
+      .toFile(path.join(src, 'val/cats', 'v0.jpg'))
     fs.writeFileSync(path.join(src, 'val/dogs', 'v1.jpg'), await scene(990))
     fs.writeFileSync(path.join(src, 'notes.txt'), 'not an image')
     // Imported as before signals existed: `studio health` measures them first.
@@ -50,7 +54,10 @@ describe('studio health', () => {
     }
     // README's --json table documents these keys and every kind.
     const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8')
-    const row = readme.slice(readme.indexOf('### `--json` output')).split('\n').find((l) => l.startsWith('| `health` |'))!
+    const row = readme
+      .slice(readme.indexOf('### `--json` output'))
+      .split('\n')
+      .find((l) => l.startsWith('| `health` |'))!
     expect(row).toContain('exactly `findings`; `findings[]`: `kind severity count images detail`')
     expect(row).toContain(`\`${FINDING_KINDS.join(' ')}\``)
     const kinds = out.findings.map((f) => f.kind)
@@ -66,10 +73,22 @@ describe('studio health', () => {
     let version: number
     try {
       version = s.store.datasets.insertVersion(
-        { createdAt: new Date().toISOString(), seed: 1, fractions: { train: 0.5, val: 0.5, test: 0 }, useOriginSplits: false,
-          classes: [{ id: 1, name: 'cats' }, { id: 2, name: 'dogs' }] },
-        [{ imageId: 1, classIndex: 0, split: 'train' }, { imageId: 13, classIndex: 0, split: 'val' },
-          { imageId: 7, classIndex: 1, split: 'train' }, { imageId: 14, classIndex: 1, split: 'val' }],
+        {
+          createdAt: new Date().toISOString(),
+          seed: 1,
+          fractions: { train: 0.5, val: 0.5, test: 0 },
+          useOriginSplits: false,
+          classes: [
+            { id: 1, name: 'cats' },
+            { id: 2, name: 'dogs' },
+          ],
+        },
+        [
+          { imageId: 1, classIndex: 0, split: 'train' },
+          { imageId: 13, classIndex: 0, split: 'val' },
+          { imageId: 7, classIndex: 1, split: 'train' },
+          { imageId: 14, classIndex: 1, split: 'val' },
+        ],
       )
     } finally {
       s.close()

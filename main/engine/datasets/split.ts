@@ -134,7 +134,10 @@ export function planSplit(
 }
 
 /** Each labeled image's group (labeled members only, sorted by id); images in no group are absent. */
-function groupIndex(groups: readonly (readonly number[])[], classOf: ReadonlyMap<number, number>): Map<number, number[]> {
+function groupIndex(
+  groups: readonly (readonly number[])[],
+  classOf: ReadonlyMap<number, number>,
+): Map<number, number[]> {
   const out = new Map<number, number[]>()
   for (const g of groups) {
     const members = g.filter((id) => classOf.has(id)).sort((a, b) => a - b)

@@ -62,7 +62,10 @@ export async function backfillSignals(studio: Studio, ctx: JobContext, onChanged
           const px = await decodeBudget.run(img.width * img.height, () => signalPixels(buf, Number.MAX_SAFE_INTEGER))
           return [img.id, measure(px)]
         } catch (err) {
-          return [img.id, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the original is missing' : errorMessage(err)]
+          return [
+            img.id,
+            (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the original is missing' : errorMessage(err),
+          ]
         }
       }),
     )

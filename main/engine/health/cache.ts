@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { HealthDto } from '../../../preload/contract'
 import type { Studio } from '../studio'
+import { outlierFindings, type Finding, type ImageFacts } from './findings'
 import { nearDuplicateGroups } from './near-dups'
 
 /**
@@ -11,7 +12,7 @@ import { nearDuplicateGroups } from './near-dups'
  * gives a new key and a recomputation.
  */
 interface Memory {
-  groups?: { key: string; groups: number[][] }
+  images?: { key: string; level: ImageLevel }
   report?: { key: string; report: HealthDto }
 }
 
@@ -48,21 +49,42 @@ function writeJson(studio: Studio, name: string, value: unknown): void {
   }
 }
 
-/** Near-duplicate groups of every image with a perceptual hash (about a second at 100,000 images, then cached). */
-export function hashGroups(studio: Studio): number[][] {
-  const key = studio.store.health.hashSignature()
+/** What depends on the images and their signals alone, not on labels, versions or imports. */
+export interface ImageLevel {
+  /** Near-duplicate groups of every measured image. */
+  groups: number[][]
+  outliers: Finding[]
+}
+
+/**
+ * Near-duplicate groups and outliers (about a second at 100,000 images, most of it the grouping),
+ * cached by the images' signature: a label change or a new dataset version reuses them.
+ */
+export function imageLevel(studio: Studio): ImageLevel {
+  const key = studio.store.health.imageSignature()
   const m = memoryOf(studio)
-  if (m.groups?.key === key) return m.groups.groups
-  const disk = readJson<{ key: string; groups: number[][] }>(path.join(dir(studio), 'groups.json'))
-  if (disk?.key === key && Array.isArray(disk.groups)) {
-    m.groups = disk
-    return disk.groups
+  if (m.images?.key === key) return m.images.level
+  const disk = readJson<{ key: string; level: ImageLevel }>(path.join(dir(studio), 'images.json'))
+  if (disk?.key === key && Array.isArray(disk.level?.groups) && Array.isArray(disk.level.outliers)) {
+    m.images = disk
+    return disk.level
   }
-  const { ids, hashes } = studio.store.health.hashes()
-  const groups = nearDuplicateGroups(ids, hashes)
-  m.groups = { key, groups }
-  writeJson(studio, 'groups.json', m.groups)
-  return groups
+  const ids: number[] = []
+  const hashes: string[] = []
+  const facts: ImageFacts[] = []
+  for (const [id, width, height, phash, brightness, colourfulness, sharpness] of studio.store.health.signalRows()) {
+    let signals = null
+    if (phash !== null) {
+      ids.push(id)
+      hashes.push(phash)
+      signals = { phash, brightness: brightness ?? 0, colourfulness: colourfulness ?? 0, sharpness: sharpness ?? 0 }
+    }
+    facts.push({ id, width, height, signals })
+  }
+  const level = { groups: nearDuplicateGroups(ids, hashes), outliers: outlierFindings(facts) }
+  m.images = { key, level }
+  writeJson(studio, 'images.json', m.images)
+  return level
 }
 
 /**

@@ -34,25 +34,58 @@ export const OUTLIER = {
 export function outlierFindings(images: readonly ImageFacts[]): Finding[] {
   const out: Finding[] = []
   const add = (kind: FindingKind, ids: number[], detail: string) => {
-    if (ids.length) out.push({ kind, severity: kind === 'outlier-blurry' || kind === 'outlier-small' ? 'warning' : 'info', count: ids.length, images: ids, detail })
+    if (ids.length)
+      out.push({
+        kind,
+        severity: kind === 'outlier-blurry' || kind === 'outlier-small' ? 'warning' : 'info',
+        count: ids.length,
+        images: ids,
+        detail,
+      })
   }
-  add('outlier-small', images.filter((i) => Math.min(i.width, i.height) < OUTLIER.minSide).map((i) => i.id),
-    `shorter side under ${OUTLIER.minSide} px`)
-  add('outlier-aspect', images.filter((i) => Math.max(i.width, i.height) / Math.max(1, Math.min(i.width, i.height)) > OUTLIER.maxAspect)
-    .map((i) => i.id), `one side more than ${OUTLIER.maxAspect}× the other`)
+  add(
+    'outlier-small',
+    images.filter((i) => Math.min(i.width, i.height) < OUTLIER.minSide).map((i) => i.id),
+    `shorter side under ${OUTLIER.minSide} px`,
+  )
+  add(
+    'outlier-aspect',
+    images
+      .filter((i) => Math.max(i.width, i.height) / Math.max(1, Math.min(i.width, i.height)) > OUTLIER.maxAspect)
+      .map((i) => i.id),
+    `one side more than ${OUTLIER.maxAspect}× the other`,
+  )
   const measured = images.filter((i): i is ImageFacts & { signals: ImageSignals } => i.signals !== null)
   const gray = measured.filter((i) => i.signals.colourfulness < OUTLIER.grayscaleSpread)
   // Grayscale is only odd among colour: a project of grayscale images (scans, X-rays) is fine.
-  if (gray.length * 2 < measured.length) add('outlier-grayscale', gray.map((i) => i.id), 'grayscale in a project of colour images')
+  if (gray.length * 2 < measured.length)
+    add(
+      'outlier-grayscale',
+      gray.map((i) => i.id),
+      'grayscale in a project of colour images',
+    )
   const bright = robust(measured.map((i) => i.signals.brightness))
-  add('outlier-dark', measured.filter((i) => i.signals.brightness < OUTLIER.dark && bright.z(i.signals.brightness) < -OUTLIER.z)
-    .map((i) => i.id), `mean brightness under ${OUTLIER.dark}/255 and far below the project's typical image`)
-  add('outlier-bright', measured.filter((i) => i.signals.brightness > OUTLIER.bright && bright.z(i.signals.brightness) > OUTLIER.z)
-    .map((i) => i.id), `mean brightness over ${OUTLIER.bright}/255 and far above the project's typical image`)
+  add(
+    'outlier-dark',
+    measured
+      .filter((i) => i.signals.brightness < OUTLIER.dark && bright.z(i.signals.brightness) < -OUTLIER.z)
+      .map((i) => i.id),
+    `mean brightness under ${OUTLIER.dark}/255 and far below the project's typical image`,
+  )
+  add(
+    'outlier-bright',
+    measured
+      .filter((i) => i.signals.brightness > OUTLIER.bright && bright.z(i.signals.brightness) > OUTLIER.z)
+      .map((i) => i.id),
+    `mean brightness over ${OUTLIER.bright}/255 and far above the project's typical image`,
+  )
   const logSharp = (i: { signals: ImageSignals }) => Math.log(i.signals.sharpness + 1e-4)
   const sharp = robust(measured.map(logSharp))
-  add('outlier-blurry', measured.filter((i) => i.signals.sharpness < OUTLIER.blurry && sharp.z(logSharp(i)) < -OUTLIER.z).map((i) => i.id),
-    'much less fine detail (variance of the Laplacian) than the project\'s typical image')
+  add(
+    'outlier-blurry',
+    measured.filter((i) => i.signals.sharpness < OUTLIER.blurry && sharp.z(logSharp(i)) < -OUTLIER.z).map((i) => i.id),
+    "much less fine detail (variance of the Laplacian) than the project's typical image",
+  )
   return out
 }
 
@@ -80,13 +113,25 @@ export function balanceFindings(classes: readonly ClassCount[], imagesOf: (name:
   const out: Finding[] = []
   const empty = classes.filter((c) => c.count === 0)
   if (empty.length) {
-    out.push({ kind: 'empty-class', severity: 'warning', count: empty.length, images: [], classes: empty.map((c) => c.name),
-      detail: `${names(empty)} ${empty.length === 1 ? 'has' : 'have'} no images and will be left out of training` })
+    out.push({
+      kind: 'empty-class',
+      severity: 'warning',
+      count: empty.length,
+      images: [],
+      classes: empty.map((c) => c.name),
+      detail: `${names(empty)} ${empty.length === 1 ? 'has' : 'have'} no images and will be left out of training`,
+    })
   }
   const small = classes.filter((c) => c.count > 0 && c.count < MIN_CLASS_IMAGES)
   if (small.length) {
-    out.push({ kind: 'small-class', severity: 'warning', count: small.length, images: small.flatMap((c) => imagesOf(c.name)),
-      classes: small.map((c) => c.name), detail: `${names(small)}: fewer than ${MIN_CLASS_IMAGES} images` })
+    out.push({
+      kind: 'small-class',
+      severity: 'warning',
+      count: small.length,
+      images: small.flatMap((c) => imagesOf(c.name)),
+      classes: small.map((c) => c.name),
+      detail: `${names(small)}: fewer than ${MIN_CLASS_IMAGES} images`,
+    })
   }
   const live = classes.filter((c) => c.count > 0)
   if (live.length >= 2) {
@@ -96,15 +141,26 @@ export function balanceFindings(classes: readonly ClassCount[], imagesOf: (name:
       const total = live.reduce((a, c) => a + c.count, 0)
       const weights = live.map((c) => `${c.name} ${(total / (live.length * c.count)).toFixed(2)}`).join(', ')
       const minority = live.filter((c) => c.count * IMBALANCE_RATIO < max)
-      out.push({ kind: 'class-imbalance', severity: 'warning', count: minority.length, images: [], classes: minority.map((c) => c.name),
-        detail: `largest class has ${(max / min).toFixed(1)}× the images of the smallest; suggested class weights: ${weights} (train with class weights)` })
+      out.push({
+        kind: 'class-imbalance',
+        severity: 'warning',
+        count: minority.length,
+        images: [],
+        classes: minority.map((c) => c.name),
+        detail:
+          `largest class has ${(max / min).toFixed(1)}× the images of the smallest; ` +
+          `suggested class weights: ${weights} (train with class weights)`,
+      })
     }
   }
   return out
 }
 
 function names(cs: readonly ClassCount[]): string {
-  const shown = cs.slice(0, 5).map((c) => JSON.stringify(c.name)).join(', ')
+  const shown = cs
+    .slice(0, 5)
+    .map((c) => JSON.stringify(c.name))
+    .join(', ')
   return cs.length > 5 ? `${shown} and ${cs.length - 5} more` : shown
 }
 

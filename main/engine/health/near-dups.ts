@@ -12,7 +12,11 @@ export const NEAR_DUP_BITS = 11
  * list directly, and only the ≤ 137 chunk values within 2 bits are visited per chunk, so 100,000
  * hashes group in about a second instead of 5·10⁹ pair comparisons.
  */
-export function nearDuplicateGroups(ids: ArrayLike<number>, hashes: readonly string[], maxBits = NEAR_DUP_BITS): number[][] {
+export function nearDuplicateGroups(
+  ids: ArrayLike<number>,
+  hashes: readonly string[],
+  maxBits = NEAR_DUP_BITS,
+): number[][] {
   const n = hashes.length
   const hi = new Uint32Array(n)
   const lo = new Uint32Array(n)
@@ -44,7 +48,8 @@ export function nearDuplicateGroups(ids: ArrayLike<number>, hashes: readonly str
       for (let m = 0; m < masks.length; m++) {
         for (let j1 = head[v ^ masks[m]!]!; j1 !== 0; j1 = next[j1 - 1]!) {
           const j = j1 - 1
-          if (j <= i) continue
+          // Lists run from the highest index down: the rest of this one was paired with i already.
+          if (j <= i) break
           if (popcount(hiI ^ hi[j]!) + popcount(loI ^ lo[j]!) <= maxBits) union(i, j)
         }
       }

@@ -6,8 +6,8 @@ import type { FindingRow, Store } from '../store'
 import type { Studio } from '../studio'
 import { nowIso } from '../util'
 import { backfillFailures, pendingSignals, startBackfill } from './backfill'
-import { cachedReport, forgetWrittenFindings, hashGroups, storeReport } from './cache'
-import { balanceFindings, FINDING_KINDS, outlierFindings, type Finding, type ImageFacts } from './findings'
+import { cachedReport, forgetWrittenFindings, imageLevel, storeReport, type ImageLevel } from './cache'
+import { balanceFindings, FINDING_KINDS, type Finding } from './findings'
 import {
   conflictFinding,
   leakageFinding,
@@ -27,9 +27,9 @@ export type HealthRequest = Exclude<RequestOf<'health'>, void | null | undefined
  *
  * The findings are written to health_findings (Browse filters by them). The report is cached by a
  * signature of everything it reads, so asking again without a change costs one small query; the
- * near-duplicate grouping, the expensive part, is cached by the hashes alone and survives label
- * changes. With `jobs`, images imported before signals existed get them by the backfill job
- * (`pending` counts them until then); `onChanged` hears when it has measured more.
+ * near-duplicate grouping and the outliers, the expensive part, are cached by the images alone and
+ * survive label changes. With `jobs`, images imported before signals existed get them by the
+ * backfill job (`pending` counts them until then); `onChanged` hears when it has measured more.
  */
 export async function healthReport(
   studio: Studio,
@@ -49,10 +49,10 @@ export async function healthReport(
   const cached = cachedReport(studio, key)
   if (cached) return cached
 
-  const groups = hashGroups(studio)
-  // The grouping took a while on a large project: let waiting requests through before the rest.
+  const level = imageLevel(studio)
+  // The grouping may have taken a while on a large project: let waiting requests through first.
   await new Promise<void>((resolve) => setImmediate(resolve))
-  const findings = computeFindings(store, groups, splitSource(store, versionId, originSplits), failed)
+  const findings = computeFindings(store, level, splitSource(store, versionId, originSplits), failed)
   const report: HealthDto = {
     computedAt: nowIso(),
     images: store.images.total(),
@@ -70,20 +70,10 @@ export async function healthReport(
 /** Every finding of the project, in the order of FINDING_KINDS; kinds with nothing to report are left out. */
 export function computeFindings(
   store: Store,
-  groups: readonly number[][],
+  { groups, outliers }: ImageLevel,
   where: SplitSource,
   failed: ReadonlyMap<number, string>,
 ): Finding[] {
-  const rows = store.health.imageRows()
-  const facts: ImageFacts[] = rows.map((r) => ({
-    id: r.id,
-    width: r.width,
-    height: r.height,
-    signals:
-      r.phash === null
-        ? null
-        : { phash: r.phash, brightness: r.brightness ?? 0, colourfulness: r.colourfulness ?? 0, sharpness: r.sharpness ?? 0 },
-  }))
   const classes = store.labels.liveClasses()
   const idOf = new Map(classes.map((c) => [c.name, c.id]))
   const found = [
@@ -91,7 +81,7 @@ export function computeFindings(
     nearDuplicateFinding(groups),
     leakageFinding(groups, where),
     ...balanceFindings(classes, (name) => store.labels.imagesOfClass(idOf.get(name)!)),
-    ...outlierFindings(facts),
+    ...outliers,
     unreadableFinding(store, failed),
     skippedFinding(store),
   ].filter((f): f is Finding => f !== null)

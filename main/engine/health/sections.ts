@@ -71,7 +71,9 @@ export function leakageFinding(groups: readonly number[][], where: SplitSource):
   if (!leaking.length) return null
   const images = leaking.flat().sort((a, b) => a - b)
   const examples = leaking.slice(0, EXAMPLES).map((g) => g.map((id) => `${id} (${where.splitOf.get(id)})`).join(', '))
-  const across = where.originSplits ? "the import's train/val/test folders" : `dataset version ${where.versionId}'s splits`
+  const across = where.originSplits
+    ? "the import's train/val/test folders"
+    : `dataset version ${where.versionId}'s splits`
   const fix = where.originSplits
     ? 'move the copies into one folder, or train without origin splits (new versions keep each group in one split)'
     : 'train on a new dataset version: new versions keep each group in one split'
@@ -83,7 +85,8 @@ export function leakageFinding(groups: readonly number[][], where: SplitSource):
     groups: leaking,
     detail:
       `${plural(leaking.length, 'near-duplicate group')} (${plural(images.length, 'image')}) span ${across}, ` +
-      `so evaluation sees copies of training images and reports too high an accuracy: ${more(examples, leaking.length)}. ` +
+      'so evaluation sees copies of training images and reports too high an accuracy: ' +
+      `${more(examples, leaking.length)}. ` +
       `To fix: ${fix}.`,
   }
 }

@@ -84,7 +84,10 @@ export class BatchWriter {
     store.tx(() => {
       const at = nowIso()
       // Duplicates last: the file of the same content may have finished later yet come first.
-      const ordered = [...recs.filter((r) => r.outcome !== 'duplicate'), ...recs.filter((r) => r.outcome === 'duplicate')]
+      const ordered = [
+        ...recs.filter((r) => r.outcome !== 'duplicate'),
+        ...recs.filter((r) => r.outcome === 'duplicate'),
+      ]
       for (const rec of ordered) {
         const { item } = rec
         if (rec.outcome === 'error') {

@@ -21,7 +21,11 @@ export async function scanCsv(csvPath: string): Promise<ScanResult> {
   const dir = path.dirname(path.resolve(csvPath))
   let rows: string[][]
   try {
-    rows = parse(await fs.readFile(csvPath), { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][]
+    rows = parse(await fs.readFile(csvPath), {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as string[][]
   } catch (err) {
     throw new ImportSourceError(`${csvPath} is not a readable CSV: ${errorMessage(err)}`)
   }
@@ -59,7 +63,7 @@ export async function scanCsv(csvPath: string): Promise<ScanResult> {
     if (!hasHeader && row.length > 2) return problem(`has ${row.length} columns; expected path,label`)
     const p = (row[col.path] ?? '').trim()
     if (!p) return problem('path is empty')
-    const rawLabel = col.label >= 0 ? row[col.label] ?? '' : ''
+    const rawLabel = col.label >= 0 ? (row[col.label] ?? '') : ''
     if (rawLabel !== '' && rawLabel.trim() === '') return problem(`label for ${JSON.stringify(p)} is only whitespace`)
     const abs = path.resolve(dir, p)
     const rel = path.relative(dir, abs)

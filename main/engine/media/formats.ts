@@ -2,7 +2,15 @@ import path from 'node:path'
 
 /** File extensions the scanner treats as images; anything else is counted as ignored. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.jpg', '.jpeg', '.jpe', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif',
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
 ])
 
 export function isImageFile(name: string): boolean {

@@ -103,14 +103,22 @@ export async function importSource(ctx: Ctx, source: string, opts: ImportOptions
   }
 }
 
-async function run(ctx: Ctx, source: string, scan: ScanResult, opts: ImportOptions, started: number): Promise<ImportSummary> {
+async function run(
+  ctx: Ctx,
+  source: string,
+  scan: ScanResult,
+  opts: ImportOptions,
+  started: number,
+): Promise<ImportSummary> {
   const { store } = ctx
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS
   const budget = opts.decodeBudget ?? decodeBudget
   const measure = opts.measureSignals ?? true
   const total = scan.items.length + scan.problems.length
   const previous = store.imports.resumable(source, scan.kind)
-  const batchId = previous?.id ?? store.imports.createBatch({ source, kind: scan.kind, total, ignored: scan.ignored, startedAt: nowIso() })
+  const batchId =
+    previous?.id ??
+    store.imports.createBatch({ source, kind: scan.kind, total, ignored: scan.ignored, startedAt: nowIso() })
   if (previous) store.imports.restartBatch(batchId, total, scan.ignored)
   const handled = store.imports.handledPaths(batchId)
 

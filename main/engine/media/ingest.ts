@@ -46,7 +46,7 @@ export async function readAndHash(abs: string): Promise<ReadFile> {
 
 /** Reads the header only: format, size, orientation; refuses images over the pixel limit before decoding. */
 export async function probe(buf: Buffer, maxPixels: number): Promise<Probed> {
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata()
   } catch (err) {
@@ -59,7 +59,7 @@ export async function probe(buf: Buffer, maxPixels: number): Promise<Probed> {
   if (!w || !h) throw new IngestError('image has no size (corrupt header)')
   if (w * h > maxPixels) {
     throw new IngestError(
-      `image is ${w}×${h} (${(w * h / 1e6).toFixed(1)} megapixels), over the ${(maxPixels / 1e6).toFixed(1)} megapixel limit`,
+      `image is ${w}×${h} (${((w * h) / 1e6).toFixed(1)} megapixels), over the ${(maxPixels / 1e6).toFixed(1)} megapixel limit`,
     )
   }
   const swap = (meta.orientation ?? 1) >= 5
@@ -124,7 +124,9 @@ export async function writeThumbnailAndSignals(
   if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
     throw new IngestError(`cannot make a thumbnail of ${channels}-channel pixels`)
   }
-  await atomically(file, tmpDir, (tmp) => sharp(data, { raw: { width, height, channels } }).webp(THUMB_WEBP).toFile(tmp))
+  await atomically(file, tmpDir, (tmp) =>
+    sharp(data, { raw: { width, height, channels } }).webp(THUMB_WEBP).toFile(tmp),
+  )
   return signals
 }
 

@@ -107,7 +107,9 @@ function skipReason(name: string, special: string | null): string {
 }
 
 /** What a directory entry that is neither a file, a folder nor a link is, in words; null for those. */
-export function specialKind(e: Pick<Dirent, 'isFIFO' | 'isSocket' | 'isBlockDevice' | 'isCharacterDevice'>): string | null {
+export function specialKind(
+  e: Pick<Dirent, 'isFIFO' | 'isSocket' | 'isBlockDevice' | 'isCharacterDevice'>,
+): string | null {
   if (e.isFIFO()) return 'a named pipe (FIFO)'
   if (e.isSocket()) return 'a socket'
   if (e.isBlockDevice() || e.isCharacterDevice()) return 'a device'
@@ -150,7 +152,9 @@ export async function sourceKind(source: string): Promise<'folder' | 'csv'> {
   try {
     st = await fs.stat(source)
   } catch (err) {
-    throw new ImportSourceError(`Import source ${source} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read: ' + fsReason(err)}`)
+    throw new ImportSourceError(
+      `Import source ${source} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read: ' + fsReason(err)}`,
+    )
   }
   if (st.isDirectory()) return 'folder'
   if (st.isFile() && path.extname(source).toLowerCase() === '.csv') return 'csv'

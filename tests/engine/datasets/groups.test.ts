@@ -9,7 +9,10 @@ import type { LabeledImage } from '../../../main/engine/store'
 import { tmpDir } from '../../helpers/fixtures'
 import { scene } from '../../helpers/scenes'
 
-const names = new Map([[1, 'a'], [2, 'b']])
+const names = new Map([
+  [1, 'a'],
+  [2, 'b'],
+])
 function images(counts: Record<number, number>, origin: (id: number) => string | null = () => null): LabeledImage[] {
   const out: LabeledImage[] = []
   let id = 1
@@ -31,7 +34,8 @@ describe('group-aware splits', () => {
     const imgs = images({ 1: 100, 2: 100 })
     // Groups of 2–5 within a class, and two groups spanning both classes.
     const groups: number[][] = []
-    for (let start = 1; start < 95; start += 9) groups.push(Array.from({ length: 2 + (start % 4) }, (_, k) => start + k))
+    for (let start = 1; start < 95; start += 9)
+      groups.push(Array.from({ length: 2 + (start % 4) }, (_, k) => start + k))
     groups.push([96, 150], [97, 151, 152])
     for (let seed = 0; seed < 20; seed++) {
       const plan = planSplit(imgs, names, { seed }, groups)
@@ -50,7 +54,10 @@ describe('group-aware splits', () => {
 
   it('with origin splits, the rest of a group follows its member in a split folder', () => {
     const imgs = images({ 1: 20, 2: 20 }, (id) => (id === 3 ? 'val' : id === 30 ? 'test' : null))
-    const plan = planSplit(imgs, names, { seed: 1, useOriginSplits: true }, [[3, 4, 5], [30, 31]])
+    const plan = planSplit(imgs, names, { seed: 1, useOriginSplits: true }, [
+      [3, 4, 5],
+      [30, 31],
+    ])
     const s = splitOf(plan)
     expect([s.get(3), s.get(4), s.get(5)]).toEqual(['val', 'val', 'val'])
     expect([s.get(30), s.get(31)]).toEqual(['test', 'test'])

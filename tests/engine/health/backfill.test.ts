@@ -16,10 +16,16 @@ import { scene } from '../../helpers/scenes'
 async function oldProject(root: string, name: string, pictures: number): Promise<Studio> {
   const src = path.join(root, `${name}-src`, 'things')
   fs.mkdirSync(src, { recursive: true })
-  for (let i = 0; i < pictures; i++) fs.writeFileSync(path.join(src, `p${String(i).padStart(2, '0')}.jpg`), await scene(500 + i))
+  for (let i = 0; i < pictures; i++)
+    fs.writeFileSync(path.join(src, `p${String(i).padStart(2, '0')}.jpg`), await scene(500 + i))
   // One picture twice more, resized and re-encoded: a near-duplicate group once measured.
-  await sharp(await scene(500)).resize(200).jpeg({ quality: 60 }).toFile(path.join(src, 'copy-small.jpg'))
-  await sharp(await scene(500)).webp().toFile(path.join(src, 'copy.webp'))
+  await sharp(await scene(500))
+    .resize(200)
+    .jpeg({ quality: 60 })
+    .toFile(path.join(src, 'copy-small.jpg'))
+  await sharp(await scene(500))
+    .webp()
+    .toFile(path.join(src, 'copy.webp'))
   const studio = Studio.init(path.join(root, name))
   await studio.import(path.dirname(src), { measureSignals: false })
   return studio
@@ -27,7 +33,8 @@ async function oldProject(root: string, name: string, pictures: number): Promise
 
 function finished(events: StudioEvent[]): Promise<void> {
   return new Promise((resolve) => {
-    const poll = () => (events.some((e) => e.type === 'job-finished' && e.kind === 'backfill') ? resolve() : setTimeout(poll, 20))
+    const poll = () =>
+      events.some((e) => e.type === 'job-finished' && e.kind === 'backfill') ? resolve() : setTimeout(poll, 20)
     poll()
   })
 }

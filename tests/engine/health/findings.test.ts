@@ -12,12 +12,48 @@ describe('outlier findings on generated images with known defects', () => {
       facts.push({ id, width: meta.width!, height: meta.height!, signals: await signalsOf(buf) })
     }
     for (let i = 0; i < 40; i++) await add(i + 1, await scene(300 + i))
-    await add(101, await sharp(await scene(1)).blur(6).jpeg().toBuffer())
-    await add(102, await sharp(await scene(2)).blur(8).jpeg().toBuffer())
-    await add(103, await sharp(await scene(3)).linear(0.1, 0).jpeg().toBuffer())
-    await add(104, await sharp(await scene(4)).linear(0.1, 235).jpeg().toBuffer())
-    await add(105, await sharp(await scene(5)).greyscale().jpeg().toBuffer())
-    await add(106, await sharp(await scene(6)).resize(24, 20).png().toBuffer())
+    await add(
+      101,
+      await sharp(await scene(1))
+        .blur(6)
+        .jpeg()
+        .toBuffer(),
+    )
+    await add(
+      102,
+      await sharp(await scene(2))
+        .blur(8)
+        .jpeg()
+        .toBuffer(),
+    )
+    await add(
+      103,
+      await sharp(await scene(3))
+        .linear(0.1, 0)
+        .jpeg()
+        .toBuffer(),
+    )
+    await add(
+      104,
+      await sharp(await scene(4))
+        .linear(0.1, 235)
+        .jpeg()
+        .toBuffer(),
+    )
+    await add(
+      105,
+      await sharp(await scene(5))
+        .greyscale()
+        .jpeg()
+        .toBuffer(),
+    )
+    await add(
+      106,
+      await sharp(await scene(6))
+        .resize(24, 20)
+        .png()
+        .toBuffer(),
+    )
     await add(107, await scene(7, 900, 200))
     const byKind = Object.fromEntries(outlierFindings(facts).map((f) => [f.kind, f.images]))
     expect(byKind['outlier-blurry']).toEqual([101, 102])
@@ -38,7 +74,15 @@ describe('outlier findings on generated images with known defects', () => {
 describe('class balance', () => {
   const imagesOf = (name: string) => (name === 'wasp' ? [7, 8] : [])
   it('reports empty and small classes and the imbalance with suggested weights', () => {
-    const f = balanceFindings([{ name: 'ant', count: 120 }, { name: 'bee', count: 40 }, { name: 'wasp', count: 2 }, { name: 'moth', count: 0 }], imagesOf)
+    const f = balanceFindings(
+      [
+        { name: 'ant', count: 120 },
+        { name: 'bee', count: 40 },
+        { name: 'wasp', count: 2 },
+        { name: 'moth', count: 0 },
+      ],
+      imagesOf,
+    )
     const kinds = Object.fromEntries(f.map((x) => [x.kind, x]))
     expect(kinds['empty-class']!.classes).toEqual(['moth'])
     expect(kinds['small-class']!.classes).toEqual(['wasp'])
@@ -49,13 +93,40 @@ describe('class balance', () => {
   })
 
   it('says nothing about a balanced project', () => {
-    expect(balanceFindings([{ name: 'a', count: 50 }, { name: 'b', count: 30 }], imagesOf)).toEqual([])
+    expect(
+      balanceFindings(
+        [
+          { name: 'a', count: 50 },
+          { name: 'b', count: 30 },
+        ],
+        imagesOf,
+      ),
+    ).toEqual([])
   })
 })
 
 describe('split leakage', () => {
   it('keeps the groups that cross splits', () => {
-    const split = new Map([[1, 'train'], [2, 'val'], [3, 'train'], [4, 'train'], [5, 'test']])
-    expect(leakingGroups([[1, 2], [3, 4], [4, 6], [5, 1]], split)).toEqual([[1, 2], [5, 1]])
+    const split = new Map([
+      [1, 'train'],
+      [2, 'val'],
+      [3, 'train'],
+      [4, 'train'],
+      [5, 'test'],
+    ])
+    expect(
+      leakingGroups(
+        [
+          [1, 2],
+          [3, 4],
+          [4, 6],
+          [5, 1],
+        ],
+        split,
+      ),
+    ).toEqual([
+      [1, 2],
+      [5, 1],
+    ])
   })
 })

@@ -29,7 +29,9 @@ describe('perceptual hash', () => {
   })
 
   it('puts unrelated pictures far apart', async () => {
-    const hashes = await Promise.all(Array.from({ length: 30 }, async (_, i) => (await signalsOf(await scene(100 + i))).phash))
+    const hashes = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => (await signalsOf(await scene(100 + i))).phash),
+    )
     let closest = 64
     for (let i = 0; i < hashes.length; i++) {
       for (let j = i + 1; j < hashes.length; j++) closest = Math.min(closest, hamming(hashes[i]!, hashes[j]!))
@@ -69,7 +71,10 @@ describe('nearDuplicateGroups', () => {
 
   it('matches a brute-force pairing on 3,000 random hashes with planted neighbours', () => {
     const r = rng(9)
-    const hex = () => Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')
+    const hex = () =>
+      Math.floor(r() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0')
     const hashes: string[] = []
     for (let i = 0; i < 3000; i++) {
       if (i % 10 === 9) {
@@ -82,7 +87,8 @@ describe('nearDuplicateGroups', () => {
     const ids = hashes.map((_, i) => i)
     const brute: [number, number][] = []
     for (let i = 0; i < hashes.length; i++) {
-      for (let j = i + 1; j < hashes.length; j++) if (hamming(hashes[i]!, hashes[j]!) <= NEAR_DUP_BITS) brute.push([i, j])
+      for (let j = i + 1; j < hashes.length; j++)
+        if (hamming(hashes[i]!, hashes[j]!) <= NEAR_DUP_BITS) brute.push([i, j])
     }
     expect(brute.length).toBeGreaterThan(100)
     const groupOf = new Map<number, number>()
@@ -94,11 +100,17 @@ describe('nearDuplicateGroups', () => {
 
   it('groups 100,000 hashes without comparing every pair', () => {
     const r = rng(3)
-    const hex = () => Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')
+    const hex = () =>
+      Math.floor(r() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0')
     const hashes = Array.from({ length: 100_000 }, () => hex() + hex())
     hashes[500] = hashes[99_000]!
     const t0 = performance.now()
-    const groups = nearDuplicateGroups(hashes.map((_, i) => i), hashes)
+    const groups = nearDuplicateGroups(
+      hashes.map((_, i) => i),
+      hashes,
+    )
     // Generous: the pairwise loop would take minutes.
     expect(performance.now() - t0).toBeLessThan(20_000)
     expect(groups).toContainEqual([500, 99_000])

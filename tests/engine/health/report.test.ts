@@ -29,12 +29,23 @@ async function makeSource(src: string): Promise<void> {
   fs.writeFileSync(path.join(src, 'ants', 'dup.jpg'), dup)
   fs.writeFileSync(path.join(src, 'bees', 'same.jpg'), dup)
   const s01 = await scene(1)
-  await sharp(s01).resize(160).jpeg({ quality: 60 }).toFile(path.join(src, 'ants', 'v-small.jpg'))
-  await sharp(s01).extract({ left: 8, top: 6, width: 304, height: 228 }).png().toFile(path.join(src, 'ants', 'v-crop.png'))
+  await sharp(s01)
+    .resize(160)
+    .jpeg({ quality: 60 })
+    .toFile(path.join(src, 'ants', 'v-small.jpg'))
+  await sharp(s01)
+    .extract({ left: 8, top: 6, width: 304, height: 228 })
+    .png()
+    .toFile(path.join(src, 'ants', 'v-crop.png'))
   const { data, width, height } = sceneRaw(60)
   for (let i = 0; i < data.length; i++) data[i] = Math.round(data[i]! * 0.08)
-  await sharp(data, { raw: { width, height, channels: 3 } }).jpeg().toFile(path.join(src, 'bees', 'dark.jpg'))
-  await sharp(await scene(61)).resize(20, 15).jpeg().toFile(path.join(src, 'bees', 'tiny.jpg'))
+  await sharp(data, { raw: { width, height, channels: 3 } })
+    .jpeg()
+    .toFile(path.join(src, 'bees', 'dark.jpg'))
+  await sharp(await scene(61))
+    .resize(20, 15)
+    .jpeg()
+    .toFile(path.join(src, 'bees', 'tiny.jpg'))
   const whole = await scene(62)
   fs.writeFileSync(path.join(src, 'bees', 'broken.jpg'), whole.subarray(0, Math.floor(whole.length / 2)))
   fs.writeFileSync(path.join(src, 'README.md'), '# not an image')
@@ -60,7 +71,12 @@ describe('health report on a generated project with known problems', () => {
     const r = await healthReport(studio, {}, null)
     expect(r).toMatchObject({ images: 29, versionId: null, originSplits: false, pending: 0 })
     expect(kinds(r)).toEqual([
-      'conflicting-duplicate', 'near-duplicate', 'empty-class', 'outlier-small', 'outlier-dark', 'unreadable',
+      'conflicting-duplicate',
+      'near-duplicate',
+      'empty-class',
+      'outlier-small',
+      'outlier-dark',
+      'unreadable',
       'skipped-not-image',
     ])
     const conflict = find(r, 'conflicting-duplicate')!
@@ -109,9 +125,18 @@ describe('health report on a generated project with known problems', () => {
     const classes = studio.labels.classes().filter((c) => c.count > 0)
     const index = new Map(classes.map((c, i) => [c.id, i]))
     const leaky = studio.store.datasets.insertVersion(
-      { createdAt: new Date().toISOString(), seed: 1, fractions: { train: 0.7, val: 0.15, test: 0.15 }, useOriginSplits: false,
-        classes: classes.map((c) => ({ id: c.id, name: c.name })) },
-      labeled.map((l) => ({ imageId: l.imageId, classIndex: index.get(l.classId)!, split: l.imageId === group[0] ? 'test' : 'train' })),
+      {
+        createdAt: new Date().toISOString(),
+        seed: 1,
+        fractions: { train: 0.7, val: 0.15, test: 0.15 },
+        useOriginSplits: false,
+        classes: classes.map((c) => ({ id: c.id, name: c.name })),
+      },
+      labeled.map((l) => ({
+        imageId: l.imageId,
+        classIndex: index.get(l.classId)!,
+        split: l.imageId === group[0] ? 'test' : 'train',
+      })),
     )
     const r = await healthReport(studio, {}, null)
     expect(r.versionId).toBe(leaky)
@@ -140,7 +165,12 @@ describe('health report on edge cases', () => {
   it('an empty project has nothing to report', async () => {
     const studio = Studio.init(path.join(root, 'empty'))
     try {
-      expect(await healthReport(studio, {}, null)).toMatchObject({ images: 0, pending: 0, versionId: null, findings: [] })
+      expect(await healthReport(studio, {}, null)).toMatchObject({
+        images: 0,
+        pending: 0,
+        versionId: null,
+        findings: [],
+      })
     } finally {
       studio.close()
     }

@@ -22,7 +22,9 @@ describe('the health report through the service', () => {
       fs.writeFileSync(path.join(src, 'a', `a${i}.jpg`), await scene(700 + i))
       fs.writeFileSync(path.join(src, 'b', `b${i}.jpg`), await scene(800 + i))
     }
-    await sharp(await scene(700)).resize(150).toFile(path.join(src, 'b', 'copy-of-a0.jpg'))
+    await sharp(await scene(700))
+      .resize(150)
+      .toFile(path.join(src, 'b', 'copy-of-a0.jpg'))
     const init = Studio.init(path.join(root, 'proj'))
     // Imported as before signals existed.
     await init.import(src, { measureSignals: false })
@@ -56,7 +58,10 @@ describe('the health report through the service', () => {
 
   it('says the report changed when labels change', async () => {
     const seen = events.length
-    await service.setLabels({ imageIds: [studio.image('b/copy-of-a0.jpg').id], classId: studio.labels.findClass('a').id })
+    await service.setLabels({
+      imageIds: [studio.image('b/copy-of-a0.jpg').id],
+      classId: studio.labels.findClass('a').id,
+    })
     expect(events.slice(seen).map((e) => e.type)).toEqual(['health-changed', 'labels-changed'])
   })
 

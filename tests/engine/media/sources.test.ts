@@ -21,7 +21,10 @@ describe('the same bytes under two class folders', () => {
   beforeAll(async () => {
     const bytes = await scene(7)
     hash = createHash('sha256').update(bytes).digest('hex')
-    for (const [rel, buf] of [['ants/x.jpg', bytes], ['bees/y.jpg', bytes]] as const) {
+    for (const [rel, buf] of [
+      ['ants/x.jpg', bytes],
+      ['bees/y.jpg', bytes],
+    ] as const) {
       fs.mkdirSync(path.dirname(path.join(src, rel)), { recursive: true })
       fs.writeFileSync(path.join(src, rel), buf)
     }
