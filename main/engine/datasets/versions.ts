@@ -1,4 +1,4 @@
-import { nearDuplicateGroups } from '../health/near-dups'
+import { NEAR_DUP_BITS, nearDuplicateGroups } from '../health/near-dups'
 import type { DatasetVersion, SplitFractions, Store } from '../store'
 import { nowIso } from '../util'
 import { DEFAULT_FRACTIONS, planSplit, type SplitOptions, type SplitPlan } from './split'
@@ -56,6 +56,6 @@ function sameRows(store: Store, v: DatasetVersion, plan: SplitPlan): boolean {
 
 /** Near-duplicate groups of every measured image (images without signals yet are in none). */
 function hashGroupsOf(store: Store): number[][] {
-  const { ids, hashes } = store.health.hashes()
-  return nearDuplicateGroups(ids, hashes)
+  const { ids, hashes, tone } = store.health.hashes()
+  return nearDuplicateGroups(ids, hashes, NEAR_DUP_BITS, tone)
 }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { HealthDto } from '../../../preload/contract'
 import type { Studio } from '../studio'
 import { outlierFindings, type Finding, type ImageFacts } from './findings'
-import { nearDuplicateGroups } from './near-dups'
+import { NEAR_DUP_BITS, nearDuplicateGroups } from './near-dups'
 
 /**
  * What the report keeps between calls, in memory (the open project) and in `cache/health/` (so a
@@ -71,17 +71,20 @@ export function imageLevel(studio: Studio): ImageLevel {
   }
   const ids: number[] = []
   const hashes: string[] = []
+  const tone = { brightness: [] as number[], colourfulness: [] as number[] }
   const facts: ImageFacts[] = []
   for (const [id, width, height, phash, brightness, colourfulness, sharpness] of studio.store.health.signalRows()) {
     let signals = null
     if (phash !== null) {
       ids.push(id)
       hashes.push(phash)
+      tone.brightness.push(brightness ?? 0)
+      tone.colourfulness.push(colourfulness ?? 0)
       signals = { phash, brightness: brightness ?? 0, colourfulness: colourfulness ?? 0, sharpness: sharpness ?? 0 }
     }
     facts.push({ id, width, height, signals })
   }
-  const level = { groups: nearDuplicateGroups(ids, hashes), outliers: outlierFindings(facts) }
+  const level = { groups: nearDuplicateGroups(ids, hashes, NEAR_DUP_BITS, tone), outliers: outlierFindings(facts) }
   m.images = { key, level }
   writeJson(studio, 'images.json', m.images)
   return level

@@ -16,6 +16,8 @@ export function nearDuplicateGroups(
   ids: ArrayLike<number>,
   hashes: readonly string[],
   maxBits = NEAR_DUP_BITS,
+  /** Per image mean brightness and colour spread (0–255): copies of one picture also match in tone. */
+  tone: { brightness: ArrayLike<number>; colourfulness: ArrayLike<number> } | null = null,
 ): number[][] {
   const n = hashes.length
   const hi = new Uint32Array(n)
@@ -50,12 +52,50 @@ export function nearDuplicateGroups(
           const j = j1 - 1
           // Lists run from the highest index down: the rest of this one was paired with i already.
           if (j <= i) break
-          if (popcount(hiI ^ hi[j]!) + popcount(loI ^ lo[j]!) <= maxBits) union(i, j)
+          if (popcount(hiI ^ hi[j]!) + popcount(loI ^ lo[j]!) > maxBits) continue
+          if (tone && !sameTone(tone, i, j)) continue
+          union(i, j)
         }
       }
     }
   }
-  return collect(ids, n, find)
+  const distance = (a: number, b: number) => popcount(hi[a]! ^ hi[b]!) + popcount(lo[a]! ^ lo[b]!)
+  return splitChains(collect(Array.from({ length: n }, (_, i) => i), n, find), distance, maxBits).map((g) =>
+    g.map((i) => ids[i]!).sort((a, b) => a - b),
+  )
+}
+
+/**
+ * Largest difference in mean brightness and in colour spread (0–255) between copies of one
+ * picture: re-encoding, resizing and light crops move them by a few units, while simple pictures
+ * with the same layout (a shape on a plain background) hash alike but differ in colour.
+ */
+export const TONE_TOLERANCE = 12
+
+function sameTone(t: { brightness: ArrayLike<number>; colourfulness: ArrayLike<number> }, i: number, j: number): boolean {
+  return (
+    Math.abs(t.brightness[i]! - t.brightness[j]!) <= TONE_TOLERANCE &&
+    Math.abs(t.colourfulness[i]! - t.colourfulness[j]!) <= TONE_TOLERANCE
+  )
+}
+
+/**
+ * Union-find joins chains (a ~ b ~ c with a far from c). A near-duplicate group is what one
+ * picture's copies look like: every member close to one leader. Each transitive group is split
+ * greedily: in index order, a member joins the first leader within `maxBits`, else leads a group.
+ */
+function splitChains(groups: number[][], distance: (a: number, b: number) => number, maxBits: number): number[][] {
+  const out: number[][] = []
+  for (const g of groups) {
+    const leaders: number[][] = []
+    for (const i of g) {
+      const home = leaders.find((l) => distance(l[0]!, i) <= maxBits)
+      if (home) home.push(i)
+      else leaders.push([i])
+    }
+    out.push(...leaders.filter((l) => l.length > 1))
+  }
+  return out
 }
 
 /** Every 16-bit mask with at most `radius` bits set. */

@@ -192,12 +192,17 @@ export class HealthQueries {
       .all() as SignalRow[]
   }
 
-  /** Image ids with a perceptual hash and the hashes, in id order. */
-  hashes(): { ids: number[]; hashes: string[] } {
-    const rows = this.sql('SELECT id, phash FROM images WHERE phash IS NOT NULL ORDER BY id').raw(true).all() as [
-      number,
-      string,
-    ][]
-    return { ids: rows.map((r) => r[0]), hashes: rows.map((r) => r[1]) }
+  /** Image ids with a perceptual hash, the hashes and the images' tone, in id order. */
+  hashes(): { ids: number[]; hashes: string[]; tone: { brightness: number[]; colourfulness: number[] } } {
+    const rows = this.sql(
+      'SELECT id, phash, brightness, colourfulness FROM images WHERE phash IS NOT NULL ORDER BY id',
+    )
+      .raw(true)
+      .all() as [number, string, number | null, number | null][]
+    return {
+      ids: rows.map((r) => r[0]),
+      hashes: rows.map((r) => r[1]),
+      tone: { brightness: rows.map((r) => r[2] ?? 0), colourfulness: rows.map((r) => r[3] ?? 0) },
+    }
   }
 }
