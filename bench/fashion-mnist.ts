@@ -37,8 +37,14 @@ const trainX = idx('train-images-idx3-ubyte.gz').subarray(16)
 const trainY = idx('train-labels-idx1-ubyte.gz').subarray(8)
 const testX = idx('t10k-images-idx3-ubyte.gz').subarray(16)
 const testY = idx('t10k-labels-idx1-ubyte.gz').subarray(8)
-const all = [...Array.from(trainY, (y, i) => ({ px: trainX.subarray(i * 784, (i + 1) * 784), y, origin: i < 54_000 ? 'train' : 'val' })),
-  ...Array.from(testY, (y, i) => ({ px: testX.subarray(i * 784, (i + 1) * 784), y, origin: 'test' }))].filter((_, i) => i < limit || i >= 60_000)
+const all = [
+  ...Array.from(trainY, (y, i) => ({
+    px: trainX.subarray(i * 784, (i + 1) * 784),
+    y,
+    origin: i < 54_000 ? 'train' : 'val',
+  })),
+  ...Array.from(testY, (y, i) => ({ px: testX.subarray(i * 784, (i + 1) * 784), y, origin: 'test' })),
+].filter((_, i) => i < limit || i >= 60_000)
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-fmnist-'))
 const studio = Studio.init(dir)
@@ -54,8 +60,17 @@ studio.store.tx(() => {
     fs.mkdirSync(path.join(cache, hash.slice(0, 2)), { recursive: true })
     fs.writeFileSync(path.join(cache, hash.slice(0, 2), `${hash}.rgb`), rgb)
     const id = studio.store.images.insert({
-      hash, originalName: `${img.origin}-${i}.png`, relPath: `${img.origin}/${i}.png`, ext: '.png', format: 'png',
-      width: 28, height: 28, bytes: 784, origin: img.origin, batchId: null, importedAt: at,
+      hash,
+      originalName: `${img.origin}-${i}.png`,
+      relPath: `${img.origin}/${i}.png`,
+      ext: '.png',
+      format: 'png',
+      width: 28,
+      height: 28,
+      bytes: 784,
+      origin: img.origin,
+      batchId: null,
+      importedAt: at,
     })
     studio.labels.importLabel(id, classIds[img.y]!, at)
   })
@@ -64,14 +79,24 @@ console.log(`prepared ${all.length} images in ${((performance.now() - t0) / 1000
 
 const t1 = performance.now()
 let lastLog = 0
-const handle = startTraining(studio, { inputSize: 28, epochs, batchSize, learningRate, useOriginSplits: true, patience: null }, (e) => {
-  if (e.type === 'start') console.log(`training on ${e.trainCount} (val ${e.valCount}), backend ${e.backend} (${e.backendReason})`)
-  if (e.type === 'batch' && Date.now() - lastLog > 15_000) {
-    lastLog = Date.now()
-    console.log(`  epoch ${e.epoch} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(3)} ${e.imagesPerSec.toFixed(0)} img/s ETA ${Math.round(e.etaSeconds)} s`)
-  }
-  if (e.type === 'epoch') console.log(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(2)} % val acc ${((e.valAccuracy ?? 0) * 100).toFixed(2)} % (${e.seconds.toFixed(0)} s, ${e.imagesPerSec.toFixed(0)} img/s)`)
-})
+const handle = startTraining(
+  studio,
+  { inputSize: 28, epochs, batchSize, learningRate, useOriginSplits: true, patience: null },
+  (e) => {
+    if (e.type === 'start')
+      console.log(`training on ${e.trainCount} (val ${e.valCount}), backend ${e.backend} (${e.backendReason})`)
+    if (e.type === 'batch' && Date.now() - lastLog > 15_000) {
+      lastLog = Date.now()
+      console.log(
+        `  epoch ${e.epoch} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(3)} ${e.imagesPerSec.toFixed(0)} img/s ETA ${Math.round(e.etaSeconds)} s`,
+      )
+    }
+    if (e.type === 'epoch')
+      console.log(
+        `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(2)} % val acc ${((e.valAccuracy ?? 0) * 100).toFixed(2)} % (${e.seconds.toFixed(0)} s, ${e.imagesPerSec.toFixed(0)} img/s)`,
+      )
+  },
+)
 // Peak resident memory of the training process (its worker threads included): the kernel's
 // high-water mark, read until the process ends.
 let peakKb = 0
@@ -91,6 +116,8 @@ const r = trainResult(studio, run)
 console.log(`status ${status}${run.error ? `: ${run.error}` : ''}`)
 console.log(`epochs=${epochs} batch=${batchSize} lr=${learningRate}`)
 console.log(`training process peak RSS ${(peakKb / 1024).toFixed(0)} MB (goal < 1536 MB); ${run.backendReason}`)
-console.log(`test_accuracy=${r.test_accuracy?.toFixed(4)} macro_f1=${r.macro_f1?.toFixed(4)} minutes=${minutes.toFixed(2)} backend=${run.backend} peak_rss_mb=${(peakKb / 1024).toFixed(0)}`)
+console.log(
+  `test_accuracy=${r.test_accuracy?.toFixed(4)} macro_f1=${r.macro_f1?.toFixed(4)} minutes=${minutes.toFixed(2)} backend=${run.backend} peak_rss_mb=${(peakKb / 1024).toFixed(0)}`,
+)
 studio.close()
 fs.rmSync(dir, { recursive: true, force: true })

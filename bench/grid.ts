@@ -33,7 +33,11 @@ if (thumbs) {
     const file = path.join(dir, 'thumb-src', `${k}.webp`)
     fs.mkdirSync(path.dirname(file), { recursive: true })
     const bg = { r: (k * 67) % 256, g: (k * 131) % 256, b: (k * 29) % 256 }
-    const dot = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 255 - bg.r, g: 255 - bg.g, b: 255 - bg.b } } }).png().toBuffer()
+    const dot = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: { r: 255 - bg.r, g: 255 - bg.g, b: 255 - bg.b } },
+    })
+      .png()
+      .toBuffer()
     await sharp({ create: { width: 256, height: 192, channels: 3, background: bg } })
       .composite([{ input: dot, left: (k * 7) % 192, top: (k * 3) % 128 }])
       .webp({ quality: 80 })
@@ -47,10 +51,25 @@ if (thumbs) {
   }
   console.log(`thumbnails for ${n} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 }
-const server = await serveProject(studio.root, { rendererDir: renderer, log: () => {}, recentFile: path.join(dir, 'recent.json') })
+const server = await serveProject(studio.root, {
+  rendererDir: renderer,
+  log: () => {},
+  recentFile: path.join(dir, 'recent.json'),
+})
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-renderer-backgrounding',
+    '--disable-background-timer-throttling',
+    '--disable-backgrounding-occluded-windows',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 })
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
 // Note the moment the first tile enters the DOM, from inside the page.
@@ -60,7 +79,9 @@ await page.addInitScript(`new MutationObserver((_, obs) => {
 await page.goto(server.url)
 await page.waitForSelector('[data-index="0"]')
 const firstPaint = (await page.evaluate('window.firstTile')) as number
-console.log(`${n} images${thumbs ? ' with thumbnails' : ''}: first tile in the DOM ${firstPaint.toFixed(0)} ms after navigation start`)
+console.log(
+  `${n} images${thumbs ? ' with thumbnails' : ''}: first tile in the DOM ${firstPaint.toFixed(0)} ms after navigation start`,
+)
 
 // Two scripted scrolls, every frame's duration recorded from inside the page (a string, so the
 // bundler's helpers never reach it):
@@ -103,16 +124,22 @@ const scroll = (mode: 'flick' | 'stress' | 'read') =>
   return { seconds: (performance.now() - start) / 1000, frames: frames.length, p50: frames[Math.floor(frames.length / 2)], p95: frames[Math.floor(frames.length * 0.95)], max: frames[frames.length - 1] }
 })(${n}, '${mode}', ${pxPerFrame})`) as Promise<Frames>
 const show = (what: string, r: Frames) =>
-  console.log(`${what}: ${r.seconds.toFixed(1)} s, ${r.frames} frames; frame time p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, max ${r.max.toFixed(1)} ms`)
+  console.log(
+    `${what}: ${r.seconds.toFixed(1)} s, ${r.frames} frames; frame time p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms, max ${r.max.toFixed(1)} ms`,
+  )
 const read = await scroll('read')
 show('read scroll (40 px/frame, thumbnails load, 300 frames)', read)
-const loaded = (await page.evaluate(`[...document.querySelectorAll('[data-testid="grid"] img')].filter((i) => i.complete && i.naturalWidth > 0).length`)) as number
+const loaded = (await page.evaluate(
+  `[...document.querySelectorAll('[data-testid="grid"] img')].filter((i) => i.complete && i.naturalWidth > 0).length`,
+)) as number
 console.log(`  thumbnails decoded on screen after the read scroll: ${loaded}`)
 const flick = await scroll('flick')
 show(`flick scroll (${pxPerFrame} px/frame, 5 jumps, to the end)`, flick)
 const stress = await scroll('stress')
 show('stress scroll (a screen per frame, 600 frames or to the end)', stress)
-console.log(`first_paint_ms=${firstPaint.toFixed(0)} read_p50_ms=${read.p50.toFixed(1)} read_p95_ms=${read.p95.toFixed(1)} flick_p50_ms=${flick.p50.toFixed(1)} flick_p95_ms=${flick.p95.toFixed(1)} stress_p50_ms=${stress.p50.toFixed(1)} stress_p95_ms=${stress.p95.toFixed(1)}`)
+console.log(
+  `first_paint_ms=${firstPaint.toFixed(0)} read_p50_ms=${read.p50.toFixed(1)} read_p95_ms=${read.p95.toFixed(1)} flick_p50_ms=${flick.p50.toFixed(1)} flick_p95_ms=${flick.p95.toFixed(1)} stress_p50_ms=${stress.p50.toFixed(1)} stress_p95_ms=${stress.p95.toFixed(1)}`,
+)
 await browser.close()
 await server.close()
 studio.close()

@@ -30,7 +30,15 @@ async function makeSet(): Promise<void> {
     const svg = `<svg width="800" height="600" xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g" x2="1" y2="1">
       <stop offset="0" stop-color="hsl(${hue},70%,60%)"/><stop offset="1" stop-color="hsl(${(hue + 120) % 360},60%,30%)"/></linearGradient></defs>
       <rect width="800" height="600" fill="url(#g)"/><circle cx="${200 + (i % 400)}" cy="300" r="${60 + (i % 90)}" fill="hsl(${(hue + 200) % 360},80%,50%)"/></svg>`
-    const noise = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 0, sigma: 12 } } })
+    const noise = await sharp({
+      create: {
+        width: 800,
+        height: 600,
+        channels: 3,
+        background: '#000',
+        noise: { type: 'gaussian', mean: 0, sigma: 12 },
+      },
+    })
       .png()
       .toBuffer()
     await sharp(Buffer.from(svg))
@@ -53,7 +61,9 @@ const bytes = fs.readdirSync(set, { recursive: true }).reduce((n, f) => {
   const p = path.join(set, String(f))
   return fs.statSync(p).isFile() ? n + fs.statSync(p).size : n
 }, 0)
-console.log(`set: ${count} JPEGs, ${(bytes / 1e6).toFixed(0)} MB; ${os.availableParallelism()} cores; sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`)
+console.log(
+  `set: ${count} JPEGs, ${(bytes / 1e6).toFixed(0)} MB; ${os.availableParallelism()} cores; sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`,
+)
 
 // Drop the OS cache advantage for whoever runs second: read everything once first.
 for (const f of fs.readdirSync(set, { recursive: true })) {
@@ -70,7 +80,9 @@ const studioSecs = (performance.now() - t0) / 1000
 studio.close()
 if (s.imported !== count) throw new Error(`Studio imported ${s.imported} of ${count}`)
 const studioRate = count / studioSecs
-console.log(`studio: ${count} images in ${studioSecs.toFixed(2)} s = ${studioRate.toFixed(1)} images/s (copy + thumbnail + SQLite)`)
+console.log(
+  `studio: ${count} images in ${studioSecs.toFixed(2)} s = ${studioRate.toFixed(1)} images/s (copy + thumbnail + SQLite)`,
+)
 
 const out = path.join(work, 'pil-thumbs')
 fs.rmSync(out, { recursive: true, force: true })
@@ -78,5 +90,7 @@ const r = spawnSync(python(), [path.join(import.meta.dirname, 'pil_import.py'), 
 if (r.status !== 0) throw new Error(`PIL script failed: ${r.stderr}`)
 const pil = JSON.parse(r.stdout.trim().split('\n').pop()!) as { images: number; seconds: number }
 const pilRate = pil.images / pil.seconds
-console.log(`pil:    ${pil.images} images in ${pil.seconds.toFixed(2)} s = ${pilRate.toFixed(1)} images/s (thumbnail only)`)
+console.log(
+  `pil:    ${pil.images} images in ${pil.seconds.toFixed(2)} s = ${pilRate.toFixed(1)} images/s (thumbnail only)`,
+)
 console.log(`ratio_vs_pil=${(studioRate / pilRate).toFixed(2)}`)

@@ -32,7 +32,8 @@ const shapes: [string, PageRequest][] = [
   ['class ant + origin val', { classIds: [ant], origin: 'val' }],
   ['search "photo_01"', { search: 'photo_01' }],
 ]
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!
 const every: number[] = []
 for (const [name, req] of shapes) {
   const times: number[] = []
@@ -48,7 +49,9 @@ for (const [name, req] of shapes) {
   const total = studio.store.images.count(req)
   const countMs = performance.now() - t
   every.push(...times)
-  console.log(`${name.padEnd(26)} p50 ${pct(times, 0.5).toFixed(2)} ms  p95 ${pct(times, 0.95).toFixed(2)} ms  (count ${total} in ${countMs.toFixed(1)} ms)`)
+  console.log(
+    `${name.padEnd(26)} p50 ${pct(times, 0.5).toFixed(2)} ms  p95 ${pct(times, 0.95).toFixed(2)} ms  (count ${total} in ${countMs.toFixed(1)} ms)`,
+  )
 }
 studio.close()
 fs.rmSync(dir, { recursive: true, force: true })

@@ -41,7 +41,15 @@ for (const k of prof.kernels) {
   if (t.shapes.size < 4) t.shapes.add(k.inputShapes.map((s) => `[${s}]`).join('×'))
   totals.set(key, t)
 }
-console.log(`${be.name}, batch ${batch}: ${wall.toFixed(1)} ms/step (${((batch * 1000) / wall).toFixed(1)} img/s on one thread)`)
+console.log(
+  `${be.name}, batch ${batch}: ${wall.toFixed(1)} ms/step (${((batch * 1000) / wall).toFixed(1)} img/s on one thread)`,
+)
 const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms)
-for (const [name, t] of rows.slice(0, 18)) console.log(`${t.ms.toFixed(1).padStart(7)} ms  ${t.n.toFixed(0).padStart(3)}×  ${name}  ${[...t.shapes].join(' ')}`)
-console.log(`${rows.reduce((s, r) => s + r[1].ms, 0).toFixed(1).padStart(7)} ms  in kernels`)
+for (const [name, t] of rows.slice(0, 18))
+  console.log(`${t.ms.toFixed(1).padStart(7)} ms  ${t.n.toFixed(0).padStart(3)}×  ${name}  ${[...t.shapes].join(' ')}`)
+console.log(
+  `${rows
+    .reduce((s, r) => s + r[1].ms, 0)
+    .toFixed(1)
+    .padStart(7)} ms  in kernels`,
+)

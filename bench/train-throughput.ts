@@ -40,34 +40,54 @@ const perClass = Math.ceil(((steps + 3) * 32) / 0.7 / 4)
 await writeShapes(path.join(dir, 'shapes'), perClass, 1, 64)
 const studio = Studio.init(path.join(dir, 'proj'))
 await studio.import(path.join(dir, 'shapes'))
-say(`seed CNN, 64×64×3, batch 32, Adam; ${studio.store.images.total()} generated images; ${steps} timed steps (after 3 warm-up steps)`)
+say(
+  `seed CNN, 64×64×3, batch 32, Adam; ${studio.store.images.total()} generated images; ${steps} timed steps (after 3 warm-up steps)`,
+)
 
 /** Runs one epoch through the real trainer; images/s over the steps after the warm-up. */
-async function studioRun(cfg: Partial<TrainConfig>): Promise<{ ips: number; backend: string; workers: number; reason: string }> {
+async function studioRun(
+  cfg: Partial<TrainConfig>,
+): Promise<{ ips: number; backend: string; workers: number; reason: string }> {
   const full = withDefaults({ inputSize: 64, batchSize: 32, epochs: 1, augment: null, patience: null, ...cfg })
   const v = createDatasetVersion(studio.store, { seed: full.seed, fractions: full.fractions })
-  const id = studio.store.runs.create({ datasetVersion: v, preset: full.preset, config: JSON.stringify(full), createdAt: new Date().toISOString(), pid: process.pid })
+  const id = studio.store.runs.create({
+    datasetVersion: v,
+    preset: full.preset,
+    config: JSON.stringify(full),
+    createdAt: new Date().toISOString(),
+    pid: process.pid,
+  })
   const stamps: number[] = []
   let start: Extract<TrainEvent, { type: 'start' }> | null = null
-  const status = await runTraining({ projectDir: studio.root, runId: id, resume: false }, {
-    emit: (e) => {
-      if (e.type === 'batch' && e.batch <= steps + 3) stamps.push(performance.now())
-      if (e.type === 'start') start = e
-      if (e.type === 'end' && e.error) say(`  run failed: ${e.error}`)
+  const status = await runTraining(
+    { projectDir: studio.root, runId: id, resume: false },
+    {
+      emit: (e) => {
+        if (e.type === 'batch' && e.batch <= steps + 3) stamps.push(performance.now())
+        if (e.type === 'start') start = e
+        if (e.type === 'end' && e.error) say(`  run failed: ${e.error}`)
+      },
+      cancelled: () => false,
     },
-    cancelled: () => false,
-  })
+  )
   if (status !== 'done' || !start) throw new Error(`bench run ${id} ${status}`)
   const timed = stamps.slice(2) // stamps[2] is the end of step 3
   const s = start as Extract<TrainEvent, { type: 'start' }>
-  return { ips: ((timed.length - 1) * 32 * 1000) / (timed.at(-1)! - timed[0]!), backend: s.backend, workers: s.workers, reason: s.backendReason }
+  return {
+    ips: ((timed.length - 1) * 32 * 1000) / (timed.at(-1)! - timed[0]!),
+    backend: s.backend,
+    workers: s.workers,
+    reason: s.backendReason,
+  }
 }
 
 // The headline pair (Studio's picked path, PyTorch on as many threads) is measured twice,
 // alternating, and each keeps its best: this VM's speed drifts by a third over minutes, and
 // alternating exposes both to the same drift.
 const picked = await studioRun({})
-say(`studio (picked: ${picked.backend}, ${picked.workers} worker(s) — ${picked.reason}): ${picked.ips.toFixed(1)} images/s`)
+say(
+  `studio (picked: ${picked.backend}, ${picked.workers} worker(s) — ${picked.reason}): ${picked.ips.toFixed(1)} images/s`,
+)
 const single = await studioRun({ workers: 1 })
 say(`studio (${single.backend}, 1 worker): ${single.ips.toFixed(1)} images/s`)
 
@@ -88,9 +108,15 @@ await tf.setBackend(picked.backend)
 
 // PyTorch, same network and batch.
 const torch = (threads: number): number | null => {
-  const r = spawnSync('/usr/bin/python3', [path.join(import.meta.dirname, 'torch_train.py'), String(threads), String(steps)], { encoding: 'utf8' })
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [path.join(import.meta.dirname, 'torch_train.py'), String(threads), String(steps)],
+    { encoding: 'utf8' },
+  )
   if (r.status !== 0) {
-    say(`pytorch (${threads} thread(s)): unavailable — ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)} (apt-get install -y python3-torch)`)
+    say(
+      `pytorch (${threads} thread(s)): unavailable — ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)} (apt-get install -y python3-torch)`,
+    )
     return null
   }
   const ips = (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { images_per_sec: number }).images_per_sec
@@ -104,12 +130,16 @@ if (torchN !== null) {
   say(`studio (picked path, round 2): ${again.ips.toFixed(1)} images/s`)
   picked.ips = Math.max(picked.ips, again.ips)
   torchN = Math.max(torchN, (picked.workers > 1 ? torch(picked.workers) : torch(1)) ?? 0)
-  say(`best of 2 rounds: studio ${picked.ips.toFixed(1)} images/s, pytorch ${picked.workers} thread(s) ${torchN.toFixed(1)} images/s`)
+  say(
+    `best of 2 rounds: studio ${picked.ips.toFixed(1)} images/s, pytorch ${picked.workers} thread(s) ${torchN.toFixed(1)} images/s`,
+  )
 }
 
 // MobileNet-0.25 feature extraction, images/s including decode and resize (cold caches).
 const models = process.env.STUDIO_MODELS_DIR ?? path.resolve(import.meta.dirname, '../../shared/models')
-const backbones = fs.existsSync(models) ? listBackbones(models).filter((b) => b.includes('0.25') || b.includes('025')) : []
+const backbones = fs.existsSync(models)
+  ? listBackbones(models).filter((b) => b.includes('0.25') || b.includes('025'))
+  : []
 if (!backbones.length) say(`mobilenet feature extraction: skipped — no MobileNet-0.25 under ${models}`)
 const photos = path.resolve(import.meta.dirname, '../../shared/data/hymenoptera')
 const fx = Studio.init(path.join(dir, 'fx'))
@@ -125,7 +155,9 @@ if (backbones.length) {
     const t0 = performance.now()
     await splitFeatures(fx.project.paths, bb, items, { size: bb.inputSize, fit: 'cover' }, hashes, () => {}, 32)
     const secs = (performance.now() - t0) / 1000
-    say(`mobilenet feature extraction (${name}, ${bb.path}, ${items.length} ${fs.existsSync(photos) ? 'hymenoptera photos' : 'generated images'}, decode included): ${(items.length / secs).toFixed(1)} images/s`)
+    say(
+      `mobilenet feature extraction (${name}, ${bb.path}, ${items.length} ${fs.existsSync(photos) ? 'hymenoptera photos' : 'generated images'}, decode included): ${(items.length / secs).toFixed(1)} images/s`,
+    )
     bb.dispose()
   }
 }
@@ -133,5 +165,8 @@ fx.close()
 studio.close()
 fs.rmSync(dir, { recursive: true, force: true })
 
-if (torch1 !== null) say(`ratio vs pytorch 1 thread: studio 1 worker ${(single.ips / torch1).toFixed(2)}, studio picked path ${(picked.ips / torch1).toFixed(2)}`)
+if (torch1 !== null)
+  say(
+    `ratio vs pytorch 1 thread: studio 1 worker ${(single.ips / torch1).toFixed(2)}, studio picked path ${(picked.ips / torch1).toFixed(2)}`,
+  )
 say(`ratio_vs_pytorch=${torchN === null ? 'NaN' : (picked.ips / torchN).toFixed(2)}`)

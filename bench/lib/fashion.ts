@@ -4,7 +4,18 @@ import { gunzipSync } from 'node:zlib'
 
 /** Where Debian's dataset-fashion-mnist puts the IDX files. */
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist'
-export const FASHION_CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot']
+export const FASHION_CLASSES = [
+  't-shirt',
+  'trouser',
+  'pullover',
+  'dress',
+  'coat',
+  'sandal',
+  'shirt',
+  'sneaker',
+  'bag',
+  'ankle-boot',
+]
 
 export interface FashionSplit {
   /** n × 784 grey pixels. */
@@ -18,7 +29,8 @@ export function loadFashion(): { train: FashionSplit; test: FashionSplit } {
     console.error(`${FASHION_DIR} is missing: apt-get install -y dataset-fashion-mnist`)
     process.exit(1)
   }
-  const idx = (file: string, header: number) => gunzipSync(fs.readFileSync(path.join(FASHION_DIR, file))).subarray(header)
+  const idx = (file: string, header: number) =>
+    gunzipSync(fs.readFileSync(path.join(FASHION_DIR, file))).subarray(header)
   return {
     train: { pixels: idx('train-images-idx3-ubyte.gz', 16), labels: idx('train-labels-idx1-ubyte.gz', 8) },
     test: { pixels: idx('t10k-images-idx3-ubyte.gz', 16), labels: idx('t10k-labels-idx1-ubyte.gz', 8) },

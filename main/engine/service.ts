@@ -268,12 +268,16 @@ export class StudioService implements ProjectApi {
     const name = PRESET_NAMES.find((n) => n === preset)
     if (preset !== undefined && !name) throw new ValidationError(`preset: no preset named ${JSON.stringify(preset)}`)
     const config = { ...rest, preset: name, augment: augment ? DEFAULT_AUGMENT : null }
-    return this.track(startTraining(this.studio, config, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting }))
+    return this.track(
+      startTraining(this.studio, config, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting }),
+    )
   }
 
   async resumeTraining(req: RequestOf<'resumeTraining'>): Promise<{ runId: number }> {
     if (this.training) throw new ConflictError('a training run is already running in this window')
-    const handle = resumeTraining(this.studio, req.runId, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting })
+    const handle = resumeTraining(this.studio, req.runId, (e) => this.relayTraining(e), {
+      modelsDir: this.modelsDirSetting,
+    })
     return this.track(handle)
   }
 
@@ -380,8 +384,16 @@ export class StudioService implements ProjectApi {
     const e = await explain(this.studio, req.runId, String(req.imageId), req.className ?? null)
     const bytes = Uint8Array.from(e.map, (v) => Math.round(v * 255))
     return {
-      runId: req.runId, imageId: req.imageId, className: e.className, classIndex: e.classIndex, classes: e.classes,
-      probs: Array.from(e.probs), layer: e.layer, map: Buffer.from(bytes).toString('base64'), side: e.width, fit: e.fit,
+      runId: req.runId,
+      imageId: req.imageId,
+      className: e.className,
+      classIndex: e.classIndex,
+      classes: e.classes,
+      probs: Array.from(e.probs),
+      layer: e.layer,
+      map: Buffer.from(bytes).toString('base64'),
+      side: e.width,
+      fit: e.fit,
       cached: e.cached,
     }
   }

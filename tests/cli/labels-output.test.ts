@@ -32,7 +32,10 @@ describe('CLI messages say what happened, with counts in the right number', () =
 
   it('plural() counts in the right number', () => {
     expect([plural(0, 'image'), plural(1, 'image'), plural(2, 'image'), plural(1, 'class', 'classes')]).toEqual([
-      '0 images', '1 image', '2 images', '1 class',
+      '0 images',
+      '1 image',
+      '2 images',
+      '1 class',
     ])
   })
 
@@ -58,7 +61,9 @@ describe('CLI messages say what happened, with counts in the right number', () =
     expect((await run(['classes', 'delete', 'hornets', '--merge-into', 'bees', ...p])).out).toBe(
       'Deleted class hornets (1 image moved to bees)\n',
     )
-    expect((await run(['classes', 'delete', 'bees', '--unlabel', ...p])).out).toBe('Deleted class bees (3 images unlabeled)\n')
+    expect((await run(['classes', 'delete', 'bees', '--unlabel', ...p])).out).toBe(
+      'Deleted class bees (3 images unlabeled)\n',
+    )
     expect((await run(['classes', 'delete', 'nothing', ...p])).err).toMatch(/does not exist/)
   })
 })

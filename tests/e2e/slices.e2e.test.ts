@@ -19,8 +19,18 @@ describe.skipIf(!haveChromium)('Evaluate by attribute (Chromium against browser 
     await studio.import(path.join(root, 'shapes'))
     await trainInProcess(studio, { epochs: 1, inputSize: 24 })
     const ids = studio.store.images.page({ limit: 1000 }).items.map((i) => i.id)
-    setAttribute(studio.store, ids.filter((_, i) => i % 3 === 0), 'site', 'north')
-    setAttribute(studio.store, ids.filter((_, i) => i % 3 !== 0), 'site', 'south')
+    setAttribute(
+      studio.store,
+      ids.filter((_, i) => i % 3 === 0),
+      'site',
+      'north',
+    )
+    setAttribute(
+      studio.store,
+      ids.filter((_, i) => i % 3 !== 0),
+      'site',
+      'south',
+    )
     studio.close()
     ui = await openStudioPage(path.join(root, 'proj'), path.join(root, 'recent.json'))
   }, 180_000)
@@ -32,10 +42,19 @@ describe.skipIf(!haveChromium)('Evaluate by attribute (Chromium against browser 
     await p.click('nav >> text=Evaluate')
     await p.waitForSelector('[data-testid="slices"] tbody tr')
     expect(await p.inputValue('[data-testid="slice-attribute"]')).toBe('site')
-    const rows = await p.$$eval('[data-testid="slices"] tbody tr th', (ths) => ths.map((t) => t.textContent?.trim() ?? ''))
+    const rows = await p.$$eval('[data-testid="slices"] tbody tr th', (ths) =>
+      ths.map((t) => t.textContent?.trim() ?? ''),
+    )
     expect(rows[0]).toBe('all')
-    expect(rows.slice(1).map((r) => r.split(' ')[0]).sort()).toEqual(['north', 'south'])
-    const classes = await p.$$eval('[data-testid="slice-class"] option', (os) => os.map((o) => (o as HTMLOptionElement).value))
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r.split(' ')[0])
+        .sort(),
+    ).toEqual(['north', 'south'])
+    const classes = await p.$$eval('[data-testid="slice-class"] option', (os) =>
+      os.map((o) => (o as HTMLOptionElement).value),
+    )
     await p.selectOption('[data-testid="slice-class"]', classes[1]!)
     await p.waitForSelector('[data-testid="equal-opportunity"]')
     expect(await p.textContent('[data-testid="equal-opportunity"]')).toContain(classes[1]!)

@@ -12,7 +12,9 @@ const file = path.join(dir, 'import.lock')
 let other: ChildProcess
 
 beforeAll(async () => {
-  other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); console.log("up")'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
   await new Promise((resolve) => other.stdout!.once('data', resolve))
 })
 afterAll(() => {
@@ -50,15 +52,18 @@ describe('project locks', () => {
     fs.rmSync(file)
   })
 
-  it.runIf(process.platform !== 'win32')('a bare-pid lock (earlier versions) older than the live process with that pid is stale', () => {
-    const pid = other.pid!
-    fs.writeFileSync(file, String(pid))
-    expect(take).toThrow(ProjectLockedError) // written after the process started: it may be the owner
-    const hourAgo = new Date(Date.now() - 3_600_000)
-    fs.utimesSync(file, hourAgo, hourAgo)
-    expect(lockHolder(dir, 'import.lock')).toBeNull()
-    take()()
-  })
+  it.runIf(process.platform !== 'win32')(
+    'a bare-pid lock (earlier versions) older than the live process with that pid is stale',
+    () => {
+      const pid = other.pid!
+      fs.writeFileSync(file, String(pid))
+      expect(take).toThrow(ProjectLockedError) // written after the process started: it may be the owner
+      const hourAgo = new Date(Date.now() - 3_600_000)
+      fs.utimesSync(file, hourAgo, hourAgo)
+      expect(lockHolder(dir, 'import.lock')).toBeNull()
+      take()()
+    },
+  )
 
   it('a lock file with something else in it does not block', () => {
     fs.writeFileSync(file, 'garbage')

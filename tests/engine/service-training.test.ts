@@ -54,7 +54,9 @@ describe('training through the service', () => {
     const before = events.length
     const end = await new Promise<Extract<StudioEvent, { type: 'train-status' }>>((resolve) => {
       const poll = setInterval(() => {
-        const e = events.slice(before).find((x) => x.type === 'train-status' && x.runId === runId && x.status !== 'running')
+        const e = events
+          .slice(before)
+          .find((x) => x.type === 'train-status' && x.runId === runId && x.status !== 'running')
         if (e && e.type === 'train-status') {
           clearInterval(poll)
           resolve(e)

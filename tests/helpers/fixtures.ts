@@ -23,7 +23,9 @@ export async function makeImage(file: string, seed: number, fmt: Fmt = 'jpeg', w
   const g = (seed * 131) % 256
   const b = (seed * 29) % 256
   const sq = Math.max(4, Math.floor(Math.min(w, h) / 4))
-  const square = await sharp({ create: { width: sq, height: sq, channels: 3, background: { r: 255 - r, g: 255 - g, b: 255 - b } } })
+  const square = await sharp({
+    create: { width: sq, height: sq, channels: 3, background: { r: 255 - r, g: 255 - g, b: 255 - b } },
+  })
     .png()
     .toBuffer()
   let img = sharp({ create: { width: w, height: h, channels: 3, background: { r, g, b } } }).composite([

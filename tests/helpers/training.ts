@@ -8,7 +8,16 @@ import { runTraining } from '../../main/engine/training/trainer'
 export async function trainInProcess(s: Studio, cfg: Partial<TrainConfig>, sink: TrainEvent[] = []): Promise<number> {
   const full = withDefaults(cfg)
   const v = createDatasetVersion(s.store, { seed: full.seed, fractions: full.fractions })
-  const id = s.store.runs.create({ datasetVersion: v, preset: full.preset, config: JSON.stringify(full), createdAt: new Date().toISOString(), pid: process.pid })
-  await runTraining({ projectDir: s.root, runId: id, resume: false }, { emit: (e) => sink.push(e), cancelled: () => false })
+  const id = s.store.runs.create({
+    datasetVersion: v,
+    preset: full.preset,
+    config: JSON.stringify(full),
+    createdAt: new Date().toISOString(),
+    pid: process.pid,
+  })
+  await runTraining(
+    { projectDir: s.root, runId: id, resume: false },
+    { emit: (e) => sink.push(e), cancelled: () => false },
+  )
   return id
 }

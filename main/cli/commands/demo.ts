@@ -14,7 +14,9 @@ import { plural } from '../../engine/plural'
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the whole loop, headless: generate a 4-class shapes set, import, train the seed CNN, evaluate, export')
+    .description(
+      'the whole loop, headless: generate a 4-class shapes set, import, train the seed CNN, evaluate, export',
+    )
     .option('--dir <dir>', 'where to put everything (default: a new temporary folder)')
     .option('--per-class <n>', 'images per class', parseId, 100)
     .option('--epochs <n>', 'training epochs', parseId, 8)
@@ -30,14 +32,22 @@ export function registerDemo(program: Command): void {
         const imp = await studio.import(images)
         log(`imported ${plural(imp.imported, 'image')} into ${studio.root}`)
         const handle = startTraining(studio, { epochs: opts.epochs, inputSize: 48, learningRate: 0.002 }, (e) => {
-          if (e.type === 'start') log(`training run ${e.runId} on ${plural(e.trainCount, 'image')}, backend ${e.backend} (${e.backendReason})`)
-          if (e.type === 'epoch') log(`epoch ${e.epoch}: loss ${e.loss.toFixed(3)}, val accuracy ${((e.valAccuracy ?? 0) * 100).toFixed(1)} %`)
+          if (e.type === 'start')
+            log(
+              `training run ${e.runId} on ${plural(e.trainCount, 'image')}, backend ${e.backend} (${e.backendReason})`,
+            )
+          if (e.type === 'epoch')
+            log(
+              `epoch ${e.epoch}: loss ${e.loss.toFixed(3)}, val accuracy ${((e.valAccuracy ?? 0) * 100).toFixed(1)} %`,
+            )
         })
         const status = await handle.done
         const run = studio.store.runs.get(handle.runId)!
         if (status !== 'done') throw new Error(`training ${status}: ${run.error}`)
         const ev = evaluation(studio, handle.runId, 3)
-        log(`test accuracy ${(ev.accuracy * 100).toFixed(1)} %, macro F1 ${ev.macro.f1.toFixed(3)}, ECE ${ev.ece.toFixed(3)}`)
+        log(
+          `test accuracy ${(ev.accuracy * 100).toFixed(1)} %, macro F1 ${ev.macro.f1.toFixed(3)}, ECE ${ev.ece.toFixed(3)}`,
+        )
         const exp = exportRun(studio, handle.runId, path.join(dir, 'export'))
         log(`exported to ${exp.dir} (${exp.files.join(', ')}) and ${exp.zip}`)
         const sample = path.join(images, 'triangle', 'triangle-0000.jpg')

@@ -25,14 +25,27 @@ export function registerExplain(program: Command): void {
     .action((runId: number, image: string, opts: ExplainOptions) =>
       withStudio(opts, async (s) => {
         const opacity = Number(opts.opacity)
-        if (!(opacity >= 0 && opacity <= 1)) throw new ValidationError(`--opacity must be between 0 and 1 (got ${opts.opacity})`)
+        if (!(opacity >= 0 && opacity <= 1))
+          throw new ValidationError(`--opacity must be between 0 and 1 (got ${opts.opacity})`)
         const out = path.resolve(opts.out)
         const e = await explain(s, runId, image, opts.class ?? null)
         fs.mkdirSync(path.dirname(out), { recursive: true })
         fs.writeFileSync(out, await overlayPng(e.file, e, { opacity, fit: e.fit }))
         const probabilities = Object.fromEntries(e.classes.map((c, i) => [c, e.probs[i]!]))
-        emit(opts, { run: runId, image, class: e.className, probability: e.probs[e.classIndex]!, probabilities, layer: e.layer, out, cached: e.cached }, (v) =>
-          `Run ${v.run}: where it looks for ${JSON.stringify(v.class)} (p = ${(v.probability * 100).toFixed(1)} %, layer ${v.layer}) → ${v.out}`,
+        emit(
+          opts,
+          {
+            run: runId,
+            image,
+            class: e.className,
+            probability: e.probs[e.classIndex]!,
+            probabilities,
+            layer: e.layer,
+            out,
+            cached: e.cached,
+          },
+          (v) =>
+            `Run ${v.run}: where it looks for ${JSON.stringify(v.class)} (p = ${(v.probability * 100).toFixed(1)} %, layer ${v.layer}) → ${v.out}`,
         )
       }),
     )

@@ -46,7 +46,11 @@ export function registerImport(program: Command): void {
           })
           bar.stop()
           const errors = studio.importErrors(summary.batchId)
-          const out = { ...summary, classes: studio.stats().classes, errorList: errors.map((e) => ({ path: e.path, reason: e.reason })) }
+          const out = {
+            ...summary,
+            classes: studio.stats().classes,
+            errorList: errors.map((e) => ({ path: e.path, reason: e.reason })),
+          }
           emit(opts, out, (v) =>
             [
               `${v.status === 'cancelled' ? 'Cancelled' : 'Imported'}: ` +
@@ -54,7 +58,9 @@ export function registerImport(program: Command): void {
                 `${v.resumed ? ' (continued an interrupted import)' : ''} in ${v.seconds.toFixed(1)} s`,
               `  seen ${v.seen}, duplicates ${v.duplicates}, errors ${v.errors}, non-image files ignored ${v.ignored}`,
               Object.keys(v.classes).length
-                ? `Classes: ${Object.entries(v.classes).map(([n, c]) => `${n} ${c}`).join(', ')}`
+                ? `Classes: ${Object.entries(v.classes)
+                    .map(([n, c]) => `${n} ${c}`)
+                    .join(', ')}`
                 : 'No classes (images are unlabeled)',
               ...(v.errorList.length
                 ? ['Errors:', table(v.errorList.map((e) => ['  ' + JSON.stringify(e.path), e.reason]))]
@@ -91,7 +97,12 @@ function progressBar(enabled: boolean): { update: (p: ImportProgress) => void; s
   let stopped = false
   return {
     update: (p) => {
-      const payload = { rate: p.rate.toFixed(0), duplicates: p.duplicates, errors: p.errors, current: (p.current ?? '').slice(-40) }
+      const payload = {
+        rate: p.rate.toFixed(0),
+        duplicates: p.duplicates,
+        errors: p.errors,
+        current: (p.current ?? '').slice(-40),
+      }
       if (!started) {
         bar.start(p.total, p.done, payload)
         started = true

@@ -44,7 +44,9 @@ export function registerLabels(program: Command): void {
     .action((ref: string, opts: CommonOptions) =>
       withStudio(opts, (s) => {
         const img = s.image(ref)
-        const history = s.labels.history(img.id).map((h) => ({ at: h.createdAt, kind: h.kind, from: h.oldClass, to: h.newClass }))
+        const history = s.labels
+          .history(img.id)
+          .map((h) => ({ at: h.createdAt, kind: h.kind, from: h.oldClass, to: h.newClass }))
         emit(opts, { image: img.id, history }, (v) =>
           v.history.length
             ? table(v.history.map((h) => [h.at, h.kind, h.from ?? '(none)', '→', h.to ?? '(none)']))

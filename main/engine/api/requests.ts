@@ -10,9 +10,20 @@ import { z } from 'zod'
 const id = z.number().int().positive()
 /** The health report's stable finding kinds (the contract's FindingKind). */
 export const FINDING_KINDS = [
-  'conflicting-duplicate', 'near-duplicate', 'split-leakage', 'class-imbalance', 'small-class', 'empty-class',
-  'outlier-small', 'outlier-aspect', 'outlier-grayscale', 'outlier-dark', 'outlier-bright', 'outlier-blurry',
-  'unreadable', 'skipped-not-image',
+  'conflicting-duplicate',
+  'near-duplicate',
+  'split-leakage',
+  'class-imbalance',
+  'small-class',
+  'empty-class',
+  'outlier-small',
+  'outlier-aspect',
+  'outlier-grayscale',
+  'outlier-dark',
+  'outlier-bright',
+  'outlier-blurry',
+  'unreadable',
+  'skipped-not-image',
 ] as const
 const uncertaintyBy = z.enum(['margin', 'entropy', 'least-confidence'])
 /** A file-system path. A NUL byte would reach Node's fs as a raw TypeError (a 500); refuse it here, named. */
@@ -155,16 +166,27 @@ export const REQUESTS = {
     .strict()
     .or(none),
   startScoring: z.object({ runId: id }).strict(),
-  startLabelCheck: z.object({ backbone: z.string().max(200).optional() }).strict().or(none),
+  startLabelCheck: z
+    .object({ backbone: z.string().max(200).optional() })
+    .strict()
+    .or(none),
   cancelJob: z.object({ kind: z.enum(['score', 'label-check', 'backfill']) }).strict(),
-  suspects: z.object({ limit: z.number().int().min(1).max(100_000).optional() }).strict().or(none),
+  suspects: z
+    .object({ limit: z.number().int().min(1).max(100_000).optional() })
+    .strict()
+    .or(none),
   decideSuspect: z
     .object({ imageId: id, decision: z.enum(['accept', 'keep', 'relabel']), classId: id.optional() })
     .strict(),
   attributes: none,
-  slices: z.object({ runId: id, attribute: z.string().min(1).max(64), className: z.string().max(1000).optional() }).strict(),
+  slices: z
+    .object({ runId: id, attribute: z.string().min(1).max(64), className: z.string().max(1000).optional() })
+    .strict(),
   explain: z.object({ runId: id, imageId: id, className: z.string().max(1000).optional() }).strict(),
-  labelQueue: z.object({ by: uncertaintyBy.optional(), limit: z.number().int().min(1).max(1000).optional() }).strict().or(none),
+  labelQueue: z
+    .object({ by: uncertaintyBy.optional(), limit: z.number().int().min(1).max(1000).optional() })
+    .strict()
+    .or(none),
 }
 
 export type RequestShapes = typeof REQUESTS

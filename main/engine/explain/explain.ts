@@ -38,7 +38,10 @@ function modelOf(dir: string): Promise<tf.LayersModel> {
     while (models.size > MAX_MODELS) {
       const [oldest, p] = models.entries().next().value as [string, Promise<tf.LayersModel>]
       models.delete(oldest)
-      void p.then((x) => x.dispose(), () => {})
+      void p.then(
+        (x) => x.dispose(),
+        () => {},
+      )
     }
   }
   return m
@@ -48,7 +51,12 @@ function modelOf(dir: string): Promise<tf.LayersModel> {
  * Grad-CAM of a finished run for one image (a project image reference, or a file), for the
  * predicted class or `className`. Cached per run, image and class under runs/<id>/explain/.
  */
-export async function explain(studio: Studio, runId: number, input: string, className?: string | null): Promise<Explanation> {
+export async function explain(
+  studio: Studio,
+  runId: number,
+  input: string,
+  className?: string | null,
+): Promise<Explanation> {
   const run = studio.store.runs.get(runId)
   if (!run) throw new NotFoundError(`run ${runId} does not exist`)
   if (run.status !== 'done') throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can explain`)
@@ -58,11 +66,14 @@ export async function explain(studio: Studio, runId: number, input: string, clas
   }
   const pre = readPreprocessing(paths)
   if (pre.backbone) {
-    throw new StudioError(`run ${runId} uses a graph-model backbone, whose gradients TF.js cannot follow; explanations need a layers model`)
+    throw new StudioError(
+      `run ${runId} uses a graph-model backbone, whose gradients TF.js cannot follow; explanations need a layers model`,
+    )
   }
   const classes = studio.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
   const wanted = className == null ? null : classes.findIndex((c) => c.toLowerCase() === className.toLowerCase())
-  if (wanted === -1) throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(className)} (classes: ${classes.join(', ')})`)
+  if (wanted === -1)
+    throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(className)} (classes: ${classes.join(', ')})`)
   const file = fs.existsSync(input) && fs.statSync(input).isFile() ? input : studio.originalPath(studio.image(input))
   const bytes = fs.readFileSync(file)
   const hash = createHash('sha256').update(bytes).digest('hex')
@@ -80,7 +91,9 @@ export async function explain(studio: Studio, runId: number, input: string, clas
   }
   await selectBackend()
   const model = await modelOf(paths.model)
-  const x = tf.tidy(() => scale(tf.tensor4d(raw, [1, pre.inputSize, pre.inputSize, 3], 'int32'), pre.scaling) as tf.Tensor4D)
+  const x = tf.tidy(
+    () => scale(tf.tensor4d(raw, [1, pre.inputSize, pre.inputSize, 3], 'int32'), pre.scaling) as tf.Tensor4D,
+  )
   let cam: ClassMap
   try {
     cam = gradCam(model, x, wanted ?? undefined)
@@ -97,7 +110,10 @@ function cacheFile(dir: string, hash: string, classIndex: number): string {
 
 function readCache(dir: string, hash: string, classIndex: number): ClassMap | null {
   try {
-    const c = JSON.parse(fs.readFileSync(cacheFile(dir, hash, classIndex), 'utf8')) as Omit<ClassMap, 'map' | 'probs'> & { map: number[]; probs: number[] }
+    const c = JSON.parse(fs.readFileSync(cacheFile(dir, hash, classIndex), 'utf8')) as Omit<
+      ClassMap,
+      'map' | 'probs'
+    > & { map: number[]; probs: number[] }
     return { ...c, map: Float32Array.from(c.map), probs: Float32Array.from(c.probs) }
   } catch {
     return null
@@ -106,6 +122,10 @@ function readCache(dir: string, hash: string, classIndex: number): ClassMap | nu
 
 async function writeCache(dir: string, hash: string, cam: ClassMap, tmp: string): Promise<void> {
   // Maps are small (input side², e.g. 224² values rounded to 3 digits ≈ 250 kB of JSON at most).
-  const json = JSON.stringify({ ...cam, map: Array.from(cam.map, (v) => Math.round(v * 1000) / 1000), probs: Array.from(cam.probs) })
+  const json = JSON.stringify({
+    ...cam,
+    map: Array.from(cam.map, (v) => Math.round(v * 1000) / 1000),
+    probs: Array.from(cam.probs),
+  })
   await writeAtomic(cacheFile(dir, hash, cam.classIndex), Buffer.from(json), tmp)
 }

@@ -32,20 +32,29 @@ export function gradCam(model: tf.LayersModel, x: tf.Tensor4D, classIndex?: numb
     for (let i = 0; i <= at; i++) a = layers[i]!.apply(a) as tf.Tensor
     const logits = (act: tf.Tensor) => {
       let h = act
-      for (let i = at + 1; i < layers.length; i++) h = (i === layers.length - 1 ? preActivation(layers[i]!, h) : layers[i]!.apply(h)) as tf.Tensor
+      for (let i = at + 1; i < layers.length; i++)
+        h = (i === layers.length - 1 ? preActivation(layers[i]!, h) : layers[i]!.apply(h)) as tf.Tensor
       return h
     }
     const scores = logits(a)
     const probs = tf.softmax(scores).dataSync() as Float32Array
     const c = classIndex ?? argmaxOf(probs)
-    if (c < 0 || c >= probs.length) throw new StudioError(`class index ${c} is out of range (the model has ${probs.length} classes)`)
+    if (c < 0 || c >= probs.length)
+      throw new StudioError(`class index ${c} is out of range (the model has ${probs.length} classes)`)
     const grads = tf.grad((act: tf.Tensor) => logits(act).slice([0, c], [1, 1]).sum())(a)
     const weights = grads.mean([1, 2], true)
     const cam = tf.relu(a.mul(weights).sum(-1, true)) as tf.Tensor4D
     const up = tf.image.resizeBilinear(cam, [height, width], false, true).reshape([height * width])
     const max = up.max().dataSync()[0]!
     const map = (max > 0 ? up.div(max) : up).dataSync() as Float32Array
-    return { map: Float32Array.from(map), width, height, classIndex: c, probs: Float32Array.from(probs), layer: layers[at]!.name }
+    return {
+      map: Float32Array.from(map),
+      width,
+      height,
+      classIndex: c,
+      probs: Float32Array.from(probs),
+      layer: layers[at]!.name,
+    }
   })
 }
 

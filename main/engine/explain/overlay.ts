@@ -6,7 +6,13 @@ import type { ClassMap } from './gradcam'
  * "turbo" map's anchors, linearly interpolated).
  */
 const STOPS: [number, number, number][] = [
-  [48, 18, 59], [70, 134, 251], [27, 229, 181], [164, 252, 60], [251, 185, 56], [228, 70, 14], [122, 4, 3],
+  [48, 18, 59],
+  [70, 134, 251],
+  [27, 229, 181],
+  [164, 252, 60],
+  [251, 185, 56],
+  [228, 70, 14],
+  [122, 4, 3],
 ]
 export function heatColour(t: number): [number, number, number] {
   const x = Math.min(1, Math.max(0, t)) * (STOPS.length - 1)
@@ -39,7 +45,9 @@ export function heatRgba(cam: Pick<ClassMap, 'map' | 'width' | 'height'>, opacit
  * the whole image.
  */
 export async function overlayPng(
-  image: Buffer | string, cam: Pick<ClassMap, 'map' | 'width' | 'height'>, opts: { opacity?: number; fit?: 'cover' | 'contain'; maxSide?: number } = {},
+  image: Buffer | string,
+  cam: Pick<ClassMap, 'map' | 'width' | 'height'>,
+  opts: { opacity?: number; fit?: 'cover' | 'contain'; maxSide?: number } = {},
 ): Promise<Buffer> {
   const { opacity = 0.6, fit = 'cover', maxSide = 512 } = opts
   const base = sharp(image).rotate().resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: false })
@@ -52,8 +60,18 @@ export async function overlayPng(
   // Centre the square over the image; where it is larger (contain), crop it to the image.
   const left = Math.round((info.width - side) / 2)
   const top = Math.round((info.height - side) / 2)
-  const placed = left >= 0 && top >= 0
-    ? { input: heat, left, top }
-    : { input: await sharp(heat).extract({ left: -Math.min(0, left), top: -Math.min(0, top), width: info.width, height: info.height }).toBuffer(), left: 0, top: 0 }
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).composite([placed]).png().toBuffer()
+  const placed =
+    left >= 0 && top >= 0
+      ? { input: heat, left, top }
+      : {
+          input: await sharp(heat)
+            .extract({ left: -Math.min(0, left), top: -Math.min(0, top), width: info.width, height: info.height })
+            .toBuffer(),
+          left: 0,
+          top: 0,
+        }
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+    .composite([placed])
+    .png()
+    .toBuffer()
 }

@@ -32,7 +32,12 @@ class ExportThreadError extends StudioError {
  * From source the thread loads export-worker.ts through tsx; in a build (electron-vite bundles this
  * file into out/main/index.js) it is out/main/export-worker.js, an entry of the same bundle.
  */
-export function exportOffThread(studio: Studio, runId: number, dest: Destination, format?: ExportFormat): Promise<ExportResult> {
+export function exportOffThread(
+  studio: Studio,
+  runId: number,
+  dest: Destination,
+  format?: ExportFormat,
+): Promise<ExportResult> {
   const job: ExportJob = { root: studio.root, openOptions: studio.openOptions, runId, dest, format }
   return new Promise((resolve, reject) => {
     const thread = spawnThread(workerEntry(), job)

@@ -60,9 +60,15 @@ export function nearDuplicateGroups(
     }
   }
   const distance = (a: number, b: number) => popcount(hi[a]! ^ hi[b]!) + popcount(lo[a]! ^ lo[b]!)
-  return splitChains(collect(Array.from({ length: n }, (_, i) => i), n, find), distance, maxBits).map((g) =>
-    g.map((i) => ids[i]!).sort((a, b) => a - b),
-  )
+  return splitChains(
+    collect(
+      Array.from({ length: n }, (_, i) => i),
+      n,
+      find,
+    ),
+    distance,
+    maxBits,
+  ).map((g) => g.map((i) => ids[i]!).sort((a, b) => a - b))
 }
 
 /**
@@ -72,7 +78,11 @@ export function nearDuplicateGroups(
  */
 export const TONE_TOLERANCE = 12
 
-function sameTone(t: { brightness: ArrayLike<number>; colourfulness: ArrayLike<number> }, i: number, j: number): boolean {
+function sameTone(
+  t: { brightness: ArrayLike<number>; colourfulness: ArrayLike<number> },
+  i: number,
+  j: number,
+): boolean {
   return (
     Math.abs(t.brightness[i]! - t.brightness[j]!) <= TONE_TOLERANCE &&
     Math.abs(t.colourfulness[i]! - t.colourfulness[j]!) <= TONE_TOLERANCE

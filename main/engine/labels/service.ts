@@ -89,7 +89,12 @@ export class LabelService {
       const at = nowIso()
       this.q.dropUndone()
       const actionId = this.q.insertAction({
-        kind: classId === null ? 'clear' : 'set', state: 'done', targetId: null, classId: null, intoId: null, createdAt: at,
+        kind: classId === null ? 'clear' : 'set',
+        state: 'done',
+        targetId: null,
+        classId: null,
+        intoId: null,
+        createdAt: at,
       })
       for (const [id, old] of changes) {
         this.q.setLabel(id, classId, at)
@@ -102,7 +107,12 @@ export class LabelService {
   /** Labels written by an import: logged, but not part of the undo stack. */
   importLabel(imageId: number, classId: number, at: string): void {
     const actionId = this.q.insertAction({
-      kind: 'import', state: 'final', targetId: null, classId: null, intoId: null, createdAt: at,
+      kind: 'import',
+      state: 'final',
+      targetId: null,
+      classId: null,
+      intoId: null,
+      createdAt: at,
     })
     this.q.setLabel(imageId, classId, at)
     this.q.insertEvent(actionId, imageId, null, classId, at)
@@ -139,7 +149,14 @@ export class LabelService {
     const at = nowIso()
     const ids = this.q.imagesOfClass(cls.id)
     this.q.dropUndone()
-    const actionId = this.q.insertAction({ kind, state: 'done', targetId: null, classId: cls.id, intoId, createdAt: at })
+    const actionId = this.q.insertAction({
+      kind,
+      state: 'done',
+      targetId: null,
+      classId: cls.id,
+      intoId,
+      createdAt: at,
+    })
     for (const id of ids) {
       this.q.setLabel(id, intoId, at)
       this.q.insertEvent(actionId, id, cls.id, intoId, at)
@@ -156,7 +173,12 @@ export class LabelService {
       const at = nowIso()
       if (target.classId !== null) this.restoreClass(target.classId)
       const actionId = this.q.insertAction({
-        kind: 'undo', state: 'final', targetId: target.id, classId: null, intoId: null, createdAt: at,
+        kind: 'undo',
+        state: 'final',
+        targetId: target.id,
+        classId: null,
+        intoId: null,
+        createdAt: at,
       })
       const events = this.q.eventsOf(target.id).reverse()
       for (const e of events) {
@@ -175,7 +197,12 @@ export class LabelService {
       if (!target) return null
       const at = nowIso()
       const actionId = this.q.insertAction({
-        kind: 'redo', state: 'final', targetId: target.id, classId: null, intoId: null, createdAt: at,
+        kind: 'redo',
+        state: 'final',
+        targetId: target.id,
+        classId: null,
+        intoId: null,
+        createdAt: at,
       })
       const events = this.q.eventsOf(target.id)
       for (const e of events) {

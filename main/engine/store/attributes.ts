@@ -47,20 +47,26 @@ export class AttributeQueries {
   }
 
   names(): AttributeNameCount[] {
-    return this.sql(`SELECT name, count(*) AS images, count(DISTINCT value) AS "values" FROM image_attributes
-      GROUP BY name ORDER BY name`).all() as AttributeNameCount[]
+    return this.sql(
+      `SELECT name, count(*) AS images, count(DISTINCT value) AS "values" FROM image_attributes
+      GROUP BY name ORDER BY name`,
+    ).all() as AttributeNameCount[]
   }
 
   /** Values of one attribute with their image counts, most common first. */
   values(name: string): { value: string; images: number }[] {
-    return this.sql(`SELECT value, count(*) AS images FROM image_attributes WHERE name = ?
-      GROUP BY value ORDER BY images DESC, value`).all(name) as { value: string; images: number }[]
+    return this.sql(
+      `SELECT value, count(*) AS images FROM image_attributes WHERE name = ?
+      GROUP BY value ORDER BY images DESC, value`,
+    ).all(name) as { value: string; images: number }[]
   }
 
   /** One attribute's value for each of these images that has it. */
   valuesOf(name: string, imageIds: readonly number[]): Map<number, string> {
-    const rows = this.sql(`SELECT image_id AS imageId, value FROM image_attributes
-      WHERE name = ? AND image_id IN (SELECT value FROM json_each(?))`).all(name, JSON.stringify(imageIds)) as {
+    const rows = this.sql(
+      `SELECT image_id AS imageId, value FROM image_attributes
+      WHERE name = ? AND image_id IN (SELECT value FROM json_each(?))`,
+    ).all(name, JSON.stringify(imageIds)) as {
       imageId: number
       value: string
     }[]

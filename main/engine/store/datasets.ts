@@ -49,14 +49,18 @@ export class DatasetQueries {
   }
 
   labeledImages(): LabeledImage[] {
-    return this.sql(`SELECT i.id AS imageId, i.class_id AS classId, i.origin FROM images i
-      JOIN classes c ON c.id = i.class_id WHERE c.deleted_at IS NULL ORDER BY i.id`).all() as LabeledImage[]
+    return this.sql(
+      `SELECT i.id AS imageId, i.class_id AS classId, i.origin FROM images i
+      JOIN classes c ON c.id = i.class_id WHERE c.deleted_at IS NULL ORDER BY i.id`,
+    ).all() as LabeledImage[]
   }
 
   insertVersion(v: Omit<DatasetVersion, 'id'>, items: { imageId: number; classIndex: number; split: Split }[]): number {
     const id = Number(
-      this.sql(`INSERT INTO dataset_versions (created_at, seed, fractions, use_origin_splits, classes)
-        VALUES (?, ?, ?, ?, ?)`).run(v.createdAt, v.seed, JSON.stringify(v.fractions), v.useOriginSplits ? 1 : 0, JSON.stringify(v.classes))
+      this.sql(
+        `INSERT INTO dataset_versions (created_at, seed, fractions, use_origin_splits, classes)
+        VALUES (?, ?, ?, ?, ?)`,
+      ).run(v.createdAt, v.seed, JSON.stringify(v.fractions), v.useOriginSplits ? 1 : 0, JSON.stringify(v.classes))
         .lastInsertRowid,
     )
     const ins = this.sql('INSERT INTO dataset_items (version_id, image_id, class_index, split) VALUES (?, ?, ?, ?)')
@@ -71,15 +75,18 @@ export class DatasetQueries {
 
   /** A version's rows as frozen, ordered by image id (what `insertVersion` was given). */
   frozenRows(versionId: number): FrozenRow[] {
-    return this.sql(`SELECT image_id AS imageId, class_index AS classIndex, split FROM dataset_items
-      WHERE version_id = ? ORDER BY image_id`).all(versionId) as FrozenRow[]
+    return this.sql(
+      `SELECT image_id AS imageId, class_index AS classIndex, split FROM dataset_items
+      WHERE version_id = ? ORDER BY image_id`,
+    ).all(versionId) as FrozenRow[]
   }
 
   version(id: number): DatasetVersion | undefined {
-    const row = this.sql(`SELECT id, created_at AS createdAt, seed, fractions, use_origin_splits AS u, classes
-      FROM dataset_versions WHERE id = ?`).get(id) as
-      | { id: number; createdAt: string; seed: number; fractions: string; u: number; classes: string }
-      | undefined
+    const row = this.sql(
+      `SELECT id, created_at AS createdAt, seed, fractions, use_origin_splits AS u, classes
+      FROM dataset_versions WHERE id = ?`,
+    ).get(id) as
+      { id: number; createdAt: string; seed: number; fractions: string; u: number; classes: string } | undefined
     if (!row) return undefined
     return {
       id: row.id,
@@ -93,26 +100,31 @@ export class DatasetQueries {
 
   /** Every version, newest first, with its image count per split. */
   versions(): { id: number; createdAt: string; train: number; val: number; test: number }[] {
-    return this.sql(`SELECT v.id, v.created_at AS createdAt,
+    return this.sql(
+      `SELECT v.id, v.created_at AS createdAt,
       (SELECT count(*) FROM dataset_items d WHERE d.version_id = v.id AND d.split = 'train') AS train,
       (SELECT count(*) FROM dataset_items d WHERE d.version_id = v.id AND d.split = 'val') AS val,
       (SELECT count(*) FROM dataset_items d WHERE d.version_id = v.id AND d.split = 'test') AS test
-      FROM dataset_versions v ORDER BY v.id DESC`).all() as { id: number; createdAt: string; train: number; val: number; test: number }[]
+      FROM dataset_versions v ORDER BY v.id DESC`,
+    ).all() as { id: number; createdAt: string; train: number; val: number; test: number }[]
   }
 
   items(versionId: number, split?: Split): DatasetItem[] {
     const where = split ? 'AND d.split = ?' : ''
-    return this.sql(`SELECT d.image_id AS imageId, i.hash, i.ext, d.class_index AS classIndex, d.split
-      FROM dataset_items d JOIN images i ON i.id = d.image_id WHERE d.version_id = ? ${where} ORDER BY d.image_id`)
-      .all(...(split ? [versionId, split] : [versionId])) as DatasetItem[]
+    return this.sql(
+      `SELECT d.image_id AS imageId, i.hash, i.ext, d.class_index AS classIndex, d.split
+      FROM dataset_items d JOIN images i ON i.id = d.image_id WHERE d.version_id = ? ${where} ORDER BY d.image_id`,
+    ).all(...(split ? [versionId, split] : [versionId])) as DatasetItem[]
   }
 
   splitCounts(versionId: number): Record<Split, number[]> {
     const v = this.version(versionId)!
     const out: Record<Split, number[]> = { train: [], val: [], test: [] }
     for (const s of SPLITS) out[s] = v.classes.map(() => 0)
-    const rows = this.sql(`SELECT split, class_index AS c, count(*) AS n FROM dataset_items WHERE version_id = ?
-      GROUP BY split, class_index`).all(versionId) as { split: Split; c: number; n: number }[]
+    const rows = this.sql(
+      `SELECT split, class_index AS c, count(*) AS n FROM dataset_items WHERE version_id = ?
+      GROUP BY split, class_index`,
+    ).all(versionId) as { split: Split; c: number; n: number }[]
     for (const r of rows) out[r.split][r.c] = r.n
     return out
   }

@@ -194,9 +194,7 @@ export class HealthQueries {
 
   /** Image ids with a perceptual hash, the hashes and the images' tone, in id order. */
   hashes(): { ids: number[]; hashes: string[]; tone: { brightness: number[]; colourfulness: number[] } } {
-    const rows = this.sql(
-      'SELECT id, phash, brightness, colourfulness FROM images WHERE phash IS NOT NULL ORDER BY id',
-    )
+    const rows = this.sql('SELECT id, phash, brightness, colourfulness FROM images WHERE phash IS NOT NULL ORDER BY id')
       .raw(true)
       .all() as [number, string, number | null, number | null][]
     return {

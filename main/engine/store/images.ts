@@ -56,9 +56,13 @@ export class ImageQueries {
 
   /** Inserts an unlabeled image; the caller sets its label through the label log. */
   insert(img: NewImage): number {
-    const id = Number(this.sql(`INSERT INTO images
+    const id = Number(
+      this.sql(
+        `INSERT INTO images
       (hash, original_name, rel_path, ext, format, width, height, bytes, origin, batch_id, imported_at)
-      VALUES (@hash, @originalName, @relPath, @ext, @format, @width, @height, @bytes, @origin, @batchId, @importedAt)`).run(img).lastInsertRowid)
+      VALUES (@hash, @originalName, @relPath, @ext, @format, @width, @height, @bytes, @origin, @batchId, @importedAt)`,
+      ).run(img).lastInsertRowid,
+    )
     return id
   }
 
@@ -74,8 +78,10 @@ export class ImageQueries {
   resolve(ref: string): ImageRecord | undefined {
     if (/^\d+$/.test(ref)) return this.get(Number(ref))
     if (/^[0-9a-f]{6,64}$/i.test(ref)) {
-      const rows = this.sql(`${SELECT} WHERE i.hash >= ? AND i.hash < ? LIMIT 2`)
-        .all(ref.toLowerCase(), ref.toLowerCase() + 'g') as ImageRecord[]
+      const rows = this.sql(`${SELECT} WHERE i.hash >= ? AND i.hash < ? LIMIT 2`).all(
+        ref.toLowerCase(),
+        ref.toLowerCase() + 'g',
+      ) as ImageRecord[]
       if (rows.length === 1) return rows[0]
     }
     return this.sql(`${SELECT} WHERE i.rel_path = ? ORDER BY i.id LIMIT 1`).get(ref) as ImageRecord | undefined
@@ -113,7 +119,13 @@ export class ImageQueries {
   }
 
   /** Rows of the query in its order, after a (sort value, id) position, as `select` names them. */
-  private rows(req: PageRequest, after: [string | number | null, number] | null, select: string, limit: number, offset: number): unknown[] {
+  private rows(
+    req: PageRequest,
+    after: [string | number | null, number] | null,
+    select: string,
+    limit: number,
+    offset: number,
+  ): unknown[] {
     const sort = req.sort ?? 'imported'
     const desc = (req.order ?? 'asc') === 'desc'
     const { where, params } = filterSql(req)
@@ -154,9 +166,13 @@ export class ImageQueries {
     const column = { imported: 'NULL', name: 'i.original_name', size: 'i.bytes' }[req.sort ?? 'imported']
     while (entry.list.length < k) {
       const prev = entry.list.at(-1) ?? null
-      const row = this.rows(req, prev, `SELECT ${column} AS v, i.id AS id FROM images i LEFT JOIN classes c ON c.id = i.class_id`, 1, ANCHOR_STEP - 1)[0] as
-        | { v: string | number | null; id: number }
-        | undefined
+      const row = this.rows(
+        req,
+        prev,
+        `SELECT ${column} AS v, i.id AS id FROM images i LEFT JOIN classes c ON c.id = i.class_id`,
+        1,
+        ANCHOR_STEP - 1,
+      )[0] as { v: string | number | null; id: number } | undefined
       if (!row) return null
       entry.list.push([row.v, row.id])
     }
@@ -238,7 +254,11 @@ function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
     where.push('i.id IN (SELECT h.image_id FROM health_findings h WHERE h.kind = ?)')
     params.push(f.finding)
   }
-  const lens = f.predictedClassIds?.length || f.correct !== undefined || f.minConfidence !== undefined || f.maxConfidence !== undefined
+  const lens =
+    f.predictedClassIds?.length ||
+    f.correct !== undefined ||
+    f.minConfidence !== undefined ||
+    f.maxConfidence !== undefined
   if (lens) {
     if (f.runId === undefined) throw new ValidationError('predictedClassIds, correct and confidence filters need runId')
     // The predicted class id: the version's class list maps output index → class id.

@@ -41,9 +41,10 @@ export class ImportQueries {
 
   createBatch(b: Pick<ImportBatch, 'source' | 'kind' | 'total' | 'ignored' | 'startedAt'>): number {
     return Number(
-      this.sql(`INSERT INTO import_batches (source, kind, status, total, ignored, started_at)
-          VALUES (@source, @kind, 'running', @total, @ignored, @startedAt)`)
-        .run(b).lastInsertRowid,
+      this.sql(
+        `INSERT INTO import_batches (source, kind, status, total, ignored, started_at)
+          VALUES (@source, @kind, 'running', @total, @ignored, @startedAt)`,
+      ).run(b).lastInsertRowid,
     )
   }
 
@@ -57,16 +58,18 @@ export class ImportQueries {
 
   /** The latest unfinished batch of this source, which a new import of it continues. */
   resumable(source: string, kind: ImportKind): ImportBatch | undefined {
-    return this.sql(`SELECT ${BATCH_COLS} FROM import_batches
-        WHERE source = ? AND kind = ? AND status IN ('running', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`)
-      .get(source, kind) as ImportBatch | undefined
+    return this.sql(
+      `SELECT ${BATCH_COLS} FROM import_batches
+        WHERE source = ? AND kind = ? AND status IN ('running', 'cancelled', 'failed') ORDER BY id DESC LIMIT 1`,
+    ).get(source, kind) as ImportBatch | undefined
   }
 
   /** Marks a batch running again (resume) with the latest scan's totals. */
   restartBatch(id: number, total: number, ignored: number): void {
-    this.sql(`UPDATE import_batches SET status = 'running', total = ?, ignored = ?, finished_at = NULL, error = NULL
-        WHERE id = ?`)
-      .run(total, ignored, id)
+    this.sql(
+      `UPDATE import_batches SET status = 'running', total = ?, ignored = ?, finished_at = NULL, error = NULL
+        WHERE id = ?`,
+    ).run(total, ignored, id)
   }
 
   finishBatch(id: number, status: BatchStatus, at: string, error: string | null = null): void {
@@ -80,11 +83,21 @@ export class ImportQueries {
   }
 
   recordItem(batchId: number, relPath: string, outcome: ItemOutcome, imageId: number | null): void {
-    this.sql('INSERT INTO import_items (batch_id, rel_path, outcome, image_id) VALUES (?, ?, ?, ?)').run(batchId, relPath, outcome, imageId)
+    this.sql('INSERT INTO import_items (batch_id, rel_path, outcome, image_id) VALUES (?, ?, ?, ?)').run(
+      batchId,
+      relPath,
+      outcome,
+      imageId,
+    )
   }
 
   recordError(batchId: number, relPath: string, reason: string, at: string): void {
-    this.sql('INSERT INTO import_errors (batch_id, path, reason, created_at) VALUES (?, ?, ?, ?)').run(batchId, relPath, reason, at)
+    this.sql('INSERT INTO import_errors (batch_id, path, reason, created_at) VALUES (?, ?, ?, ?)').run(
+      batchId,
+      relPath,
+      reason,
+      at,
+    )
   }
 
   /**
@@ -92,8 +105,10 @@ export class ImportQueries {
    * replaces its old error (new reason) or clears it (it imports now), so each bad file counts once.
    */
   earlierErrors(source: string, batchId: number): Map<string, number[]> {
-    const rows = this.sql(`SELECT e.id, e.path FROM import_errors e JOIN import_batches b ON b.id = e.batch_id
-        WHERE b.source = ? AND e.batch_id <> ?`).all(source, batchId) as { id: number; path: string }[]
+    const rows = this.sql(
+      `SELECT e.id, e.path FROM import_errors e JOIN import_batches b ON b.id = e.batch_id
+        WHERE b.source = ? AND e.batch_id <> ?`,
+    ).all(source, batchId) as { id: number; path: string }[]
     const out = new Map<string, number[]>()
     for (const r of rows) out.set(r.path, [...(out.get(r.path) ?? []), r.id])
     return out
@@ -106,8 +121,10 @@ export class ImportQueries {
   counts(batchId?: number): BatchCounts {
     const where = batchId === undefined ? '' : 'WHERE batch_id = ?'
     const args = batchId === undefined ? [] : [batchId]
-    const rows = this.sql(`SELECT outcome, count(*) AS n FROM import_items ${where} GROUP BY outcome`)
-      .all(...args) as { outcome: ItemOutcome; n: number }[]
+    const rows = this.sql(`SELECT outcome, count(*) AS n FROM import_items ${where} GROUP BY outcome`).all(...args) as {
+      outcome: ItemOutcome
+      n: number
+    }[]
     const n = (o: ItemOutcome) => rows.find((r) => r.outcome === o)?.n ?? 0
     return { imported: n('imported'), duplicates: n('duplicate'), errors: n('error') }
   }
@@ -115,9 +132,10 @@ export class ImportQueries {
   errors(batchId?: number, limit = 1000): ImportErrorRecord[] {
     const where = batchId === undefined ? '' : 'WHERE batch_id = ?'
     const args = batchId === undefined ? [] : [batchId]
-    return this.sql(`SELECT id, batch_id AS batchId, path, reason, created_at AS createdAt FROM import_errors ${where}
-        ORDER BY id LIMIT ?`)
-      .all(...args, limit) as ImportErrorRecord[]
+    return this.sql(
+      `SELECT id, batch_id AS batchId, path, reason, created_at AS createdAt FROM import_errors ${where}
+        ORDER BY id LIMIT ?`,
+    ).all(...args, limit) as ImportErrorRecord[]
   }
 
   errorCount(): number {

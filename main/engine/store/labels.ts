@@ -58,10 +58,11 @@ export class LabelQueries {
 
   // ---- classes ----
   liveClasses(): ClassWithCount[] {
-    return this.sql(`SELECT c.id, c.name, c.color, c.created_at AS createdAt, c.deleted_at AS deletedAt,
+    return this.sql(
+      `SELECT c.id, c.name, c.color, c.created_at AS createdAt, c.deleted_at AS deletedAt,
         (SELECT count(*) FROM images i WHERE i.class_id = c.id) AS count
-        FROM classes c WHERE c.deleted_at IS NULL ORDER BY c.id`)
-      .all() as ClassWithCount[]
+        FROM classes c WHERE c.deleted_at IS NULL ORDER BY c.id`,
+    ).all() as ClassWithCount[]
   }
 
   classById(id: number): ClassRecord | undefined {
@@ -69,8 +70,9 @@ export class LabelQueries {
   }
 
   liveClassByName(name: string): ClassRecord | undefined {
-    return this.sql(`SELECT ${CLASS_COLS} FROM classes WHERE name = ? COLLATE NOCASE AND deleted_at IS NULL`)
-      .get(name) as ClassRecord | undefined
+    return this.sql(`SELECT ${CLASS_COLS} FROM classes WHERE name = ? COLLATE NOCASE AND deleted_at IS NULL`).get(
+      name,
+    ) as ClassRecord | undefined
   }
 
   /** Number of classes ever created, used to pick the next colour. */
@@ -80,8 +82,7 @@ export class LabelQueries {
 
   insertClass(name: string, color: string, at: string): number {
     return Number(
-      this.sql('INSERT INTO classes (name, color, created_at) VALUES (?, ?, ?)').run(name, color, at)
-        .lastInsertRowid,
+      this.sql('INSERT INTO classes (name, color, created_at) VALUES (?, ?, ?)').run(name, color, at).lastInsertRowid,
     )
   }
 
@@ -99,7 +100,8 @@ export class LabelQueries {
 
   // ---- labels ----
   labelOf(imageId: number): number | null | undefined {
-    const row = this.sql('SELECT class_id AS classId FROM images WHERE id = ?').get(imageId) as { classId: number | null } | undefined
+    const row = this.sql('SELECT class_id AS classId FROM images WHERE id = ?').get(imageId) as
+      { classId: number | null } | undefined
     return row ? row.classId : undefined
   }
 
@@ -122,15 +124,18 @@ export class LabelQueries {
   // ---- the action / event log ----
   insertAction(a: Omit<LabelAction, 'id'>): number {
     return Number(
-      this.sql(`INSERT INTO label_actions (kind, state, target_id, class_id, into_id, created_at)
-          VALUES (@kind, @state, @targetId, @classId, @intoId, @createdAt)`)
-        .run(a).lastInsertRowid,
+      this.sql(
+        `INSERT INTO label_actions (kind, state, target_id, class_id, into_id, created_at)
+          VALUES (@kind, @state, @targetId, @classId, @intoId, @createdAt)`,
+      ).run(a).lastInsertRowid,
     )
   }
 
   insertEvent(actionId: number, imageId: number, oldId: number | null, newId: number | null, at: string): void {
-    this.sql(`INSERT INTO label_events (action_id, image_id, old_class_id, new_class_id, created_at)
-      VALUES (?, ?, ?, ?, ?)`).run(actionId, imageId, oldId, newId, at)
+    this.sql(
+      `INSERT INTO label_events (action_id, image_id, old_class_id, new_class_id, created_at)
+      VALUES (?, ?, ?, ?, ?)`,
+    ).run(actionId, imageId, oldId, newId, at)
   }
 
   setActionState(id: number, state: ActionState): void {
@@ -144,27 +149,29 @@ export class LabelQueries {
 
   /** The action undo would revert: the latest one still done. */
   lastDone(): LabelAction | undefined {
-    return this.sql(`SELECT ${ACTION_COLS} FROM label_actions WHERE state = 'done' ORDER BY id DESC LIMIT 1`)
-      .get() as LabelAction | undefined
+    return this.sql(`SELECT ${ACTION_COLS} FROM label_actions WHERE state = 'done' ORDER BY id DESC LIMIT 1`).get() as
+      LabelAction | undefined
   }
 
   /** The action redo would re-apply: undone actions form a suffix of the log, so the earliest one. */
   firstUndone(): LabelAction | undefined {
-    return this.sql(`SELECT ${ACTION_COLS} FROM label_actions WHERE state = 'undone' ORDER BY id ASC LIMIT 1`)
-      .get() as LabelAction | undefined
+    return this.sql(`SELECT ${ACTION_COLS} FROM label_actions WHERE state = 'undone' ORDER BY id ASC LIMIT 1`).get() as
+      LabelAction | undefined
   }
 
   eventsOf(actionId: number): LabelEvent[] {
-    return this.sql(`SELECT ${EVENT_COLS} FROM label_events WHERE action_id = ? ORDER BY id`)
-      .all(actionId) as LabelEvent[]
+    return this.sql(`SELECT ${EVENT_COLS} FROM label_events WHERE action_id = ? ORDER BY id`).all(
+      actionId,
+    ) as LabelEvent[]
   }
 
   history(imageId: number): HistoryEntry[] {
-    return this.sql(`SELECT e.id, e.action_id AS actionId, e.image_id AS imageId, e.old_class_id AS oldClassId,
+    return this.sql(
+      `SELECT e.id, e.action_id AS actionId, e.image_id AS imageId, e.old_class_id AS oldClassId,
           e.new_class_id AS newClassId, e.created_at AS createdAt, a.kind, o.name AS oldClass, n.name AS newClass
         FROM label_events e JOIN label_actions a ON a.id = e.action_id
         LEFT JOIN classes o ON o.id = e.old_class_id LEFT JOIN classes n ON n.id = e.new_class_id
-        WHERE e.image_id = ? ORDER BY e.id`)
-      .all(imageId) as HistoryEntry[]
+        WHERE e.image_id = ? ORDER BY e.id`,
+    ).all(imageId) as HistoryEntry[]
   }
 }

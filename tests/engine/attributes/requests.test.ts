@@ -18,8 +18,18 @@ beforeAll(async () => {
   await s.import(path.join(root, 'shapes'))
   runId = await trainInProcess(s, { epochs: 1, inputSize: 24 })
   const ids = s.store.images.page({ limit: 1000 }).items.map((i) => i.id)
-  setAttribute(s.store, ids.filter((_, i) => i % 2 === 0), 'site', 'north')
-  setAttribute(s.store, ids.filter((_, i) => i % 2 === 1), 'site', 'south')
+  setAttribute(
+    s.store,
+    ids.filter((_, i) => i % 2 === 0),
+    'site',
+    'north',
+  )
+  setAttribute(
+    s.store,
+    ids.filter((_, i) => i % 2 === 1),
+    'site',
+    'south',
+  )
   service = new StudioService(s, () => {})
 }, 120_000)
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { planSplit, type SplitPlan } from '../../../main/engine/datasets/split'
 import type { LabeledImage } from '../../../main/engine/store'
 
-const names = new Map([[1, 'a'], [2, 'b'], [3, 'c']])
+const names = new Map([
+  [1, 'a'],
+  [2, 'b'],
+  [3, 'c'],
+])
 function images(counts: Record<number, number>, origin: (i: number) => string | null = () => null): LabeledImage[] {
   const out: LabeledImage[] = []
   let id = 1
@@ -48,9 +52,13 @@ describe('stratified splits', () => {
   })
 
   it('keeps import origins as splits when asked', () => {
-    const plan = planSplit(images({ 1: 10, 2: 10 }, (id) => (id % 2 ? 'data/train' : 'data/val')), names, {
-      useOriginSplits: true,
-    })
+    const plan = planSplit(
+      images({ 1: 10, 2: 10 }, (id) => (id % 2 ? 'data/train' : 'data/val')),
+      names,
+      {
+        useOriginSplits: true,
+      },
+    )
     expect(plan.items.filter((i) => i.split === 'test')).toEqual([])
     expect(plan.items.filter((i) => i.split === 'val').every((i) => i.imageId % 2 === 1)).toBe(true)
   })
@@ -82,7 +90,12 @@ describe('stratified splits', () => {
       tally.set(key, (tally.get(key) ?? 0) + 1)
     }
     expect(Object.fromEntries(tally)).toEqual({
-      '0 train': 35_000, '0 val': 7_500, '0 test': 7_500, '1 train': 35_000, '1 val': 7_500, '1 test': 7_500,
+      '0 train': 35_000,
+      '0 val': 7_500,
+      '0 test': 7_500,
+      '1 train': 35_000,
+      '1 val': 7_500,
+      '1 test': 7_500,
     })
   })
 })

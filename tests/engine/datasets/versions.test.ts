@@ -11,7 +11,10 @@ describe('dataset versions', () => {
     insertSyntheticImages(studio, 300)
     const v = createDatasetVersion(studio.store, { seed: 7 })
     const before = studio.store.datasets.items(v)
-    studio.labels.setLabels(before.slice(0, 20).map((i) => i.imageId), 'wasp')
+    studio.labels.setLabels(
+      before.slice(0, 20).map((i) => i.imageId),
+      'wasp',
+    )
     expect(studio.store.datasets.items(v)).toEqual(before)
     expect(studio.store.datasets.version(v)!.classes.map((c) => c.name)).toEqual(['ant', 'bee', 'wasp'])
     studio.close()

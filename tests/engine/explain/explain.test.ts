@@ -45,7 +45,9 @@ describe('explain a finished run', () => {
   })
 
   it('explains a file from outside the project', async () => {
-    const file = fs.readdirSync(path.join(root, 'shapes'), { recursive: true, withFileTypes: true }).find((e) => e.isFile())!
+    const file = fs
+      .readdirSync(path.join(root, 'shapes'), { recursive: true, withFileTypes: true })
+      .find((e) => e.isFile())!
     const e = await explain(s, runId, path.join(file.parentPath, file.name))
     expect(e.file).toBe(path.join(file.parentPath, file.name))
   })
@@ -72,10 +74,12 @@ describe('explain a finished run', () => {
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('heat.png')
-    return sharp(out).metadata().then((m) => {
-      expect(m.format).toBe('png')
-      expect(Math.max(m.width!, m.height!)).toBe(512)
-    })
+    return sharp(out)
+      .metadata()
+      .then((m) => {
+        expect(m.format).toBe('png')
+        expect(Math.max(m.width!, m.height!)).toBe(512)
+      })
   })
 })
 
@@ -100,14 +104,19 @@ describe('overlay', () => {
     const [r1, , b1] = heatColour(1)
     expect(b0).toBeGreaterThan(r0)
     expect(r1).toBeGreaterThan(b1)
-    const image = await sharp({ create: { width: 200, height: 100, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer()
+    const image = await sharp({
+      create: { width: 200, height: 100, channels: 3, background: { r: 128, g: 128, b: 128 } },
+    })
+      .png()
+      .toBuffer()
     const map = new Float32Array(16 * 16)
     map[8 * 16 + 8] = 1
     const png = await overlayPng(image, { map, width: 16, height: 16 }, { maxSide: 200 })
     const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true })
     expect([info.width, info.height]).toEqual([200, 100])
     // The centre is hot (red-ish), a corner outside the covered square keeps the image's grey.
-    const at = (x: number, y: number) => Array.from(data.subarray((y * 200 + x) * info.channels, (y * 200 + x) * info.channels + 3))
+    const at = (x: number, y: number) =>
+      Array.from(data.subarray((y * 200 + x) * info.channels, (y * 200 + x) * info.channels + 3))
     expect(at(100, 50)[0]!).toBeGreaterThan(at(100, 50)[2]!)
     expect(at(5, 5)).toEqual([128, 128, 128])
   })

@@ -49,7 +49,14 @@ function batch(from: number, n: number) {
   const items = Array.from({ length: n }, (_, i) => sample(from + i))
   const x = new Float32Array(n * SIZE * SIZE * 3)
   items.forEach((s, i) => x.set(s.px, i * SIZE * SIZE * 3))
-  return { items, xs: tf.tensor4d(x, [n, SIZE, SIZE, 3]), ys: tf.oneHot(items.map((s) => s.label), 3) }
+  return {
+    items,
+    xs: tf.tensor4d(x, [n, SIZE, SIZE, 3]),
+    ys: tf.oneHot(
+      items.map((s) => s.label),
+      3,
+    ),
+  }
 }
 
 describe('Grad-CAM', () => {

@@ -19,7 +19,8 @@ beforeAll(async () => {
   runId = await trainInProcess(s, { epochs: 1, inputSize: 24 })
 }, 120_000)
 
-const card = (dir: string) => fs.readFileSync(path.join(exportRun(s, runId, dir, { zip: false }).dir, 'model-card.md'), 'utf8')
+const card = (dir: string) =>
+  fs.readFileSync(path.join(exportRun(s, runId, dir, { zip: false }).dir, 'model-card.md'), 'utf8')
 
 describe('the model card on subgroups', () => {
   it('without recorded attributes: built-in slices and the disclaimer that who/where was not checked', () => {
@@ -32,8 +33,18 @@ describe('the model card on subgroups', () => {
 
   it("with the user's attributes: a table per attribute with every value, and the largest gap named", () => {
     const ids = s.store.images.page({ limit: 1000 }).items.map((i) => i.id)
-    setAttribute(s.store, ids.filter((_, i) => i % 2 === 0), 'site', 'north')
-    setAttribute(s.store, ids.filter((_, i) => i % 2 === 1), 'site', 'south')
+    setAttribute(
+      s.store,
+      ids.filter((_, i) => i % 2 === 0),
+      'site',
+      'north',
+    )
+    setAttribute(
+      s.store,
+      ids.filter((_, i) => i % 2 === 1),
+      'site',
+      'south',
+    )
     const md = card(path.join(root, 'out-site'))
     expect(md).toContain('### By site')
     expect(md).toMatch(/\| north \*? ?\|/)

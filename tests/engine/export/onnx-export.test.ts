@@ -83,7 +83,13 @@ describe('studio export --format', () => {
     const dir = path.join(root, 'onnx-only')
     const ok = studioCli(['export', String(runId), dir, '--project', proj, '--no-zip', '--format', 'onnx'])
     expect(ok.code, ok.stderr).toBe(0)
-    expect(fs.readdirSync(dir).sort()).toEqual(['labels.json', 'model-card.html', 'model-card.md', 'model.onnx', 'preprocessing.json'])
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'labels.json',
+      'model-card.html',
+      'model-card.md',
+      'model.onnx',
+      'preprocessing.json',
+    ])
     const bad = studioCli(['export', String(runId), path.join(root, 'x'), '--project', proj, '--format', 'pt'])
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toMatch(/--format must be one of tfjs, onnx, all \(got "pt"\)/)

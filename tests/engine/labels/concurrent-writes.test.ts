@@ -87,28 +87,32 @@ describe('label writes from two connections', () => {
     expect(studio.store.integrityCheck()).toBe('ok')
   }, 120_000)
 
-  it.runIf(fs.existsSync('/proc/self/fd'))('`studio label set` waits for another connection’s 2.5 s write transaction', async () => {
-    studio.labels.setLabels([ids[7]!], null)
-    const other = openDatabase(path.join(proj, 'studio.db'))
-    try {
-      other.exec('BEGIN IMMEDIATE')
-      other.prepare('UPDATE images SET labeled_at = ? WHERE id = ?').run('held', ids[0]!)
-      let pid = 0
-      const pending = cli(['label', 'set', 'dog', String(ids[7]), '--project', proj], (p) => (pid = p))
-      await untilOpen(pid, path.join(proj, 'studio.db'))
-      await sleep(2500)
-      const committed = new Date().toISOString()
-      other.exec('COMMIT')
-      const r = await pending
-      expect(r.stderr).toBe('')
-      expect(r.code).toBe(0)
-      // It wrote after the other transaction ended: it waited rather than skipping ahead.
-      const last = studio.labels.history(ids[7]!).at(-1)!
-      expect(last.newClass).toBe('dog')
-      expect(last.createdAt >= committed).toBe(true)
-    } finally {
-      if (other.inTransaction) other.exec('ROLLBACK')
-      other.close()
-    }
-  }, 60_000)
+  it.runIf(fs.existsSync('/proc/self/fd'))(
+    '`studio label set` waits for another connection’s 2.5 s write transaction',
+    async () => {
+      studio.labels.setLabels([ids[7]!], null)
+      const other = openDatabase(path.join(proj, 'studio.db'))
+      try {
+        other.exec('BEGIN IMMEDIATE')
+        other.prepare('UPDATE images SET labeled_at = ? WHERE id = ?').run('held', ids[0]!)
+        let pid = 0
+        const pending = cli(['label', 'set', 'dog', String(ids[7]), '--project', proj], (p) => (pid = p))
+        await untilOpen(pid, path.join(proj, 'studio.db'))
+        await sleep(2500)
+        const committed = new Date().toISOString()
+        other.exec('COMMIT')
+        const r = await pending
+        expect(r.stderr).toBe('')
+        expect(r.code).toBe(0)
+        // It wrote after the other transaction ended: it waited rather than skipping ahead.
+        const last = studio.labels.history(ids[7]!).at(-1)!
+        expect(last.newClass).toBe('dog')
+        expect(last.createdAt >= committed).toBe(true)
+      } finally {
+        if (other.inTransaction) other.exec('ROLLBACK')
+        other.close()
+      }
+    },
+    60_000,
+  )
 })

@@ -25,10 +25,14 @@ describe('bad files: each is an error naming the file, and the rest imports', ()
     fs.writeFileSync(path.join(bad, 'text.jpg'), 'this is a text file, not a JPEG\n')
     // A noisy 400×400 JPEG cut in half.
     const noise = Buffer.from(Array.from({ length: 400 * 400 * 3 }, (_, i) => (i * 2654435761) % 251))
-    const full = await sharp(noise, { raw: { width: 400, height: 400, channels: 3 } }).jpeg({ quality: 95 }).toBuffer()
+    const full = await sharp(noise, { raw: { width: 400, height: 400, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer()
     fs.writeFileSync(path.join(bad, 'truncated.jpg'), full.subarray(0, Math.floor(full.length / 2)))
     // 3000×3000 = 9 MP, over the 1 MP limit the test sets: a stand-in for a decompression bomb.
-    await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#fff' } }).png().toFile(path.join(bad, 'bomb.png'))
+    await sharp({ create: { width: 3000, height: 3000, channels: 3, background: '#fff' } })
+      .png()
+      .toFile(path.join(bad, 'bomb.png'))
     fs.symlinkSync('self.jpg', path.join(bad, 'self.jpg'))
     fs.symlinkSync('nowhere.jpg', path.join(bad, 'broken.jpg'))
     fs.mkdirSync(path.join(bad, 'deep'))
@@ -138,7 +142,9 @@ describe('bad CSV rows', () => {
   it('a CSV with a header but no path column is refused before anything is written', async () => {
     fs.writeFileSync(path.join(root, 'nopath.csv'), 'file,label\na.jpg,x\n')
     const studio = Studio.init(path.join(root, 'proj2'))
-    await expect(studio.import(path.join(root, 'nopath.csv'))).rejects.toThrow(/nopath\.csv has a header without a "path" column/)
+    await expect(studio.import(path.join(root, 'nopath.csv'))).rejects.toThrow(
+      /nopath\.csv has a header without a "path" column/,
+    )
     expect(studio.store.imports.batches()).toEqual([])
     studio.close()
   })

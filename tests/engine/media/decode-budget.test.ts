@@ -41,7 +41,9 @@ describe('PixelBudget', () => {
 /** `n` distinct truncated copies of a 9999×9999 PNG: a header that passes, a decode that is huge. */
 async function bombs(dir: string, n: number): Promise<void> {
   fs.mkdirSync(dir, { recursive: true })
-  const png = await sharp({ create: { width: 9999, height: 9999, channels: 3, background: '#808080' } }).png().toBuffer()
+  const png = await sharp({ create: { width: 9999, height: 9999, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer()
   const cut = png.subarray(0, Math.floor(png.length * 0.6))
   for (let i = 0; i < n; i++) fs.writeFileSync(path.join(dir, `bomb-${i}.png`), Buffer.concat([cut, Buffer.from([i])]))
 }
@@ -70,7 +72,10 @@ describe('import decode memory', () => {
     const proj = path.join(root, 'proj-bombs')
     Studio.init(proj).close()
     const child = path.join(import.meta.dirname, 'import-rss.child.ts')
-    const r = spawnSync(process.execPath, ['--import', 'tsx', child, proj, src, '8'], { encoding: 'utf8', timeout: 300_000 })
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, proj, src, '8'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    })
     expect(r.status, r.stderr).toBe(0)
     const { errors, before, peak } = JSON.parse(r.stdout) as { errors: number; before: number; peak: number }
     expect(errors).toBe(12)

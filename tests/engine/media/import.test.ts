@@ -22,8 +22,22 @@ describe('import from class folders', () => {
 
   it('labels by the nearest folder, tags the folders above it as origin, leaves top-level images unlabeled', async () => {
     const s = await studio.import(src)
-    expect(s).toMatchObject({ kind: 'folders', status: 'done', seen: 15, imported: 15, duplicates: 0, errors: 0, ignored: 1 })
-    expect(studio.stats()).toEqual({ images: 15, classes: { birds: 3, cats: 7, dogs: 4 }, unlabeled: 1, errors: 0, duplicates: 0 })
+    expect(s).toMatchObject({
+      kind: 'folders',
+      status: 'done',
+      seen: 15,
+      imported: 15,
+      duplicates: 0,
+      errors: 0,
+      ignored: 1,
+    })
+    expect(studio.stats()).toEqual({
+      images: 15,
+      classes: { birds: 3, cats: 7, dogs: 4 },
+      unlabeled: 1,
+      errors: 0,
+      duplicates: 0,
+    })
     const origins = Object.fromEntries(studio.store.images.origins().map((o) => [o.origin ?? '-', o.count]))
     expect(origins).toEqual({ '-': 4, train: 9, val: 2 })
     // Image ids follow the scan order (folders depth-first, names sorted), whatever order files finish in.
@@ -36,7 +50,14 @@ describe('import from class folders', () => {
       ...[0, 1].map((i) => `val/cats/img-00${i}.jpg`),
     ])
     const img = studio.image('train/dogs/img-000.jpg')
-    expect(img).toMatchObject({ className: 'dogs', origin: 'train', format: 'jpeg', width: 64, height: 48, originalName: 'img-000.jpg' })
+    expect(img).toMatchObject({
+      className: 'dogs',
+      origin: 'train',
+      format: 'jpeg',
+      width: 64,
+      height: 48,
+      originalName: 'img-000.jpg',
+    })
   })
 
   it('stores originals under their content hash and a 256 px WebP thumbnail', async () => {
@@ -73,16 +94,26 @@ describe('import formats, orientation and sizes', () => {
     const ext = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tiff', avif: 'avif' }
     for (const [i, f] of fmts.entries()) await makeImage(path.join(src, `x.${ext[f]}`), i + 1, f)
     // An animated GIF of two 20×40 frames (red, then blue): only the first frame is taken.
-    const frame = (c: string) => sharp({ create: { width: 20, height: 40, channels: 3, background: c } }).png().toBuffer()
-    await sharp([await frame('#f00'), await frame('#00f')], { join: { animated: true } }).gif().toFile(path.join(src, 'anim.gif'))
+    const frame = (c: string) =>
+      sharp({ create: { width: 20, height: 40, channels: 3, background: c } })
+        .png()
+        .toBuffer()
+    await sharp([await frame('#f00'), await frame('#00f')], { join: { animated: true } })
+      .gif()
+      .toFile(path.join(src, 'anim.gif'))
     const studio = Studio.init(path.join(root, 'p1'))
     const s = await studio.import(src)
     expect(s).toMatchObject({ imported: 7, errors: 0, kind: 'flat' })
-    const formats = studio.store.images.page({ limit: 100 }).items.map((i) => i.format).sort()
+    const formats = studio.store.images
+      .page({ limit: 100 })
+      .items.map((i) => i.format)
+      .sort()
     expect(formats).toEqual(['avif', 'gif', 'gif', 'jpeg', 'png', 'tiff', 'webp'])
     const anim = studio.image('anim.gif')
     expect([anim.width, anim.height]).toEqual([20, 40])
-    const { data, info } = await sharp(await studio.thumbnailPath(anim)).raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await sharp(await studio.thumbnailPath(anim))
+      .raw()
+      .toBuffer({ resolveWithObject: true })
     expect(info.height).toBe(40)
     expect(data[0]!).toBeGreaterThan(200) // red: the first frame
     expect(data[2]!).toBeLessThan(50)

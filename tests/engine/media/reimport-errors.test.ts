@@ -37,7 +37,12 @@ describe('import errors over repeated imports of one source', () => {
       const third = await studio.import(src)
       expect([third.imported, third.errors]).toEqual([1, 2])
       expect(studio.stats().errors).toBe(2)
-      expect(studio.importErrors().map((e) => e.path).sort()).toEqual(['bad/empty.jpg', 'bad/text.jpg'])
+      expect(
+        studio
+          .importErrors()
+          .map((e) => e.path)
+          .sort(),
+      ).toEqual(['bad/empty.jpg', 'bad/text.jpg'])
     } finally {
       studio.close()
     }

@@ -14,7 +14,15 @@ async function noisyImages(dir: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const cls = i % 2 ? 'odd' : 'even'
     fs.mkdirSync(path.join(dir, cls), { recursive: true })
-    await sharp({ create: { width: 480, height: 360, channels: 3, background: '#888', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    await sharp({
+      create: {
+        width: 480,
+        height: 360,
+        channels: 3,
+        background: '#888',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
+    })
       .jpeg({ quality: 90 })
       .toFile(path.join(dir, cls, `n${String(i).padStart(4, '0')}.jpg`))
   }
@@ -60,7 +68,9 @@ describe('interrupted imports continue where they stopped', () => {
     expect(studio.store.integrityCheck()).toBe('ok')
     expect(studio.store.imports.batches()).toHaveLength(1)
     // Every original stored once, and no half-written files from the killed run left behind.
-    const originals = fs.readdirSync(path.join(proj, 'media'), { recursive: true, withFileTypes: true }).filter((f) => f.isFile())
+    const originals = fs
+      .readdirSync(path.join(proj, 'media'), { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile())
     expect(originals).toHaveLength(N)
     expect(fs.readdirSync(path.join(proj, 'tmp'))).toEqual([])
     studio.close()

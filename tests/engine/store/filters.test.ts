@@ -21,7 +21,13 @@ beforeAll(() => {
   insertSyntheticImages(studio, 300)
   version = createDatasetVersion(studio.store, { seed: 7 })
   const v = studio.store.datasets.version(version)!
-  runId = studio.store.runs.create({ datasetVersion: version, preset: 'seed-cnn', config: '{}', createdAt: 'now', pid: 1 })
+  runId = studio.store.runs.create({
+    datasetVersion: version,
+    preset: 'seed-cnn',
+    config: '{}',
+    createdAt: 'now',
+    pid: 1,
+  })
   // The run "predicts" its test images: right for even ids, the next class for odd ones.
   const test = studio.store.datasets.items(version, 'test')
   studio.store.runs.replacePredictions(
@@ -52,13 +58,19 @@ describe('browse filters over splits and a run’s predictions', () => {
     const classes = studio.labels.classes()
     const label = new Map(studio.store.images.page({ limit: 1000 }).items.map((i) => [i.id, i.classId]))
     const want = (f: (id: number, cls: number, conf: number) => boolean) =>
-      [...predicted].filter(([id, [cls, conf]]) => f(id, cls, conf)).map(([id]) => id).sort((a, b) => a - b)
+      [...predicted]
+        .filter(([id, [cls, conf]]) => f(id, cls, conf))
+        .map(([id]) => id)
+        .sort((a, b) => a - b)
     const cases: [ImageFilter, (id: number, cls: number, conf: number) => boolean][] = [
       [{ predictedClassIds: [classes[1]!.id] }, (_, cls) => cls === classes[1]!.id],
       [{ correct: true }, (id, cls) => cls === label.get(id)],
       [{ correct: false }, (id, cls) => cls !== label.get(id)],
       [{ minConfidence: 0.5 }, (_, __, c) => c >= 0.5],
-      [{ minConfidence: 0.2, maxConfidence: 0.6, correct: false }, (id, cls, c) => c >= 0.2 && c <= 0.6 && cls !== label.get(id)],
+      [
+        { minConfidence: 0.2, maxConfidence: 0.6, correct: false },
+        (id, cls, c) => c >= 0.2 && c <= 0.6 && cls !== label.get(id),
+      ],
     ]
     for (const [filter, f] of cases) {
       const expected = want(f)
@@ -79,7 +91,9 @@ describe('browse filters over splits and a run’s predictions', () => {
   it('offset gives random access that agrees with cursor paging, and refuses a cursor alongside', () => {
     const everything = ids({ sort: 'name', order: 'desc' })
     for (const offset of [0, 1, 137, 250, 299]) {
-      expect(studio.store.images.page({ sort: 'name', order: 'desc', offset, limit: 10 }).items.map((i) => i.id)).toEqual(everything.slice(offset, offset + 10))
+      expect(
+        studio.store.images.page({ sort: 'name', order: 'desc', offset, limit: 10 }).items.map((i) => i.id),
+      ).toEqual(everything.slice(offset, offset + 10))
     }
     expect(studio.store.images.page({ offset: 300 }).items).toEqual([])
     const cursor = studio.store.images.page({ limit: 5 }).nextCursor

@@ -22,7 +22,10 @@ function all(req: PageRequest): ImageRecord[] {
 
 /** What the filter should match, computed in plain JS over every row. */
 function expected(pred: (r: ImageRecord) => boolean, cmp: (a: ImageRecord, b: ImageRecord) => number): number[] {
-  return rows.filter(pred).sort(cmp).map((r) => r.id)
+  return rows
+    .filter(pred)
+    .sort(cmp)
+    .map((r) => r.id)
 }
 
 let rows: ImageRecord[] = []
@@ -43,7 +46,11 @@ beforeAll(() => {
 describe('keyset pagination', () => {
   it('pages through everything once, in order, for every sort and direction', () => {
     expect(rows.map((r) => r.id)).toEqual(Array.from({ length: N }, (_, i) => i + 1))
-    for (const [sort, cmp] of [['imported', byId], ['name', byName], ['size', bySize]] as const) {
+    for (const [sort, cmp] of [
+      ['imported', byId],
+      ['name', byName],
+      ['size', bySize],
+    ] as const) {
       const asc = all({ sort, limit: 97 }).map((r) => r.id)
       expect(asc).toEqual(expected(() => true, cmp))
       const desc = all({ sort, order: 'desc', limit: 101 }).map((r) => r.id)
@@ -63,10 +70,17 @@ describe('keyset pagination', () => {
       [{ search: 'PHOTO_001' }, (r) => r.originalName.toLowerCase().includes('photo_001')],
       [{ search: 'dir7/' }, (r) => r.relPath.includes('dir7/')],
       [{ search: '%' }, () => false],
-      [{ classIds: [bee], origin: 'val', search: '_01' }, (r) => r.classId === bee && r.origin === 'val' && r.originalName.includes('_01')],
+      [
+        { classIds: [bee], origin: 'val', search: '_01' },
+        (r) => r.classId === bee && r.origin === 'val' && r.originalName.includes('_01'),
+      ],
     ]
     for (const [req, pred] of cases) {
-      for (const [sort, cmp] of [['imported', byId], ['name', byName], ['size', bySize]] as const) {
+      for (const [sort, cmp] of [
+        ['imported', byId],
+        ['name', byName],
+        ['size', bySize],
+      ] as const) {
         const got = all({ ...req, sort, limit: 64 }).map((r) => r.id)
         expect(got, JSON.stringify({ req, sort })).toEqual(expected(pred, cmp))
         expect(studio.store.images.count(req)).toBe(got.length)

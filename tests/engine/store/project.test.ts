@@ -18,8 +18,20 @@ describe('project store', () => {
     expect(p.db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(p.db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(p.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
-    const tables = (p.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name)
-    expect(tables).toEqual(expect.arrayContaining(['images', 'classes', 'label_actions', 'label_events', 'import_batches', 'import_items', 'import_errors']))
+    const tables = (
+      p.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+    ).map((t) => t.name)
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'images',
+        'classes',
+        'label_actions',
+        'label_events',
+        'import_batches',
+        'import_items',
+        'import_errors',
+      ]),
+    )
     p.close()
     const again = openProject(path.join(root, 'a'))
     expect(again.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)

@@ -3,13 +3,21 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../../main/engine/training/backend'
 import { sharedMemory, updateShare } from '../../../main/engine/training/shard'
 import { updateKernels } from '../../../main/engine/training/simd'
-import { applyUpdate, layoutOf, readOptimizerState, ruleOf, slotCount, writeOptimizerState } from '../../../main/engine/training/update-rules'
+import {
+  applyUpdate,
+  layoutOf,
+  readOptimizerState,
+  ruleOf,
+  slotCount,
+  writeOptimizerState,
+} from '../../../main/engine/training/update-rules'
 
 // The data-parallel stepper's update rules (JavaScript loops and SIMD kernels) against the
 // TensorFlow.js optimizers they stand in for, over a few steps with two gradient arrays.
 const shapes = [[7, 11], [926]] // 1003 values: the SIMD share leaves a tail for the JS loop
 const { slices, total } = layoutOf(shapes)
-const random = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7919 + i * 104729) * 0.5)
+const random = (n: number, seed: number) =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7919 + i * 104729) * 0.5)
 const relErr = (a: Float32Array, b: Float32Array) => {
   let num = 0
   let den = 0
@@ -42,7 +50,9 @@ describe('update rules', () => {
       const optimizer = make()
       const rule = ruleOf(optimizer)
       const w0 = random(total, 1)
-      const vars = slices.map((s, k) => tf.variable(tf.tensor(w0.slice(s.offset, s.offset + s.size), s.shape), true, `w${k}_${name}`))
+      const vars = slices.map((s, k) =>
+        tf.variable(tf.tensor(w0.slice(s.offset, s.offset + s.size), s.shape), true, `w${k}_${name}`),
+      )
       // JavaScript loop on plain arrays, SIMD (+ JS tail) on the stepper's shared memory, 2 participants.
       const plain = { w: w0.slice(), slots: Array.from({ length: slotCount(rule) }, () => new Float32Array(total)) }
       const mem = sharedMemory(total, 2, slotCount(rule), 4, 4)
@@ -51,7 +61,12 @@ describe('update rules', () => {
         const g = [random(total, 10 + t), random(total, 20 + t)]
         tf.tidy(() => {
           const named: tf.NamedTensorMap = {}
-          slices.forEach((s, k) => (named[vars[k]!.name] = tf.tensor(g[0]!.slice(s.offset, s.offset + s.size), s.shape).add(tf.tensor(g[1]!.slice(s.offset, s.offset + s.size), s.shape))))
+          slices.forEach(
+            (s, k) =>
+              (named[vars[k]!.name] = tf
+                .tensor(g[0]!.slice(s.offset, s.offset + s.size), s.shape)
+                .add(tf.tensor(g[1]!.slice(s.offset, s.offset + s.size), s.shape))),
+          )
           optimizer.applyGradients(named)
         })
         applyUpdate(rule, t, plain.w, g, plain.slots, 0, total)
@@ -74,7 +89,9 @@ describe('update rules', () => {
       expect(theirs.map((n) => n.tensor.shape)).toEqual(own.map((n) => n.tensor.shape))
       expect(theirs[0]!.tensor.dataSync()[0]).toBe(3)
       for (let i = 1; i < own.length; i++) {
-        expect(relErr(theirs[i]!.tensor.dataSync() as Float32Array, own[i]!.tensor.dataSync() as Float32Array)).toBeLessThan(1e-5)
+        expect(
+          relErr(theirs[i]!.tensor.dataSync() as Float32Array, own[i]!.tensor.dataSync() as Float32Array),
+        ).toBeLessThan(1e-5)
       }
       const back = mem.slots.map(() => new Float32Array(total))
       expect(await readOptimizerState(optimizer, slices, back)).toBe(3)

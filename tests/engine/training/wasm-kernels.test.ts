@@ -24,13 +24,30 @@ async function filterGrad(
 ): Promise<Float32Array> {
   await tf.setBackend(backend)
   return tf.tidy(() => {
-    const x = tf.tensor4d(rand(xShape.reduce((a, b) => a * b), seed), xShape)
-    const w = tf.tensor4d(rand(filterShape.reduce((a, b) => a * b), seed + 1), filterShape)
+    const x = tf.tensor4d(
+      rand(
+        xShape.reduce((a, b) => a * b),
+        seed,
+      ),
+      xShape,
+    )
+    const w = tf.tensor4d(
+      rand(
+        filterShape.reduce((a, b) => a * b),
+        seed + 1,
+      ),
+      filterShape,
+    )
     // d/dw of Σ conv(x, w) ⊙ r for a fixed random r: exercises Conv2DBackpropFilter with dy = r.
     const y = tf.conv2d(x, w, strides, pad, 'NHWC', dilations)
     const r = tf.tensor(rand(y.size, seed + 2), y.shape)
     // Gradients with respect to the filter (Conv2DBackpropFilter) and the input (Conv2DBackpropInput).
-    const [gx, gw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, strides, pad, 'NHWC', dilations).mul(r).sum())([x, w])
+    const [gx, gw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+      tf
+        .conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, strides, pad, 'NHWC', dilations)
+        .mul(r)
+        .sum(),
+    )([x, w])
     return Float32Array.from([...(gw!.dataSync() as Float32Array), ...(gx!.dataSync() as Float32Array)])
   })
 }
@@ -50,7 +67,14 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
     expect((await selectBackend('wasm')).name).toBe('wasm')
   })
 
-  const cases: [string, [number, number, number, number], [number, number, number, number], number, 'valid' | 'same', number][] = [
+  const cases: [
+    string,
+    [number, number, number, number],
+    [number, number, number, number],
+    number,
+    'valid' | 'same',
+    number,
+  ][] = [
     ['3×3 stride 1 valid (first-layer SIMD kernel for the filter)', [4, 12, 11, 3], [3, 3, 3, 8], 1, 'valid', 1],
     ['RGB 3×3, 32 filters, many rows (first-layer SIMD kernel)', [2, 40, 37, 3], [3, 3, 3, 32], 1, 'valid', 1],
     ['1 channel 5×3, 16 filters (first-layer SIMD kernel)', [2, 9, 8, 1], [5, 3, 1, 16], 1, 'valid', 1],
@@ -76,7 +100,9 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
 
   it('dilated convolutions: TensorFlow.js refuses their gradients on every backend, so no kernel gets one', async () => {
     for (const backend of ['cpu', 'wasm'] as const) {
-      await expect(filterGrad(backend, [2, 14, 13, 3], [3, 3, 3, 4], 1, 'same', 2, 5)).rejects.toThrow(/dilation rates greater than 1 are not yet supported in gradients/)
+      await expect(filterGrad(backend, [2, 14, 13, 3], [3, 3, 3, 4], 1, 'same', 2, 5)).rejects.toThrow(
+        /dilation rates greater than 1 are not yet supported in gradients/,
+      )
     }
   })
 
@@ -93,7 +119,14 @@ async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<Float3
   await tf.setBackend(backend)
   return tf.tidy(() => Float32Array.from(f().flatMap((t) => [...(t.dataSync() as Float32Array)])))
 }
-const T = (shape: number[], seed: number) => tf.tensor(rand(shape.reduce((a, b) => a * b), seed), shape)
+const T = (shape: number[], seed: number) =>
+  tf.tensor(
+    rand(
+      shape.reduce((a, b) => a * b),
+      seed,
+    ),
+    shape,
+  )
 
 describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMul match the cpu backend', () => {
   beforeAll(async () => {
@@ -114,7 +147,12 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
         const w = T(fs, 12)
         const y = tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad)
         const r = T(y.shape, 13)
-        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad).mul(r).sum())([x, w])
+        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)
+            .mul(r)
+            .sum(),
+        )([x, w])
         return [gw!, gx!]
       }
       const cpu = await on('cpu', f)
@@ -141,7 +179,14 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
         const x = T(xs, 21).mul(4).round()
         const y = tf.maxPool(x as tf.Tensor4D, k, s, pad)
         const r = T(y.shape, 22)
-        return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, s, pad).mul(r).sum())(x)]
+        return [
+          tf.grad((a: tf.Tensor) =>
+            tf
+              .maxPool(a as tf.Tensor4D, k, s, pad)
+              .mul(r)
+              .sum(),
+          )(x),
+        ]
       }
       const cpu = await on('cpu', f)
       const wasm = await on('wasm', f)
@@ -149,7 +194,11 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
     })
   }
 
-  for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
+  for (const [ta, tb] of [
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     it(`BatchMatMul transposeA=${ta} transposeB=${tb}, 2-D and batched`, async () => {
       const f = () => [
         tf.matMul(T(ta ? [7, 5] : [5, 7], 31), T(tb ? [9, 7] : [7, 9], 32), ta, tb),
@@ -159,15 +208,22 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
     })
   }
 
-  it('BatchMatMul a·bᵀ with a small a and a large b (computed as (b·aᵀ)ᵀ, a dense layer\'s input gradient), 2-D and batched', async () => {
-    const f = () => [tf.matMul(T([3, 8], 35), T([64, 8], 36), false, true), tf.matMul(T([2, 3, 8], 37), T([2, 64, 8], 38), false, true)]
+  it("BatchMatMul a·bᵀ with a small a and a large b (computed as (b·aᵀ)ᵀ, a dense layer's input gradient), 2-D and batched", async () => {
+    const f = () => [
+      tf.matMul(T([3, 8], 35), T([64, 8], 36), false, true),
+      tf.matMul(T([2, 3, 8], 37), T([2, 64, 8], 38), false, true),
+    ]
     const wasm = await on('wasm', f)
     expect(wasm.length).toBe(3 * 64 + 2 * 3 * 64)
     expect(relErr(wasm, await on('cpu', f))).toBeLessThan(1e-5)
   })
 
   it('BatchMatMul of a few rows by a large matrix (SIMD kernel, no repacking): 2-D, rows not a multiple of 4, and [1, m, k]', async () => {
-    const f = () => [tf.matMul(T([13, 700], 51), T([700, 104], 52)), tf.matMul(T([1, 3, 520], 53), T([1, 520, 128], 54)), tf.matMul(T([4, 600], 55), T([600, 120], 56))]
+    const f = () => [
+      tf.matMul(T([13, 700], 51), T([700, 104], 52)),
+      tf.matMul(T([1, 3, 520], 53), T([1, 520, 128], 54)),
+      tf.matMul(T([4, 600], 55), T([600, 120], 56)),
+    ]
     const wasm = await on('wasm', f)
     expect(wasm.length).toBe(13 * 104 + 3 * 128 + 4 * 120)
     expect(relErr(wasm, await on('cpu', f))).toBeLessThan(1e-5)
@@ -194,9 +250,18 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
     await on('wasm', () => {
       const x = T([2, 8, 8, 4], 1)
       const w = T([3, 3, 4, 1], 2)
-      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum())([x, w])
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum(),
+      )([x, w])
       const gp = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid').sum())(x)
-      return [gx!, gw!, gp, tf.matMul(T([4, 3], 3), T([4, 5], 4), true, false), tf.matMul(T([2, 16], 5), T([64, 16], 6), false, true), tf.sum(T([3, 5, 8], 7), [0, 1])]
+      return [
+        gx!,
+        gw!,
+        gp,
+        tf.matMul(T([4, 3], 3), T([4, 5], 4), true, false),
+        tf.matMul(T([2, 16], 5), T([64, 16], 6), false, true),
+        tf.sum(T([3, 5, 8], 7), [0, 1]),
+      ]
     })
     expect(tf.memory().numTensors).toBe(before)
   })

@@ -46,7 +46,12 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
   const right = Math.max(0, needW - W - left)
   const temps = temporaries(backend)
   try {
-    const paddings = [[0, 0], [top, bottom], [left, right], [0, 0]]
+    const paddings = [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ]
     const padded =
       top || left || bottom || right ? temps.keep(run('PadV2', backend, { x }, { paddings, constantValue: 0 })) : x
     const xt = temps.keep(run('Transpose', backend, { x: padded }, { perm: [3, 1, 2, 0] }))

@@ -33,7 +33,12 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
     if (top < 0 || left < 0 || bottom < 0 || right < 0) return original(raw)
     const temps = temporaries(backend)
     try {
-      const paddings = [[0, 0], [top, bottom], [left, right], [0, 0]]
+      const paddings = [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ]
       const padded =
         top || left || bottom || right
           ? temps.keep(run('PadV2', backend, { x: dy }, { paddings, constantValue: 0 }))

@@ -8,13 +8,32 @@ import { wasmBase64 as updateKernelsWasm } from './update-kernels.wasm'
  */
 export interface HeapKernels {
   maxpool_grad_2x2(
-    x: number, g: number, dx: number, B: number, H: number, W: number, C: number, OH: number, OW: number,
+    x: number,
+    g: number,
+    dx: number,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
   ): void
   sum_rows(x: number, out: number, rows: number, C: number, tmp: number): void
   matmul_small_m(a: number, b: number, out: number, M: number, K: number, N: number): void
   conv_filter_grad_small_cin(
-    x: number, dy: number, dw: number, tmp: number,
-    B: number, H: number, W: number, Cin: number, OH: number, OW: number, Cout: number, KH: number, KW: number,
+    x: number,
+    dy: number,
+    dw: number,
+    tmp: number,
+    B: number,
+    H: number,
+    W: number,
+    Cin: number,
+    OH: number,
+    OW: number,
+    Cout: number,
+    KH: number,
+    KW: number,
   ): void
 }
 
@@ -51,13 +70,35 @@ export function heapKernels(backend: { wasm?: { asm?: { memory?: unknown } } }):
  */
 export interface UpdateKernels {
   adam(
-    w: number, g: number, stride: number, parts: number, m: number, v: number, n: number,
-    step: number, r: number, b1: number, k1: number, b2: number, k2: number, eps: number,
+    w: number,
+    g: number,
+    stride: number,
+    parts: number,
+    m: number,
+    v: number,
+    n: number,
+    step: number,
+    r: number,
+    b1: number,
+    k1: number,
+    b2: number,
+    k2: number,
+    eps: number,
   ): void
   sgd(w: number, g: number, stride: number, parts: number, n: number, lr: number): void
   rmsprop(
-    w: number, g: number, stride: number, parts: number, ms: number, mom: number, n: number,
-    lr: number, decay: number, k: number, momentum: number, eps: number,
+    w: number,
+    g: number,
+    stride: number,
+    parts: number,
+    ms: number,
+    mom: number,
+    n: number,
+    lr: number,
+    decay: number,
+    k: number,
+    momentum: number,
+    eps: number,
   ): void
 }
 
