@@ -213,7 +213,7 @@ function subgroupSection(g: CardInput['subgroups']): string {
     : "by built-in attributes only (image size and brightness); no attributes of the images' origin were recorded"
   return `## Performance by subgroup
 
-Accuracy on the ${reports[0]!.split ?? 'evaluation'} split ${source}, worst gaps first. \* too few images to conclude
+Accuracy on the ${reports[0]!.split ?? 'evaluation'} split ${source}, worst gaps first. \\* too few images to conclude
 (fewer than 30, or an interval wider than 20 points).
 
 ${blocks.join('\n\n')}`
