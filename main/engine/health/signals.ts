@@ -160,17 +160,20 @@ export function phash(luma: Float32Array, w: number, h: number): string {
 /** Box-filter resize of a single-channel image to side × side (every source pixel counted once). */
 function areaResize(src: Float32Array, w: number, h: number, side: number): Float64Array {
   const out = new Float64Array(side * side)
-  const weight = new Float64Array(side * side)
+  // Each target cell averages a block of whole source rows × columns: count them once, not per pixel.
   const col = new Int32Array(w)
-  for (let x = 0; x < w; x++) col[x] = Math.min(side - 1, Math.floor((x * side) / w))
+  const colCount = new Float64Array(side)
+  const rowCount = new Float64Array(side)
+  for (let x = 0; x < w; x++) colCount[(col[x] = Math.min(side - 1, Math.floor((x * side) / w)))]!++
   for (let y = 0; y < h; y++) {
-    const row = Math.min(side - 1, Math.floor((y * side) / h)) * side
-    for (let x = 0, i = y * w; x < w; x++, i++) {
-      const t = row + col[x]!
-      out[t]! += src[i]!
-      weight[t]!++
-    }
+    const ty = Math.min(side - 1, Math.floor((y * side) / h))
+    rowCount[ty]!++
+    const row = ty * side
+    for (let x = 0, i = y * w; x < w; x++, i++) out[row + col[x]!]! += src[i]!
   }
+  const weight = new Float64Array(side * side)
+  for (let ty = 0; ty < side; ty++)
+    for (let tx = 0; tx < side; tx++) weight[ty * side + tx] = rowCount[ty]! * colCount[tx]!
   for (let i = 0; i < out.length; i++) out[i] = weight[i] ? out[i]! / weight[i]! : 0
   // An image smaller than the hash grid leaves holes: fill them from the nearest source pixel.
   if (w < side || h < side) {
