@@ -45,6 +45,11 @@ export class BatchWriter {
     this.sources = new SourceRecorder(store, labels, batchId)
   }
 
+  /** Files of this batch whose content the project has under another label (see SourceRecorder). */
+  get conflicts(): number {
+    return this.sources.conflicts
+  }
+
   /** True when an image with this content is stored or about to be. */
   has(hash: string): boolean {
     return this.pendingHashes.has(hash) || this.store.images.byHash(hash) !== undefined

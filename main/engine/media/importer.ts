@@ -66,6 +66,11 @@ export interface ImportSummary {
   ignored: number
   imported: number
   duplicates: number
+  /**
+   * Duplicates (of this run) whose path gave a label the image was not imported with before: the
+   * image is left unlabeled for the user to decide, and the health report lists it.
+   */
+  conflicts: number
   errors: number
   seconds: number
 }
@@ -183,6 +188,7 @@ async function run(
     seen: total,
     ignored: scan.ignored,
     ...counts,
+    conflicts: writer.conflicts,
     seconds: (Date.now() - started) / 1000,
   }
 }

@@ -20,6 +20,8 @@ import type { ScanItem } from './scan'
  */
 export class SourceRecorder {
   private readonly toClear = new Set<number>()
+  /** Duplicates that came with a label the image had not been imported with before. */
+  conflicts = 0
 
   constructor(
     private readonly store: Store,
@@ -51,6 +53,7 @@ export class SourceRecorder {
     }
     const differs = [...known].some((l) => l !== key(cls.name))
     if (!differs || known.has(key(cls.name))) return
+    this.conflicts++
     if (current !== null && current !== cls.id) this.toClear.add(imageId)
   }
 

@@ -33,7 +33,7 @@ describe('the same bytes under two class folders', () => {
 
   it('are one image, left unlabeled, with both paths and labels recorded; neither class vanishes', async () => {
     const s = await studio.import(src)
-    expect(s).toMatchObject({ imported: 1, duplicates: 1 })
+    expect(s).toMatchObject({ imported: 1, duplicates: 1, conflicts: 1 })
     expect(label()).toBeNull()
     expect(studio.store.health.sourcesOf(dup().id)).toEqual([
       { imageId: dup().id, relPath: 'ants/x.jpg', label: 'ants' },
@@ -50,7 +50,7 @@ describe('the same bytes under two class folders', () => {
   })
 
   it('re-importing the folder never overrides the decision the user made since', async () => {
-    await studio.import(src)
+    expect(await studio.import(src)).toMatchObject({ duplicates: 2, conflicts: 0 })
     expect(label()).toBeNull()
     studio.labels.setLabels([dup().id], 'bees')
     await studio.import(src)
@@ -64,7 +64,7 @@ describe('the same bytes under two class folders', () => {
     const third = path.join(root, 'third')
     fs.mkdirSync(path.join(third, 'wasps'), { recursive: true })
     fs.copyFileSync(path.join(src, 'ants/x.jpg'), path.join(third, 'wasps/z.jpg'))
-    await studio.import(third)
+    expect(await studio.import(third)).toMatchObject({ duplicates: 1, conflicts: 1 })
     expect(label()).toBeNull()
     expect(studio.store.health.sourcesOf(dup().id).map((s) => s.label)).toEqual(['ants', 'bees', 'wasps'])
   })
