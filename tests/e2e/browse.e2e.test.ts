@@ -1,5 +1,4 @@
 /// <reference lib="dom" />
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -11,28 +10,9 @@ import { Studio } from '../../main/engine/studio'
 import { serveProject, type RunningServer } from '../../main/server/server'
 import { makeImages, tmpDir } from '../helpers/fixtures'
 import { trainInProcess } from '../helpers/training'
+import { buildRendererIfStale, CHROMIUM, haveChromium, repo } from './harness'
 
-const CHROMIUM = '/usr/bin/chromium'
-const repo = path.resolve(import.meta.dirname, '../..')
 const shots = path.join(repo, 'test-output', 'e2e')
-const haveChromium = fs.existsSync(CHROMIUM)
-if (!haveChromium) console.warn(`SKIPPED browser E2E: ${CHROMIUM} is missing (apt-get install -y chromium)`)
-
-/** The built page is older than its sources (or missing): a test of the page must not run an old build. */
-function rendererIsStale(): boolean {
-  const built = path.join(repo, 'out/renderer/index.html')
-  if (!fs.existsSync(built)) return true
-  const builtAt = fs.statSync(built).mtimeMs
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
-        const p = path.join(dir, e.name)
-        return e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs
-      }),
-    )
-  return Math.max(newest(path.join(repo, 'renderer')), newest(path.join(repo, 'preload'))) > builtAt
-}
 
 describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode', () => {
   const root = tmpDir()
@@ -44,14 +24,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) })
 
   beforeAll(async () => {
-    if (rendererIsStale()) {
-      const b = spawnSync(
-        process.execPath,
-        [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-        { cwd: repo, encoding: 'utf8' },
-      )
-      if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
-    }
+    buildRendererIfStale()
     fs.mkdirSync(shots, { recursive: true })
     await writeShapes(path.join(root, 'shapes'), 12)
     await makeImages(path.join(root, 'shapes'), 22, 700) // unlabeled, at the top level
@@ -90,12 +63,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.waitForFunction(() => [...document.images].filter((i) => i.complete && i.naturalWidth > 0).length >= 10)
     expect(await page.textContent('.tools')).toMatch(/70 images/)
     const rows = await page.locator('.classes li .row').allTextContents()
-    expect(rows.map((r) => r.replace(/\s+/g, ''))).toEqual([
-      '1circle12⋯',
-      '2cross12⋯',
-      '3square12⋯',
-      '4triangle12⋯',
-    ])
+    expect(rows.map((r) => r.replace(/\s+/g, ''))).toEqual(['1circle12⋯', '2cross12⋯', '3square12⋯', '4triangle12⋯'])
     // The token left the address bar.
     expect(page.url()).not.toMatch(/token=/)
     await shot('01-browse')

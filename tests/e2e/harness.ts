@@ -13,6 +13,7 @@ import { serveProject, type RunningServer } from '../../main/server/server'
  */
 export const CHROMIUM = '/usr/bin/chromium'
 export const haveChromium = fs.existsSync(CHROMIUM)
+if (!haveChromium) console.warn(`SKIPPED browser E2E: ${CHROMIUM} is missing (apt-get install -y chromium)`)
 export const repo = path.resolve(import.meta.dirname, '../..')
 export const shots = path.join(repo, 'test-output', 'e2e')
 

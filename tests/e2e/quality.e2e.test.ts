@@ -1,5 +1,4 @@
 /// <reference lib="dom" />
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -10,30 +9,11 @@ import { Studio } from '../../main/engine/studio'
 import { serveProject, type RunningServer } from '../../main/server/server'
 import { SHARED, tmpDir } from '../helpers/fixtures'
 import { trainInProcess } from '../helpers/training'
+import { buildRendererIfStale, CHROMIUM, haveChromium, repo } from './harness'
 
-const CHROMIUM = '/usr/bin/chromium'
-const repo = path.resolve(import.meta.dirname, '../..')
 const shots = path.join(repo, 'test-output', 'e2e-quality')
-const haveChromium = fs.existsSync(CHROMIUM)
-if (!haveChromium) console.warn(`SKIPPED quality E2E: ${CHROMIUM} is missing (apt-get install -y chromium)`)
 const MODELS = path.join(SHARED, 'models')
 const haveBackbone = fs.existsSync(path.join(MODELS, 'mobilenet_v1_0.25_224'))
-
-/** The built page is older than its sources (or missing): a test of the page must not run an old build. */
-function rendererIsStale(): boolean {
-  const built = path.join(repo, 'out/renderer/index.html')
-  if (!fs.existsSync(built)) return true
-  const builtAt = fs.statSync(built).mtimeMs
-  const newest = (dir: string): number =>
-    Math.max(
-      0,
-      ...fs.readdirSync(dir, { withFileTypes: true }).map((e) => {
-        const p = path.join(dir, e.name)
-        return e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs
-      }),
-    )
-  return Math.max(newest(path.join(repo, 'renderer')), newest(path.join(repo, 'preload'))) > builtAt
-}
 
 /**
  * A photo-like test image: an 8×8 grid of seeded random colours, smoothly enlarged, so that every
@@ -100,14 +80,7 @@ describe.skipIf(!haveChromium)('Health, Label next and Review in Chromium agains
   }
 
   beforeAll(async () => {
-    if (rendererIsStale()) {
-      const b = spawnSync(
-        process.execPath,
-        [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-        { cwd: repo, encoding: 'utf8' },
-      )
-      if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
-    }
+    buildRendererIfStale()
     fs.mkdirSync(shots, { recursive: true })
     for (let i = 0; i < 14; i++) await blocky(path.join(src, 'ants', `a-${i}.jpg`), i, 'red')
     for (let i = 0; i < 14; i++) await blocky(path.join(src, 'bees', `b-${i}.jpg`), 100 + i, 'blue')
