@@ -55,7 +55,7 @@ export async function signalsOf(input: Buffer | string, maxPixels = 268_402_689)
 export function measure(img: RawImage): ImageSignals {
   const { data, width: w, height: h, channels } = img
   const n = w * h
-  const luma = new Float32Array(n)
+  const luma = scratch(n)
   let sum = 0
   let sq = 0
   let spread = 0
@@ -89,6 +89,17 @@ export function measure(img: RawImage): ImageSignals {
     colourfulness: channels < 3 ? 0 : spread / 2 / n,
     sharpness: laplacianVariance(luma, w, h) / Math.max(variance, 1),
   }
+}
+
+let lumaScratch = new Float32Array(SIGNAL_SIDE * SIGNAL_SIDE)
+
+/**
+ * A reused luminance buffer: an import measures thousands of images in a row, and a fresh 200 KB
+ * array each time is garbage the main thread then collects. measure() is synchronous, so one suffices.
+ */
+function scratch(n: number): Float32Array {
+  if (lumaScratch.length < n) lumaScratch = new Float32Array(n)
+  return lumaScratch.subarray(0, n)
 }
 
 /** Variance of the 4-neighbour Laplacian over the interior pixels. */
