@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { EpochDto, EvaluationDto, RunDto } from '../../preload/contract'
-import { best, configRows, epochAxis, runSeries, toggled } from '../../renderer/src/composables/compare'
+import { best, configRows, epochAxis, runSeries, settingText, toggled } from '../../renderer/src/composables/compare'
 import { defaultRun, maxCount, reliabilitySeries } from '../../renderer/src/composables/evaluation'
 
 function run(id: number, over: Partial<RunDto> = {}): RunDto {
@@ -47,20 +47,36 @@ describe('comparing runs', () => {
     expect(epochAxis(runs, {})).toEqual([1])
   })
 
-  it('lists the settings that differ first and shows objects as JSON', () => {
+  it('lists the settings that differ first, as a person reads them', () => {
     const rows = configRows([
-      run(1, { config: { seed: 42, epochs: 3, fractions: { train: 0.7 } } }),
-      run(2, { config: { seed: 42, epochs: 5, fractions: { train: 0.7 } } }),
+      run(1, { config: { seed: 42, epochs: 3, fractions: { train: 0.7, val: 0.15, test: 0.15 }, augment: null } }),
+      run(2, { config: { seed: 42, epochs: 5, fractions: { train: 0.7, val: 0.15, test: 0.15 }, augment: null } }),
     ])
-    expect(rows[0]).toEqual({ key: 'epochs', values: ['3', '5'], differs: true })
-    expect(rows.slice(1).map((r) => r.differs)).toEqual([false, false])
-    expect(rows.find((r) => r.key === 'fractions')?.values[0]).toBe('{"train":0.7}')
+    expect(rows[0]).toEqual({ key: 'epochs', label: 'Epochs', values: ['3', '5'], differs: true })
+    expect(rows.slice(1).map((r) => r.differs)).toEqual([false, false, false])
+    expect(rows.find((r) => r.key === 'fractions')?.values[0]).toBe('70 % train, 15 % val, 15 % test')
+    expect(rows.find((r) => r.key === 'augment')?.values[0]).toBe('off')
     // A setting only one run has shows a dash for the other, and differs.
     expect(configRows([run(1, { config: { a: 1 } }), run(2)])[0]).toEqual({
       key: 'a',
+      label: 'a',
       values: ['1', '—'],
       differs: true,
     })
+  })
+
+  it('says origin splits, augmentation, patience and switches in words', () => {
+    const cfg = {
+      useOriginSplits: true,
+      fractions: { train: 0.7, val: 0.15, test: 0.15 },
+      augment: { flip: true, rotate: 10, crop: 0.1, brightness: 0, contrast: 0.1 },
+      patience: null,
+      classWeights: false,
+    }
+    expect(settingText('fractions', cfg.fractions, cfg)).toBe("the import's train/val/test folders")
+    expect(settingText('augment', cfg.augment)).toBe('flip, rotate ±10°, shift 10 %, contrast 10 %')
+    expect(settingText('patience', null)).toBe('off')
+    expect(settingText('classWeights', false)).toBe('no')
   })
 
   it('finds the best value, ignoring runs without one', () => {

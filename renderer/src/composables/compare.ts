@@ -15,19 +15,76 @@ export function runSeries(runs: RunDto[], curves: Record<number, EpochDto[]>, xs
   })
 }
 
-/** A setting as the table shows it. */
-const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v))
+/** How each known setting reads in the compare table: its label, and its value in words. */
+const pctOf = (x: unknown) => `${Math.round(Number(x) * 100)} %`
+const SETTINGS: Record<string, { label: string; show?: (v: unknown, config: Record<string, unknown>) => string }> = {
+  preset: { label: 'Model' },
+  backbone: { label: 'Backbone' },
+  inputSize: { label: 'Input size', show: (v) => `${String(v)} px` },
+  fit: { label: 'Fit', show: (v) => (v === 'contain' ? 'whole image, padded' : 'fill, centre crop') },
+  epochs: { label: 'Epochs' },
+  batchSize: { label: 'Batch size' },
+  learningRate: { label: 'Learning rate' },
+  optimizer: { label: 'Optimizer' },
+  patience: {
+    label: 'Early stopping',
+    show: (v) => (v === null ? 'off' : `after ${String(v)} epochs without progress`),
+  },
+  restoreBest: { label: 'Keep best epoch' },
+  seed: { label: 'Seed' },
+  augment: { label: 'Augmentation', show: (v) => augmentText(v) },
+  classWeights: { label: 'Class weights' },
+  fractions: {
+    label: 'Split',
+    show: (v, c) => {
+      if (c.useOriginSplits === true) return "the import's train/val/test folders"
+      const f = v as { train?: unknown; val?: unknown; test?: unknown } | null
+      return f ? `${pctOf(f.train)} train, ${pctOf(f.val)} val, ${pctOf(f.test)} test` : '—'
+    },
+  },
+  useOriginSplits: { label: 'Keep import folders as splits' },
+  backend: { label: 'Backend' },
+  workers: { label: 'Workers', show: (v) => (v === null ? 'one per core' : String(v)) },
+}
+
+function augmentText(v: unknown): string {
+  if (v === null || v === undefined || v === false) return 'off'
+  if (typeof v !== 'object') return String(v)
+  const a = v as Record<string, unknown>
+  const parts = [
+    a.flip ? 'flip' : null,
+    a.rotate ? `rotate ±${String(a.rotate)}°` : null,
+    a.crop ? `shift ${pctOf(a.crop)}` : null,
+    a.brightness ? `brightness ${pctOf(a.brightness)}` : null,
+    a.contrast ? `contrast ${pctOf(a.contrast)}` : null,
+  ].filter((p): p is string => p !== null)
+  return parts.length ? parts.join(', ') : 'off'
+}
+
+/** A setting's value as a person reads it (unknown settings: plain text, objects as key: value). */
+export function settingText(key: string, v: unknown, config: Record<string, unknown> = {}): string {
+  const known = SETTINGS[key]?.show
+  if (known) return known(v, config)
+  if (v === undefined || v === null) return '—'
+  if (typeof v === 'boolean') return v ? 'yes' : 'no'
+  if (typeof v === 'object')
+    return Object.entries(v)
+      .map(([k, x]) => `${k}: ${String(x)}`)
+      .join(', ')
+  return String(v)
+}
 
 /** One row per setting of the compared runs; rows whose values differ come first and are marked. */
-export function configRows(runs: RunDto[]): { key: string; values: string[]; differs: boolean }[] {
+export function configRows(runs: RunDto[]): { key: string; label: string; values: string[]; differs: boolean }[] {
   const keys = new Set<string>()
   for (const r of runs) for (const k of Object.keys(r.config)) keys.add(k)
+  const order = Object.keys(SETTINGS)
   return [...keys]
     .map((key) => {
-      const values = runs.map((r) => show(r.config[key]))
-      return { key, values, differs: new Set(values).size > 1 }
+      const values = runs.map((r) => (key in r.config ? settingText(key, r.config[key], r.config) : '—'))
+      return { key, label: SETTINGS[key]?.label ?? key, values, differs: new Set(values).size > 1 }
     })
-    .sort((a, b) => Number(b.differs) - Number(a.differs))
+    .sort((a, b) => Number(b.differs) - Number(a.differs) || order.indexOf(a.key) - order.indexOf(b.key))
 }
 
 /** The best (highest) value among the compared runs, or null when none has one. */
