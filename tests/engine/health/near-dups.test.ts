@@ -111,8 +111,8 @@ describe('nearDuplicateGroups', () => {
       hashes.map((_, i) => i),
       hashes,
     )
-    // Generous: the pairwise loop would take minutes.
-    expect(performance.now() - t0).toBeLessThan(20_000)
+    // Generous (a loaded 2-core VM measured up to 34 s): the pairwise loop takes many minutes.
+    expect(performance.now() - t0).toBeLessThan(60_000)
     expect(groups).toContainEqual([500, 99_000])
   })
 })
