@@ -39,5 +39,57 @@ export const seedCnnPreset = definePreset({
   fields: ['inputSize', 'augment'],
   defaults: { inputSize: 64, epochs: 10, patience: 5, backbone: null },
   inputSize: { min: 24, max: 224 },
+  validate: (cfg) => checkMemory(cfg.inputSize, cfg.batchSize),
   prepare: async (ctx) => pixelRun(ctx, () => seedCnn(ctx.cfg.inputSize, ctx.numClasses, ctx.cfg.seed)),
 })
+
+/**
+ * Working memory one training thread may plan on: WebAssembly's heap stops at 4 GiB per thread
+ * (input 160 px at batch 224 once failed with "memory access out of bounds" after 8.5 GB), and the
+ * backend needs room besides the tensors counted here.
+ */
+export const THREAD_MEMORY_BYTES = 3 * 1024 ** 3
+
+/**
+ * Bytes one thread needs to train the seed CNN on a whole batch (the worst case: one worker):
+ * every layer's activations per image, kept for the backward pass together with their gradients
+ * and the backend's temporaries (× 3), plus the weights with their gradients and Adam's two slots.
+ */
+export function seedCnnMemory(
+  size: number,
+  batch: number,
+  classes = 10,
+): { bytes: number; perImage: number; fixed: number } {
+  let side = size
+  let floats = size * size * 3
+  let channelsIn = 3
+  let params = 0
+  for (const filters of [32, 64, 128]) {
+    side -= 2
+    floats += side * side * filters
+    params += 9 * channelsIn * filters + filters
+    side = Math.floor(side / 2)
+    floats += side * side * filters
+    channelsIn = filters
+  }
+  const flat = side * side * 128
+  floats += 512 + classes
+  params += flat * 512 + 512 + 512 * classes + classes
+  const perImage = floats * 4 * 3
+  const fixed = params * 4 * 4
+  return { bytes: fixed + perImage * batch, perImage, fixed }
+}
+
+function checkMemory(size: number, batch: number): void {
+  const m = seedCnnMemory(size, batch)
+  if (m.bytes <= THREAD_MEMORY_BYTES) return
+  const gb = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GB`
+  const fits = Math.floor((THREAD_MEMORY_BYTES - m.fixed) / m.perImage)
+  throw new ValidationError(
+    `input ${size} px with batch ${batch} needs about ${gb(m.bytes)} of memory in one training thread, ` +
+      `over the ${gb(THREAD_MEMORY_BYTES)} a thread can use: ` +
+      (fits >= 1
+        ? `use a batch of at most ${fits} at this input size, or a smaller input`
+        : 'use a smaller input size'),
+  )
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { withDefaults } from '../../../main/engine/training/config'
+import { seedCnnMemory, THREAD_MEMORY_BYTES } from '../../../main/engine/training/presets/seed-cnn'
+
+describe('seed CNN memory estimate', () => {
+  it('refuses up front a run that cannot fit one training thread, naming a batch that fits', () => {
+    expect(() => withDefaults({ inputSize: 160, batchSize: 224 })).toThrow(
+      /input 160 px with batch 224 needs about [\d.]+ GB .*use a batch of at most \d+ at this input size/,
+    )
+    const fits = Number(
+      /at most (\d+)/.exec(
+        (() => {
+          try {
+            withDefaults({ inputSize: 160, batchSize: 224 })
+            return ''
+          } catch (err) {
+            return (err as Error).message
+          }
+        })(),
+      )![1],
+    )
+    expect(() => withDefaults({ inputSize: 160, batchSize: fits })).not.toThrow()
+    expect(() => withDefaults({ inputSize: 160, batchSize: fits + 1 })).toThrow(/at most/)
+  })
+
+  it('accepts the defaults and the largest input at the default batch', () => {
+    expect(() => withDefaults({})).not.toThrow()
+    expect(() => withDefaults({ inputSize: 224, batchSize: 32 })).not.toThrow()
+  })
+
+  it('grows with the batch and the input', () => {
+    const a = seedCnnMemory(64, 32)
+    expect(seedCnnMemory(64, 64).bytes - a.bytes).toBe(a.perImage * 32)
+    expect(seedCnnMemory(128, 32).bytes).toBeGreaterThan(a.bytes)
+    expect(seedCnnMemory(160, 224).bytes).toBeGreaterThan(THREAD_MEMORY_BYTES)
+  })
+})
