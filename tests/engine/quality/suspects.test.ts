@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { StudioEvent } from '../../../preload/contract'
 import { runLabelCheck } from '../../../main/engine/quality/check'
@@ -8,6 +9,7 @@ import { dataChecksOf } from '../../../main/engine/quality/card'
 import { StudioService } from '../../../main/engine/service'
 import { Studio } from '../../../main/engine/studio'
 import { selectBackend } from '../../../main/engine/training/backend'
+import { loadBackbone } from '../../../main/engine/training/transfer'
 import { SHARED, tmpDir } from '../../helpers/fixtures'
 import { jobFinished, writeTintedSet, writeTinyBackbone } from './fixtures'
 
@@ -116,7 +118,13 @@ describe('label check as a job, and its suspects', () => {
       kept: 1,
       fixedBeforeTraining: 2,
     })
+    // No tensor is left behind but what loading the backbone itself leaves (training/transfer.ts).
+    let tensors = tf.memory().numTensors
+    ;(await loadBackbone(models, 'tiny')).dispose()
+    const backboneLeak = tf.memory().numTensors - tensors
+    tensors = tf.memory().numTensors
     const { checkId } = await runLabelCheck(studio, { modelsDir: models })
+    expect(tf.memory().numTensors - tensors).toBe(backboneLeak)
     // The new check doubts the kept label again, but it is not listed.
     expect(studio.store.quality.checkItem(checkId, kept!.imageId)?.suggestedClassId).toBe(kept!.suggestedClassId)
     const again = await service.suspects({})
