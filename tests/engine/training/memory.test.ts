@@ -4,14 +4,14 @@ import { seedCnnMemory, THREAD_MEMORY_BYTES } from '../../../main/engine/trainin
 
 describe('seed CNN memory estimate', () => {
   it('refuses up front a run that cannot fit one training thread, naming a batch that fits', () => {
-    expect(() => withDefaults({ inputSize: 160, batchSize: 224 })).toThrow(
-      /input 160 px with batch 224 needs about [\d.]+ GB .*use a batch of at most \d+ at this input size/,
+    expect(() => withDefaults({ inputSize: 160, batchSize: 224, workers: 2 })).toThrow(
+      /input 160 px with batch 224 needs about [\d.]+ GB of memory in each training thread.*at most \d+ at this input size/,
     )
     const fits = Number(
       /at most (\d+)/.exec(
         (() => {
           try {
-            withDefaults({ inputSize: 160, batchSize: 224 })
+            withDefaults({ inputSize: 160, batchSize: 224, workers: 2 })
             return ''
           } catch (err) {
             return (err as Error).message
@@ -19,13 +19,13 @@ describe('seed CNN memory estimate', () => {
         })(),
       )![1],
     )
-    expect(() => withDefaults({ inputSize: 160, batchSize: fits })).not.toThrow()
-    expect(() => withDefaults({ inputSize: 160, batchSize: fits + 1 })).toThrow(/at most/)
+    expect(() => withDefaults({ inputSize: 160, batchSize: fits, workers: 2 })).not.toThrow()
+    expect(() => withDefaults({ inputSize: 160, batchSize: fits + 2, workers: 2 })).toThrow(/at most/)
   })
 
   it('accepts the defaults and the largest input at the default batch', () => {
     expect(() => withDefaults({})).not.toThrow()
-    expect(() => withDefaults({ inputSize: 224, batchSize: 32 })).not.toThrow()
+    expect(() => withDefaults({ inputSize: 224, batchSize: 32, workers: 2 })).not.toThrow()
   })
 
   it('grows with the batch and the input', () => {

@@ -1,3 +1,4 @@
+import os from 'node:os'
 import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '../../errors'
 import { pixelRun } from './pixels'
@@ -39,7 +40,7 @@ export const seedCnnPreset = definePreset({
   fields: ['inputSize', 'augment'],
   defaults: { inputSize: 64, epochs: 10, patience: 5, backbone: null },
   inputSize: { min: 24, max: 224 },
-  validate: (cfg) => checkMemory(cfg.inputSize, cfg.batchSize),
+  validate: (cfg) => checkMemory(cfg.inputSize, Math.ceil(cfg.batchSize / threadsFor(cfg.workers)), cfg.batchSize),
   prepare: async (ctx) => pixelRun(ctx, () => seedCnn(ctx.cfg.inputSize, ctx.numClasses, ctx.cfg.seed)),
 })
 
@@ -50,10 +51,16 @@ export const seedCnnPreset = definePreset({
  */
 export const THREAD_MEMORY_BYTES = 3 * 1024 ** 3
 
+/** The data-parallel threads a batch is shared among (as autoWorkers picks them: one per core, at most 4). */
+function threadsFor(workers: number | null): number {
+  return workers ?? Math.max(1, Math.min(4, os.availableParallelism()))
+}
+
 /**
- * Bytes one thread needs to train the seed CNN on a whole batch (the worst case: one worker):
- * every layer's activations per image, kept for the backward pass together with their gradients
- * and the backend's temporaries (× 3), plus the weights with their gradients and Adam's two slots.
+ * Bytes one thread needs to train the seed CNN on `batch` images: every layer's activations per
+ * image, kept for the backward pass with their gradients and the backend's temporaries (× 6,
+ * calibrated on the run that failed: 160 px, batch 224 on two threads, 8.5 GB), plus the weights
+ * with their gradients and Adam's two slots.
  */
 export function seedCnnMemory(
   size: number,
@@ -75,18 +82,19 @@ export function seedCnnMemory(
   const flat = side * side * 128
   floats += 512 + classes
   params += flat * 512 + 512 + 512 * classes + classes
-  const perImage = floats * 4 * 3
+  const perImage = floats * 4 * 6
   const fixed = params * 4 * 4
   return { bytes: fixed + perImage * batch, perImage, fixed }
 }
 
-function checkMemory(size: number, batch: number): void {
-  const m = seedCnnMemory(size, batch)
+function checkMemory(size: number, shard: number, batch: number): void {
+  const m = seedCnnMemory(size, shard)
   if (m.bytes <= THREAD_MEMORY_BYTES) return
   const gb = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GB`
-  const fits = Math.floor((THREAD_MEMORY_BYTES - m.fixed) / m.perImage)
+  const threads = Math.ceil(batch / shard)
+  const fits = Math.floor((THREAD_MEMORY_BYTES - m.fixed) / m.perImage) * threads
   throw new ValidationError(
-    `input ${size} px with batch ${batch} needs about ${gb(m.bytes)} of memory in one training thread, ` +
+    `input ${size} px with batch ${batch} needs about ${gb(m.bytes)} of memory in each training thread, ` +
       `over the ${gb(THREAD_MEMORY_BYTES)} a thread can use: ` +
       (fits >= 1
         ? `use a batch of at most ${fits} at this input size, or a smaller input`
