@@ -245,7 +245,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     expect(header.slice(1)).toEqual(['Run 1', 'Run 2'])
     // The runs were trained with different settings: those rows are marked as differing.
     expect(await page.locator('.side tr.differs th').allTextContents()).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^epochs/)]),
+      expect.arrayContaining([expect.stringMatching(/^Epochs/)]),
     )
     await shot('10-compare')
   })
