@@ -1,5 +1,5 @@
 import { vi } from 'vitest'
-import type { StudioEvent } from '../../preload/contract'
+import type { RunDto, StudioEvent } from '../../preload/contract'
 
 /**
  * What the store tests put in place of renderer/src/api.ts: every request a mock (each test sets the
@@ -55,3 +55,21 @@ export function deferred<T>() {
   })
   return { promise, resolve, reject }
 }
+
+/** A run as `runs()` answers it, with the fields the stores read. */
+export const run = (id: number, status: RunDto['status']): RunDto => ({
+  run: id,
+  status,
+  preset: 'seed-cnn',
+  datasetVersion: 1,
+  backend: 'wasm',
+  epochs: 1,
+  createdAt: '',
+  finishedAt: null,
+  error: null,
+  seconds: 1,
+  config: {},
+  valAccuracy: null,
+  testAccuracy: null,
+  macroF1: null,
+})

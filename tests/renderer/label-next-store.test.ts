@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { LabelQueueDto, RunDto } from '../../preload/contract'
+import type { LabelQueueDto } from '../../preload/contract'
 import {
   afterLabel,
   putBack,
@@ -12,27 +12,11 @@ import {
 import { useAppStore } from '../../renderer/src/stores/app'
 import { useLabelNextStore } from '../../renderer/src/stores/label-next'
 import { useRunsStore } from '../../renderer/src/stores/runs'
-import { fake, settle } from './fake-api'
+import { fake, settle, run } from './fake-api'
 import { CLASSES, quality, queued } from './fake-quality'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api').then((m) => m.apiModule))
 
-const run = (id: number, status: RunDto['status']): RunDto => ({
-  run: id,
-  status,
-  preset: 'seed-cnn',
-  datasetVersion: 1,
-  backend: 'wasm',
-  epochs: 1,
-  createdAt: '',
-  finishedAt: null,
-  error: null,
-  seconds: 1,
-  config: {},
-  valAccuracy: null,
-  testAccuracy: null,
-  macroF1: null,
-})
 const queue = (ids: number[], over: Partial<LabelQueueDto> = {}): LabelQueueDto => ({
   source: 'run 2 (scored 2026-01-02 10:00)',
   runId: 2,

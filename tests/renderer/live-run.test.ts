@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { RunDto } from '../../preload/contract'
+import { run } from './fake-api'
 import {
   addPoint,
   applyTrainingEvent,
@@ -32,23 +32,6 @@ const batch = (runId: number, epoch: number, b: number, of = 4) =>
     imagesPerSec: 123.4,
     etaSeconds: 9.6,
   }) as const
-const run = (id: number, status: RunDto['status']): RunDto => ({
-  run: id,
-  status,
-  preset: 'seed-cnn',
-  datasetVersion: 1,
-  backend: 'wasm',
-  epochs: 1,
-  createdAt: '',
-  finishedAt: null,
-  error: null,
-  seconds: 1,
-  config: {},
-  valAccuracy: null,
-  testAccuracy: null,
-  macroF1: null,
-})
-
 describe('curve points', () => {
   it('keeps points sorted by x and merges a point at an x already there', () => {
     let pts: CurvePoint[] = []

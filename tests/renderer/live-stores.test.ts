@@ -1,29 +1,13 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { PresetDto, RunDto } from '../../preload/contract'
+import type { PresetDto } from '../../preload/contract'
 import { useAppStore } from '../../renderer/src/stores/app'
 import { useImportsStore } from '../../renderer/src/stores/imports'
 import { useTrainingStore } from '../../renderer/src/stores/training'
-import { ApiError, deferred, fake, settle } from './fake-api'
+import { ApiError, deferred, fake, settle, run } from './fake-api'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api').then((m) => m.apiModule))
 
-const run = (id: number, status: RunDto['status']): RunDto => ({
-  run: id,
-  status,
-  preset: 'seed-cnn',
-  datasetVersion: 1,
-  backend: 'wasm',
-  epochs: 1,
-  createdAt: '',
-  finishedAt: null,
-  error: null,
-  seconds: 1,
-  config: {},
-  valAccuracy: null,
-  testAccuracy: null,
-  macroF1: null,
-})
 const PRESETS: PresetDto[] = [
   {
     name: 'seed-cnn',

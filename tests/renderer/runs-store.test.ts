@@ -4,26 +4,9 @@ import type { RunDto } from '../../preload/contract'
 import { createEventBus, useEventsStore } from '../../renderer/src/stores/events'
 import { useAppStore } from '../../renderer/src/stores/app'
 import { useRunsStore } from '../../renderer/src/stores/runs'
-import { deferred, fake, settle } from './fake-api'
+import { deferred, fake, settle, run } from './fake-api'
 
 vi.mock('../../renderer/src/api', () => import('./fake-api').then((m) => m.apiModule))
-
-const run = (id: number, status: RunDto['status']): RunDto => ({
-  run: id,
-  status,
-  preset: 'seed-cnn',
-  datasetVersion: 1,
-  backend: 'wasm',
-  epochs: 1,
-  createdAt: '',
-  finishedAt: null,
-  error: null,
-  seconds: 1,
-  config: {},
-  valAccuracy: null,
-  testAccuracy: null,
-  macroF1: null,
-})
 
 describe('event bus', () => {
   it('hands each event to the handlers of its type only, until they unsubscribe', () => {
