@@ -15,10 +15,25 @@ import { modelCard, type CardInput } from './model-card'
 import { dataChecksOf } from '../quality/card'
 import { addOnnxFiles, type ExportFormat } from './onnx/files'
 
+/** One model format in an export: which runtime loads it, its entry file and every file it needs. */
+export interface ExportedFormat {
+  format: 'tfjs' | 'tfjs-float16' | 'tfjs-uint8' | 'tm' | 'onnx'
+  /** The package that loads it, e.g. '@tensorflow/tfjs', 'onnxruntime', '@teachablemachine/image'. */
+  runtime: string
+  /** Relative path of its model.json or model.onnx. */
+  modelFile: string
+  /** Relative paths of every file the format needs (its model, weights, labels and preprocessing). */
+  files: string[]
+  /** What a user of this format must know (e.g. a backbone shipped beside the head). */
+  note?: string
+}
+
 export interface ExportResult {
   dir: string
   zip: string | null
   files: string[]
+  /** The model formats written, each with its runtime and files. */
+  formats: ExportedFormat[]
 }
 
 /**
@@ -91,7 +106,25 @@ export function exportRun(
     )
     fs.writeFileSync(zip, zipSync(entries, { level: 6 }))
   }
-  return { dir, zip, files: Object.keys(files) }
+  return { dir, zip, files: Object.keys(files), formats: formatsOf(Object.keys(files)) }
+}
+
+/** The formats present among the written files (ONNX-only exports carry no TF.js model). */
+function formatsOf(names: string[]): ExportedFormat[] {
+  const shared = ['labels.json', 'preprocessing.json']
+  const backbone = names.filter((n) => n.startsWith('backbone/'))
+  const formats: ExportedFormat[] = []
+  if (names.includes('model.json'))
+    formats.push({
+      format: 'tfjs',
+      runtime: '@tensorflow/tfjs',
+      modelFile: 'model.json',
+      files: ['model.json', 'weights.bin', ...backbone, ...shared, 'predict.mjs', 'package.json'],
+      ...(backbone.length ? { note: 'model.json is the head; it runs on the graph-model backbone in backbone/' } : {}),
+    })
+  if (names.includes('model.onnx'))
+    formats.push({ format: 'onnx', runtime: 'onnxruntime', modelFile: 'model.onnx', files: ['model.onnx', ...shared] })
+  return formats
 }
 
 /**
