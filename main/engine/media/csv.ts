@@ -35,9 +35,11 @@ export async function scanCsv(csvPath: string): Promise<ScanResult> {
   let col: Record<(typeof CSV_COLUMNS)[number], number> = { path: 0, label: 1, origin: -1 }
   const attrCols: { index: number; name: string }[] = []
   if (hasHeader) {
-    col = { path: first.indexOf('path'), label: first.indexOf('label'), origin: first.indexOf('origin') }
+    // `split` (as Studio's dataset export writes it) is the origin where there is no `origin` column.
+    const origin = first.includes('origin') ? first.indexOf('origin') : first.indexOf('split')
+    col = { path: first.indexOf('path'), label: first.indexOf('label'), origin }
     first.forEach((c, i) => {
-      if ((CSV_COLUMNS as readonly string[]).includes(c)) return
+      if ((CSV_COLUMNS as readonly string[]).includes(c) || i === origin) return
       const taken = attrCols.some((a) => a.name === c)
       const problem = taken ? `${JSON.stringify(c)} is already a column` : nameProblem(c)
       if (problem === null) attrCols.push({ index: i, name: c })
