@@ -3,6 +3,7 @@ import { STUDIO_VERSION } from '../engine/version'
 import { registerAttributes } from './commands/attributes'
 import { registerDemo } from './commands/demo'
 import { registerExplain } from './commands/explain'
+import { registerExportData } from './commands/export-data'
 import { registerHealth } from './commands/health'
 import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerLabels(program)
   registerTrain(program)
   registerRuns(program)
+  registerExportData(program)
   registerExplain(program)
   registerQuality(program)
   registerHealth(program)
