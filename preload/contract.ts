@@ -218,7 +218,7 @@ export interface HealthDto {
 }
 
 /** Background jobs of a project besides import and training. */
-export type JobKind = 'score' | 'label-check' | 'backfill'
+export type JobKind = 'score' | 'label-check' | 'backfill' | 'export-data'
 
 /** A suspected wrong label: the label check (cross-validated model + confident learning) doubts it. */
 export interface SuspectDto {
@@ -385,6 +385,8 @@ export interface StudioApi {
   /** Cross-validated label check of every labeled image (job, kind 'label-check'). */
   startLabelCheck(req: RequestOf<'startLabelCheck'>): Promise<{ started: true }>
   cancelJob(req: RequestOf<'cancelJob'>): Promise<{ cancelled: boolean }>
+  /** Exports images and labels as a dataset (job, kind 'export-data'); `dir` or `zip` is where it will be. */
+  exportData(req: RequestOf<'exportData'>): Promise<{ started: true; dir: string | null; zip: string | null }>
   /** The latest label check's undecided suspects, most likely first. */
   suspects(req: RequestOf<'suspects'>): Promise<SuspectsDto>
   /** Accept the suggestion, keep the label (not suggested again by that backbone) or relabel; undoable. */

@@ -46,6 +46,7 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   startScoring: 'project',
   startLabelCheck: 'project',
   cancelJob: 'project',
+  exportData: 'project',
   suspects: 'project',
   decideSuspect: 'project',
   labelQueue: 'project',

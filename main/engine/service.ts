@@ -41,6 +41,7 @@ import { confusionCell, evaluation } from './evaluation/report'
 import { evaluableSplits, splitCell, splitEvaluation } from './evaluation/split-report'
 import { checkDestination } from './export/destination'
 import { exportOffThread } from './export/off-thread'
+import { startDataExportJob } from './export-data/job'
 import { DEFAULT_AUGMENT } from './training/config'
 import { describePresets, PRESET_NAMES } from './training/presets'
 import type { TrainEvent } from './training/events'
@@ -358,6 +359,10 @@ export class StudioService implements ProjectApi {
 
   async startLabelCheck(req: RequestOf<'startLabelCheck'>) {
     return startLabelCheckJob(this.quality, req?.backbone ?? null)
+  }
+
+  async exportData(req: RequestOf<'exportData'>) {
+    return startDataExportJob(this.studio, this.jobs, req)
   }
 
   async cancelJob(req: RequestOf<'cancelJob'>) {

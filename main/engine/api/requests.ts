@@ -170,7 +170,19 @@ export const REQUESTS = {
     .object({ backbone: z.string().max(200).optional() })
     .strict()
     .or(none),
-  cancelJob: z.object({ kind: z.enum(['score', 'label-check', 'backfill']) }).strict(),
+  cancelJob: z.object({ kind: z.enum(['score', 'label-check', 'backfill', 'export-data']) }).strict(),
+  /** A dataset export (export-data/options.ts says what each field means); runs as the 'export-data' job. */
+  exportData: z
+    .object({
+      dir: folder,
+      format: z.enum(['folders', 'csv', 'labelstudio', 'coco']).optional(),
+      versionId: id.optional(),
+      splits: z.enum(['folders', 'column']).optional(),
+      originals: z.boolean().optional(),
+      runId: id.optional(),
+      zip: z.boolean().optional(),
+    })
+    .strict(),
   suspects: z
     .object({ limit: z.number().int().min(1).max(100_000).optional() })
     .strict()
