@@ -3,8 +3,11 @@
 // Classify images with this exported Studio model.
 //   npm install            (installs @tensorflow/tfjs and sharp, see package.json)
 //   node predict.mjs photo.jpg [more.jpg ...]
+//   node predict.mjs --model tfjs-uint8 photo.jpg    (a quantized copy, where the export has one)
 // The model loads with @tensorflow/tfjs alone (pure JavaScript, no native TensorFlow); sharp decodes
 // the images exactly as Studio did (EXIF orientation, resize, fit), so results match Studio's.
+// model.json is one layers model taking the scaled image (for a transfer run: backbone and head merged),
+// except after a graph-model backbone, which stays a separate model in backbone/ and runs first.
 //
 // Studio copies this file unchanged into every export; in Studio's repository it is type-checked
 // (resources/tsconfig.json) against the same @tensorflow/tfjs and sharp that the export's package.json names.
@@ -40,9 +43,13 @@ import sharp from 'sharp'
  */
 
 const isMain = !!process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+const args = isMain ? process.argv.slice(2) : []
+// --model <folder>: the model folder of this export to use (default: this folder).
+const modelFolder = args[0] === '--model' ? (args[1] ?? '') : '.'
+const images = args[0] === '--model' ? args.slice(2) : args
 // Before the model loads, so a wrong call is answered at once.
-if (isMain && process.argv.length < 3) {
-  console.error('usage: node predict.mjs <image> [image ...]')
+if (isMain && (!images.length || !modelFolder)) {
+  console.error('usage: node predict.mjs <image> [image ...]\n       node predict.mjs --model <folder> <image> [image ...]')
   process.exit(2)
 }
 
@@ -73,9 +80,11 @@ function artifacts(folder) {
   }
 }
 
-const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts('.')))
+const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts(modelFolder)))
 // A graph-model backbone (if any) turns the image into the features the model above classifies.
-const backbone = pre.backbone ? await tf.loadGraphModel(tf.io.fromMemory(artifacts(pre.backbone.folder))) : null
+const backbone = pre.backbone
+  ? await tf.loadGraphModel(tf.io.fromMemory(artifacts(path.join(modelFolder, pre.backbone.folder))))
+  : null
 
 /**
  * Classifies one image file.
@@ -111,4 +120,4 @@ export async function classify(file) {
   }
 }
 
-if (isMain) for (const file of process.argv.slice(2)) console.log(JSON.stringify(await classify(file)))
+for (const file of images) console.log(JSON.stringify(await classify(file)))

@@ -4,11 +4,10 @@ import { runDto } from '../../engine/api/dto'
 import { ValidationError } from '../../engine/errors'
 import { predictImages } from '../../engine/training/predict'
 import { confusionCell, evaluation } from '../../engine/evaluation/report'
-import { checkDestination, writeExport } from '../../engine/export/destination'
-import { parseFormat, type ExportFormat } from '../../engine/export/onnx/files'
 import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
 import { evalByAttribute } from './attributes'
+import { registerExport } from './export'
 import { common, emit, table, type CommonOptions } from '../output'
 import { parseId } from './project'
 import { plural } from '../../engine/plural'
@@ -134,28 +133,5 @@ export function registerRuns(program: Command): void {
       }),
     )
 
-  common(program.command('export'))
-    .description(
-      'export a finished run as a folder (+ .zip): TF.js model, labels, preprocessing, model card, predict.mjs',
-    )
-    .argument('<run>', 'run id', parseId)
-    .argument('<dir>', 'new folder to write')
-    .option('--no-zip', 'do not write <dir>.zip')
-    .option('--format <format>', 'tfjs, onnx (model.onnx instead of the TF.js model) or all', parseFormat, 'tfjs')
-    .action((runId: number, dir: string, opts: CommonOptions & { zip: boolean; format: ExportFormat }) =>
-      withStudio(opts, (s) => {
-        // On the command line a relative folder means one below the current folder.
-        const dest = checkDestination(s.project.paths, path.resolve(dir), opts.zip)
-        const r = writeExport(s, runId, dest, opts.format)
-        emit(opts, r, (v) =>
-          [
-            `Exported run ${runId} to ${v.dir}${v.zip ? ` (and ${v.zip})` : ''}`,
-            `  ${v.files.join(', ')}`,
-            v.files.includes('predict.mjs') ? `  try: cd ${v.dir} && npm install && node predict.mjs <image>` : '',
-          ]
-            .filter(Boolean)
-            .join('\n'),
-        )
-      }),
-    )
+  registerExport(program)
 }

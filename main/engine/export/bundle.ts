@@ -7,26 +7,16 @@ import type { EvaluationSummary } from '../evaluation/metrics'
 import { resourcePath } from '../resources'
 import type { Studio } from '../studio'
 import type { TrainConfig } from '../training/config'
-import { runDir } from '../runs'
+import { readPreprocessing, runDir, runPaths } from '../runs'
 import { marked } from 'marked'
 import { listAttributes } from '../attributes/attributes'
 import { evaluateByAttribute } from '../attributes/by-attribute'
 import { modelCard, type CardInput } from './model-card'
 import { dataChecksOf } from '../quality/card'
-import { addOnnxFiles, type ExportFormat } from './onnx/files'
+import { addModelFormats, type ExportedFormat, type ExportOptions } from './formats'
+import type { ExportFiles } from './tfjs-files'
 
-/** One model format in an export: which runtime loads it, its entry file and every file it needs. */
-export interface ExportedFormat {
-  format: 'tfjs' | 'tfjs-float16' | 'tfjs-uint8' | 'tm' | 'onnx'
-  /** The package that loads it, e.g. '@tensorflow/tfjs', 'onnxruntime', '@teachablemachine/image'. */
-  runtime: string
-  /** Relative path of its model.json or model.onnx. */
-  modelFile: string
-  /** Relative paths of every file the format needs (its model, weights, labels and preprocessing). */
-  files: string[]
-  /** What a user of this format must know (e.g. a backbone shipped beside the head). */
-  note?: string
-}
+export type { ExportedFormat } from './formats'
 
 export interface ExportResult {
   dir: string
@@ -37,14 +27,15 @@ export interface ExportResult {
 }
 
 /**
- * Writes a finished run's model as a self-contained folder (and a zip of it): TF.js layers model,
- * labels.json, preprocessing.json, model-card.md, predict.mjs and a package.json for it.
+ * Writes a finished run's model as a self-contained folder (and a zip of it): the model in the formats
+ * asked for (formats.ts: TF.js layers model with predict.mjs and a package.json for it, ONNX, Teachable
+ * Machine, quantized TF.js), labels.json, preprocessing.json and the model card.
  */
 export function exportRun(
   studio: Studio,
   runId: number,
   dest: string,
-  opts: { zip?: boolean; format?: ExportFormat } = {},
+  opts: { zip?: boolean } & ExportOptions = {},
 ): ExportResult {
   const run = studio.store.runs.get(runId)
   if (!run) throw new NotFoundError(`run ${runId} does not exist`)
@@ -59,14 +50,11 @@ export function exportRun(
     throw new ConflictError(`${dir} exists and is not empty; choose a new folder`)
   const version = studio.store.datasets.version(run.datasetVersion)!
   const config = JSON.parse(run.config) as TrainConfig
-  const files: Record<string, string | Uint8Array> = {
+  const labels = version.classes.map((c) => c.name)
+  const files: ExportFiles = {
     'model.json': fs.readFileSync(path.join(modelDir, 'model.json')),
     'weights.bin': fs.readFileSync(path.join(modelDir, 'weights.bin')),
-    'labels.json': JSON.stringify(
-      version.classes.map((c) => c.name),
-      null,
-      2,
-    ),
+    'labels.json': JSON.stringify(labels, null, 2),
     'preprocessing.json': fs.readFileSync(path.join(src, 'preprocessing.json')),
     'model-card.md': modelCard({
       run,
@@ -89,7 +77,8 @@ export function exportRun(
     for (const f of fs.readdirSync(backboneDir)) files[`backbone/${f}`] = fs.readFileSync(path.join(backboneDir, f))
   }
   files['model-card.html'] = cardHtml(String(files['model-card.md']), `Model card: run ${runId}`)
-  addOnnxFiles(files, modelDir, opts.format ?? 'tfjs', runId, version.classes.length)
+  const pre = readPreprocessing(runPaths(studio.root, runId))
+  const formats = addModelFormats(files, { runId, preset: run.preset, labels, modelDir, pre }, opts)
   fs.mkdirSync(dir, { recursive: true })
   for (const [name, data] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
@@ -106,25 +95,7 @@ export function exportRun(
     )
     fs.writeFileSync(zip, zipSync(entries, { level: 6 }))
   }
-  return { dir, zip, files: Object.keys(files), formats: formatsOf(Object.keys(files)) }
-}
-
-/** The formats present among the written files (ONNX-only exports carry no TF.js model). */
-function formatsOf(names: string[]): ExportedFormat[] {
-  const shared = ['labels.json', 'preprocessing.json']
-  const backbone = names.filter((n) => n.startsWith('backbone/'))
-  const formats: ExportedFormat[] = []
-  if (names.includes('model.json'))
-    formats.push({
-      format: 'tfjs',
-      runtime: '@tensorflow/tfjs',
-      modelFile: 'model.json',
-      files: ['model.json', 'weights.bin', ...backbone, ...shared, 'predict.mjs', 'package.json'],
-      ...(backbone.length ? { note: 'model.json is the head; it runs on the graph-model backbone in backbone/' } : {}),
-    })
-  if (names.includes('model.onnx'))
-    formats.push({ format: 'onnx', runtime: 'onnxruntime', modelFile: 'model.onnx', files: ['model.onnx', ...shared] })
-  return formats
+  return { dir, zip, files: Object.keys(files), formats }
 }
 
 /**

@@ -4,7 +4,7 @@ import { ConflictError, ValidationError } from '../errors'
 import type { ProjectPaths } from '../store'
 import type { Studio } from '../studio'
 import { exportRun, type ExportResult } from './bundle'
-import type { ExportFormat } from './onnx/files'
+import type { ExportOptions } from './formats'
 
 /**
  * Where an export may go, decided before any work: the folder (new, or empty) and its zip. Every
@@ -79,10 +79,10 @@ export function createFolders(dir: string): string[] {
 }
 
 /** Creates the checked folder and writes the export into it; a failure removes the folders it created. */
-export function writeExport(studio: Studio, runId: number, dest: Destination, format?: ExportFormat): ExportResult {
+export function writeExport(studio: Studio, runId: number, dest: Destination, opts: ExportOptions = {}): ExportResult {
   const created = createFolders(dest.dir)
   try {
-    return exportRun(studio, runId, dest.dir, { zip: dest.zip !== null, format })
+    return exportRun(studio, runId, dest.dir, { ...opts, zip: dest.zip !== null })
   } catch (err) {
     removeFolders(created)
     throw err

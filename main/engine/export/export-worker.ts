@@ -13,7 +13,7 @@ function run(job: ExportJob): ExportReply {
   let studio: Studio | null = null
   try {
     studio = Studio.open(job.root, job.openOptions)
-    return { result: writeExport(studio, job.runId, job.dest, job.format) }
+    return { result: writeExport(studio, job.runId, job.dest, job.opts) }
   } catch (err) {
     const engine = err instanceof StudioError
     return { error: { name: engine ? err.name : 'Error', message: errorMessage(err), engine } }

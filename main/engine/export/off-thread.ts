@@ -5,7 +5,7 @@ import { StudioError } from '../errors'
 import type { Studio } from '../studio'
 import type { ExportResult } from './bundle'
 import type { Destination } from './destination'
-import type { ExportFormat } from './onnx/files'
+import type { ExportOptions } from './formats'
 
 /** What the export thread is given (as workerData). */
 export interface ExportJob {
@@ -13,8 +13,8 @@ export interface ExportJob {
   openOptions: Studio['openOptions']
   runId: number
   dest: Destination
-  /** Which model files (tfjs, onnx or all); default tfjs. */
-  format?: ExportFormat
+  /** Which model formats (formats.ts); default TF.js only. */
+  opts: ExportOptions
 }
 
 export type ExportReply = { result: ExportResult } | { error: { name: string; message: string; engine: boolean } }
@@ -36,9 +36,16 @@ export function exportOffThread(
   studio: Studio,
   runId: number,
   dest: Destination,
-  format?: ExportFormat,
+  opts: ExportOptions = {},
 ): Promise<ExportResult> {
-  const job: ExportJob = { root: studio.root, openOptions: studio.openOptions, runId, dest, format }
+  // Only the two option fields cross to the thread (a caller may pass a whole request).
+  const job: ExportJob = {
+    root: studio.root,
+    openOptions: studio.openOptions,
+    runId,
+    dest,
+    opts: { format: opts.format, quantize: opts.quantize },
+  }
   return new Promise((resolve, reject) => {
     const thread = spawnThread(workerEntry(), job)
     let settled = false

@@ -92,7 +92,7 @@ describe('studio export --format', () => {
     ])
     const bad = studioCli(['export', String(runId), path.join(root, 'x'), '--project', proj, '--format', 'pt'])
     expect(bad.code).not.toBe(0)
-    expect(bad.stderr).toMatch(/--format must be one of tfjs, onnx, all \(got "pt"\)/)
+    expect(bad.stderr).toMatch(/--format must be one of tfjs, onnx, tm, all \(got "pt"\)/)
     expect(fs.existsSync(path.join(root, 'x'))).toBe(false)
   })
 })
