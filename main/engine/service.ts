@@ -341,7 +341,7 @@ export class StudioService implements ProjectApi {
     const dest = checkDestination(this.studio.project.paths, req.dir)
     this.exporting = true
     try {
-      const out = await exportOffThread(this.studio, req.runId, dest, req.format)
+      const out = await exportOffThread(this.studio, req.runId, dest, req)
       this.onEvent({ type: 'export-finished', runId: req.runId, dir: out.dir, zip: out.zip })
       return { ...out, modelCard: await fs.promises.readFile(path.join(out.dir, 'model-card.md'), 'utf8') }
     } finally {

@@ -141,8 +141,10 @@ export const REQUESTS = {
     .object({
       runId: id,
       dir: folder,
-      /** Model files: TF.js (default), ONNX, or both. */
-      format: z.enum(['tfjs', 'onnx', 'all']).optional(),
+      /** Model formats: TF.js (default), ONNX, Teachable Machine (tm/), or all of them. */
+      format: z.enum(['tfjs', 'onnx', 'tm', 'all']).optional(),
+      /** A float16 or uint8 copy of the TF.js model (tfjs-float16/ or tfjs-uint8/); none by default. */
+      quantize: z.enum(['float16', 'uint8']).optional(),
     })
     .strict(),
   /** Files as base64 (the browser mode's body limit is 10 MB: the page sends a few at a time) or project images. */
