@@ -171,7 +171,12 @@ export function summaryLine(r: DataExportResult): string {
   ].filter(Boolean)
   return (
     `${plural(r.images, 'image')}${splits}, ${plural(r.classes.length, 'class', 'classes')}, ` +
-    `${(r.bytes / 1e6).toFixed(1)} MB → ${r.zip ?? r.dir}` +
+    `${size(r.bytes)} → ${r.zip ?? r.dir}` +
     (left.length ? `; ${left.join('; ')}` : '')
   )
+}
+
+function size(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`
 }
