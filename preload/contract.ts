@@ -282,7 +282,24 @@ export interface AttributeDto {
   description: string | null
   /** Images with a value. */
   images: number
+  /** The most common values (ATTRIBUTE_TOP_VALUES at most), most common first. */
   values: { value: string; images: number }[]
+  /** The values past those, pooled (Browse filters them as `other: true`); null when there are none. */
+  other: { values: number; images: number } | null
+  /** Images without a value (0 for a built-in: every image has one). */
+  missing: number
+}
+
+/** What setAttribute / clearAttribute did, with each image's value before (for Undo on the page). */
+export interface AttributeChangeDto {
+  /** As stored: trimmed, lower case. */
+  name: string
+  /** null: cleared. */
+  value: string | null
+  /** Images whose value changed. */
+  changed: number
+  /** The given images grouped by their value before (null: none). */
+  before: { value: string | null; imageIds: number[] }[]
 }
 
 /** Metrics of one group of images (all, or one attribute value). */
@@ -395,6 +412,10 @@ export interface StudioApi {
   labelQueue(req: RequestOf<'labelQueue'>): Promise<LabelQueueDto>
   /** Image attributes (stored and built in) with their values, for Browse and Evaluate's "By attribute". */
   attributes(): Promise<AttributeDto[]>
+  /** Gives images one attribute value (a stored attribute; built-in names are refused). */
+  setAttribute(req: RequestOf<'setAttribute'>): Promise<AttributeChangeDto>
+  /** Removes one attribute from images. */
+  clearAttribute(req: RequestOf<'clearAttribute'>): Promise<AttributeChangeDto>
   /** A run's metrics per value of one attribute (and one class's recall per value), worst first. */
   slices(req: RequestOf<'slices'>): Promise<SlicesDto>
   /** Grad-CAM of a finished run for one project image, for the predicted class or `className`. */

@@ -52,6 +52,8 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   labelQueue: 'project',
   explain: 'project',
   attributes: 'project',
+  setAttribute: 'project',
+  clearAttribute: 'project',
   slices: 'project',
 }
 

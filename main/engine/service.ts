@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {
+  AttributeChangeDto,
   AttributeDto,
   ClassDto,
   ExportDto,
@@ -20,8 +21,8 @@ import type {
   SuspectsDto,
   TrainRequestDto,
 } from '../../preload/contract'
-import { imageDto, runDto } from './api/dto'
-import { listAttributes } from './attributes/attributes'
+import { attributeDto, imageDto, runDto } from './api/dto'
+import { changeAttribute, listAttributes } from './attributes/attributes'
 import { evaluateByAttribute } from './attributes/by-attribute'
 import { startBackfill } from './health/backfill'
 import { explain } from './explain/explain'
@@ -378,7 +379,16 @@ export class StudioService implements ProjectApi {
   }
 
   async attributes(): Promise<AttributeDto[]> {
-    return listAttributes(this.studio.store).map((a) => ({ ...a, values: a.values.slice(0, 50) }))
+    const total = this.studio.store.images.total()
+    return listAttributes(this.studio.store).map((a) => attributeDto(a, total))
+  }
+
+  async setAttribute(req: RequestOf<'setAttribute'>): Promise<AttributeChangeDto> {
+    return changeAttribute(this.studio.store, req.imageIds, req.name, req.value)
+  }
+
+  async clearAttribute(req: RequestOf<'clearAttribute'>): Promise<AttributeChangeDto> {
+    return changeAttribute(this.studio.store, req.imageIds, req.name, null)
   }
 
   async slices(req: RequestOf<'slices'>): Promise<SlicesDto> {

@@ -1,5 +1,7 @@
-import type { ImageDto, RunDto } from '../../../preload/contract'
+import type { AttributeDto, ImageDto, RunDto } from '../../../preload/contract'
+import type { AttributeSummary } from '../attributes/attributes'
 import { runScores } from '../evaluation/report'
+import { ATTRIBUTE_TOP_VALUES } from './requests'
 import type { ImageRecord, RunRecord } from '../store'
 import type { Studio } from '../studio'
 
@@ -22,6 +24,17 @@ export function imageDto(i: ImageRecord): ImageDto {
     className: i.className,
     importedAt: i.importedAt,
     status: i.status,
+  }
+}
+
+/** An attribute with its top values, the rest pooled as "other" (what Browse's "other" filter matches). */
+export function attributeDto(a: AttributeSummary, total: number): AttributeDto {
+  const rest = a.values.slice(ATTRIBUTE_TOP_VALUES)
+  return {
+    ...a,
+    values: a.values.slice(0, ATTRIBUTE_TOP_VALUES),
+    other: rest.length ? { values: rest.length, images: rest.reduce((n, v) => n + v.images, 0) } : null,
+    missing: a.builtIn ? 0 : total - a.images,
   }
 }
 

@@ -34,6 +34,11 @@ const folder = z
   .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL byte')
 /** Requests without a payload accept nothing, null or `{}` (void: the argument may be left out). */
 const none = z.void().or(z.null()).or(z.object({}).strict())
+/** How many of an attribute's values (most common first) `attributes` lists; the rest are its "other". */
+export const ATTRIBUTE_TOP_VALUES = 50
+/** Names and values are checked, with their own messages, by attributes/attributes.ts. */
+const attributeName = z.string().min(1).max(1000)
+const imageIds = z.array(id).min(1).max(100_000)
 
 export const imageQuery = z
   .object({
@@ -73,6 +78,20 @@ export const imageQuery = z
     finding: z.enum(FINDING_KINDS).optional(),
     /** Undecided suspects of the latest fresh label check. */
     suspects: z.boolean().optional(),
+    /**
+     * Images by one attribute, stored or built in (`attributes` lists them): `value` as listed (for a
+     * built-in e.g. 'dark', '#3', '(none)'); `value: null`, images without a value of a stored attribute;
+     * `other: true` instead of a value, images whose value is not among the top ATTRIBUTE_TOP_VALUES.
+     */
+    attribute: z
+      .object({
+        name: attributeName,
+        value: z.string().min(1).max(1000).nullable().optional(),
+        other: z.literal(true).optional(),
+      })
+      .strict()
+      .refine((a) => (a.value === undefined) === (a.other === true), 'give either a value (null: none) or other: true')
+      .optional(),
   })
   .strict()
 
@@ -193,6 +212,8 @@ export const REQUESTS = {
     .object({ imageId: id, decision: z.enum(['accept', 'keep', 'relabel']), classId: id.optional() })
     .strict(),
   attributes: none,
+  setAttribute: z.object({ imageIds, name: attributeName, value: z.string().max(1000) }).strict(),
+  clearAttribute: z.object({ imageIds, name: attributeName }).strict(),
   slices: z
     .object({ runId: id, attribute: z.string().min(1).max(64), className: z.string().max(1000).optional() })
     .strict(),

@@ -17,7 +17,10 @@ export function nameProblem(raw: string): string | null {
   if (!/^[\p{L}\p{N}_][\p{L}\p{N}_ .-]*$/u.test(name)) {
     return `attribute name ${JSON.stringify(raw)} may hold only letters, digits, space, _ . and -`
   }
-  if (RESERVED_NAMES.includes(name)) return `${JSON.stringify(name)} is a built-in attribute name`
+  if (derivedAttribute(name)) {
+    return `${JSON.stringify(name)} is a built-in attribute name: its values are computed from each image, not set`
+  }
+  if (RESERVED_NAMES.includes(name)) return `${JSON.stringify(name)} is a reserved attribute name (path, label, color)`
   return null
 }
 
@@ -46,6 +49,48 @@ export function clearAttribute(store: Store, imageIds: readonly number[], name: 
   return store.tx(() => store.attributes.clear(imageIds, n))
 }
 
+/** One set or clear as the page makes it: what changed, and each image's value before (its Undo). */
+export interface AttributeChange {
+  name: string
+  /** null: cleared. */
+  value: string | null
+  changed: number
+  /** The images grouped by their value before (null: none), in the order of their first image. */
+  before: { value: string | null; imageIds: number[] }[]
+}
+
+/**
+ * Sets (`value`) or clears (null) one stored attribute on images, in one transaction, and tells what
+ * each had before. Ids that are no image are refused before anything is written.
+ */
+export function changeAttribute(
+  store: Store,
+  imageIds: readonly number[],
+  name: string,
+  value: string | null,
+): AttributeChange {
+  const n = normalizeName(name)
+  const v = value === null ? null : normalizeValue(value)
+  const ids = [...new Set(imageIds)]
+  return store.tx(() => {
+    const unknown = store.attributes.unknownImages(ids)
+    if (unknown.length) {
+      const shown = unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? ', …' : '')
+      throw new NotFoundError(`no image ${shown} in this project`)
+    }
+    const old = store.attributes.valuesOf(n, ids)
+    const groups = new Map<string | null, number[]>()
+    for (const id of ids) {
+      const was = old.get(id) ?? null
+      const group = groups.get(was)
+      if (group) group.push(id)
+      else groups.set(was, [id])
+    }
+    const changed = v === null ? store.attributes.clear(ids, n) : store.attributes.set(ids, n, v)
+    return { name: n, value: v, changed, before: [...groups].map(([value, imageIds]) => ({ value, imageIds })) }
+  })
+}
+
 export interface AttributeSummary {
   name: string
   builtIn: boolean
@@ -58,16 +103,9 @@ export interface AttributeSummary {
 
 /** Every attribute of the project: the built-ins over all images, then the stored ones. */
 export function listAttributes(store: Store): AttributeSummary[] {
-  const facts = store.attributes.facts()
   const builtIns = DERIVED.map((d) => {
-    const counts = new Map<string, number>()
-    for (const f of facts) {
-      const v = d.of(f)
-      counts.set(v, (counts.get(v) ?? 0) + 1)
-    }
-    const values = [...counts].map(([value, images]) => ({ value, images }))
-    values.sort((a, b) => b.images - a.images || a.value.localeCompare(b.value))
-    return { name: d.name, builtIn: true, description: d.description, images: facts.length, values }
+    const counts = store.attributes.valueCounts(d.name)
+    return { name: d.name, builtIn: true, description: d.description, images: counts.total, values: counts.values }
   })
   const stored = store.attributes.names().map((a) => ({
     name: a.name,
@@ -86,7 +124,7 @@ export function listAttributes(store: Store): AttributeSummary[] {
 export function attributeValues(store: Store, name: string, imageIds: readonly number[]): Map<number, string> {
   const key = name.trim().toLowerCase()
   const derived = derivedAttribute(key)
-  if (derived) return new Map(store.attributes.facts(imageIds).map((f) => [f.id, derived.of(f)]))
+  if (derived) return store.attributes.builtInValues(derived.name, imageIds)
   const known = store.attributes.names().map((a) => a.name)
   if (!known.includes(key)) {
     const all = [...DERIVED.map((d) => d.name), ...known]

@@ -1,67 +1,40 @@
-import { OUTLIER } from '../health/findings'
-import type { ImageFactsRow } from '../store'
+import {
+  BRIGHTNESS,
+  BUILT_IN_NAMES,
+  GRAYSCALE_SPREAD,
+  NONE,
+  SIZE_BUCKETS,
+  UNKNOWN,
+  type BuiltInName,
+} from '../store/builtin-attributes'
+
+export { NONE, UNKNOWN }
 
 /**
  * Built-in attributes, computed on the fly from the image row so they never go stale (a re-measure
- * or a backfill of pixel signals shows at once) and cost no storage.
+ * or a backfill of pixel signals shows at once) and cost no storage. Their values are SQL
+ * expressions (store/builtin-attributes.ts), so Browse filters by them through an index and the
+ * listing counts them in one scan; this is what people read about them.
  */
 export interface DerivedAttribute {
-  name: string
+  name: BuiltInName
   description: string
-  of(f: ImageFactsRow): string
 }
 
-/** Value of an image that has no origin tag (and of a user attribute an image lacks). */
-export const NONE = '(none)'
-/** Value of a pixel signal not measured yet (images.brightness / colourfulness NULL). */
-export const UNKNOWN = 'unknown'
+const DESCRIPTIONS: Record<BuiltInName, string> = {
+  origin: 'origin tag given at import (folder above the class folder, or the CSV origin column)',
+  batch: 'import batch the image first came with',
+  size: `shorter side in px: ${SIZE_BUCKETS.map(([, label]) => label)
+    .reverse()
+    .join(', ')}`,
+  colour: `grayscale (channel spread under ${GRAYSCALE_SPREAD}/255) or colour`,
+  brightness: `mean luminance: dark (<${BRIGHTNESS.dark}), medium, bright (≥${BRIGHTNESS.bright})`,
+}
 
-/** Shorter-side buckets, px: lower bound and label. */
-const SIZE_BUCKETS: readonly [number, string][] = [
-  [1024, '≥1024'],
-  [512, '512–1023'],
-  [128, '128–511'],
-  [0, '<128'],
-]
-
-/** Mean luminance (0–255) thresholds: a third of the range each. */
-export const BRIGHTNESS = { dark: 85, bright: 170 } as const
-
-export const DERIVED: readonly DerivedAttribute[] = [
-  {
-    name: 'origin',
-    description: 'origin tag given at import (folder above the class folder, or the CSV origin column)',
-    of: (f) => f.origin ?? NONE,
-  },
-  {
-    name: 'batch',
-    description: 'import batch the image first came with',
-    of: (f) => (f.batchId === null ? UNKNOWN : `#${f.batchId}`),
-  },
-  {
-    name: 'size',
-    description: 'shorter side in px: <128, 128–511, 512–1023, ≥1024',
-    of: (f) => SIZE_BUCKETS.find(([min]) => Math.min(f.width, f.height) >= min)![1],
-  },
-  {
-    name: 'colour',
-    description: `grayscale (channel spread under ${OUTLIER.grayscaleSpread}/255) or colour`,
-    of: (f) =>
-      f.colourfulness === null ? UNKNOWN : f.colourfulness < OUTLIER.grayscaleSpread ? 'grayscale' : 'colour',
-  },
-  {
-    name: 'brightness',
-    description: `mean luminance: dark (<${BRIGHTNESS.dark}), medium, bright (≥${BRIGHTNESS.bright})`,
-    of: (f) =>
-      f.brightness === null
-        ? UNKNOWN
-        : f.brightness < BRIGHTNESS.dark
-          ? 'dark'
-          : f.brightness < BRIGHTNESS.bright
-            ? 'medium'
-            : 'bright',
-  },
-]
+export const DERIVED: readonly DerivedAttribute[] = BUILT_IN_NAMES.map((name) => ({
+  name,
+  description: DESCRIPTIONS[name],
+}))
 
 export function derivedAttribute(name: string): DerivedAttribute | undefined {
   return DERIVED.find((d) => d.name === name)

@@ -62,3 +62,13 @@ export function statementCache(db: Db): Sql {
     return stmt
   }
 }
+
+/**
+ * Changes whenever any connection commits or this one writes: what a query class caches from the
+ * data (offset anchors, value counts) is stale then.
+ */
+export function dataStamp(sql: Sql): string {
+  const v = sql('PRAGMA data_version').get() as { data_version: number }
+  const t = sql('SELECT total_changes() AS t').get() as { t: number }
+  return `${v.data_version}:${t.t}`
+}

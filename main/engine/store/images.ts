@@ -1,6 +1,8 @@
 import type { ImageQuery } from '../api/requests'
 import { ValidationError } from '../errors'
-import { statementCache, type Db, type Sql } from './db'
+import { attributeMatches, attributeWhere, type FilterUse } from './attribute-filter'
+import type { AttributeQueries } from './attributes'
+import { dataStamp, statementCache, type Db, type Sql } from './db'
 import { LATEST_CHECK_SQL, LENS_ROWS_SQL, UNDECIDED_SUSPECT_SQL } from './quality'
 
 export interface ImageRecord {
@@ -50,7 +52,11 @@ export class ImageQueries {
   private readonly sql: Sql
   private readonly anchors = new Map<string, { stamp: string; list: [string | number | null, number][] }>()
 
-  constructor(db: Db) {
+  /** `attributes`: the value counts the attribute filter picks its plan by. */
+  constructor(
+    db: Db,
+    private readonly attributes: AttributeQueries,
+  ) {
     this.sql = statementCache(db)
   }
 
@@ -125,10 +131,11 @@ export class ImageQueries {
     select: string,
     limit: number,
     offset: number,
+    explain = false,
   ): unknown[] {
     const sort = req.sort ?? 'imported'
     const desc = (req.order ?? 'asc') === 'desc'
-    const { where, params } = filterSql(req)
+    const { where, params } = this.filterSql(req, { sort })
     const key = SORT_KEYS[sort]
     const cmp = desc ? '<' : '>'
     if (after) {
@@ -145,7 +152,21 @@ export class ImageQueries {
     const dir = desc ? 'DESC' : 'ASC'
     const order = key ? `${key} ${dir}, i.id ${dir}` : `i.id ${dir}`
     const sql = `${select} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ? OFFSET ?`
-    return this.sql(sql).all(...params, limit, offset)
+    const stmt = this.sql(explain ? `EXPLAIN QUERY PLAN ${sql}` : sql)
+    return stmt.all(...params, limit, offset)
+  }
+
+  /**
+   * SQLite's plan for a page of `req` (and for its count), one line per step: tests check that
+   * filters stay index searches or walks that stop with the page, never a scan and sort of everything.
+   */
+  plan(req: PageRequest): { page: string[]; count: string[] } {
+    const after = req.cursor ? decodeCursor(req.cursor) : null
+    const rows = this.rows(req, after, SELECT, (req.limit ?? 100) + 1, 0, true) as { detail: string }[]
+    const { where, params } = this.filterSql(req, 'count')
+    const sql = `EXPLAIN QUERY PLAN SELECT count(*) AS n FROM images i ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
+    const count = this.sql(sql).all(...params) as { detail: string }[]
+    return { page: rows.map((r) => r.detail), count: count.map((r) => r.detail) }
   }
 
   /**
@@ -156,7 +177,7 @@ export class ImageQueries {
   private anchor(req: PageRequest, k: number): [string | number | null, number] | null {
     const { cursor: _c, offset: _o, limit: _l, ...query } = req
     const id = JSON.stringify(query)
-    const stamp = this.dataStamp()
+    const stamp = dataStamp(this.sql)
     let entry = this.anchors.get(id)
     if (!entry || entry.stamp !== stamp) {
       entry = { stamp, list: [] }
@@ -179,15 +200,13 @@ export class ImageQueries {
     return entry.list[k - 1]!
   }
 
-  /** Changes whenever any connection commits or this one writes: anchors are stale then. */
-  private dataStamp(): string {
-    const v = this.sql('PRAGMA data_version').get() as { data_version: number }
-    const t = this.sql('SELECT total_changes() AS t').get() as { t: number }
-    return `${v.data_version}:${t.t}`
-  }
-
   count(filter: ImageFilter = {}): number {
-    const { where, params } = filterSql(filter)
+    if (filter.attribute && !filterSql(filter).where.length) {
+      // The attribute alone: its value counts know the answer (visiting 50,000 rows to count them costs ≈ 250 ms).
+      const name = filter.attribute.name.trim().toLowerCase()
+      return attributeMatches(filter.attribute, this.attributes.valueCounts(name))
+    }
+    const { where, params } = this.filterSql(filter, 'count')
     const sql = `SELECT count(*) AS n FROM images i ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
     return (this.sql(sql).get(...params) as { n: number }).n
   }
@@ -202,6 +221,17 @@ export class ImageQueries {
 
   total(): number {
     return (this.sql('SELECT count(*) AS n FROM images').get() as { n: number }).n
+  }
+
+  /** The WHERE terms of a filter; `use` lets the attribute filter pick a list or a walk. */
+  private filterSql(f: ImageFilter, use: FilterUse): { where: string[]; params: unknown[] } {
+    const out = filterSql(f)
+    if (f.attribute) {
+      const a = attributeWhere(f.attribute, (name) => this.attributes.valueCounts(name), use)
+      out.where.push(a.sql)
+      out.params.push(...a.params)
+    }
+    return out
   }
 }
 

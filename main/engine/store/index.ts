@@ -9,7 +9,9 @@ import { QualityQueries } from './quality'
 import { RunQueries } from './runs'
 
 export { openDatabase, type Db } from './db'
+export * from './attribute-filter'
 export * from './attributes'
+export * from './builtin-attributes'
 export * from './datasets'
 export * from './health'
 export * from './images'
@@ -39,16 +41,17 @@ export interface Store {
 }
 
 export function createStore(db: Db): Store {
+  const attributes = new AttributeQueries(db)
   return {
     db,
-    images: new ImageQueries(db),
+    images: new ImageQueries(db, attributes),
     labels: new LabelQueries(db),
     imports: new ImportQueries(db),
     datasets: new DatasetQueries(db),
     runs: new RunQueries(db),
     quality: new QualityQueries(db),
     health: new HealthQueries(db),
-    attributes: new AttributeQueries(db),
+    attributes,
     tx: (fn) => db.transaction(fn).immediate(),
     integrityCheck: () => db.pragma('integrity_check', { simple: true }) as string,
   }

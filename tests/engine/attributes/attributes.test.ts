@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   attributeValues,
@@ -9,7 +10,8 @@ import {
 import { evaluateByAttribute } from '../../../main/engine/attributes/by-attribute'
 import { DERIVED } from '../../../main/engine/attributes/derived'
 import { Studio } from '../../../main/engine/studio'
-import type { ImageFactsRow } from '../../../main/engine/store'
+import { OUTLIER } from '../../../main/engine/health/findings'
+import { GRAYSCALE_SPREAD } from '../../../main/engine/store'
 import { tmpDir } from '../../helpers/fixtures'
 import { makeAttributeProject } from './fixtures'
 
@@ -90,17 +92,45 @@ describe('set, clear and list', () => {
 })
 
 describe('derived attributes', () => {
-  const facts = (f: Partial<ImageFactsRow>): ImageFactsRow => ({
-    id: 1,
-    origin: null,
-    batchId: 3,
-    width: 640,
-    height: 480,
-    brightness: 100,
-    colourfulness: 30,
-    ...f,
+  interface Facts {
+    origin: string | null
+    batchId: number | null
+    width: number
+    height: number
+    brightness: number | null
+    colourfulness: number | null
+  }
+  const base: Facts = { origin: null, batchId: 3, width: 640, height: 480, brightness: 100, colourfulness: 30 }
+  let s: Studio
+  let n = 0
+
+  beforeAll(() => {
+    s = Studio.init(path.join(root, 'derived'))
+    s.store.db.exec(`INSERT INTO import_batches (id, source, kind, status, started_at) VALUES (3, '/x', 'flat', 'done', 'now')`)
   })
-  const of = (name: string, f: Partial<ImageFactsRow>) => DERIVED.find((d) => d.name === name)!.of(facts(f))
+
+  /** The built-in's value of an image row with these columns, as the store computes it (SQL). */
+  const of = (name: string, f: Partial<Facts>) => {
+    const v = { ...base, ...f }
+    const hash = (++n).toString(16).padStart(64, '0')
+    const id = s.store.images.insert({
+      hash,
+      originalName: `${n}.png`,
+      relPath: `${n}.png`,
+      ext: '.png',
+      format: 'png',
+      width: v.width,
+      height: v.height,
+      bytes: 1,
+      origin: v.origin,
+      batchId: v.batchId,
+      importedAt: 'now',
+    })
+    s.store.db
+      .prepare('UPDATE images SET brightness = ?, colourfulness = ? WHERE id = ?')
+      .run(v.brightness, v.colourfulness, id)
+    return attributeValues(s.store, name, [id]).get(id)
+  }
 
   it('size by the shorter side, grayscale below a spread of 4, brightness in thirds, unknown unmeasured', () => {
     expect([127, 128, 511, 512, 1023, 1024].map((h) => of('size', { width: 4000, height: h }))).toEqual([
@@ -123,6 +153,11 @@ describe('derived attributes', () => {
     ])
     const tags = [of('origin', {}), of('origin', { origin: 'train' }), of('batch', {}), of('batch', { batchId: null })]
     expect(tags).toEqual(['(none)', 'train', '#3', 'unknown'])
+  })
+
+  it('calls grayscale what the health report calls grayscale', () => {
+    expect(GRAYSCALE_SPREAD).toBe(OUTLIER.grayscaleSpread)
+    expect(DERIVED.find((d) => d.name === 'colour')!.description).toContain(`under ${OUTLIER.grayscaleSpread}/255`)
   })
 })
 
