@@ -1,49 +1,13 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { gradCam, peak } from '../../../main/engine/explain/gradcam'
-import { rng } from '../../../main/engine/random'
 import { selectBackend } from '../../../main/engine/training/backend'
 import { seedCnn } from '../../../main/engine/training/presets/seed-cnn'
+import { clutterSample, inBox, pointingTolerance } from '../../helpers/clutter'
 
 const SIZE = 48
 
-/**
- * A shape on clutter: class 0 a filled disc, class 1 a filled plus sign, both 14 px, same colours,
- * at a random position; class 2 no shape. The background is random short lines in the same palette.
- * The class is only in the shape, and the empty class means neither shape can be told by the other's
- * absence, so a model that learned the task must look at the shape.
- */
-function sample(seed: number) {
-  const r = rng(seed)
-  const px = new Float32Array(SIZE * SIZE * 3)
-  const colour = () => [0.3 + r() * 0.7, 0.3 + r() * 0.7, 0.3 + r() * 0.7]
-  const put = (x: number, y: number, c: number[]) => {
-    if (x < 0 || y < 0 || x >= SIZE || y >= SIZE) return
-    for (let k = 0; k < 3; k++) px[(y * SIZE + x) * 3 + k] = c[k]!
-  }
-  for (let n = 0; n < 14; n++) {
-    const c = colour()
-    const x0 = Math.floor(r() * SIZE)
-    const y0 = Math.floor(r() * SIZE)
-    const horizontal = r() < 0.5
-    for (let t = 0; t < 5; t++) put(horizontal ? x0 + t : x0, horizontal ? y0 : y0 + t, c)
-  }
-  const u = r()
-  const label = u < 0.4 ? 0 : u < 0.8 ? 1 : 2
-  const side = 14
-  const bx = Math.floor(r() * (SIZE - side))
-  const by = Math.floor(r() * (SIZE - side))
-  const c = colour()
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const dx = x - (side - 1) / 2
-      const dy = y - (side - 1) / 2
-      const inside = label === 0 ? dx * dx + dy * dy <= (side / 2) ** 2 : Math.abs(dx) <= 2.5 || Math.abs(dy) <= 2.5
-      if (inside && label < 2) put(bx + x, by + y, c)
-    }
-  }
-  return { px, label, box: { x: bx, y: by, w: side, h: side } }
-}
+const sample = (seed: number) => clutterSample(seed, SIZE)
 
 function batch(from: number, n: number) {
   const items = Array.from({ length: n }, (_, i) => sample(from + i))
@@ -90,8 +54,7 @@ describe('Grad-CAM', () => {
       x.dispose()
       const p = peak(cam)
       // The pointing game's usual tolerance: 15 px at 224 px input, here ≈ 3 px.
-      const t = Math.round((15 / 224) * SIZE)
-      if (p.x >= s.box.x - t && p.x < s.box.x + s.box.w + t && p.y >= s.box.y - t && p.y < s.box.y + s.box.h + t) hits++
+      if (inBox(p, s.box, pointingTolerance(SIZE))) hits++
     }
     const boxShare = (20 * 20) / (SIZE * SIZE)
     expect(boxShare).toBeLessThan(0.2)
