@@ -10,7 +10,7 @@ import { selectBackend } from '../training/backend'
 import { loadModel } from '../training/model-io'
 import { decode } from '../training/pixels'
 import { scale } from '../training/presets/scaling'
-import { gradCam, type ClassMap } from './gradcam'
+import { camModel, type CamModel, type ClassMap } from './gradcam'
 
 export interface Explanation extends ClassMap {
   runId: number
@@ -26,17 +26,22 @@ export interface Explanation extends ClassMap {
 }
 
 /** Loaded models of recent runs: explaining image after image must not reload the weights each time. */
-const models = new Map<string, Promise<tf.LayersModel>>()
+const models = new Map<string, Promise<CamModel>>()
 const MAX_MODELS = 2
 
-function modelOf(dir: string): Promise<tf.LayersModel> {
+function modelOf(dir: string): Promise<CamModel> {
   let m = models.get(dir)
   if (!m) {
-    m = loadModel(dir)
+    m = loadModel(dir).then(camModel, (err: unknown) => {
+      // A weights file gone from the folder surfaces as a bare ENOENT from the reader.
+      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' ? (err as NodeJS.ErrnoException).path : null
+      if (missing) throw new NotFoundError(`the model in ${dir} is incomplete: ${missing} is missing`)
+      throw new StudioError(`the model in ${dir} cannot be loaded: ${(err as Error).message}`)
+    })
     models.set(dir, m)
     m.catch(() => models.delete(dir))
     while (models.size > MAX_MODELS) {
-      const [oldest, p] = models.entries().next().value as [string, Promise<tf.LayersModel>]
+      const [oldest, p] = models.entries().next().value as [string, Promise<CamModel>]
       models.delete(oldest)
       void p.then(
         (x) => x.dispose(),
@@ -96,7 +101,7 @@ export async function explain(
   )
   let cam: ClassMap
   try {
-    cam = gradCam(model, x, wanted ?? undefined)
+    cam = model.cam(x, wanted ?? undefined)
   } finally {
     x.dispose()
   }

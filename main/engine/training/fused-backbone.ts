@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs'
 export interface FusedChain {
   /** Image batch → the cut layer's output, global-average-pooled: [N, channels]. */
   features(x: tf.Tensor4D): tf.Tensor2D
+  /** Image batch → the cut layer's output itself, [N, h, w, channels] (what Grad-CAM weighs). */
+  featureMap(x: tf.Tensor4D): tf.Tensor4D
   /** Number of fused convolution blocks. */
   blocks: number
   dispose(): void
@@ -161,24 +163,26 @@ export function fuseChain(model: tf.LayersModel, cut: tf.layers.Layer): FusedCha
     i = next
   }
   if (!blocks.length) return fail()
+  const featureMap = (x: tf.Tensor4D) =>
+    tf.tidy(() => {
+      let y: tf.Tensor4D = x
+      for (const b of blocks) {
+        const args = {
+          x: y,
+          filter: b.filter,
+          strides: b.strides,
+          pad: b.pad,
+          bias: b.bias,
+          activation: b.activation,
+        }
+        y = b.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args)
+      }
+      return y
+    })
   return {
     blocks: blocks.length,
-    features: (x) =>
-      tf.tidy(() => {
-        let y: tf.Tensor4D = x
-        for (const b of blocks) {
-          const args = {
-            x: y,
-            filter: b.filter,
-            strides: b.strides,
-            pad: b.pad,
-            bias: b.bias,
-            activation: b.activation,
-          }
-          y = b.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args)
-        }
-        return y.mean([1, 2]) as tf.Tensor2D
-      }),
+    features: (x) => tf.tidy(() => featureMap(x).mean([1, 2]) as tf.Tensor2D),
+    featureMap,
     dispose: () => tf.dispose(made),
   }
 }
