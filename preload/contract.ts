@@ -135,7 +135,32 @@ export interface PresetDto {
   }
   /** Accepted input sizes in pixels (min = max where the preset fixes it). */
   inputSize: { min: number; max: number }
+  /** Presets with the backbone field: every backbone found, usable or not (defaults.backbone is the best usable). */
+  backbones?: BackboneDto[]
 }
+
+/** A pretrained backbone: bundled with Studio or found in the models folder. */
+export interface BackboneDto {
+  /** Folder name; what a run's config names. */
+  name: string
+  title: string
+  origin: 'bundled' | 'models-folder'
+  /** Why it cannot be used (malformed backbone.json, a missing or damaged file); null: usable. */
+  problem: string | null
+  /** Input side, pixels; null where nothing says (decided when it loads). */
+  inputSize: number | null
+  /** Length of the feature vector the head is trained on; null where unknown until loaded. */
+  featureSize: number | null
+  parameters: number | null
+  /** Bytes on disk (model.json and weights). */
+  bytes: number
+  /** Feature extraction, images per second, as measured where speedMeasured says; null: not measured. */
+  imagesPerSecond: number | null
+  speedMeasured: string | null
+  /** SPDX identifier of the weights' license; null where unstated. */
+  license: string | null
+}
+
 
 /** Training settings the form may send; the engine fills in the preset's defaults. */
 export type TrainRequestDto = RequestOf<'startTraining'>

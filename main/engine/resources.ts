@@ -3,14 +3,15 @@ import path from 'node:path'
 
 /**
  * The folder of files Studio ships beside its code (resources/: the app icons, the predict.mjs every
- * export carries).
+ * export carries, the bundled backbones in models/).
  *
  * From source — the CLI, the tests, `npm start` — it is the repository's resources/, two folders above
  * both this module (main/engine/) and the bundle electron-vite puts it in (out/main/). A packaged app has
  * it at <process.resourcesPath>/resources (electron-builder `extraResources`), outside the asar archive,
  * so the files are plain files that can be copied into an export or handed to the OS as they are.
  * `process.resourcesPath` exists only inside Electron, and when Electron runs from source it names
- * Electron's own folder: the packaged location counts only where it holds our files.
+ * Electron's own folder: the packaged location counts only where it holds our files. A process Electron
+ * forks as plain Node (the training process) is told the folder instead (its job's bundledModelsDir).
  */
 export function resourcesDir(): string {
   const packaged = packagedResources()

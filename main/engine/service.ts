@@ -260,7 +260,7 @@ export class StudioService implements ProjectApi {
   }
 
   async presets(): Promise<PresetDto[]> {
-    return describePresets()
+    return describePresets(undefined, { modelsDir: this.modelsDirSetting })
   }
 
   async startTraining(req: TrainRequestDto): Promise<{ runId: number }> {

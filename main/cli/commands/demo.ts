@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { predictImages } from '../../engine/training/predict'
 import { exportRun } from '../../engine/export/bundle'
 import { Studio } from '../../engine/studio'
@@ -15,12 +15,14 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'the whole loop, headless: generate a 4-class shapes set, import, train the seed CNN, evaluate, export',
+      'the whole loop, headless: generate a 4-class shapes set, import, train (the seed CNN, or --preset transfer ' +
+        'on the best bundled backbone), evaluate, export',
     )
     .option('--dir <dir>', 'where to put everything (default: a new temporary folder)')
     .option('--per-class <n>', 'images per class', parseId, 100)
-    .option('--epochs <n>', 'training epochs', parseId, 8)
-    .action(async (opts: { dir?: string; perClass: number; epochs: number }) => {
+    .addOption(new Option('--preset <name>', 'what to train').choices(['seed-cnn', 'transfer']).default('seed-cnn'))
+    .option('--epochs <n>', "training epochs (default 8; transfer: the preset's)", parseId)
+    .action(async (opts: { dir?: string; perClass: number; preset: string; epochs?: number }) => {
       const t0 = Date.now()
       const dir = path.resolve(opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'studio-demo-')))
       const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${s}\n`)
@@ -31,16 +33,23 @@ export function registerDemo(program: Command): void {
       try {
         const imp = await studio.import(images)
         log(`imported ${plural(imp.imported, 'image')} into ${studio.root}`)
-        const handle = startTraining(studio, { epochs: opts.epochs, inputSize: 48, learningRate: 0.002 }, (e) => {
-          if (e.type === 'start')
-            log(
-              `training run ${e.runId} on ${plural(e.trainCount, 'image')}, backend ${e.backend} (${e.backendReason})`,
-            )
+        // Transfer needs no models folder: the best bundled backbone is its default.
+        const config =
+          opts.preset === 'transfer'
+            ? { preset: 'transfer', ...(opts.epochs ? { epochs: opts.epochs } : {}) }
+            : { epochs: opts.epochs ?? 8, inputSize: 48, learningRate: 0.002 }
+        const handle = startTraining(studio, config, (e) => {
+          if (e.type === 'start') {
+            const run = `training run ${e.runId} (${opts.preset}) on ${plural(e.trainCount, 'image')}`
+            log(`${run}, backend ${e.backend} (${e.backendReason})`)
+          }
           if (e.type === 'epoch')
             log(
               `epoch ${e.epoch}: loss ${e.loss.toFixed(3)}, val accuracy ${((e.valAccuracy ?? 0) * 100).toFixed(1)} %`,
             )
         })
+        const { backbone } = JSON.parse(studio.store.runs.get(handle.runId)!.config) as { backbone: string | null }
+        if (backbone) log(`backbone ${backbone}`)
         const status = await handle.done
         const run = studio.store.runs.get(handle.runId)!
         if (status !== 'done') throw new Error(`training ${status}: ${run.error}`)

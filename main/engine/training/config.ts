@@ -3,6 +3,7 @@ import { checkFractions, DEFAULT_FRACTIONS } from '../datasets/split'
 import type { SplitFractions } from '../store'
 import type { BackendName } from './backend'
 import { presets, type PresetRegistry } from './presets/registry'
+import type { PresetEnv } from './presets/types'
 
 /** Augmentation applied to training batches only, seeded per epoch. */
 export interface Augmentation {
@@ -45,7 +46,7 @@ export interface TrainConfig {
   fractions: SplitFractions
   /** Keep images tagged train/val/test at import in that split. Default false. */
   useOriginSplits: boolean
-  /** Backbone folder name inside the models folder (transfer). Default: the preset's. */
+  /** Backbone folder name, bundled or in the models folder (transfer). Default: the best one found. */
   backbone: string | null
   /** 'auto' picks the fastest that loads. */
   backend: BackendName | 'auto'
@@ -56,12 +57,17 @@ export interface TrainConfig {
 export const DEFAULT_AUGMENT: Augmentation = { flip: true, rotate: 10, crop: 0.1, brightness: 0.1, contrast: 0.1 }
 
 /**
- * A complete config: what `c` sets, else the preset's defaults, else the shared ones; checked
- * against the shared limits and the preset's own.
+ * A complete config: what `c` sets, else the preset's defaults (those that depend on what is
+ * installed as `env` finds it), else the shared ones; checked against the shared limits and the
+ * preset's own.
  */
-export function withDefaults(c: Partial<TrainConfig>, registry: PresetRegistry = presets): TrainConfig {
+export function withDefaults(
+  c: Partial<TrainConfig>,
+  registry: PresetRegistry = presets,
+  env: PresetEnv = {},
+): TrainConfig {
   const preset = c.preset === undefined ? registry.default : registry.get(c.preset)
-  const d = preset.defaults
+  const d = { ...preset.defaults, ...preset.installedDefaults?.(env, c) }
   const cfg: TrainConfig = {
     preset: preset.name,
     inputSize: c.inputSize ?? d.inputSize,

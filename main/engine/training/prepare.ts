@@ -54,6 +54,7 @@ export interface PrepareInput {
   /** Continue from the checkpoint. */
   resume: boolean
   modelsDir: string
+  bundledModelsDir: string
   registry: PresetRegistry
   emit(e: TrainEvent): void
 }
@@ -77,6 +78,7 @@ export async function prepare(input: PrepareInput, res: Resources): Promise<Prep
       numClasses,
       paths: studio.project.paths,
       modelsDir: input.modelsDir,
+      bundledModelsDir: input.bundledModelsDir,
       items: (split) => datasets.items(version.id, split),
       hashes: new Map(datasets.items(version.id).map((i) => [i.imageId, i.hash])),
       onProblem: (p) => {

@@ -17,6 +17,8 @@ export interface TrainJob {
   resume: boolean
   /** Folder of pretrained backbones (transfer preset); default STUDIO_MODELS_DIR or ~/.studio/models. */
   modelsDir?: string | null
+  /** The backbones Studio ships, as the parent found them (a packaged app's resources); default: resources/models. */
+  bundledModelsDir?: string | null
   /** better-sqlite3 build for the runtime (the Electron app's, when it forks this process). */
   nativeBinding?: string
 }

@@ -7,7 +7,9 @@ import { acquireLock, lockHolder } from '../lock'
 import type { RunStatus, Store } from '../store'
 import type { Studio } from '../studio'
 import { nowIso } from '../util'
+import { bundledModelsDir } from './backbones'
 import { withDefaults, type TrainConfig } from './config'
+import { presets } from './presets/registry'
 import type { TrainEvent } from './events'
 import type { FromTrainer, ToTrainer, TrainJob } from './protocol'
 
@@ -37,7 +39,7 @@ export function startTraining(
   onEvent: (e: TrainEvent) => void = () => {},
   opts: TrainOptions = {},
 ): TrainingHandle {
-  const cfg = withDefaults(config)
+  const cfg = withDefaults(config, presets, { modelsDir: opts.modelsDir ?? null })
   const release = acquireLock(studio.root, LOCK, 'A training run')
   try {
     reapCrashedRuns(studio.store, studio.root)
@@ -60,6 +62,7 @@ export function startTraining(
         runId,
         resume: false,
         modelsDir: opts.modelsDir ?? null,
+        bundledModelsDir: bundledModelsDir(),
         nativeBinding: studio.openOptions.nativeBinding,
       },
       onEvent,
@@ -93,6 +96,7 @@ export function resumeTraining(
         runId,
         resume: true,
         modelsDir: opts.modelsDir ?? null,
+        bundledModelsDir: bundledModelsDir(),
         nativeBinding: studio.openOptions.nativeBinding,
       },
       onEvent,

@@ -11,7 +11,7 @@ import { fit } from './fit'
 import { prepare, Resources } from './prepare'
 import { presets, type PresetRegistry } from './presets/registry'
 import type { TrainJob } from './protocol'
-import { modelsDir } from './transfer'
+import { bundledModelsDir, modelsDir } from './backbones'
 
 export interface TrainIO {
   emit(e: TrainEvent): void
@@ -45,7 +45,17 @@ export async function runTraining(
   }
   try {
     const p = await prepare(
-      { studio, run, cfg, paths, resume: job.resume, modelsDir: modelsDir(job.modelsDir), registry, emit },
+      {
+        studio,
+        run,
+        cfg,
+        paths,
+        resume: job.resume,
+        modelsDir: modelsDir(job.modelsDir),
+        bundledModelsDir: job.bundledModelsDir ?? bundledModelsDir(),
+        registry,
+        emit,
+      },
       res,
     )
     emit({ type: 'phase', runId: run.id, phase: 'training' })

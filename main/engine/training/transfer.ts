@@ -1,36 +1,19 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { NotFoundError, StudioError, ValidationError } from '../errors'
 import { writeAtomic } from '../fs'
 import type { DatasetItem, ProjectPaths } from '../store'
+import { checkFiles } from './backbone-files'
+import { BackboneError, KNOWN, MANIFEST } from './backbone-manifest'
+import { backboneSpec, type BackboneSpec } from './backbones'
 import { makeInputs } from './batches'
 import { fuseChain } from './fused-backbone'
 import { readArtifacts } from './model-io'
 import { loadPixels, type InputSpec, type PixelProblem, type PixelSet } from './pixels'
 import type { Scaling } from './presets/scaling'
 
-/** How a known backbone is cut and fed. Unknown layers-model backbones use the defaults below. */
-export interface BackboneSpec {
-  /** Layers model: layer whose output is the feature map (global-average-pooled into the feature vector). */
-  cut?: string | null
-  /** Graph model: the node whose output is the feature vector. */
-  output?: string
-  scaling: Scaling
-}
-
-/** Backbones we know the right cut and input scaling of (see the models' SOURCE.md). */
-const KNOWN: Record<string, BackboneSpec> = {
-  'mobilenet_v1_0.25_224': { cut: 'conv_pw_13_relu', scaling: 'symmetric' },
-  'mobilenet_v1_0.75_224': { cut: 'conv_pw_13_relu', scaling: 'symmetric' },
-  mobilenet_v1_025_224_graph: { output: 'module_apply_default/MobilenetV1/Logits/global_pool', scaling: 'unit' },
-}
-
-/** The models folder: STUDIO_MODELS_DIR, else ~/.studio/models. */
-export function modelsDir(explicit?: string | null): string {
-  return path.resolve(explicit ?? process.env.STUDIO_MODELS_DIR ?? path.join(os.homedir(), '.studio', 'models'))
-}
+export { modelsDir } from './backbones'
 
 export interface Backbone {
   name: string
@@ -59,10 +42,13 @@ export function listBackbones(dir: string): string[] {
 }
 
 /**
- * Loads a TF.js layers model from the models folder and cuts it at its feature layer, adding global
- * average pooling. Missing, malformed or unsuitable backbones give an error naming the file.
+ * Loads a backbone folder of `dir` (a TF.js layers or graph model) and cuts it at its feature layer,
+ * adding global average pooling. How to cut and feed it comes from its backbone.json (whose listed
+ * files are checked by SHA-256 first; `complete`: every model file must be listed, as for the
+ * backbones Studio ships), else Studio's table of known folders, else defaults. Missing, malformed,
+ * damaged or unsuitable backbones give an error naming the file.
  */
-export async function loadBackbone(dir: string, name: string): Promise<Backbone> {
+export async function loadBackbone(dir: string, name: string, opts: { complete?: boolean } = {}): Promise<Backbone> {
   const folder = path.join(dir, name)
   const file = path.join(folder, 'model.json')
   if (!fs.existsSync(file)) {
@@ -70,6 +56,14 @@ export async function loadBackbone(dir: string, name: string): Promise<Backbone>
     throw new NotFoundError(
       `backbone ${JSON.stringify(name)} not found: no ${file}${have.length ? ` (available: ${have.join(', ')})` : ''}`,
     )
+  }
+  let spec: BackboneSpec
+  try {
+    spec = backboneSpec(folder, name)
+    if (spec.manifest || opts.complete) checkFiles(folder, spec.manifest, { fresh: true, complete: !!opts.complete })
+  } catch (err) {
+    if (err instanceof BackboneError) throw new BackboneError(`backbone ${folder} refused: ${err.message}`)
+    throw err
   }
   let artifacts: tf.io.ModelArtifacts
   try {
@@ -79,17 +73,32 @@ export async function loadBackbone(dir: string, name: string): Promise<Backbone>
   }
   const topology = artifacts.modelTopology as { node?: unknown } | undefined
   if (!topology) throw new StudioError(`backbone ${file} has no modelTopology`)
-  return topology.node ? loadGraphBackbone(name, file, artifacts) : loadLayersBackbone(name, file, artifacts)
+  const backbone = topology.node
+    ? await loadGraphBackbone(name, file, artifacts, spec)
+    : await loadLayersBackbone(name, file, artifacts, spec)
+  const want = { input: spec.inputSize ?? backbone.inputSize, features: spec.featureSize ?? backbone.featureDim }
+  if (want.input !== backbone.inputSize || want.features !== backbone.featureDim) {
+    backbone.dispose()
+    throw new BackboneError(
+      `backbone ${folder} refused: it takes ${backbone.inputSize}px input and gives ${backbone.featureDim} features, ` +
+        `but ${MANIFEST} says ${want.input}px and ${want.features}`,
+    )
+  }
+  return backbone
 }
 
-async function loadLayersBackbone(name: string, file: string, artifacts: tf.io.ModelArtifacts): Promise<Backbone> {
+async function loadLayersBackbone(
+  name: string,
+  file: string,
+  artifacts: tf.io.ModelArtifacts,
+  spec: BackboneSpec,
+): Promise<Backbone> {
   let model: tf.LayersModel
   try {
     model = await tf.loadLayersModel(tf.io.fromMemory(artifacts))
   } catch (err) {
     throw new StudioError(`backbone ${file} is not a loadable TF.js layers model: ${(err as Error).message}`)
   }
-  const spec = KNOWN[name] ?? { cut: null, scaling: 'symmetric' }
   const input = model.inputs[0]!.shape
   const size = squareRgb(input, file, () => model.dispose())
   let cut: tf.layers.Layer
@@ -122,11 +131,16 @@ async function loadLayersBackbone(name: string, file: string, artifacts: tf.io.M
   }
 }
 
-async function loadGraphBackbone(name: string, file: string, artifacts: tf.io.ModelArtifacts): Promise<Backbone> {
-  const spec = KNOWN[name]
-  if (!spec?.output) {
+async function loadGraphBackbone(
+  name: string,
+  file: string,
+  artifacts: tf.io.ModelArtifacts,
+  spec: BackboneSpec,
+): Promise<Backbone> {
+  if (!spec.output) {
     throw new ValidationError(
-      `backbone ${file} is a graph model Studio does not know the feature node of (known: ${Object.keys(KNOWN).join(', ')})`,
+      `backbone ${file} is a graph model Studio does not know the feature node of ` +
+        `(name it as outputNode in ${MANIFEST}; known: ${Object.keys(KNOWN).join(', ')})`,
     )
   }
   let model: tf.GraphModel

@@ -139,6 +139,8 @@ describe.skipIf(!shared)('transfer learning on the real hymenoptera photos', () 
       proj,
       '--preset',
       'transfer',
+      '--backbone',
+      'mobilenet_v1_0.25_224',
       '--use-origin-splits',
       '--models-dir',
       path.join(SHARED, 'models'),

@@ -1,17 +1,26 @@
 import type { PresetDto } from '../../../../preload/contract'
+import { backboneDto, backboneFolders, listBackboneEntries } from '../backbones'
 import { withDefaults } from '../config'
 import { presets, type PresetRegistry } from './registry'
+import type { PresetEnv } from './types'
 
 export { PRESET_NAMES, PresetRegistry, presets, type PresetName } from './registry'
 export { scale, type Scaling } from './scaling'
 export { seedCnn } from './seed-cnn'
-export { definePreset, type PresetContext, type PresetRun, type PresetSpec, type WorkerPlan } from './types'
+export {
+  definePreset,
+  type PresetContext,
+  type PresetEnv,
+  type PresetRun,
+  type PresetSpec,
+  type WorkerPlan,
+} from './types'
 export { pixelRun } from './pixels'
 
-/** The presets with their defaults, for the Train form. */
-export function describePresets(registry: PresetRegistry = presets): PresetDto[] {
+/** The presets with their defaults (and the backbones found, for those that take one), for the Train form. */
+export function describePresets(registry: PresetRegistry = presets, env: PresetEnv = {}): PresetDto[] {
   return registry.list.map((p) => {
-    const d = withDefaults({ preset: p.name }, registry)
+    const d = withDefaults({ preset: p.name }, registry, env)
     // A preset without the input-size field takes the size its default (or its backbone) fixes.
     const fixed = !p.fields.includes('inputSize')
     return {
@@ -30,6 +39,9 @@ export function describePresets(registry: PresetRegistry = presets): PresetDto[]
         fractions: d.fractions,
       },
       inputSize: fixed ? { min: d.inputSize, max: d.inputSize } : { ...p.inputSize },
+      ...(p.fields.includes('backbone')
+        ? { backbones: listBackboneEntries(backboneFolders(env.modelsDir)).map(backboneDto) }
+        : {}),
     }
   })
 }

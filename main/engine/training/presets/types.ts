@@ -34,10 +34,21 @@ export interface PresetSpec<N extends string = string> {
   defaults: PresetDefaults
   /** Input sides, pixels, the config accepts. */
   inputSize: { min: number; max: number }
+  /**
+   * Defaults that depend on what is installed (e.g. the best backbone found, the input size of the
+   * one asked for), over `defaults`.
+   */
+  installedDefaults?(env: PresetEnv, asked: Partial<TrainConfig>): Partial<PresetDefaults>
   /** Checks of the complete config beyond the shared ones; throws ValidationError. */
   validate?(cfg: TrainConfig): void
   /** Readies the preset for one run (loads what it needs, e.g. a backbone). */
   prepare(ctx: PresetContext): Promise<PresetRun>
+}
+
+/** Where this process finds what presets may need. */
+export interface PresetEnv {
+  /** The models folder setting; null: STUDIO_MODELS_DIR or ~/.studio/models. */
+  modelsDir?: string | null
 }
 
 /** What a run gives its preset. */
@@ -52,6 +63,8 @@ export interface PresetContext {
   hashes: Map<number, string>
   /** Folder of pretrained backbones. */
   modelsDir: string
+  /** The backbones Studio ships (resources/models), as the process that started the run found them. */
+  bundledModelsDir: string
   /** An image that cannot be read: reported with the run, left out of training. */
   onProblem(p: PixelProblem): void
 }
