@@ -37,7 +37,9 @@ describe('the dataset export form', () => {
     const f = defaultDataExportForm()
     expect(destinationNote(f)).toMatch(/new or empty folder/)
     expect(destinationNote({ ...f, dir: '/d/out/' })).toBe('Writes into /d/out.')
-    expect(destinationNote({ ...f, dir: '/d/out', zip: true })).toBe('Writes /d/out.zip (the folder itself is not made).')
+    expect(destinationNote({ ...f, dir: '/d/out', zip: true })).toBe(
+      'Writes /d/out.zip (the folder itself is not made).',
+    )
     expect(folderToShow({ dir: null, zip: '/d/out.zip' })).toBe('/d')
     expect(folderToShow({ dir: '/d/out', zip: null })).toBe('/d/out')
     expect(folderToShow({ dir: null, zip: 'C:\\data\\out.zip' })).toBe('C:\\data')

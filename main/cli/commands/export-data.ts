@@ -2,12 +2,7 @@ import path from 'node:path'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
 import { exportData, summaryLine } from '../../engine/export-data/export-data'
-import {
-  parseDataFormat,
-  parseSplitLayout,
-  type DataFormat,
-  type SplitLayout,
-} from '../../engine/export-data/options'
+import { parseDataFormat, parseSplitLayout, type DataFormat, type SplitLayout } from '../../engine/export-data/options'
 import { withStudio } from '../context'
 import { common, emit, EXIT, ExitCode, type CommonOptions } from '../output'
 import { parseId } from './project'
@@ -40,7 +35,12 @@ export function registerExportData(program: Command): void {
     .option('--format <format>', 'folders | csv | labelstudio | coco', parseDataFormat, 'folders')
     .option('--version <n>', 'a dataset version (its labels and splits); default: the current labels', parseId)
     .option('--originals', 'copy the original files byte for byte (metadata such as GPS kept)')
-    .option('--splits <layout>', 'a version’s splits as folders (train/…) or only as a column', parseSplitLayout, 'folders')
+    .option(
+      '--splits <layout>',
+      'a version’s splits as folders (train/…) or only as a column',
+      parseSplitLayout,
+      'folders',
+    )
     .option('--run <n>', 'add this finished run’s predictions to Label Studio tasks (labelstudio)', parseId)
     .option('--zip', 'write <dir>.zip (streamed to disk) instead of the folder')
     .addHelpText('after', HELP)

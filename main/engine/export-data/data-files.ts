@@ -1,5 +1,4 @@
 import { STUDIO_VERSION } from '../version'
-import { csvText } from './csv'
 import type { ResolvedOptions } from './options'
 import type { ExportPlan, ExportRow } from './rows'
 
@@ -22,7 +21,14 @@ export function dataFiles(placed: PlacedRow[], plan: ExportPlan, o: ResolvedOpti
   }
   if (format === 'coco') return { 'annotations.json': cocoJson(placed, plan, withSplits) }
   // Class folders hold the labels; a version's splits, unless they are folders, have nowhere else to go.
-  return withSplits && o.splits === 'column' ? { 'splits.csv': csvText(['path', 'split'], placed.map((p) => [p.path, p.row.split])) } : {}
+  return withSplits && o.splits === 'column'
+    ? {
+        'splits.csv': csvText(
+          ['path', 'split'],
+          placed.map((p) => [p.path, p.row.split]),
+        ),
+      }
+    : {}
 }
 
 export function labelsCsv(placed: PlacedRow[], plan: ExportPlan, withSplits: boolean): string {
@@ -122,4 +128,24 @@ export function cocoJson(placed: PlacedRow[], plan: ExportPlan, withSplits: bool
       annotations,
     }) + '\n'
   )
+}
+
+/**
+ * CSV cells as spreadsheets read them safely. A cell that starts with `=`, `+`, `-`, `@`, a tab or
+ * a carriage return is taken for a formula by Excel, LibreOffice and Google Sheets (CSV injection,
+ * OWASP): a class name like `=HYPERLINK(…)` would run when someone opens labels.csv. Such a cell
+ * gets a leading `'`, as OWASP advises, so it is read as text; a CSV reader (Studio's import too)
+ * keeps that `'` as part of the value. (No CSV writer existed elsewhere in Studio to share this with.)
+ */
+const FORMULA_START = /^[=+\-@\t\r]/
+
+export function csvCell(value: string | number | null | undefined): string {
+  let s = value === null || value === undefined ? '' : String(value)
+  if (FORMULA_START.test(s)) s = `'${s}`
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** One CSV text: a header and rows, CRLF-terminated (RFC 4180), UTF-8 without a byte-order mark. */
+export function csvText(header: string[], rows: (string | number | null)[][]): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(',') + '\r\n').join('')
 }

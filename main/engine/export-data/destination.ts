@@ -18,7 +18,11 @@ export interface DataDestination {
  * whose folders Studio manages (an export in `runs/` or `tmp/` could be swept or copied along).
  * Refusals name the path and the reason; nothing is created here.
  */
-export function checkDataDestination(paths: Pick<ProjectPaths, 'root' | 'media' | 'thumbs'>, dest: string, zip: boolean) {
+export function checkDataDestination(
+  paths: Pick<ProjectPaths, 'root' | 'media' | 'thumbs'>,
+  dest: string,
+  zip: boolean,
+) {
   const checked = checkDestination(paths, dest, zip)
   const real = realTarget(checked.dir)
   const root = realOrSelf(paths.root)

@@ -24,9 +24,9 @@ import {
 export type ExportProgress = (done: number, total: number, message?: string | null) => void
 
 /** Images prepared at once: enough to keep sharp's threads and the disk busy, few enough to bound memory. */
-const WINDOW = Math.max(2, Math.min(8, os.availableParallelism()))
+const WINDOW = Math.max(4, Math.min(16, 2 * os.availableParallelism()))
 
-type Prepared = { placed: PlacedRow; data: Buffer } | { placed: PlacedRow; error: string }
+type Prepared = { placed: PlacedRow; data: Buffer; reencoded: boolean } | { placed: PlacedRow; error: string }
 
 /**
  * Exports the project's images with their labels (a dataset version's, or the current ones) into
@@ -70,7 +70,6 @@ export async function exportData(
       studio: STUDIO_VERSION,
       created: new Date().toISOString(),
       options: { ...o, labels: o.versionId === null ? 'current' : `dataset version ${o.versionId}` },
-      reencoded: !o.originals,
       images: written.images.length,
       ...counts,
       leftOut: { ...leftOut, unreadable: written.unreadable },
@@ -92,7 +91,7 @@ export async function exportData(
       ...counts,
       leftOut: { ...leftOut, unreadable },
       files: [...files.map((f) => f.path), 'manifest.json'],
-      reencoded: o.originals ? 0 : written.images.length,
+      reencoded: written.entries.filter((e) => e.reencoded).length,
       predictions: o.runId === null ? null : written.images.filter((p) => p.row.prediction).length,
       seconds: (Date.now() - started) / 1000,
     }
@@ -117,13 +116,13 @@ async function writeImages(
   const prepare = async (p: PlacedRow): Promise<Prepared> => {
     try {
       const file = mediaFile(studio.project.paths.media, p.row.hash, p.row.ext)
-      return { placed: p, data: await imageBytes(file, p.row.format, o.originals) }
+      return { placed: p, ...(await imageBytes(file, p.row.format, o.originals)) }
     } catch (err) {
       return { placed: p, error: failureReason(err) }
     }
   }
   const images: PlacedRow[] = []
-  const entries: (ManifestFile & { label: string | null; split: Split | null })[] = []
+  const entries: (ManifestFile & { label: string | null; split: Split | null; reencoded: boolean })[] = []
   const unreadable: { image: string; reason: string }[] = []
   const window: Promise<Prepared>[] = []
   let next = 0
@@ -136,7 +135,7 @@ async function writeImages(
     if ('error' in p) unreadable.push({ image: p.placed.row.hash.slice(0, 12), reason: p.error })
     else {
       const e = await sink.add(p.placed.path, p.data, false)
-      entries.push({ ...e, label: p.placed.row.label, split: p.placed.row.split })
+      entries.push({ ...e, label: p.placed.row.label, split: p.placed.row.split, reencoded: p.reencoded })
       images.push(p.placed)
     }
     progress(++done, placed.length, 'writing images')
@@ -165,7 +164,9 @@ function countOf(images: PlacedRow[], classes: string[], folders: Map<string, st
 export function summaryLine(r: DataExportResult): string {
   const splits = r.splits ? ` (train ${r.splits.train}, val ${r.splits.val}, test ${r.splits.test})` : ''
   const left = [
-    r.leftOut.unlabeled ? `${plural(r.leftOut.unlabeled, 'unlabeled image')} left out (class folders have no place)` : '',
+    r.leftOut.unlabeled
+      ? `${plural(r.leftOut.unlabeled, 'unlabeled image')} left out (class folders have no place)`
+      : '',
     r.leftOut.missing ? `${plural(r.leftOut.missing, 'image')} missing from the project` : '',
     r.leftOut.unreadable ? `${plural(r.leftOut.unreadable, 'unreadable image')}` : '',
   ].filter(Boolean)

@@ -28,8 +28,9 @@ export interface DataExportOptions {
    */
   splits?: SplitLayout
   /**
-   * true: the stored originals byte for byte, metadata included. false (default): re-encoded in their own
-   * format with EXIF, GPS, XMP and IPTC stripped and the EXIF orientation applied to the pixels.
+   * true: the stored originals byte for byte, metadata included. false (default): files without metadata:
+   * a JPEG or PNG that holds only pixels is copied as it is, every other image is re-encoded in its own format
+   * with EXIF, GPS, XMP, IPTC, ICC and comments stripped and the EXIF orientation applied to the pixels.
    */
   originals?: boolean
   /** A finished run whose predictions go into Label Studio tasks as `predictions` (labelstudio only). */
@@ -93,7 +94,7 @@ export interface DataExportResult {
   leftOut: { unlabeled: number; missing: number; unreadable: number }
   /** The files besides the images: data files and manifest.json. */
   files: string[]
-  /** Images whose file was re-encoded (metadata stripped, orientation applied). */
+  /** Images whose file was re-encoded (metadata stripped, orientation applied); the rest are byte copies. */
   reencoded: number
   /** Tasks with a prediction of the run (labelstudio with a run); null otherwise. */
   predictions: number | null

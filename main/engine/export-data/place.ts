@@ -4,7 +4,14 @@ import type { ResolvedOptions } from './options'
 import type { ExportPlan } from './rows'
 
 /** Names at the export's root that images and class folders must not take. */
-export const ROOT_FILES = ['manifest.json', 'labels.csv', 'splits.csv', 'tasks.json', 'label-config.xml', 'annotations.json']
+export const ROOT_FILES = [
+  'manifest.json',
+  'labels.csv',
+  'splits.csv',
+  'tasks.json',
+  'label-config.xml',
+  'annotations.json',
+]
 
 export interface Placement {
   placed: PlacedRow[]

@@ -108,7 +108,9 @@ export class ZipSink implements Sink {
   async add(rel: string, data: Uint8Array, compress: boolean): Promise<ManifestFile> {
     if (this.failure) throw this.failure
     if (this.written + data.byteLength > ZIP_MAX_BYTES) {
-      throw new ValidationError('the zip would pass 4 GiB, more than a zip without ZIP64 holds; export a folder instead')
+      throw new ValidationError(
+        'the zip would pass 4 GiB, more than a zip without ZIP64 holds; export a folder instead',
+      )
     }
     const file = compress ? new ZipDeflate(rel, { level: 6 }) : new ZipPassThrough(rel)
     this.zip.add(file)

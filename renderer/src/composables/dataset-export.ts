@@ -9,7 +9,11 @@ export const DATA_FORMATS: { value: DataFormat; label: string; hint: string }[] 
     label: 'Class folders',
     hint: 'train/cat/x.jpg — torchvision ImageFolder, FiftyOne, Keras. Unlabeled images are left out.',
   },
-  { value: 'csv', label: 'CSV', hint: 'images/ + labels.csv (path, label, split, attributes) — Studio imports it back.' },
+  {
+    value: 'csv',
+    label: 'CSV',
+    hint: 'images/ + labels.csv (path, label, split, attributes) — Studio imports it back.',
+  },
   {
     value: 'labelstudio',
     label: 'Label Studio',

@@ -6,7 +6,12 @@ import { Studio } from '../../../main/engine/studio'
 import { makeImage } from '../../helpers/fixtures'
 
 /** GPS coordinates written into the fixture's phone photo; an export must not carry them. */
-export const GPS = { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2938/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 21/1 707/100' }
+export const GPS = {
+  GPSLatitudeRef: 'N',
+  GPSLatitude: '48/1 51/1 2938/100',
+  GPSLongitudeRef: 'E',
+  GPSLongitude: '2/1 21/1 707/100',
+}
 
 /**
  * A phone photo: 40×20 pixels stored sideways with EXIF orientation 6 (shown 20×40), GPS
@@ -52,7 +57,7 @@ export async function makeExportProject(root: string): Promise<{ dir: string; sr
   await makeImage(path.join(src, 'train', 'dog', 'pic.png'), seed++, 'png')
   await writePhoneJpeg(path.join(src, 'train', 'cat', 'phone.jpg'))
   await makeImage(path.join(src, 'loose-1.jpg'), seed++)
-  await makeImage(path.join(src, 'loose-2.jpg'), seed++)
+  await makeImage(path.join(src, 'loose-2.jpg'), seed)
   const dir = path.join(root, 'proj')
   const s = Studio.init(dir)
   try {

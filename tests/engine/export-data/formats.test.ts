@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { csvCell, csvText } from '../../../main/engine/export-data/csv'
+import { csvCell, csvText } from '../../../main/engine/export-data/data-files'
 import { exportData } from '../../../main/engine/export-data/export-data'
 import { NameAllocator, safeName } from '../../../main/engine/export-data/names'
 import { Studio } from '../../../main/engine/studio'
@@ -21,7 +21,13 @@ beforeAll(async () => {
     const store = s.store
     const items = store.datasets.items(project.versionId)
     runId = store.tx(() => {
-      const id = store.runs.create({ datasetVersion: project.versionId, preset: 'seed', config: '{}', createdAt: 'x', pid: 1 })
+      const id = store.runs.create({
+        datasetVersion: project.versionId,
+        preset: 'seed',
+        config: '{}',
+        createdAt: 'x',
+        pid: 1,
+      })
       store.runs.finish(id, 'done', 'y')
       const probs = Float32Array.from([0.2, 0.8])
       store.runs.replacePredictions(
@@ -64,7 +70,12 @@ describe('Label Studio tasks', () => {
       expect(t.data.split).toMatch(/^(train|val|test)$/)
       const [ann] = t.annotations!
       expect(ann!.result).toEqual([
-        { from_name: 'label', to_name: 'image', type: 'choices', value: { choices: [expect.stringMatching(/^(cat|dog)$/)] } },
+        {
+          from_name: 'label',
+          to_name: 'image',
+          type: 'choices',
+          value: { choices: [expect.stringMatching(/^(cat|dog)$/)] },
+        },
       ])
       expect(t.predictions).toHaveLength(1)
       expect(t.predictions![0]).toMatchObject({ model_version: `studio run ${runId}`, score: expect.closeTo(0.8, 5) })
@@ -147,7 +158,7 @@ describe('CSV cells', () => {
   it('neutralise what a spreadsheet would run as a formula', () => {
     for (const bad of ['=1+2', '+1', '-2', '@SUM(A1)', '\tx', '\rx', '=HYPERLINK("http://x")']) {
       const cell = csvCell(bad)
-      const [[back]] = parse(cell + '\n') as string[][]
+      const back = (parse(cell + '\n') as string[][])[0]?.[0]
       expect(back).toBe(`'${bad}`)
     }
     expect(csvCell('cat')).toBe('cat')

@@ -11,7 +11,14 @@ import { listFiles, makeExportProject } from './fixture'
 interface Manifest {
   images: number
   options: Record<string, unknown>
-  files: { path: string; sha256: string; bytes: number; label: string | null; split: string | null }[]
+  files: {
+    path: string
+    sha256: string
+    bytes: number
+    label: string | null
+    split: string | null
+    reencoded: boolean
+  }[]
   dataFiles: { path: string; sha256: string; bytes: number }[]
   leftOut: { unlabeled: number; missing: number }
 }
@@ -85,8 +92,11 @@ describe('a dataset export read back by Studio', () => {
   })
 
   it('class folders, re-encoded: every image comes back under the hash the manifest states', async () => {
-    const { dest } = await exportTo('folders-clean', { versionId: project.versionId })
+    const { dest, result } = await exportTo('folders-clean', { versionId: project.versionId })
     const manifest = JSON.parse(fs.readFileSync(path.join(dest, 'manifest.json'), 'utf8')) as Manifest
+    // Only the phone photo had metadata to strip; the generated files hold nothing but pixels and are copied.
+    expect(result.reencoded).toBe(1)
+    expect(manifest.files.filter((f) => f.reencoded).map((f) => f.path)).toEqual(['train/cat/phone.jpg'])
     const back = await importInto('back-clean', dest)
     expect(back.size).toBe(manifest.files.length)
     for (const f of manifest.files) expect(back.get(f.sha256)).toEqual([f.label, f.split])

@@ -22,7 +22,9 @@ function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const f of listFiles(dir)) {
     if (/studio\.db/.test(f)) continue // SQLite's WAL files change on open; the rows are compared below
-    out[f] = createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')
+    out[f] = createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, f)))
+      .digest('hex')
   }
   return out
 }
@@ -74,9 +76,15 @@ describe('cancelling a dataset export', () => {
     const controller = new AbortController()
     let seen = 0
     const run = withStudio((s) =>
-      exportData(s, dest, { versionId: project.versionId }, (done) => {
-        if (done > 0 && ++seen === 3) controller.abort()
-      }, controller.signal),
+      exportData(
+        s,
+        dest,
+        { versionId: project.versionId },
+        (done) => {
+          if (done > 0 && ++seen === 3) controller.abort()
+        },
+        controller.signal,
+      ),
     )
     await expect(run).rejects.toThrow(/abort/i)
     expect(seen).toBeGreaterThanOrEqual(3)
@@ -107,7 +115,10 @@ describe('a zipped dataset export', () => {
       dataFiles: { path: string; sha256: string }[]
     }
     expect(Object.keys(entries).sort()).toEqual(
-      [...manifest.files, ...manifest.dataFiles].map((f) => f.path).concat('manifest.json').sort(),
+      [...manifest.files, ...manifest.dataFiles]
+        .map((f) => f.path)
+        .concat('manifest.json')
+        .sort(),
     )
     for (const f of [...manifest.files, ...manifest.dataFiles]) {
       expect(createHash('sha256').update(entries[f.path]!).digest('hex')).toBe(f.sha256)
