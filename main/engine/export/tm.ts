@@ -59,7 +59,7 @@ export function addTmFiles(
   const model = readModel(files, '')
   const size = pre.inputSize
   const { a, b } = tmRescale(pre.scaling)
-  const topology = withRescaleLayer(model.json.modelTopology)
+  const topology = withRescaleLayer(model.json.modelTopology, size)
   const specs: tf.io.WeightsManifestEntry[] = [
     ...model.specs,
     { name: `${RESCALE}/depthwise_kernel`, shape: [1, 1, 3, 1], dtype: 'float32' },
@@ -111,15 +111,17 @@ export function tmNote(pre: Preprocessing): string {
  * the first layer and takes over the input shape; for a functional model it sits between the input
  * layer and every layer that read the input.
  */
-export function withRescaleLayer(modelTopology: unknown): TopologyJson {
+export function withRescaleLayer(modelTopology: unknown, size: number): TopologyJson {
   const wrapped = (modelTopology as { model_config?: TopologyJson }).model_config
   const top = structuredClone(wrapped ?? (modelTopology as TopologyJson))
   const layers = top.config.layers
+  const shape = JSON.stringify(layers[0]?.config.batch_input_shape)
+  if (shape !== JSON.stringify([null, size, size, 3]))
+    throw new Error(`the model takes ${shape}, not the [N, ${size}, ${size}, 3] images Teachable Machine gives`)
   const rescale: LayerJson = { class_name: 'DepthwiseConv2D', config: rescaleConfig() }
   if (top.class_name === 'Sequential') {
-    const first = layers[0]
-    if (!first || first.class_name === 'InputLayer' || !first.config.batch_input_shape)
-      throw new Error('a Sequential model whose first layer states its input shape was expected')
+    const first = layers[0]!
+    if (first.class_name === 'InputLayer') throw new Error('a Sequential model without an InputLayer was expected')
     rescale.config.batch_input_shape = first.config.batch_input_shape
     delete first.config.batch_input_shape
     layers.unshift(rescale)
