@@ -3,6 +3,7 @@ import type { EvaluationSummary } from '../evaluation/metrics'
 import type { DatasetVersion, EpochRecord, RunRecord, Split } from '../store'
 import type { TrainConfig } from '../training/config'
 import { plural } from '../plural'
+import { exportLimitation, exportSection, type ExportedFormatCard } from './model-card-export'
 
 export interface CardInput {
   run: RunRecord
@@ -16,6 +17,10 @@ export interface CardInput {
   dataChecks?: DataChecks
   /** The evaluation split by image attributes (attributes/by-attribute.ts); `ownAttributes`: the user's, not built in. */
   subgroups?: { ownAttributes: boolean; reports: AttributeEvaluation[] }
+  /** The exported formats with their self-tests; absent: the card was written before (or without) the test. */
+  exported?: ExportedFormatCard[]
+  /** Further sections (Markdown, each starting with its `## ` heading), placed before "Known limitations". */
+  extraSections?: string[]
 }
 
 /** The model card's "Data checks": the last health report and the latest label check with its decisions. */
@@ -156,7 +161,7 @@ ${table(
 )}
 
 ${subgroupSection(c.subgroups)}
-
+${extraSections([exportSection(c.exported), ...(c.extraSections ?? [])])}
 ## Known limitations
 
 - Measured on ${s.count} held-out images from the same collection as the training data; accuracy on images from
@@ -164,9 +169,17 @@ ${subgroupSection(c.subgroups)}
 - Weakest class: \`${weakest.n}\` (F1 ${f3(weakest.f1)} over ${plural(weakest.support, 'image')}).${imbalance > 3 ? `\n- Classes are imbalanced (largest/smallest ${imbalance.toFixed(1)}×); minority classes may be under-predicted.` : ''}
 - The model always answers with one of the ${names.length} classes above, even for images that show none of them;
   use the confidence (see calibration) to flag uncertain answers.
-${subgroupLimitation(c.subgroups)}
+${subgroupLimitation(c.subgroups)}${exportLimitation(c.exported)}
 - Preprocessing must match \`preprocessing.json\` exactly (EXIF orientation, resize, scaling).
 `
+}
+
+/** Sections between the results and the limitations, each set apart by blank lines; '' when there are none. */
+function extraSections(sections: string[]): string {
+  return sections
+    .filter((x) => x.trim())
+    .map((x) => `\n${x.trim()}\n`)
+    .join('')
 }
 
 function dataChecksSection(d: DataChecks | undefined): string {
