@@ -49,7 +49,9 @@ const modelFolder = args[0] === '--model' ? (args[1] ?? '') : '.'
 const images = args[0] === '--model' ? args.slice(2) : args
 // Before the model loads, so a wrong call is answered at once.
 if (isMain && (!images.length || !modelFolder)) {
-  console.error('usage: node predict.mjs <image> [image ...]\n       node predict.mjs --model <folder> <image> [image ...]')
+  console.error(
+    'usage: node predict.mjs <image> [image ...]\n       node predict.mjs --model <folder> <image> [image ...]',
+  )
   process.exit(2)
 }
 

@@ -46,12 +46,15 @@ const TYPES: Record<string, string> = {
 beforeAll(async () => {
   if (!haveChromium) return
   fs.mkdirSync(site, { recursive: true })
-  fs.writeFileSync(path.join(root, 'entry.js'), [
-    "import * as tf from '@tensorflow/tfjs'",
-    "import * as tmImage from '@teachablemachine/image'",
-    'window.tf = tf',
-    'window.tmImage = tmImage',
-  ].join('\n'))
+  fs.writeFileSync(
+    path.join(root, 'entry.js'),
+    [
+      "import * as tf from '@tensorflow/tfjs'",
+      "import * as tmImage from '@teachablemachine/image'",
+      'window.tf = tf',
+      'window.tmImage = tmImage',
+    ].join('\n'),
+  )
   await build({
     entryPoints: [path.join(root, 'entry.js')],
     bundle: true,
@@ -105,7 +108,9 @@ async function prepare(name: string, train: (s: Studio) => Promise<number>): Pro
       fs.copyFileSync(r.file, path.join(out.dir, `image-${i}.jpg`))
       const raw = Buffer.from(Uint8Array.from(await studioPixels(r.file, pre)))
       const s = pre.inputSize
-      await sharp(raw, { raw: { width: s, height: s, channels: 3 } }).png().toFile(path.join(out.dir, `pixels-${i}.png`))
+      await sharp(raw, { raw: { width: s, height: s, channels: 3 } })
+        .png()
+        .toFile(path.join(out.dir, `pixels-${i}.png`))
       images.push(`${name}/image-${i}.jpg`)
       pixels.push(`${name}/pixels-${i}.png`)
     }
@@ -174,16 +179,20 @@ describe.skipIf(!haveChromium)('the Teachable-Machine export in @teachablemachin
     await checkCase(c)
   }, 300_000)
 
-  it.skipIf(!haveBackbone)('transfer on MobileNet v1 0.25 (layers): TM gives Studio’s probabilities', async () => {
-    const c = await prepare('transfer', async (s) => {
-      await importShapes(s, path.join(root, 'shapes-transfer'))
-      process.env.STUDIO_MODELS_DIR = path.dirname(backbone)
-      try {
-        return await trainInProcess(s, { preset: 'transfer', backbone: path.basename(backbone), epochs: 30 })
-      } finally {
-        delete process.env.STUDIO_MODELS_DIR
-      }
-    })
-    await checkCase(c)
-  }, 600_000)
+  it.skipIf(!haveBackbone)(
+    'transfer on MobileNet v1 0.25 (layers): TM gives Studio’s probabilities',
+    async () => {
+      const c = await prepare('transfer', async (s) => {
+        await importShapes(s, path.join(root, 'shapes-transfer'))
+        process.env.STUDIO_MODELS_DIR = path.dirname(backbone)
+        try {
+          return await trainInProcess(s, { preset: 'transfer', backbone: path.basename(backbone), epochs: 30 })
+        } finally {
+          delete process.env.STUDIO_MODELS_DIR
+        }
+      })
+      await checkCase(c)
+    },
+    600_000,
+  )
 })

@@ -53,8 +53,17 @@ export const argmax = (p: ArrayLike<number>): number => {
 export async function writeTinyMobileNet(models: string, name: string): Promise<void> {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed })
   const m = tf.sequential()
-  m.add(tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same',
-    useBias: false, kernelInitializer: init(1) }))
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [32, 32, 3],
+      filters: 8,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: init(1),
+    }),
+  )
   m.add(tf.layers.batchNormalization({}))
   m.add(tf.layers.activation({ activation: 'relu' }))
   m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, depthwiseInitializer: init(2) }))
@@ -66,7 +75,7 @@ export async function writeTinyMobileNet(models: string, name: string): Promise<
   m.add(tf.layers.globalAveragePooling2d({}))
   // Batch-norm statistics away from (0, 1), so folding them into the convolutions is not a no-op.
   let seed = 11
-  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647
   for (const layer of m.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
     const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.shape[0]!)
     layer.setWeights([

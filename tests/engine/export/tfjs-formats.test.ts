@@ -38,7 +38,12 @@ beforeAll(async () => {
   process.env.STUDIO_MODELS_DIR = models
   try {
     cnn = await trainShapes(studio, path.join(root, 'shapes'), { epochs: 8, inputSize: 32 })
-    transfer = await trainInProcess(studio, { preset: 'transfer', backbone: 'tiny_mobilenet', inputSize: 32, epochs: 20 })
+    transfer = await trainInProcess(studio, {
+      preset: 'transfer',
+      backbone: 'tiny_mobilenet',
+      inputSize: 32,
+      epochs: 20,
+    })
   } finally {
     delete process.env.STUDIO_MODELS_DIR
     studio.close()
@@ -66,7 +71,14 @@ async function probabilitiesOf(dir: string, files: string[], pre: Preprocessing)
   for (const f of files) {
     const raw = await studioPixels(f, pre)
     const s = pre.inputSize
-    out.push(tf.tidy(() => (model.predict(scale(tf.tensor4d(raw, [1, s, s, 3], 'int32'), pre.scaling)) as tf.Tensor).dataSync() as Float32Array))
+    out.push(
+      tf.tidy(
+        () =>
+          (
+            model.predict(scale(tf.tensor4d(raw, [1, s, s, 3], 'int32'), pre.scaling)) as tf.Tensor
+          ).dataSync() as Float32Array,
+      ),
+    )
   }
   model.dispose()
   return out
@@ -90,8 +102,17 @@ describe('the one-file TF.js model', () => {
     const recorded = recordedPredictions(studio, transfer)
     studio.close()
     expect(recorded.length).toBeGreaterThan(5)
-    const exported = await probabilitiesOf(r.dir, recorded.map((p) => p.file), pre)
-    expect(maxDiff(exported, recorded.map((p) => p.probs))).toBeLessThan(1e-5)
+    const exported = await probabilitiesOf(
+      r.dir,
+      recorded.map((p) => p.file),
+      pre,
+    )
+    expect(
+      maxDiff(
+        exported,
+        recorded.map((p) => p.probs),
+      ),
+    ).toBeLessThan(1e-5)
   }, 120_000)
 
   it('on generated images the merged model equals the backbone’s features through the head (1e-5)', async () => {
@@ -129,7 +150,8 @@ describe('quantized copies', () => {
       ).weightsManifest[0]!.weights
       expect(manifest.filter((w) => w.quantization?.dtype === dtype).length).toBeGreaterThan(3)
       const pre = readJson<Preprocessing>(path.join(r.dir, 'preprocessing.json'))
-      const images = fs.readdirSync(path.join(root, 'shapes'), { recursive: true, encoding: 'utf8' })
+      const images = fs
+        .readdirSync(path.join(root, 'shapes'), { recursive: true, encoding: 'utf8' })
         .filter((n) => n.endsWith('.jpg'))
         .map((n) => path.join(root, 'shapes', n))
       const a = await probabilitiesOf(r.dir, images, pre)
@@ -143,7 +165,12 @@ describe('quantized copies', () => {
 })
 
 /** TM's own arithmetic on the pixels (utils/tf.ts capture): x / 127 − 1. */
-const tmScaled = (raw: Int32Array, s: number) => tf.tensor4d(raw, [raw.length / (s * s * 3), s, s, 3], 'int32').toFloat().div(127).sub(1)
+const tmScaled = (raw: Int32Array, s: number) =>
+  tf
+    .tensor4d(raw, [raw.length / (s * s * 3), s, s, 3], 'int32')
+    .toFloat()
+    .div(127)
+    .sub(1)
 
 /** TF.js 1.3.1 (TM's pinned version, as tfjs-v1) in its own process: it and TF.js 4 cannot share one. */
 function predictWithTfjs1(dir: string, raw: Int32Array, size: number): number[][] {
@@ -190,8 +217,17 @@ describe('the Teachable-Machine variant (tm/)', () => {
       expect(pre.scaling).toBe(c.scaling)
       const meta = readJson<TmMetadata>(path.join(r.dir, 'tm', 'metadata.json'))
       expect(Object.keys(meta).sort()).toEqual(
-        ['imageSize', 'labels', 'modelName', 'packageName', 'packageVersion', 'tfjsVersion', 'timeStamp',
-          'tmVersion', 'userMetadata'].sort(),
+        [
+          'imageSize',
+          'labels',
+          'modelName',
+          'packageName',
+          'packageVersion',
+          'tfjsVersion',
+          'timeStamp',
+          'tmVersion',
+          'userMetadata',
+        ].sort(),
       )
       expect(meta).toMatchObject({
         labels: ['circle', 'cross', 'square', 'triangle'],
@@ -203,7 +239,9 @@ describe('the Teachable-Machine variant (tm/)', () => {
       expect(new Date(meta.timeStamp).toISOString()).toBe(meta.timeStamp)
       expect(meta.userMetadata).toMatchObject({ run: c.run(), scaling: expect.stringMatching(pre.scalingFormula) })
       const studio = Studio.open(proj)
-      const files = recordedPredictions(studio, c.run()).map((p) => p.file).slice(0, 8)
+      const files = recordedPredictions(studio, c.run())
+        .map((p) => p.file)
+        .slice(0, 8)
       studio.close()
       const s = pre.inputSize
       const raw = Int32Array.from((await Promise.all(files.map((f) => studioPixels(f, pre)))).flatMap((p) => [...p]))
