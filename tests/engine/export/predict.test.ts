@@ -70,11 +70,11 @@ function runPredict(dir: string, args: string[]) {
 }
 
 /** What Studio computes in process for one image: its decoder, its scaling, the same model. */
-async function studioProbabilities(file: string, pre: Pre): Promise<number[]> {
+async function studioProbabilities(file: string, pre: Pre, m: tf.LayersModel = model): Promise<number[]> {
   const raw = await decode(file, { size: pre.inputSize, fit: pre.fit })
   return tf.tidy(() => {
     const x = scale(tf.tensor4d(raw, [1, SIZE, SIZE, 3], 'int32'), pre.scaling)
-    return Array.from((model.predict(x) as tf.Tensor).dataSync())
+    return Array.from((m.predict(x) as tf.Tensor).dataSync())
   })
 }
 
@@ -117,6 +117,35 @@ describe('the predict.mjs every export ships', () => {
     // Orientation matters to this model: a predict.mjs that ignored EXIF would be caught above.
     expect(a[2]!.some((p, c) => Math.abs(p - a[0]![c]!) > 1e-3)).toBe(true)
   })
+
+  it('--model <folder> classifies with the model in that folder of the export (e.g. tfjs-uint8/)', async () => {
+    const dir = path.join(root, 'export-model-flag')
+    const pre = variants[0]!
+    await writeExport(dir, pre)
+    const other = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [SIZE, SIZE, 3] }),
+        tf.layers.dense({
+          units: labels.length,
+          activation: 'softmax',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }),
+        }),
+      ],
+    })
+    fs.mkdirSync(path.join(dir, 'other'))
+    for (const [name, data] of Object.entries(artifactFiles(await modelArtifacts(other)))) {
+      fs.writeFileSync(path.join(dir, 'other', name), data)
+    }
+    const r = runPredict(dir, ['--model', 'other', images[0]!])
+    expect(r.status, r.stderr).toBe(0)
+    const line = JSON.parse(r.stdout.trim()) as Line
+    const want = await studioProbabilities(images[0]!, pre, other)
+    const mine = await studioProbabilities(images[0]!, pre)
+    labels.forEach((name, c) => expect(Math.abs(line.probabilities[name]! - want[c]!)).toBeLessThan(1e-5))
+    // The folder's own model would have answered differently.
+    expect(Math.max(...want.map((p, c) => Math.abs(p - mine[c]!)))).toBeGreaterThan(1e-3)
+    other.dispose()
+  }, 60_000)
 
   it('prints its usage and exits 2 without an image', async () => {
     const dir = path.join(root, 'export-usage')
