@@ -119,6 +119,14 @@ describe('studio attr', () => {
         { value: 'south', images: 3 },
         { value: 'west', images: 2 },
       ])
+      // studio images --attr: the same filter as Browse's (name= for images without a value).
+      type Images = { total: number; images: { path: string }[] }
+      const west = studioJson<Images>(['images', '--attr', 'site=west', '-p', proj])
+      expect(west.images.map((i) => i.path).sort()).toEqual(['pics/img-003.jpg', 'pics/img-007.jpg'])
+      expect(west.total).toBe(2)
+      const total = studioJson<Images>(['images', '-p', proj]).total
+      expect(studioJson<Images>(['images', '--attr', 'SITE=', '-p', proj]).total).toBe(total - 8)
+      expect(cli(['images', '--attr', 'site', '-p', proj]).stderr).toMatch(/--attr takes name=value/)
       const by = studioJson<ByAttribute>(['eval', String(runId), '--by', 'site', '-p', proj])
       expect(by.slices.map((s) => [s.value, s.support])).toEqual([
         ['south', 3],

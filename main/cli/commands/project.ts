@@ -58,6 +58,7 @@ export function registerProject(program: Command): void {
     .option('--unlabeled', 'only unlabeled images (with --class: those too)')
     .option('--origin <tag>', 'only images with this origin tag (e.g. train)')
     .option('--search <text>', 'file name or path contains this text')
+    .option('--attr <name=value>', 'only images with this attribute value (built-ins too; name= : none)')
     .option('--sort <key>', 'imported | name | size', 'imported')
     .option('--desc', 'descending order')
     .option('--limit <n>', 'page size (1-1000)', parseId, 50)
@@ -69,6 +70,7 @@ export function registerProject(program: Command): void {
           unlabeled: opts.unlabeled,
           origin: opts.origin,
           search: opts.search,
+          attribute: opts.attr === undefined ? undefined : parseAttr(opts.attr),
           sort: parseSort(opts.sort),
           order: opts.desc ? 'desc' : 'asc',
           limit: opts.limit,
@@ -109,10 +111,19 @@ interface ImagesOptions {
   unlabeled?: boolean
   origin?: string
   search?: string
+  attr?: string
   sort: string
   desc?: boolean
   limit: number
   cursor?: string
+}
+
+/** `name=value`: that value; `name=`: no value. */
+function parseAttr(v: string): { name: string; value: string | null } {
+  const eq = v.indexOf('=')
+  if (eq < 1) throw new ValidationError(`--attr takes name=value, or name= for none (got ${JSON.stringify(v)})`)
+  const value = v.slice(eq + 1).trim()
+  return { name: v.slice(0, eq).trim(), value: value || null }
 }
 
 function parseSort(v: string): ImageSort {

@@ -60,10 +60,14 @@ export class AttributeQueries {
     if (hit?.stamp === stamp) return hit.counts
     const values = (
       isBuiltIn(name)
-        ? this.sql(`SELECT ${builtInSql(name)} AS value, count(*) AS images FROM images
-          GROUP BY 1 ORDER BY images DESC, value`).all()
-        : this.sql(`SELECT value, count(*) AS images FROM image_attributes WHERE name = ?
-          GROUP BY value ORDER BY images DESC, value`).all(name)
+        ? this.sql(
+            `SELECT ${builtInSql(name)} AS value, count(*) AS images FROM images
+          GROUP BY 1 ORDER BY images DESC, value`,
+          ).all()
+        : this.sql(
+            `SELECT value, count(*) AS images FROM image_attributes WHERE name = ?
+          GROUP BY value ORDER BY images DESC, value`,
+          ).all(name)
     ) as { value: string; images: number }[]
     const total = (this.sql('SELECT count(*) AS n FROM images').get() as { n: number }).n
     const counts = { values, total }

@@ -106,7 +106,9 @@ describe('derived attributes', () => {
 
   beforeAll(() => {
     s = Studio.init(path.join(root, 'derived'))
-    s.store.db.exec(`INSERT INTO import_batches (id, source, kind, status, started_at) VALUES (3, '/x', 'flat', 'done', 'now')`)
+    s.store.db.exec(
+      `INSERT INTO import_batches (id, source, kind, status, started_at) VALUES (3, '/x', 'flat', 'done', 'now')`,
+    )
   })
 
   /** The built-in's value of an image row with these columns, as the store computes it (SQL). */

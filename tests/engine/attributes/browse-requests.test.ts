@@ -69,7 +69,11 @@ describe('attribute requests', () => {
     })
     expect((await session.api.images({ attribute: { name: 'site', value: 'north' } })).total).toBe(3)
     const cleared = await session.api.clearAttribute({ imageIds: [ids[0]!, ids[110]!], name: 'site' })
-    expect(cleared).toMatchObject({ value: null, changed: 2, before: [{ value: 'north', imageIds: [ids[0], ids[110]] }] })
+    expect(cleared).toMatchObject({
+      value: null,
+      changed: 2,
+      before: [{ value: 'north', imageIds: [ids[0], ids[110]] }],
+    })
     // Undo as the page does it: each group gets its value back.
     for (const g of set.before) {
       if (g.value === null) await session.api.clearAttribute({ imageIds: g.imageIds, name: 'site' })

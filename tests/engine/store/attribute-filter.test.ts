@@ -40,7 +40,8 @@ beforeAll(() => {
   })
   // lens: 55 values, t00 on 55 images down to t54 on 1; "other" holds 15 images: a list.
   let k = 0
-  for (let v = 0; v < 55; v++) for (let j = 0; j < 55 - v; j++) lens.set(all[k++ * 3]!, `t${String(v).padStart(2, '0')}`)
+  for (let v = 0; v < 55; v++)
+    for (let j = 0; j < 55 - v; j++) lens.set(all[k++ * 3]!, `t${String(v).padStart(2, '0')}`)
   for (const [m, name] of [
     [site, 'site'],
     [camera, 'camera'],
@@ -199,7 +200,11 @@ describe('query plans at 10,000 rows', () => {
           // Walk the sort order, probe each row's value by key; nothing to sort.
           expect(page).toMatch(/SEARCH a USING PRIMARY KEY \(image_id=\? AND name=\?\)/)
           expect(page).not.toMatch(/TEMP B-TREE/)
-          const walked = { imported: /SCAN i\b(?! USING)/, name: /SCAN i USING INDEX images_name/, size: /images_bytes/ }
+          const walked = {
+            imported: /SCAN i\b(?! USING)/,
+            name: /SCAN i USING INDEX images_name/,
+            size: /images_bytes/,
+          }
           expect(page).toMatch(walked[sort])
         }
       }
