@@ -1,4 +1,5 @@
 import type { FindingKind, ImageQueryDto } from '../../../preload/contract'
+import { attributeQuery } from './attribute-filter'
 
 export type Split = 'train' | 'val' | 'test'
 
@@ -24,6 +25,9 @@ export interface BrowseFilter {
   finding: FindingKind | null
   /** Undecided suspects of the latest label check. */
   suspects: boolean
+  /** An attribute (stored or built in), and which of its values (composables/attribute-filter.ts); null: any. */
+  attrName: string | null
+  attrValue: string | null
 }
 
 export const DEFAULT_FILTER: BrowseFilter = {
@@ -41,6 +45,8 @@ export const DEFAULT_FILTER: BrowseFilter = {
   order: 'asc',
   finding: null,
   suspects: false,
+  attrName: null,
+  attrValue: null,
 }
 
 /** The toolbar's state as an images query (unit-tested). Prediction filters apply only with a run. */
@@ -53,6 +59,8 @@ export function filterToQuery(f: BrowseFilter, limit = 200): ImageQueryDto {
   if (search) q.search = search
   if (f.finding) q.finding = f.finding
   if (f.suspects) q.suspects = true
+  const attribute = attributeQuery(f.attrName, f.attrValue)
+  if (attribute) q.attribute = attribute
   if (f.runId !== null) {
     q.runId = f.runId
     if (f.predicted !== 'any') q.predictedClassIds = [f.predicted]

@@ -9,6 +9,10 @@ export type LocalChange =
   | { kind: 'rename'; classId: number; from: string; to: string }
   | { kind: 'color'; classId: number; from: string; to: string }
   | { kind: 'keys'; from: number[]; to: number[] }
+  /** An attribute set or cleared on images: their values before (`from`) and after, grouped by value. */
+  | { kind: 'attribute'; name: string; from: AttributeGroup[]; to: AttributeGroup[] }
+
+export type AttributeGroup = { value: string | null; imageIds: number[] }
 
 export type UndoEntry = { kind: 'engine' } | LocalChange
 
@@ -51,5 +55,6 @@ export class UndoStack {
 /** The opposite of a local change: what undoing it applies. */
 export function inverse(c: LocalChange): LocalChange {
   if (c.kind === 'keys') return { kind: 'keys', from: c.to, to: c.from }
+  if (c.kind === 'attribute') return { ...c, from: c.to, to: c.from }
   return { ...c, from: c.to, to: c.from }
 }

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef } from 'vue'
-import type { ClassDto, FacetsDto, ImageDto } from '../../../preload/contract'
+import type { AttributeDto, ClassDto, FacetsDto, ImageDto } from '../../../preload/contract'
 import { api } from '../api'
+import { attributeMessage } from '../composables/attribute-filter'
 import { DEFAULT_FILTER, filterToQuery, type BrowseFilter } from '../composables/filters'
 import { noClassMessage, orderClasses } from '../composables/key-order'
 import { labeledMessage } from '../composables/messages'
@@ -32,6 +33,8 @@ export const useBrowseStore = defineStore('browse', () => {
   /** The classes in key order: key 1 gives the first. */
   const classes = computed(() => orderClasses(engineClasses.value, prefs.keyOrder))
   const facets = shallowRef<FacetsDto>({ origins: [], versions: [] })
+  /** Every attribute with its top values and counts (the toolbar's attribute filter, "Set attribute…"). */
+  const attributes = shallowRef<AttributeDto[]>([])
   const focus = ref(0)
   const selected = ref<Set<number>>(new Set())
   const anchor = ref(0)
@@ -49,6 +52,10 @@ export const useBrowseStore = defineStore('browse', () => {
   async function refreshFacets() {
     facets.value = await api.facets()
     if (filter.version === null && facets.value.versions.length) filter.version = facets.value.versions[0]!.id
+  }
+
+  async function refreshAttributes() {
+    attributes.value = await api.attributes()
   }
 
   async function fetchPage(page: number, gen: number) {
@@ -172,6 +179,23 @@ export const useBrowseStore = defineStore('browse', () => {
     await refreshClasses()
   }
 
+  /**
+   * Sets (`value`) or clears (null) one attribute on the targets, as one undoable change (this page's
+   * stack: the engine's label log holds labels only). Rejects with the engine's reason (a built-in name).
+   */
+  async function changeAttribute(name: string, value: string | null) {
+    const ids = targets()
+    if (!ids.length) return
+    const r =
+      value === null
+        ? await api.clearAttribute({ imageIds: ids, name })
+        : await api.setAttribute({ imageIds: ids, name, value })
+    const after = [{ value: r.value, imageIds: r.before.flatMap((g) => g.imageIds) }]
+    history.changed({ kind: 'attribute', name: r.name, from: r.before, to: after }, attributeMessage(r, ids.length))
+    // The filter may now leave the changed images out (or take others in).
+    await Promise.all([refreshAttributes(), reload()])
+  }
+
   /** Forgets everything about the previous project (another one was opened). */
   function reset() {
     generation++
@@ -183,6 +207,7 @@ export const useBrowseStore = defineStore('browse', () => {
     selected.value = new Set()
     engineClasses.value = []
     facets.value = { origins: [], versions: [] }
+    attributes.value = []
     history.reset()
   }
 
@@ -194,6 +219,7 @@ export const useBrowseStore = defineStore('browse', () => {
     error,
     classes,
     facets,
+    attributes,
     focus,
     selected,
     unlabeledMode,
@@ -209,5 +235,7 @@ export const useBrowseStore = defineStore('browse', () => {
     assign,
     refreshClasses,
     refreshFacets,
+    refreshAttributes,
+    changeAttribute,
   }
 })

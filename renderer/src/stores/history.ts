@@ -49,11 +49,17 @@ export const useLabelHistory = defineStore('label-history', () => {
   async function apply(c: LocalChange) {
     if (c.kind === 'rename') await api.renameClass({ classId: c.classId, name: c.to })
     else if (c.kind === 'color') await api.setClassColor({ classId: c.classId, color: c.to })
-    else prefs.setKeyOrder(c.to)
+    else if (c.kind === 'attribute') {
+      for (const { value, imageIds } of c.to) {
+        if (value === null) await api.clearAttribute({ imageIds, name: c.name })
+        else await api.setAttribute({ imageIds, name: c.name, value })
+      }
+    } else prefs.setKeyOrder(c.to)
   }
 
   function describe(c: LocalChange): string {
     if (c.kind === 'rename') return `the rename of “${c.from}” to “${c.to}”`
+    if (c.kind === 'attribute') return `the change of ${c.name}`
     return c.kind === 'color' ? 'the colour change' : 'the key order change'
   }
 
