@@ -13,7 +13,7 @@
  *     a 4×4 grid of overlays, mistakes first, captions green/red → bench/out/explain-hymenoptera.png;
  *     and the model card's "Where the model looks" → bench/out/looks/ + looks.md.
  *
- *   npm run bench:explain [-- --size 64 --train 2000 --held 500 --epochs 6 --warm 10]
+ *   npm run bench:explain [-- --size 64 --train 2000 --held 500 --epochs 6 --warm 10] [-- --no-game]
  *
  * Last line: pointing_game=<hits / images with a shape>.
  */
@@ -47,11 +47,23 @@ const models = process.env.STUDIO_MODELS_DIR ?? path.join(shared, 'models')
 const out = path.join(import.meta.dirname, 'out')
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-explain-'))
 const ms = (t0: number) => performance.now() - t0
+/** CPU time of this process (all its threads) since `c0`, ms: steadier than wall time on a shared machine. */
+const cpuMs = (c0: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(c0)
+  return (d.user + d.system) / 1000
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const f0 = (x: number) => x.toFixed(0)
 const nWarm = arg('warm', 10)
+// --no-game skips (a), to rerun the latency figures alone; the last line then says so.
+const game = !process.argv.includes('--no-game')
 
-console.log(`${os.availableParallelism()} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}`)
+console.log(
+  `${os.availableParallelism()} cores, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, Node ${process.version}`,
+)
 let t0 = performance.now()
 const backend = await selectBackend()
 console.log(`backend ${backend.name} ${backend.version} (${backend.reason}), started in ${f0(ms(t0))} ms`)
@@ -59,14 +71,19 @@ console.log(`backend ${backend.name} ${backend.version} (${backend.reason}), sta
 /** (b) for one run: `images` are project image ids, the first for the cold call. */
 async function latency(studio: Studio, runId: number, label: string, images: number[]): Promise<void> {
   const t = performance.now()
+  const c = process.cpuUsage()
   await explain(studio, runId, String(images[0]))
   const cold = ms(t)
+  const coldCpu = cpuMs(c)
   const warm: number[] = []
+  const warmCpu: number[] = []
   const names: string[] = []
   for (const id of images.slice(1)) {
     const t1 = performance.now()
+    const c1 = process.cpuUsage()
     const e = await explain(studio, runId, String(id))
     warm.push(ms(t1))
+    warmCpu.push(cpuMs(c1))
     names.push(e.className)
   }
   const cached: number[] = []
@@ -101,7 +118,8 @@ async function latency(studio: Studio, runId: number, label: string, images: num
   }
   cm.dispose()
   console.log(
-    `${label}: cold ${f0(cold)} ms | warm median ${f0(median(warm))} ms (max ${f0(Math.max(...warm))}, n ${warm.length})` +
+    `${label}: cold ${f0(cold)} ms (CPU ${f0(coldCpu)}) | warm median ${f0(median(warm))} ms` +
+      ` (max ${f0(Math.max(...warm))}, n ${warm.length}; CPU median ${f0(median(warmCpu))})` +
       ` | cached median ${f0(median(cached))} ms | Grad-CAM alone median ${f0(median(cams))} ms (${cm.forward};` +
       ` layer by layer ${f0(median(layered))} ms)` +
       ` | overlay PNG median ${f0(median(overlays))} ms`,
@@ -116,7 +134,9 @@ async function project(name: string, source: string): Promise<{ studio: Studio; 
 }
 
 async function grid(studio: Studio, runId: number): Promise<void> {
-  const classes = studio.store.datasets.version(studio.store.runs.get(runId)!.datasetVersion)!.classes.map((c) => c.name)
+  const classes = studio.store.datasets
+    .version(studio.store.runs.get(runId)!.datasetVersion)!
+    .classes.map((c) => c.name)
   const all = studio.store.runs.predictions(runId)
   const wrong = all.filter((p) => p.trueIndex !== p.predIndex).sort((a, b) => b.confidence - a.confidence)
   const right = shuffle(
@@ -156,14 +176,16 @@ async function grid(studio: Studio, runId: number): Promise<void> {
 try {
   fs.mkdirSync(out, { recursive: true })
   // (a)
-  const g = await pointingGame(arg('size', 64), arg('train', 2000), arg('held', 500), arg('epochs', 6))
-  console.log(
-    `pointing game at ${g.size} px: ${g.hits}/${g.total} (${((g.hits / g.total) * 100).toFixed(1)} %), ` +
-      `random point ${g.randomHits}/${g.total} (${((g.randomHits / g.total) * 100).toFixed(1)} %), ` +
-      `box share ${(g.boxShare * 100).toFixed(1)} %; held-out accuracy ${(g.accuracy * 100).toFixed(1)} % ` +
-      `after ${g.trained} images × ${arg('epochs', 6)} epochs (${g.trainSeconds.toFixed(0)} s); ` +
-      `Grad-CAM ${g.camMs.toFixed(1)} ms an image`,
-  )
+  const g = game ? await pointingGame(arg('size', 64), arg('train', 2000), arg('held', 500), arg('epochs', 6)) : null
+  if (g) {
+    console.log(
+      `pointing game at ${g.size} px: ${g.hits}/${g.total} (${((g.hits / g.total) * 100).toFixed(1)} %), ` +
+        `random point ${g.randomHits}/${g.total} (${((g.randomHits / g.total) * 100).toFixed(1)} %), ` +
+        `box share ${(g.boxShare * 100).toFixed(1)} %; held-out accuracy ${(g.accuracy * 100).toFixed(1)} % ` +
+        `after ${g.trained} images × ${arg('epochs', 6)} epochs (${g.trainSeconds.toFixed(0)} s); ` +
+        `Grad-CAM ${g.camMs.toFixed(1)} ms an image`,
+    )
+  }
   // (b) seed CNN
   await writeShapes(path.join(work, 'shapes'), 30)
   const shapes = await project('shapes', path.join(work, 'shapes'))
@@ -195,7 +217,7 @@ try {
     hym.studio.close()
   }
   console.log(`sharp ${sharp.versions.sharp}; grid and looks under ${path.relative(process.cwd(), out)}`)
-  console.log(`pointing_game=${(g.hits / g.total).toFixed(3)}`)
+  console.log(`pointing_game=${g ? (g.hits / g.total).toFixed(3) : 'skipped'}`)
 } finally {
   fs.rmSync(work, { recursive: true, force: true })
 }

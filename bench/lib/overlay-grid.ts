@@ -23,10 +23,7 @@ export async function overlayGrid(tiles: GridTile[], columns = 4, side = 224): P
     tiles.map(async (t, i) => {
       const left = (i % columns) * side
       const top = Math.floor(i / columns) * (side + strip)
-      const image = await sharp(t.image)
-        .resize(side, side, { fit: 'contain', background: '#000' })
-        .png()
-        .toBuffer()
+      const image = await sharp(t.image).resize(side, side, { fit: 'contain', background: '#000' }).png().toBuffer()
       const colour = t.correct ? '#1b7f3a' : '#b3261e'
       const svg =
         `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${strip}">` +
