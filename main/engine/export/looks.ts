@@ -57,7 +57,7 @@ export async function whereTheModelLooks(studio: Studio, runId: number, opts: Lo
     }
   }
   const classes = studio.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
-  const split = run.summary ? (JSON.parse(run.summary) as { split?: string }).split ?? 'test' : 'test'
+  const split = run.summary ? ((JSON.parse(run.summary) as { split?: string }).split ?? 'test') : 'test'
   const byConfidence = (ok: boolean, n: number) =>
     n > 0 ? spread(studio.store.runs.predictions(runId, { correct: ok }, 'confidence desc', 2000)) : []
   const good = byConfidence(true, correct)
@@ -87,7 +87,8 @@ export async function whereTheModelLooks(studio: Studio, runId: number, opts: Lo
       const bytes = format === 'png' ? png : await sharp(png).jpeg({ quality: 80, mozjpeg: true }).toBuffer()
       const truth = classes[p.trueIndex] ?? `class ${p.trueIndex}`
       const predicted = classes[p.predIndex] ?? `class ${p.predIndex}`
-      const what = kind === 'correct' ? slug(truth, p.trueIndex) : `${slug(truth, p.trueIndex)}-as-${slug(predicted, p.predIndex)}`
+      const what =
+        kind === 'correct' ? slug(truth, p.trueIndex) : `${slug(truth, p.trueIndex)}-as-${slug(predicted, p.predIndex)}`
       const name = `${folder}/${Object.keys(files).length + 1}-${kind}-${what}.${ext}`
       files[name] = new Uint8Array(bytes)
       const caption =

@@ -32,7 +32,9 @@ function mobileNetLike(): tf.LayersModel {
   for (const l of model.layers) {
     if (l.getClassName() !== 'BatchNormalization') continue
     tf.tidy(() =>
-      l.setWeights(l.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.5 : -0.5, 1.5, 'float32', seed++))),
+      l.setWeights(
+        l.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.5 : -0.5, 1.5, 'float32', seed++)),
+      ),
     )
   }
   return model
