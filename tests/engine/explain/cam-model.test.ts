@@ -14,18 +14,25 @@ const MODELS = path.resolve(import.meta.dirname, '../../../../shared/models')
 function mobileNetLike(): tf.LayersModel {
   const input = tf.input({ shape: [32, 32, 3] })
   const bn = () => tf.layers.batchNormalization({ epsilon: 1e-3 })
+  // Seeded weights: unseeded initialisers draw from Math.random, and some draws zero every class's map.
+  let k = 10
+  const init = () => tf.initializers.glorotUniform({ seed: k++ })
   let y = tf.layers
-    .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'c1' })
+    .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init() })
     .apply(input) as tf.SymbolicTensor
   y = bn().apply(y) as tf.SymbolicTensor
   y = tf.layers.reLU({ maxValue: 6 }).apply(y) as tf.SymbolicTensor
-  y = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }).apply(y) as tf.SymbolicTensor
+  y = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, depthwiseInitializer: init() })
+    .apply(y) as tf.SymbolicTensor
   y = bn().apply(y) as tf.SymbolicTensor
-  y = tf.layers.conv2d({ filters: 16, kernelSize: 1, useBias: false }).apply(y) as tf.SymbolicTensor
+  y = tf.layers
+    .conv2d({ filters: 16, kernelSize: 1, useBias: false, kernelInitializer: init() })
+    .apply(y) as tf.SymbolicTensor
   y = bn().apply(y) as tf.SymbolicTensor
   y = tf.layers.reLU({ maxValue: 6, name: 'last_relu' }).apply(y) as tf.SymbolicTensor
   y = tf.layers.globalAveragePooling2d({}).apply(y) as tf.SymbolicTensor
-  y = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(y) as tf.SymbolicTensor
+  y = tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init() }).apply(y) as tf.SymbolicTensor
   const model = tf.model({ inputs: input, outputs: y })
   // Batch norms with real statistics, so folding them into the convolutions is exercised.
   let seed = 1
