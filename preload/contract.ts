@@ -359,7 +359,10 @@ export interface SlicesDto {
 /** Where a run's model looks in an image (Grad-CAM), for the page to draw over the image. */
 export interface ExplanationDto {
   runId: number
-  imageId: number
+  /** The project image explained; null for an uploaded file. */
+  imageId: number | null
+  /** The image's file name. */
+  name: string
   className: string
   classIndex: number
   classes: string[]
@@ -372,6 +375,8 @@ export interface ExplanationDto {
   /** How the square input was cut from the image: cover = centre square, contain = whole image padded. */
   fit: 'cover' | 'contain'
   cached: boolean
+  /** With the request's `overlayOpacity`: the image with the map laid over it, a PNG, base64. */
+  png?: string
 }
 
 /** Requests; each resolves to its response or rejects with {name, message}. */

@@ -25,7 +25,7 @@ import { attributeDto, imageDto, runDto } from './api/dto'
 import { changeAttribute, listAttributes } from './attributes/attributes'
 import { evaluateByAttribute } from './attributes/by-attribute'
 import { startBackfill } from './health/backfill'
-import { explain } from './explain/explain'
+import { explainRequest } from './explain/request'
 import { healthReport } from './health/report'
 import { Jobs } from './jobs'
 import {
@@ -396,21 +396,7 @@ export class StudioService implements ProjectApi {
   }
 
   async explain(req: RequestOf<'explain'>): Promise<ExplanationDto> {
-    const e = await explain(this.studio, req.runId, String(req.imageId), req.className ?? null)
-    const bytes = Uint8Array.from(e.map, (v) => Math.round(v * 255))
-    return {
-      runId: req.runId,
-      imageId: req.imageId,
-      className: e.className,
-      classIndex: e.classIndex,
-      classes: e.classes,
-      probs: Array.from(e.probs),
-      layer: e.layer,
-      map: Buffer.from(bytes).toString('base64'),
-      side: e.width,
-      fit: e.fit,
-      cached: e.cached,
-    }
+    return explainRequest(this.studio, req)
   }
 
   async labelQueue(req: RequestOf<'labelQueue'>): Promise<LabelQueueDto> {

@@ -217,7 +217,18 @@ export const REQUESTS = {
   slices: z
     .object({ runId: id, attribute: z.string().min(1).max(64), className: z.string().max(1000).optional() })
     .strict(),
-  explain: z.object({ runId: id, imageId: id, className: z.string().max(1000).optional() }).strict(),
+  /** A project image or an uploaded file (Try the model; as predict's files), exactly one. */
+  explain: z
+    .object({
+      runId: id,
+      imageId: id.optional(),
+      file: z.object({ name: z.string().max(1000), dataBase64: z.string().max(9_000_000) }).strict().optional(),
+      className: z.string().max(1000).optional(),
+      /** Also answer the overlay as a PNG at this heat-map opacity (Save PNG). */
+      overlayOpacity: z.number().min(0).max(1).optional(),
+    })
+    .strict()
+    .refine((r) => (r.imageId === undefined) !== (r.file === undefined), 'give exactly one of imageId and file'),
   labelQueue: z
     .object({ by: uncertaintyBy.optional(), limit: z.number().int().min(1).max(1000).optional() })
     .strict()

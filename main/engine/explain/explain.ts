@@ -18,11 +18,22 @@ export interface Explanation extends ClassMap {
   classes: string[]
   /** sha256 of the explained image's bytes (the cache key). */
   hash: string
-  /** The original file the map covers (for overlays). */
-  file: string
+  /** The image's file name (a project image's original name, an upload's name). */
+  name: string
   fit: 'cover' | 'contain'
   /** Served from runs/<id>/explain/ without running the model. */
   cached: boolean
+}
+
+/** An explanation of a file on disk or a project image: `file` is the original the map covers (for overlays). */
+export interface FileExplanation extends Explanation {
+  file: string
+}
+
+/** Image bytes that are not (or not yet) in the project: a file uploaded to "Try the model". */
+export interface ImageBytes {
+  name: string
+  data: Buffer
 }
 
 /** Loaded models of recent runs: explaining image after image must not reload the weights each time. */
@@ -53,22 +64,39 @@ function modelOf(dir: string): Promise<CamModel> {
 }
 
 /**
- * Grad-CAM of a finished run for one image (a project image reference, or a file), for the
- * predicted class or `className`. Cached per run, image and class under runs/<id>/explain/.
+ * Grad-CAM of a finished run for one image, for the predicted class or `className`: `input` is a
+ * project image id, or a string naming an existing file or else a project image (id, hash prefix,
+ * relative path), as the CLI takes it. Cached per run, image bytes and class under runs/<id>/explain/.
  */
 export async function explain(
   studio: Studio,
   runId: number,
-  input: string,
+  input: string | number,
+  className?: string | null,
+): Promise<FileExplanation> {
+  const run = checkRun(studio, runId)
+  const onDisk = typeof input === 'string' && fs.existsSync(input) && fs.statSync(input).isFile()
+  const img = onDisk ? null : studio.image(input)
+  const file = img ? studio.originalPath(img) : String(input)
+  const name = img ? img.originalName : path.basename(file)
+  let data: Buffer
+  try {
+    data = fs.readFileSync(file)
+  } catch {
+    throw new NotFoundError(`the original of ${name} is missing (${file}); the image cannot be explained`)
+  }
+  return { ...(await explainBytes(studio, run.id, { name, data }, className)), file }
+}
+
+/** Grad-CAM of a finished run for image bytes (an upload to "Try the model"); cached by content like a file. */
+export async function explainBytes(
+  studio: Studio,
+  runId: number,
+  image: ImageBytes,
   className?: string | null,
 ): Promise<Explanation> {
-  const run = studio.store.runs.get(runId)
-  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
-  if (run.status !== 'done') throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can explain`)
+  const run = checkRun(studio, runId)
   const paths = runPaths(studio.root, runId)
-  if (!fs.existsSync(path.join(paths.model, 'model.json'))) {
-    throw new NotFoundError(`run ${runId} has no model files (${path.join(paths.model, 'model.json')} is missing)`)
-  }
   const pre = readPreprocessing(paths)
   if (pre.backbone) {
     throw new StudioError(
@@ -79,20 +107,18 @@ export async function explain(
   const wanted = className == null ? null : classes.findIndex((c) => c.toLowerCase() === className.toLowerCase())
   if (wanted === -1)
     throw new NotFoundError(`run ${runId} has no class ${JSON.stringify(className)} (classes: ${classes.join(', ')})`)
-  const file = fs.existsSync(input) && fs.statSync(input).isFile() ? input : studio.originalPath(studio.image(input))
-  const bytes = fs.readFileSync(file)
-  const hash = createHash('sha256').update(bytes).digest('hex')
+  const hash = createHash('sha256').update(image.data).digest('hex')
   const dir = path.join(paths.dir, 'explain')
-  const base = { runId, classes, hash, file, fit: pre.fit }
+  const base = { runId, classes, hash, name: image.name, fit: pre.fit }
   if (wanted !== null) {
     const hit = readCache(dir, hash, wanted)
     if (hit) return { ...hit, ...base, className: classes[hit.classIndex]!, cached: true }
   }
   let raw: Buffer
   try {
-    raw = await decode(bytes, { size: pre.inputSize, fit: pre.fit })
+    raw = await decode(image.data, { size: pre.inputSize, fit: pre.fit })
   } catch (err) {
-    throw new StudioError(`${path.basename(file)} cannot be decoded: ${(err as Error).message}`)
+    throw new StudioError(`${image.name} cannot be decoded: ${(err as Error).message}`)
   }
   await selectBackend()
   const model = await modelOf(paths.model)
@@ -107,6 +133,16 @@ export async function explain(
   }
   await writeCache(dir, hash, cam, studio.project.paths.tmp)
   return { ...cam, ...base, className: classes[cam.classIndex]!, cached: false }
+}
+
+/** The run, when it is finished and its model files are there. */
+function checkRun(studio: Studio, runId: number) {
+  const run = studio.store.runs.get(runId)
+  if (!run) throw new NotFoundError(`run ${runId} does not exist`)
+  if (run.status !== 'done') throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can explain`)
+  const model = path.join(runPaths(studio.root, runId).model, 'model.json')
+  if (!fs.existsSync(model)) throw new NotFoundError(`run ${runId} has no model files (${model} is missing)`)
+  return run
 }
 
 function cacheFile(dir: string, hash: string, classIndex: number): string {

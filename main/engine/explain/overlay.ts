@@ -29,9 +29,10 @@ export function heatRgba(cam: Pick<ClassMap, 'map' | 'width' | 'height'>, opacit
   for (let i = 0; i < cam.map.length; i++) {
     const t = cam.map[i]!
     const [r, g, b] = heatColour(t)
-    out[i * 4] = r
-    out[i * 4 + 1] = g
-    out[i * 4 + 2] = b
+    // Rounded as a canvas's Uint8ClampedArray does (a Buffer would truncate): the page draws the same pixels.
+    out[i * 4] = Math.round(r)
+    out[i * 4 + 1] = Math.round(g)
+    out[i * 4 + 2] = Math.round(b)
     // Cold areas stay mostly clear so the image shows through where the model did not look.
     out[i * 4 + 3] = Math.round(255 * opacity * (0.25 + 0.75 * t))
   }

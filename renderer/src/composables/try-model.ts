@@ -30,3 +30,17 @@ export async function sendable(file: File, side = 1600): Promise<Uint8Array> {
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 })
   return new Uint8Array(await blob.arrayBuffer())
 }
+
+/** Files as the requests take them, encoded once each: explaining another class resends the same payload. */
+const payloads = new WeakMap<File, Promise<{ name: string; dataBase64: string }>>()
+
+/** A file as `predict` and `explain` take it (scaled down first when too large to send). */
+export function filePayload(file: File): Promise<{ name: string; dataBase64: string }> {
+  let p = payloads.get(file)
+  if (!p) {
+    p = sendable(file).then((bytes) => ({ name: file.name, dataBase64: toBase64(bytes) }))
+    payloads.set(file, p)
+    p.catch(() => payloads.delete(file))
+  }
+  return p
+}
