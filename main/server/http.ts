@@ -27,32 +27,59 @@ export function parseTarget(raw: string | undefined): Target {
   return { url, path: decoded }
 }
 
-export function send(res: http.ServerResponse, status: number, body: unknown): void {
+export function send(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   if (res.headersSent) return void res.destroy()
   const data = JSON.stringify(body)
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(data),
     'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
   })
   res.end(data)
 }
 
-/** A request body over the size limit. */
-export class BodyTooLarge extends Error {}
+/**
+ * A request body over the size limit. `drained`: the rest of the body was read and dropped, so the
+ * 413 reaches the client before the connection closes; false when even that was too much.
+ */
+export class BodyTooLarge extends Error {
+  constructor(
+    limit: number,
+    readonly drained: boolean,
+  ) {
+    super(`request body over ${limit} bytes`)
+  }
+}
 
-export function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The body, up to `limit` bytes. Past the limit the rest is read and dropped (up to `drainLimit`
+ * more), then BodyTooLarge: closing a socket that still has unread data sends a TCP reset, which can
+ * make the client lose the 413 it was about to read. A Content-Length over the limit is refused at
+ * once, without reading.
+ */
+export function readBody(req: http.IncomingMessage, limit: number, drainLimit = 4 * limit): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'])
+    if (Number.isFinite(declared) && declared > limit + drainLimit) return reject(new BodyTooLarge(limit, false))
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > limit) {
-        reject(new BodyTooLarge(`request body over ${limit} bytes`))
-        req.destroy()
-      } else chunks.push(c)
+      if (size <= limit) chunks.push(c)
+      else if (size > limit + drainLimit) {
+        req.removeAllListeners('data')
+        req.pause()
+        reject(new BodyTooLarge(limit, false))
+      }
     })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('end', () => (size > limit ? reject(new BodyTooLarge(limit, true)) : resolve(Buffer.concat(chunks))))
     req.on('error', reject)
   })
 }
@@ -93,12 +120,16 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
 }
 
-/** The page: a file of the built renderer, else index.html (client-side routes); never outside `dir`. */
+/**
+ * The page: a file of the built renderer, else index.html (client-side routes); never outside `dir`.
+ * `headers` go with every file (the page's CSP).
+ */
 export function serveStatic(
   res: http.ServerResponse,
   dir: string | undefined,
   decodedPath: string,
   log: (l: string) => void,
+  headers: http.OutgoingHttpHeaders = {},
 ): void {
   if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
@@ -108,5 +139,6 @@ export function serveStatic(
   const wanted = path.resolve(root, '.' + path.posix.normalize(decodedPath))
   const isFile = wanted.startsWith(root + path.sep) && fs.statSync(wanted, { throwIfNoEntry: false })?.isFile()
   const file = isFile ? wanted : path.join(root, 'index.html')
-  sendFile(res, file, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }, log)
+  const type = MIME[path.extname(file)] ?? 'application/octet-stream'
+  sendFile(res, file, { ...headers, 'content-type': type, 'x-content-type-options': 'nosniff' }, log)
 }

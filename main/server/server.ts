@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -7,6 +7,7 @@ import { isStudioMethod } from '../../preload/methods'
 import { dispatch, httpStatus } from '../engine/api/dispatch'
 import { errorMessage } from '../engine/errors'
 import { AppSession, type SessionOptions } from '../engine/session'
+import { contentSecurityPolicy, hostOk, originOk, tokenEquals } from './guards'
 import { BodyTooLarge, parseTarget, readBody, send, sendFile, serveStatic } from './http'
 import { resolveMedia } from './media'
 
@@ -30,6 +31,13 @@ export interface RunningServer {
 }
 
 const BODY_LIMIT = 10 * 1024 * 1024
+const ERROR_NAMES: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  413: 'PayloadTooLarge',
+  421: 'MisdirectedRequest',
+}
 /** Pages only receive events; a frame from one is at most a close or a ping. */
 const WS_MAX_PAYLOAD = 64 * 1024
 
@@ -45,33 +53,29 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'))
   const sockets = new Set<WebSocket>()
   let port = 0
-  const originOk = (origin: string | undefined) =>
-    !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`
-  const tokenOk = (given: string | null) => {
-    if (!given) return false
-    const a = Buffer.from(given)
-    const b = Buffer.from(token)
-    return a.length === b.length && timingSafeEqual(a, b)
-  }
   const authorized = (req: http.IncomingMessage, url: URL) => {
     const header = req.headers.authorization
-    return tokenOk(header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token'))
+    return tokenEquals(header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token'), token)
   }
   const shown = (raw: string | undefined) => JSON.stringify((raw ?? '').slice(0, 200))
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const refuse = (status: number, reason: string) => {
+    const refuse = (status: number, reason: string, headers: http.OutgoingHttpHeaders = {}) => {
       log(`refused ${req.method} ${shown(req.url)}: ${reason}`)
-      const name =
-        status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 404 ? 'NotFound' : 'BadRequest'
-      send(res, status, { error: { name, message: reason } })
+      send(res, status, { error: { name: ERROR_NAMES[status] ?? 'BadRequest', message: reason } }, headers)
     }
+    // The Host first: a DNS-rebinding page learns nothing, not even whether its token guess was right.
+    if (!hostOk(req.headers.host, port)) return refuse(421, `host ${shown(req.headers.host)} is not this server`)
     const target = parseTarget(req.url)
     if ('bad' in target) return refuse(400, target.bad)
     const { url } = target
-    if (!originOk(req.headers.origin)) return refuse(403, `origin ${req.headers.origin} is not allowed`)
+    if (!originOk(req.headers.origin, port)) return refuse(403, `origin ${req.headers.origin} is not allowed`)
     const isApi = url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/')
-    if (!isApi) return serveStatic(res, opts.rendererDir, target.path, log)
+    if (!isApi) {
+      return serveStatic(res, opts.rendererDir, target.path, log, {
+        'content-security-policy': contentSecurityPolicy(port),
+      })
+    }
     if (!authorized(req, url)) return refuse(401, 'missing or wrong token')
     if (url.pathname === '/api/health') return send(res, 200, { ok: true })
     if (url.pathname.startsWith('/media/')) return void serveMedia(session, url.pathname, res, refuse, log)
@@ -92,7 +96,11 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
         )
         send(res, httpStatus(reply), reply)
       },
-      (err: unknown) => (err instanceof BodyTooLarge ? refuse(413, err.message) : res.destroy()),
+      (err: unknown) => {
+        if (!(err instanceof BodyTooLarge)) return res.destroy()
+        // The connection closes after the answer; what the client still sends is not read.
+        refuse(413, err.message, { connection: 'close' })
+      },
     )
   }
 
@@ -110,21 +118,20 @@ export async function startServer(session: AppSession, opts: ServeOptions = {}):
     // A socket reset during the handshake must not become an uncaught error.
     socket.on('error', (err) => log(`websocket error: ${err.message}`))
     const target = parseTarget(req.url)
-    const bad =
-      'bad' in target
-        ? target.bad
+    const [status, bad] = !hostOk(req.headers.host, port)
+      ? [421, `host ${shown(req.headers.host)} is not this server`]
+      : 'bad' in target
+        ? [400, target.bad]
         : target.url.pathname !== '/api/events'
-          ? 'no such route'
-          : !originOk(req.headers.origin)
-            ? 'origin not allowed'
+          ? [403, 'no such route']
+          : !originOk(req.headers.origin, port)
+            ? [403, 'origin not allowed']
             : !authorized(req, target.url)
-              ? 'missing or wrong token'
-              : null
+              ? [401, 'missing or wrong token']
+              : [101, null]
     if (bad) {
       log(`refused websocket ${shown(req.url)}: ${bad}`)
-      const status =
-        'bad' in target ? '400 Bad Request' : bad === 'missing or wrong token' ? '401 Unauthorized' : '403 Forbidden'
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -120,9 +120,14 @@ describe('studio serve under hostile input', () => {
         fc.uint8Array({ maxLength: 64 }),
         async (method, t, headers, body) => {
           const lines = headers.map((h) => (h === 'AUTH' ? `Authorization: Bearer ${token}` : h))
-          const head = [`${method} ${t} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...lines, '', ''].join(
-            '\r\n',
-          )
+          const head = [
+            `${method} ${t} HTTP/1.1`,
+            `Host: 127.0.0.1:${port}`,
+            'Connection: close',
+            ...lines,
+            '',
+            '',
+          ].join('\r\n')
           await exchange(port, Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body)]), 150)
           expect(await healthy()).toBe(true)
         },

@@ -27,7 +27,7 @@ export function exchange(port: number, data: Buffer | string, waitMs = 2000): Pr
 export function rawGet(port: number, target: string, headers: string[] = []): Promise<Buffer> {
   return exchange(
     port,
-    [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''].join('\r\n'),
+    [`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...headers, '', ''].join('\r\n'),
   )
 }
 
@@ -49,7 +49,7 @@ export function openEvents(port: number, token: string): Promise<net.Socket> {
       socket.write(
         [
           `GET /api/events?token=${token} HTTP/1.1`,
-          'Host: 127.0.0.1',
+          `Host: 127.0.0.1:${port}`,
           'Upgrade: websocket',
           'Connection: Upgrade',
           `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
