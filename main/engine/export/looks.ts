@@ -104,8 +104,12 @@ export async function whereTheModelLooks(studio: Studio, runId: number, opts: Lo
   const shownBad = await pick(bad, wrong, 'wrong')
   const lines = [
     head + HOW_TO_READ,
-    `Images from the ${split} split: ${count(shownGood, 'confident correct prediction')} and ` +
-      `${count(shownBad, 'mistake')}${bad.length || wrong === 0 ? ' (the most confident ones)' : ' (the model made none on this split)'}.`,
+    `Images from the ${split} split: ${count(shownGood, 'confident correct prediction')}` +
+      (wrong === 0
+        ? '.'
+        : bad.length
+          ? ` and ${count(shownBad, 'mistake')} (the most confident ones).`
+          : ' and no mistakes (the model made none on this split).'),
     ...figures,
   ]
   if (skipped.length) {

@@ -58,7 +58,11 @@ describe('where the model looks', () => {
     expect(links(looks.markdown)).toEqual(names)
     expect(looks.markdown).toMatch(/^## Where the model looks\n/)
     expect(looks.markdown).toMatch(/Grad-CAM/)
-    expect(looks.markdown).toMatch(/from the test split/)
+    const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`
+    expect(looks.markdown).toContain(
+      `Images from the test split: ${n(right.length, 'confident correct prediction')} and ` +
+        `${n(wrong.length, 'mistake')} (the most confident ones).`,
+    )
     for (const [name, bytes] of Object.entries(looks.files)) {
       expect(name).toMatch(/^looks\/\d-(correct-[a-z]+|wrong-[a-z]+-as-[a-z]+)\.jpg$/)
       const meta = await sharp(bytes).metadata()
@@ -90,6 +94,7 @@ describe('where the model looks', () => {
     const looks = await whereTheModelLooks(s, runId, { correct: 1, wrong: 0, format: 'png', maxSide: 100 })
     const names = Object.keys(looks.files)
     expect(names).toEqual([expect.stringMatching(/^looks\/1-correct-.+\.png$/)])
+    expect(looks.markdown).toContain('Images from the test split: 1 confident correct prediction.\n')
     const meta = await sharp(looks.files[names[0]!]!).metadata()
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 100, 100])
   })
