@@ -48,7 +48,8 @@ export function contentSecurityPolicy(port: number): string {
     "img-src 'self' data: blob:",
     "style-src 'self'",
     "script-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port} ws://[::1]:${port}`,
+    // CSP has no syntax for IPv6 literals: a page opened at [::1] falls back on 'self'.
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
