@@ -82,7 +82,7 @@ export async function whereTheModelLooks(studio: Studio, runId: number, opts: Lo
         continue
       }
       // Naming the stored predicted class lets explain answer from its cache.
-      const e = await explain(studio, runId, String(img.id), classes[p.predIndex] ?? null)
+      const e = await explain(studio, runId, img.id, classes[p.predIndex] ?? null)
       const png = await overlayPng(file, e, { fit: e.fit, maxSide })
       const bytes = format === 'png' ? png : await sharp(png).jpeg({ quality: 80, mozjpeg: true }).toBuffer()
       const truth = classes[p.trueIndex] ?? `class ${p.trueIndex}`
