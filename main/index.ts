@@ -1,11 +1,12 @@
 import fs from 'node:fs'
 import { join } from 'node:path'
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session as sessions, shell } from 'electron'
 import { pathToFileURL } from 'node:url'
+import { mediaProtocolHandler } from './electron/media-protocol'
+import { appUrlMatcher, denyAllPermissions, secureAllContents } from './electron/security'
 import { resourcePath } from './engine/resources'
 import { AppSession } from './engine/session'
 import { registerIpc } from './ipc'
-import { resolveMedia } from './server/media'
 
 // The Electron shell: window, IPC binding, media protocol, native dialogs. Thin: everything else
 // is the engine, reached through the same AppSession the browser mode uses.
@@ -15,6 +16,29 @@ protocol.registerSchemesAsPrivileged([
 ])
 
 const rendererFile = join(import.meta.dirname, '../renderer/index.html')
+const isAppUrl = appUrlMatcher(pathToFileURL(rendererFile).href, process.env.ELECTRON_RENDERER_URL)
+const log = (line: string) => process.stderr.write(`studio: ${line}\n`)
+
+// Every web contents (the window's, and any other) stays on the app's page; documentation links open
+// in the browser only after the person agrees (main/electron/security.ts).
+secureAllContents(app, {
+  isAppUrl,
+  log,
+  openExternal: (url) => shell.openExternal(url),
+  confirm: async (url) => {
+    const options = {
+      type: 'question' as const,
+      buttons: ['Open in browser', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'Open this page in your web browser?',
+      detail: url,
+    }
+    const win = BrowserWindow.getFocusedWindow()
+    const { response } = await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options))
+    return response === 0
+  },
+})
 
 /** better-sqlite3 built for Electron's ABI by scripts/rebuild-electron.mjs, when present. */
 function nativeBinding(): string | undefined {
@@ -38,22 +62,15 @@ function createWindow(): BrowserWindow {
     },
   })
   win.once('ready-to-show', () => win.show())
-  // No navigation away from the app and no new windows; https links open in the browser.
-  win.webContents.on('will-navigate', (e) => e.preventDefault())
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
   else void win.loadFile(rendererFile)
   return win
 }
 
 void app.whenReady().then(() => {
+  // Camera, microphone, notifications, geolocation, …: Studio needs none, so no page gets any.
+  denyAllPermissions(sessions.defaultSession, log)
   const win = createWindow()
-  const trustedUrl = (url: string) =>
-    url.startsWith(pathToFileURL(rendererFile).href) ||
-    (!!process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))
   const session = new AppSession({
     shell: 'electron',
     onEvent: (e) => win.webContents.send('studio:event', e),
@@ -74,16 +91,15 @@ void app.whenReady().then(() => {
       dialog.showErrorBox('Studio could not open the project', err instanceof Error ? err.message : String(err))
     }
   }
-  registerIpc(ipcMain, session.api, (e) => e.sender === win.webContents && trustedUrl(e.senderFrame?.url ?? ''))
+  registerIpc(ipcMain, session.api, (e) => e.sender === win.webContents && isAppUrl(e.senderFrame?.url ?? ''))
   // studio-media://thumb/<sha256> and studio-media://original/<sha256>, from inside the open project only.
-  protocol.handle('studio-media', async (req) => {
-    const url = new URL(req.url)
-    if (!session.studio) return new Response('no project is open', { status: 404 })
-    const answer = await resolveMedia(session.studio, url.host, url.pathname.slice(1))
-    return 'status' in answer
-      ? new Response(answer.reason, { status: answer.status })
-      : net.fetch(pathToFileURL(answer.file).href)
-  })
+  protocol.handle(
+    'studio-media',
+    mediaProtocolHandler(
+      () => session.studio,
+      (fileUrl) => net.fetch(fileUrl),
+    ),
+  )
   app.on('window-all-closed', () => {
     session.close(true)
     app.quit()
