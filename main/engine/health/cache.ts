@@ -2,8 +2,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { HealthDto } from '../../../preload/contract'
 import type { Studio } from '../studio'
+import { cachedFeatures, chooseFeatureFolder, featureSignature } from './feature-cache'
+import { featureGroups } from './feature-dups'
 import { outlierFindings, type Finding, type ImageFacts } from './findings'
-import { NEAR_DUP_BITS, nearDuplicateGroups } from './near-dups'
+import { mergeGroups, NEAR_DUP_BITS, nearDuplicateGroups } from './near-dups'
 
 /**
  * What the report keeps between calls, in memory (the open project) and in `cache/health/` (so a
@@ -49,19 +51,38 @@ function writeJson(studio: Studio, name: string, value: unknown): void {
   }
 }
 
-/** What depends on the images and their signals alone, not on labels, versions or imports. */
+/** What depends on the images, their signals and cached features alone, not on labels, versions or imports. */
 export interface ImageLevel {
-  /** Near-duplicate groups of every measured image. */
+  /** Near-duplicate groups of every measured image: by perceptual hash, and by features where cached. */
   groups: number[][]
   outliers: Finding[]
+  /** Near-duplicates by backbone features; null when the project has no cached features. */
+  features?: FeatureDups | null
+}
+
+export interface FeatureDups {
+  /** Backbone whose cached features were compared. */
+  backbone: string
+  /** Images that had features. */
+  images: number
+  /** First ids of the groups only features found (no two members close by hash). */
+  onlyByFeatures: number[]
+  /** Hash groups that features added images to. */
+  extended: number
+}
+
+/** The image-level cache key: the images and their signals, and every feature folder's state. */
+export function imageLevelKey(studio: Studio): string {
+  return `${studio.store.health.imageSignature()}|${featureSignature(studio.project.paths.cache)}`
 }
 
 /**
- * Near-duplicate groups and outliers (about a second at 100,000 images, most of it the grouping),
- * cached by the images' signature: a label change or a new dataset version reuses them.
+ * Near-duplicate groups and outliers (about a second at 100,000 images, most of it the grouping;
+ * seconds more with 100,000 images' cached features), cached by the images' signature and the
+ * feature folders': a label change or a new dataset version reuses them.
  */
 export function imageLevel(studio: Studio): ImageLevel {
-  const key = studio.store.health.imageSignature()
+  const key = imageLevelKey(studio)
   const m = memoryOf(studio)
   if (m.images?.key === key) return m.images.level
   const disk = readJson<{ key: string; level: ImageLevel }>(path.join(dir(studio), 'images.json'))
@@ -84,10 +105,32 @@ export function imageLevel(studio: Studio): ImageLevel {
     }
     facts.push({ id, width, height, signals })
   }
-  const level = { groups: nearDuplicateGroups(ids, hashes, NEAR_DUP_BITS, tone), outliers: outlierFindings(facts) }
+  const hashGroups = nearDuplicateGroups(ids, hashes, NEAR_DUP_BITS, tone)
+  const byFeatures = featureDuplicates(studio)
+  const merged = byFeatures ? mergeGroups(hashGroups, byFeatures.groups) : null
+  const level: ImageLevel = {
+    groups: merged ? merged.groups : hashGroups,
+    outliers: outlierFindings(facts),
+    features:
+      byFeatures && merged
+        ? { ...byFeatures.about, onlyByFeatures: merged.onlyByFeatures, extended: merged.extended }
+        : null,
+  }
   m.images = { key, level }
   writeJson(studio, 'images.json', m.images)
   return level
+}
+
+/** Groups by the cached features of the backbone that has the most images' features, if any. */
+function featureDuplicates(studio: Studio): { groups: number[][]; about: { backbone: string; images: number } } | null {
+  const folder = chooseFeatureFolder(studio.project.paths.cache)
+  if (!folder) return null
+  const found = cachedFeatures(folder, studio.store.health.contentHashes())
+  if (!found) return null
+  return {
+    groups: featureGroups(found.ids, found.source),
+    about: { backbone: folder.backbone, images: found.ids.length },
+  }
 }
 
 /**

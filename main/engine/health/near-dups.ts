@@ -121,34 +121,6 @@ function flipMasks(radius: number): number[] {
   return out
 }
 
-/**
- * Groups by cosine similarity of feature vectors (a backbone's pooled features): pairs at or above
- * `minCosine` join, transitively. Brute force over normalised vectors, blocked for cache use; meant
- * for the labeled sets a backbone has cached features of.
- */
-export function featureGroups(ids: ArrayLike<number>, features: readonly Float32Array[], minCosine = 0.97): number[][] {
-  const n = features.length
-  const dim = features[0]?.length ?? 0
-  const unit = new Float32Array(n * dim)
-  for (let i = 0; i < n; i++) {
-    const f = features[i]!
-    let norm = 0
-    for (let d = 0; d < dim; d++) norm += f[d]! * f[d]!
-    const s = norm > 0 ? 1 / Math.sqrt(norm) : 0
-    for (let d = 0; d < dim; d++) unit[i * dim + d] = f[d]! * s
-  }
-  const { find, union } = unionFind(n)
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      let dot = 0
-      for (let d = 0, a = i * dim, b = j * dim; d < dim; d++) dot += unit[a + d]! * unit[b + d]!
-      if (dot < minCosine) continue
-      union(i, j)
-    }
-  }
-  return collect(ids, n, find)
-}
-
 /** The union-find's sets of more than one member, as sorted id lists. */
 function collect(ids: ArrayLike<number>, n: number, find: (i: number) => number): number[][] {
   const groups = new Map<number, number[]>()
@@ -161,7 +133,8 @@ function collect(ids: ArrayLike<number>, n: number, find: (i: number) => number)
   return [...groups.values()].filter((g) => g.length > 1).map((g) => g.sort((a, b) => a - b))
 }
 
-function unionFind(n: number) {
+/** Union-find over 0…n − 1 (path halving; the smaller index becomes the root). */
+export function unionFind(n: number) {
   const parent = Int32Array.from({ length: n }, (_, i) => i)
   const find = (i: number): number => {
     while (parent[i] !== i) {
@@ -176,4 +149,40 @@ function unionFind(n: number) {
     if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
   }
   return { find, union }
+}
+
+/** Near-duplicate groups of two kinds as one list, and how many of them each kind found. */
+export interface MergedGroups {
+  groups: number[][]
+  /** First ids of the groups with no two members close by perceptual hash: found by backbone features alone. */
+  onlyByFeatures: number[]
+  /** Groups holding a hash group and more images that backbone features joined to it. */
+  extended: number
+}
+
+/**
+ * Hash groups and feature groups merged where they share an image (each group sorted by id, the
+ * list by first id): a picture's copies are one group, whichever way each copy was found.
+ */
+export function mergeGroups(hashGroups: readonly number[][], featureGroups: readonly number[][]): MergedGroups {
+  const index = new Map<number, number>()
+  for (const g of [...hashGroups, ...featureGroups]) for (const id of g) if (!index.has(id)) index.set(id, index.size)
+  const ids = [...index.keys()]
+  const { find, union } = unionFind(ids.length)
+  for (const g of [...hashGroups, ...featureGroups])
+    for (const id of g.slice(1)) union(index.get(g[0]!)!, index.get(id)!)
+  const groups = collect(ids, ids.length, find).sort((a, b) => a[0]! - b[0]!)
+  const hashSize = new Map<number, number>()
+  for (const g of hashGroups) {
+    const root = find(index.get(g[0]!)!)
+    hashSize.set(root, (hashSize.get(root) ?? 0) + g.length)
+  }
+  const onlyByFeatures: number[] = []
+  let extended = 0
+  for (const g of groups) {
+    const covered = hashSize.get(find(index.get(g[0]!)!))
+    if (covered === undefined) onlyByFeatures.push(g[0]!)
+    else if (covered < g.length) extended++
+  }
+  return { groups, onlyByFeatures, extended }
 }

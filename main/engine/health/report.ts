@@ -6,6 +6,7 @@ import type { FindingRow, Store } from '../store'
 import type { Studio } from '../studio'
 import { nowIso } from '../util'
 import { backfillFailures, pendingSignals, startBackfill } from './backfill'
+import { featureSignature } from './feature-cache'
 import { cachedReport, forgetWrittenFindings, imageLevel, storeReport, type ImageLevel } from './cache'
 import { balanceFindings, FINDING_KINDS, type Finding } from './findings'
 import {
@@ -45,7 +46,8 @@ export async function healthReport(
     throw new NotFoundError(`dataset version ${versionId} does not exist`)
   }
   const failed = backfillFailures(studio)
-  const key = JSON.stringify([store.health.signature(), versionId, originSplits, failed.size])
+  const features = featureSignature(studio.project.paths.cache)
+  const key = JSON.stringify([store.health.signature(), features, versionId, originSplits, failed.size])
   const cached = cachedReport(studio, key)
   if (cached) return cached
 
@@ -70,7 +72,7 @@ export async function healthReport(
 /** Every finding of the project, in the order of FINDING_KINDS; kinds with nothing to report are left out. */
 export function computeFindings(
   store: Store,
-  { groups, outliers }: ImageLevel,
+  { groups, outliers, features = null }: ImageLevel,
   where: SplitSource,
   failed: ReadonlyMap<number, string>,
 ): Finding[] {
@@ -78,8 +80,8 @@ export function computeFindings(
   const idOf = new Map(classes.map((c) => [c.name, c.id]))
   const found = [
     conflictFinding(store),
-    nearDuplicateFinding(groups),
-    leakageFinding(groups, where),
+    nearDuplicateFinding(groups, features),
+    leakageFinding(groups, where, features),
     ...balanceFindings(classes, (name) => store.labels.imagesOfClass(idOf.get(name)!)),
     ...outliers,
     unreadableFinding(store, failed),

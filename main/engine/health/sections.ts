@@ -1,5 +1,7 @@
 import { plural } from '../plural'
 import type { ImageSource, Store } from '../store'
+import type { FeatureDups } from './cache'
+import { FEATURE_COSINE } from './feature-dups'
 import type { Finding } from './findings'
 import { leakingGroups } from './findings'
 
@@ -42,7 +44,7 @@ export function conflictFinding(store: Store): Finding | null {
   }
 }
 
-export function nearDuplicateFinding(groups: readonly number[][]): Finding | null {
+export function nearDuplicateFinding(groups: readonly number[][], features: FeatureDups | null = null): Finding | null {
   if (!groups.length) return null
   const images = groups.flat().sort((a, b) => a - b)
   return {
@@ -53,9 +55,27 @@ export function nearDuplicateFinding(groups: readonly number[][]): Finding | nul
     groups: groups.map((g) => [...g]),
     detail:
       `${plural(groups.length, 'group')} of near-identical pictures (${plural(images.length, 'image')}): resized, ` +
-      're-encoded or lightly cropped copies. They weigh more in training than other pictures; new dataset ' +
-      'versions keep each group in one split.',
+      're-encoded or cropped copies. They weigh more in training than other pictures; new dataset ' +
+      `versions keep each perceptual-hash group in one split. ${foundBy(groups.length, features)}`,
   }
+}
+
+/** Which check found the groups: the perceptual hash alone, or also a backbone's cached features. */
+function foundBy(groups: number, f: FeatureDups | null): string {
+  if (!f) {
+    return (
+      'Found by perceptual hash (no backbone features are cached yet: after a label check or transfer ' +
+      'training, stronger crops and mirrored copies are found too).'
+    )
+  }
+  const byHash = groups - f.onlyByFeatures.length
+  const parts = [`${byHash} by perceptual hash`]
+  if (f.extended) parts.push(`${f.extended} of them with more copies found by backbone features`)
+  parts.push(`${f.onlyByFeatures.length} by backbone features alone (stronger crops, mirrored copies)`)
+  return (
+    `Found: ${parts.join(', ')}; features of ${f.backbone} compared for ` +
+    `${plural(f.images, 'image')} (cosine ≥ ${FEATURE_COSINE} after centring).`
+  )
 }
 
 /** Where the leakage check looked: a dataset version's splits, or the import's train/val/test folders. */
@@ -66,7 +86,11 @@ export interface SplitSource {
 }
 
 /** Near-duplicate groups with members in more than one split: the model is tested on copies of what it learned. */
-export function leakageFinding(groups: readonly number[][], where: SplitSource): Finding | null {
+export function leakageFinding(
+  groups: readonly number[][],
+  where: SplitSource,
+  features: FeatureDups | null = null,
+): Finding | null {
   const leaking = leakingGroups(groups, where.splitOf).map((g) => g.filter((id) => where.splitOf.has(id)))
   if (!leaking.length) return null
   const images = leaking.flat().sort((a, b) => a - b)
@@ -77,6 +101,13 @@ export function leakageFinding(groups: readonly number[][], where: SplitSource):
   const fix = where.originSplits
     ? 'move the copies into one folder, or train without origin splits (new versions keep each group in one split)'
     : 'train on a new dataset version: new versions keep each group in one split'
+  // Dataset versions group images by perceptual hash (datasets/versions.ts), not by features.
+  const firstIds = new Set(features?.onlyByFeatures ?? [])
+  const byFeatures = groups.filter((g) => firstIds.has(g[0]!) && leakingGroups([g], where.splitOf).length).length
+  const caveat = byFeatures
+    ? ` ${plural(byFeatures, 'of these groups was', 'of these groups were')} found by backbone features alone; ` +
+      'new versions do not keep such groups together, so move or remove those copies.'
+    : ''
   return {
     kind: 'split-leakage',
     severity: 'error',
@@ -87,7 +118,7 @@ export function leakageFinding(groups: readonly number[][], where: SplitSource):
       `${plural(leaking.length, 'near-duplicate group')} (${plural(images.length, 'image')}) span ${across}, ` +
       'so evaluation sees copies of training images and reports too high an accuracy: ' +
       `${more(examples, leaking.length)}. ` +
-      `To fix: ${fix}.`,
+      `To fix: ${fix}.${caveat}`,
   }
 }
 

@@ -192,6 +192,11 @@ export class HealthQueries {
       .all() as SignalRow[]
   }
 
+  /** Every image's id and content hash, in id order (cached backbone features are filed by hash). */
+  contentHashes(): [number, string][] {
+    return this.sql('SELECT id, hash FROM images ORDER BY id').raw(true).all() as [number, string][]
+  }
+
   /** Image ids with a perceptual hash, the hashes and the images' tone, in id order. */
   hashes(): { ids: number[]; hashes: string[]; tone: { brightness: number[]; colourfulness: number[] } } {
     const rows = this.sql('SELECT id, phash, brightness, colourfulness FROM images WHERE phash IS NOT NULL ORDER BY id')

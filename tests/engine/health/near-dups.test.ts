@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { nearDuplicateGroups, featureGroups, NEAR_DUP_BITS } from '../../../main/engine/health/near-dups'
+import { nearDuplicateGroups, NEAR_DUP_BITS } from '../../../main/engine/health/near-dups'
 import { hamming, measure, signalsOf } from '../../../main/engine/health/signals'
 import { rng } from '../../../main/engine/random'
 import { scene, sceneRaw } from '../../helpers/scenes'
@@ -114,13 +114,5 @@ describe('nearDuplicateGroups', () => {
     // Generous (a loaded 2-core VM measured up to 34 s): the pairwise loop takes many minutes.
     expect(performance.now() - t0).toBeLessThan(60_000)
     expect(groups).toContainEqual([500, 99_000])
-  })
-})
-
-describe('featureGroups', () => {
-  it('joins vectors pointing the same way, whatever their length', () => {
-    const f = (...v: number[]) => Float32Array.from(v)
-    const groups = featureGroups([1, 2, 3, 4], [f(1, 0, 0), f(0, 1, 0), f(2, 0.01, 0), f(0, 0, 1)])
-    expect(groups).toEqual([[1, 3]])
   })
 })
