@@ -1,6 +1,7 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { nearDuplicateGroups, NEAR_DUP_BITS } from '../../../main/engine/health/near-dups'
+import { phash } from '../../../main/engine/health/phash'
 import { hamming, measure, signalsOf } from '../../../main/engine/health/signals'
 import { rng } from '../../../main/engine/random'
 import { scene, sceneRaw } from '../../helpers/scenes'
@@ -37,6 +38,25 @@ describe('perceptual hash', () => {
       for (let j = i + 1; j < hashes.length; j++) closest = Math.min(closest, hamming(hashes[i]!, hashes[j]!))
     }
     expect(closest).toBeGreaterThan(NEAR_DUP_BITS)
+  })
+
+  it("measure()'s hash, taken in its one pass over the pixels, is phash() of the image's luminance", () => {
+    const r = rng(12)
+    for (const [w, h] of [
+      [256, 192],
+      [255, 170],
+      [33, 257],
+      [31, 40],
+      [100, 7],
+    ]) {
+      const data = Uint8Array.from({ length: w! * h! * 3 }, (_, i) =>
+        Math.floor(128 + 90 * Math.sin(i / 700) + r() * 30),
+      )
+      const luma = Float32Array.from({ length: w! * h! }, (_, i) =>
+        Math.fround(0.299 * data[i * 3]! + 0.587 * data[i * 3 + 1]! + 0.114 * data[i * 3 + 2]!),
+      )
+      expect(measure({ data, width: w!, height: h!, channels: 3 }).phash).toBe(phash(luma, w!, h!))
+    }
   })
 
   it('is the same for the same pixels and 16 hex digits long', () => {
