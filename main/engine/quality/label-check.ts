@@ -59,17 +59,29 @@ export const DEFAULT_CHECK_BACKBONES = ['mobilenet_v1_0.75_224', 'mobilenet_v1_0
 /** No backbone to compute features with: the check cannot run (near-duplicates still work by hash). */
 export class NoBackboneError extends StudioError {}
 
+/** Where the TF.js MobileNet the check prefers was published (any TF.js layers or graph model folder works). */
+export const BACKBONE_URL = 'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.25_224/model.json'
+
+/**
+ * The one message a project without a backbone gets, in the CLI, the browser mode and the app
+ * alike: what is missing, where Studio looked, and how to get one (Studio itself never downloads).
+ */
+export function noBackboneMessage(dir: string): string {
+  return (
+    `label checks need a pretrained backbone for image features, and the models folder ${dir} has none ` +
+    '(set it with --models-dir or STUDIO_MODELS_DIR). To get one, on a machine with internet access download ' +
+    `a TF.js MobileNet, e.g. ${BACKBONE_URL} with the weight files it lists (group1-shard1of1 …), into ` +
+    `${dir}/mobilenet_v1_0.25_224/, then copy that folder here. Near-duplicate checks work without one (by ` +
+    'perceptual hash).'
+  )
+}
+
 /** The backbone a check uses: the one asked for, else the best known one present, else any. */
 export function chooseCheckBackbone(dir: string, asked?: string | null): string {
   const have = listBackbones(dir)
   if (asked) return asked
   const pick = DEFAULT_CHECK_BACKBONES.find((b) => have.includes(b)) ?? have[0]
-  if (!pick) {
-    throw new NoBackboneError(
-      `label checks need a pretrained backbone for image features, and the models folder ${dir} has none ` +
-        '(set it with --models-dir or STUDIO_MODELS_DIR)',
-    )
-  }
+  if (!pick) throw new NoBackboneError(noBackboneMessage(dir))
   return pick
 }
 

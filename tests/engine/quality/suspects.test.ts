@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { StudioEvent } from '../../../preload/contract'
 import { runLabelCheck } from '../../../main/engine/quality/check'
 import { listSuspects } from '../../../main/engine/quality/suspects'
+import { BACKBONE_URL } from '../../../main/engine/quality/label-check'
 import { dataChecksOf } from '../../../main/engine/quality/card'
 import { StudioService } from '../../../main/engine/service'
 import { Studio } from '../../../main/engine/studio'
@@ -155,6 +156,11 @@ describe('a check that cannot run, or is cancelled', () => {
       name: 'NoBackboneError',
       message: expect.stringMatching(/label checks need a pretrained backbone .* has none \(set it with --models-dir/),
     })
+    // And how to get one, into the folder it looked in: Studio is offline and never downloads.
+    await expect(bare.startLabelCheck({})).rejects.toThrow(
+      `download a TF.js MobileNet, e.g. ${BACKBONE_URL} with the weight files it lists (group1-shard1of1 …), ` +
+        `into ${empty}/mobilenet_v1_0.25_224/`,
+    )
     await expect(service.startLabelCheck({ backbone: 'nope' })).rejects.toThrow(/backbone "nope" not found/)
     expect(service.jobs.isRunning('label-check')).toBe(false)
   })
