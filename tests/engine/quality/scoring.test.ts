@@ -2,8 +2,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
+import sharp from 'sharp'
 import type { StudioEvent } from '../../../preload/contract'
 import { exportRun } from '../../../main/engine/export/bundle'
+import { healthReport } from '../../../main/engine/health/report'
+import { dataChecksOf } from '../../../main/engine/quality/card'
 import { labelQueue } from '../../../main/engine/quality/queue'
 import { scoreRun } from '../../../main/engine/quality/scoring'
 import { rankByUncertainty, uncertainty, UNCERTAINTIES } from '../../../main/engine/quality/uncertainty'
@@ -166,5 +169,33 @@ describe('model card', () => {
     const card = fs.readFileSync(path.join(dir, 'model-card.md'), 'utf8')
     expect(card).toContain('## Data checks')
     expect(card).toMatch(/\*\*Label check\*\*: not run/)
+  })
+
+  it('lists what the last health report found, from the findings it stored', async () => {
+    // A smaller, re-encoded copy of a labeled image: a near-duplicate group of two.
+    fs.mkdirSync(path.join(root, 'copy'), { recursive: true })
+    await sharp(path.join(root, 'src', 'red', 'red-00.jpg'))
+      .resize(40)
+      .jpeg({ quality: 70 })
+      .toFile(path.join(root, 'copy', 'copy.jpg'))
+    await studio.import(path.join(root, 'copy'), { layout: 'flat' })
+    const dir = path.join(root, 'export-health')
+    exportRun(studio, runA, dir, { zip: false })
+    const before = fs.readFileSync(path.join(dir, 'model-card.md'), 'utf8')
+    expect(before).toMatch(/\*\*Health report\*\*: no findings stored/)
+
+    const report = await healthReport(studio, {}, null)
+    const copy = studio.image('copy.jpg').id
+    const dups = report.findings.find((f) => f.kind === 'near-duplicate')
+    expect(dups?.groups?.some((g) => g.includes(copy))).toBe(true)
+    const stored = report.findings.filter((f) => f.images.length)
+    expect(dataChecksOf(studio, '9999').health).toEqual(
+      stored.map((f) => ({ kind: f.kind, count: f.images.length })).sort((a, b) => a.kind.localeCompare(b.kind)),
+    )
+    fs.rmSync(dir, { recursive: true })
+    exportRun(studio, runA, dir, { zip: false })
+    const card = fs.readFileSync(path.join(dir, 'model-card.md'), 'utf8')
+    const line = card.split('\n').find((l) => l.startsWith('- **Health report** (the last one computed)'))
+    for (const f of stored) expect(line).toContain(`${f.kind} ${f.images.length} image`)
   })
 })
