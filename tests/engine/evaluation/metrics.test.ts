@@ -59,4 +59,38 @@ describe('metrics against hand-computed confusion matrices', () => {
     expect(bins[5]).toMatchObject({ count: 2, accuracy: 1 })
     expect(ece).toBeCloseTo(0.5 * 0.45 + 0.5 * 0.45)
   })
+
+  it('calibration: a confidence exactly on an edge belongs to the bin it closes, (lower, upper]', () => {
+    // Bins are (b/n, (b+1)/n] as in Guo et al.; 0 joins the first bin and 1 the last.
+    const conf = [0.5, 0.25, 1, 0, 0.75, 0.5000001]
+    const { bins } = calibration(conf, [true, true, true, false, false, true], 4)
+    expect(bins.map((b) => b.count)).toEqual([2, 1, 2, 1])
+    // (0, 0.25]: 0.25 (right) and 0 (wrong).
+    expect(bins[0]).toMatchObject({ lower: 0, upper: 0.25, count: 2, accuracy: 0.5, confidence: 0.125 })
+    // (0.25, 0.5]: 0.5 only; 0.5000001 is past the edge.
+    expect(bins[1]).toMatchObject({ lower: 0.25, upper: 0.5, count: 1, accuracy: 1, confidence: 0.5 })
+    expect(bins[2]).toMatchObject({ count: 2, accuracy: 0.5 })
+    expect(bins[2]!.confidence).toBeCloseTo((0.75 + 0.5000001) / 2, 9)
+    expect(bins[3]).toMatchObject({ count: 1, accuracy: 1, confidence: 1 })
+    // Ten bins: 0.5 closes the fifth, just above opens the sixth.
+    const ten = calibration([0.5, 0.500001, 0.1], [true, true, true]).bins.map((b) => b.count)
+    expect(ten).toEqual([1, 0, 0, 0, 1, 1, 0, 0, 0, 0])
+  })
+
+  it('top-k: ties rank the lower class index first', () => {
+    // Classes 0 and 1 tie: class 0 is first, class 1 second.
+    expect(topKAccuracy([p(0.4, 0.4, 0.2)], [0], 1)).toBe(1)
+    expect(topKAccuracy([p(0.4, 0.4, 0.2)], [1], 1)).toBe(0)
+    expect(topKAccuracy([p(0.4, 0.4, 0.2)], [1], 2)).toBe(1)
+    // A three-way tie: the truth's index decides its rank.
+    const tie = p(0.25, 0.25, 0.25, 0.25)
+    expect([0, 1, 2, 3].map((t) => topKAccuracy([tie], [t], 2))).toEqual([1, 1, 0, 0])
+    // Ties with the truth above it, and the argmax agrees with the order.
+    expect(topKAccuracy([p(0.1, 0.3, 0.3, 0.3)], [3], 2)).toBe(0)
+    expect(topKAccuracy([p(0.1, 0.3, 0.3, 0.3)], [2], 2)).toBe(1)
+    const e = evaluate([p(0.4, 0.4, 0.2), p(0.2, 0.4, 0.4)], [1, 2], 3)
+    expect(e.accuracy).toBe(0)
+    expect(e.topK[0]).toEqual({ k: 1, accuracy: 0 })
+    expect(e.topK[1]).toEqual({ k: 2, accuracy: 1 })
+  })
 })
