@@ -15,13 +15,16 @@ export default defineConfig({
           'shard-worker': resolve(import.meta.dirname, 'main/engine/training/shard-worker.ts'),
           // The export thread (main/engine/export/off-thread.ts): writes and zips off the main thread.
           'export-worker': resolve(import.meta.dirname, 'main/engine/export/export-worker.ts'),
+          // The export self-test (main/engine/export/self-test-run.ts): a fresh process that loads each exported
+          // format with its own runtime (forked; Electron runs it as plain Node, ELECTRON_RUN_AS_NODE).
+          'self-test-worker': resolve(import.meta.dirname, 'main/engine/export/self-test-worker.ts'),
           // Scoring and label checks (main/engine/quality/off-thread.ts): decoding and models off the main thread.
           'quality-worker': resolve(import.meta.dirname, 'main/engine/quality/quality-worker.ts'),
         },
       },
       // Native and heavy modules stay outside the bundle and load from node_modules; all of
       // TensorFlow.js stays out so the native backend, when present, registers with the same core.
-      rollupOptions: { external: ['better-sqlite3', 'sharp', 'electron', /^@tensorflow\//] },
+      rollupOptions: { external: ['better-sqlite3', 'sharp', 'electron', /^@tensorflow\//, /^onnxruntime-/] },
     },
   },
   preload: {

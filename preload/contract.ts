@@ -121,7 +121,7 @@ export interface PresetDto {
   label: string
   description: string
   /** The optional form fields that apply to this preset. */
-  fields: ('inputSize' | 'backbone' | 'augment')[]
+  fields: ('inputSize' | 'backbone' | 'augment' | 'dropout')[]
   defaults: {
     inputSize: number
     epochs: number
@@ -137,6 +137,21 @@ export interface PresetDto {
   inputSize: { min: number; max: number }
   /** Presets with the backbone field: every backbone found, usable or not (defaults.backbone is the best usable). */
   backbones?: BackboneDto[]
+  /** The recipe's defaults for this preset (engine: training/recipe.ts, augment.ts says what each means). */
+  recipe?: RecipeDto
+}
+
+/** A run's recipe options as the Train form offers them (cropPad and flip: the preset's default augmentation). */
+export interface RecipeDto {
+  dropout: { beforeDense: number; afterDense: number }
+  labelSmoothing: number
+  schedule: 'constant' | 'cosine' | 'onecycle'
+  /** Epochs. */
+  warmupEpochs: number
+  weightDecay: number
+  /** Pixels. */
+  cropPad: number
+  flip: boolean
 }
 
 /** A pretrained backbone: bundled with Studio or found in the models folder. */
@@ -160,7 +175,6 @@ export interface BackboneDto {
   /** SPDX identifier of the weights' license; null where unstated. */
   license: string | null
 }
-
 
 /** Training settings the form may send; the engine fills in the preset's defaults. */
 export type TrainRequestDto = RequestOf<'startTraining'>
@@ -195,10 +209,61 @@ export interface CellImageDto {
   className: string | null
 }
 
+/** One exported format's self-test: a fresh process ran it on the evaluation split (engine: export/self-test.ts). */
+export interface SelfTestDto {
+  /** skipped: its runtime is not installed where the test ran (or nothing to check); the reason says which. */
+  status: 'passed' | 'failed' | 'skipped'
+  /** Why it failed or was skipped; null when it passed. */
+  reason: string | null
+  /** The runtime that loaded it, with version and backend. */
+  runtime: string | null
+  /** How images became input: preprocessing.json, or Teachable Machine's own steps. */
+  preprocessing: string | null
+  /** The split classified: test, or val when the run has none. */
+  split: string
+  /** Images classified (original files that could be read). */
+  images: number
+  /** Images of the split whose original file could not be read. */
+  unreadable: number
+  /** Share of images whose top-1 class equals Studio's stored prediction. */
+  agreement: number | null
+  /** Share of images classified as their label. */
+  accuracy: number | null
+  /** Studio's own accuracy on the same images. */
+  studioAccuracy: number | null
+  /** Largest |p − Studio's p| over every image and class. */
+  maxDiff: number | null
+  /** Load plus classification, seconds. */
+  seconds: number
+  /** What it had to reach: top-1 agreement, and a largest difference (null: not judged). */
+  threshold: { agreement: number; maxDiff: number | null }
+}
+
+/** One model format in an export (export.json's `formats`). */
+export interface ExportFormatDto {
+  format: 'tfjs' | 'tfjs-float16' | 'tfjs-uint8' | 'tm' | 'onnx'
+  /** The package that loads it. */
+  runtime: string
+  /** Its model.json or model.onnx, relative to the folder. */
+  modelFile: string
+  note?: string
+  /** Bytes of its own model and weight files. */
+  bytes: number
+  /** Every file it needs, relative to the folder. */
+  files: string[]
+  /** null: not self-tested. */
+  selfTest: SelfTestDto | null
+}
+
+/** A finished model export (the export job's result, in the export-finished event). */
 export interface ExportDto {
+  runId: number
   dir: string
   zip: string | null
+  /** Every file of the folder, relative. */
   files: string[]
+  formats: ExportFormatDto[]
+  /** model-card.md as written, with the self-test section. */
   modelCard: string
 }
 
@@ -243,7 +308,7 @@ export interface HealthDto {
 }
 
 /** Background jobs of a project besides import and training. */
-export type JobKind = 'score' | 'label-check' | 'backfill' | 'export-data'
+export type JobKind = 'score' | 'label-check' | 'backfill' | 'export-data' | 'export'
 
 /** A suspected wrong label: the label check (cross-validated model + confident learning) doubts it. */
 export interface SuspectDto {
@@ -422,7 +487,11 @@ export interface StudioApi {
   epochs(req: RequestOf<'epochs'>): Promise<EpochDto[]>
   evaluation(req: RequestOf<'evaluation'>): Promise<EvaluationDto>
   confusionCell(req: RequestOf<'confusionCell'>): Promise<CellImageDto[]>
-  exportRun(req: RequestOf<'exportRun'>): Promise<ExportDto>
+  /**
+   * Starts a model export (job 'export': job-progress events, cancelJob; the result comes as export-finished).
+   * The run and the destination are checked first: a refusal is this request's error.
+   */
+  exportRun(req: RequestOf<'exportRun'>): Promise<{ started: true; dir: string; zip: string | null }>
   /** Class probabilities of a finished run for image files (sent as base64) or project images. */
   predict(req: RequestOf<'predict'>): Promise<PredictionDto[]>
   /** The data health report (computed incrementally; findings also filter Browse). */
@@ -520,7 +589,7 @@ export type StudioEvent =
       etaSeconds: number
     }
   | { type: 'train-status'; runId: number; status: string; message: string | null }
-  | { type: 'export-finished'; runId: number; dir: string; zip: string | null }
+  | { type: 'export-finished'; runId: number; result: ExportDto }
   /** Which path the run trains on and why (backend, data-parallel workers). */
   | {
       type: 'train-started'

@@ -57,7 +57,7 @@ export class Jobs {
 
   /** What runs, for the session's "busy" answer; null when nothing does. */
   busy(): string | null {
-    const kinds = [...this.running.keys()].filter((k) => k !== 'backfill')
-    return kinds.length ? `a ${kinds[0]} job is running` : null
+    const kind = [...this.running.keys()].find((k) => k !== 'backfill')
+    return kind ? `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} job is running` : null
   }
 }

@@ -5,7 +5,6 @@ import type {
   AttributeChangeDto,
   AttributeDto,
   ClassDto,
-  ExportDto,
   ExplanationDto,
   FacetsDto,
   HealthDto,
@@ -40,10 +39,9 @@ import {
 import { lensOf } from './quality/scoring'
 import { confusionCell, evaluation } from './evaluation/report'
 import { evaluableSplits, splitCell, splitEvaluation } from './evaluation/split-report'
-import { checkDestination } from './export/destination'
-import { exportOffThread } from './export/off-thread'
+import { startModelExportJob } from './export/export-job'
 import { startDataExportJob } from './export-data/job'
-import { DEFAULT_AUGMENT } from './training/config'
+import { requestedAugmentation } from './training/augment'
 import { describePresets, PRESET_NAMES } from './training/presets'
 import type { TrainEvent } from './training/events'
 import { resumeTraining, startTraining, type TrainingHandle } from './training/runner'
@@ -61,7 +59,6 @@ import { plural } from './plural'
 export class StudioService implements ProjectApi {
   private importing: AbortController | null = null
   private training: TrainingHandle | null = null
-  private exporting = false
   private lastBatchEvent = 0
   /** A run's end, held until its process has exited (see track). */
   private pendingEnd: Extract<StudioEvent, { type: 'train-status' }> | null = null
@@ -98,7 +95,7 @@ export class StudioService implements ProjectApi {
   busy(): string | null {
     if (this.importing) return 'an import is running'
     if (this.training) return 'a training run is running'
-    return this.exporting ? 'an export is running' : this.jobs.busy()
+    return this.jobs.busy()
   }
 
   async stats() {
@@ -265,11 +262,11 @@ export class StudioService implements ProjectApi {
 
   async startTraining(req: TrainRequestDto): Promise<{ runId: number }> {
     if (this.training) throw new ConflictError('a training run is already running in this window')
-    const { augment, preset, ...rest } = req
+    const { augment, cropPad, flip, preset, ...rest } = req
     // The request schema admits registered names only; this narrows the contract's string to one.
     const name = PRESET_NAMES.find((n) => n === preset)
     if (preset !== undefined && !name) throw new ValidationError(`preset: no preset named ${JSON.stringify(preset)}`)
-    const config = { ...rest, preset: name, augment: augment ? DEFAULT_AUGMENT : null }
+    const config = { ...rest, preset: name, augment: requestedAugmentation({ augment, cropPad, flip }) }
     return this.track(
       startTraining(this.studio, config, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting }),
     )
@@ -334,21 +331,15 @@ export class StudioService implements ProjectApi {
   }
 
   /**
-   * The destination is checked here, before any work (a refusal names the path); the export itself
-   * runs in a worker thread, so this process keeps answering requests while it writes and zips.
+   * Starts the export job. The run and the destination are checked here, before any work (a refusal
+   * names the path); writing, the self-test and the zip run off this thread and report by events.
    */
-  async exportRun(req: RequestOf<'exportRun'>): Promise<ExportDto> {
-    if (this.exporting) throw new ConflictError('an export is already running in this window; wait for it to finish')
-    const dest = checkDestination(this.studio.project.paths, req.dir)
-    this.exporting = true
-    try {
-      const out = await exportOffThread(this.studio, req.runId, dest, req)
-      this.onEvent({ type: 'export-finished', runId: req.runId, dir: out.dir, zip: out.zip })
-      return { ...out, modelCard: await fs.promises.readFile(path.join(out.dir, 'model-card.md'), 'utf8') }
-    } finally {
-      this.exporting = false
-    }
+  async exportRun(req: RequestOf<'exportRun'>) {
+    return startModelExportJob(this.studio, this.jobs, req, (result) =>
+      this.onEvent({ type: 'export-finished', runId: req.runId, result }),
+    )
   }
+
 
   async health(req: RequestOf<'health'>): Promise<HealthDto> {
     return healthReport(this.studio, req ?? {}, this.jobs, () => this.onEvent({ type: 'health-changed' }))

@@ -65,9 +65,18 @@ describe('studio train / runs / eval / predict / export', () => {
     expect(pred.predictions).toHaveLength(1)
     expect(['circle', 'cross', 'square', 'triangle']).toContain(pred.predictions[0]!.label)
     const out = path.join(root, 'exported')
-    const exp = studioJson<{ dir: string; zip: string }>(['export', '1', out, ...p])
-    expect(fs.existsSync(path.join(exp.dir, 'model-card.md'))).toBe(true)
-    expect(fs.existsSync(exp.zip)).toBe(true)
+    // --json prints export.json: every file, and each format with its self-test.
+    const exp = studioJson<{ runId: number; files: { path: string }[]; formats: { selfTest: { status: string } }[] }>([
+      'export',
+      '1',
+      out,
+      ...p,
+    ])
+    expect(exp.runId).toBe(1)
+    expect(exp.files.map((f) => f.path)).toContain('model-card.md')
+    expect(exp.formats.map((f) => f.selfTest.status)).toEqual(['passed'])
+    expect(fs.existsSync(path.join(out, 'model-card.md'))).toBe(true)
+    expect(fs.existsSync(`${out}.zip`)).toBe(true)
     // Exporting into a folder that is not empty is refused.
     const again = studio(['export', '1', out, ...p])
     expect(again.code).toBe(1)

@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import type { StudioEvent } from '../../preload/contract'
 import { serveProject } from '../../main/server/server'
 import { Studio } from '../../main/engine/studio'
 import { studio as studioCli } from '../helpers/cli'
@@ -95,23 +97,51 @@ describe('export destinations are checked before any work, with a clear refusal'
   )
 })
 
+/** Subscribes to the server's events; once subscribed, `done` resolves with the events up to the one `until` accepts. */
+async function eventsUntil(until: (e: StudioEvent) => boolean): Promise<{ done: Promise<StudioEvent[]> }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events?token=${server.token}`)
+  await new Promise((resolve, reject) => (ws.on('open', resolve), ws.on('error', reject)))
+  const events: StudioEvent[] = []
+  const done = new Promise<StudioEvent[]>((resolve) =>
+    ws.on('message', (m) => {
+      const e = JSON.parse(String(m)) as StudioEvent
+      events.push(e)
+      if (!until(e)) return
+      ws.close()
+      resolve(events)
+    }),
+  )
+  return { done }
+}
+
+const jobEnd = (e: StudioEvent) => e.type === 'job-finished' && e.kind === 'export'
+
 describe('a valid export', () => {
-  it('creates missing parents and writes folder + zip from a worker thread, not the request thread', async () => {
+  it('answers at once and runs as a job: model files from a worker thread, self-test, card, export.json, zip', async () => {
     const dir = path.join(root, 'exports', 'nested', 'run')
     const writes = vi.spyOn(fs, 'writeFileSync')
     try {
+      const events = (await eventsUntil(jobEnd)).done
       const res = await exportTo(dir)
       expect(res.status).toBe(200)
-      const out = ((await res.json()) as { result: { dir: string; zip: string; files: string[]; modelCard: string } })
-        .result
-      expect(out).toMatchObject({
-        dir,
-        zip: `${dir}.zip`,
-        files: expect.arrayContaining(['model.json', 'weights.bin', 'predict.mjs']),
-      })
+      expect(await res.json()).toEqual({ result: { started: true, dir, zip: `${dir}.zip` } })
+      // The folder was made (and so proved writable) before the answer; it stays empty until the end, as the job
+      // writes beside it and renames.
+      expect(fs.readdirSync(dir)).toEqual([])
+      const seen = await events
+      expect(seen.filter((e) => e.type === 'job-progress' && e.kind === 'export').length).toBeGreaterThan(1)
+      expect(seen.at(-1)).toEqual({ type: 'job-finished', kind: 'export', status: 'done', error: null })
+      const finished = seen.find((e) => e.type === 'export-finished')
+      if (finished?.type !== 'export-finished') throw new Error('no export-finished event')
+      const out = finished.result
+      expect(out).toMatchObject({ runId, dir, zip: `${dir}.zip` })
+      expect(out.files).toEqual(expect.arrayContaining(['model.json', 'weights.bin', 'predict.mjs', 'README.md']))
+      expect(out.formats.map((f) => [f.format, f.selfTest?.status])).toEqual([['tfjs', 'passed']])
       expect(out.modelCard).toMatch(/^# /)
-      for (const f of out.files) expect(fs.existsSync(path.join(dir, f)), f).toBe(true)
+      expect(out.modelCard).toContain('## Exported formats and self-test')
+      for (const f of [...out.files, 'export.json']) expect(fs.existsSync(path.join(dir, f)), f).toBe(true)
       expect(fs.statSync(`${dir}.zip`).size).toBeGreaterThan(0)
+      // The model's bytes are written by the export thread; this thread only writes small text files, asynchronously.
       const onThisThread = writes.mock.calls.filter(([file]) => String(file).startsWith(path.join(root, 'exports')))
       expect(onThisThread).toEqual([])
     } finally {
@@ -122,18 +152,38 @@ describe('a valid export', () => {
       status: 409,
       message: `${dir} exists and is not empty; choose a new folder`,
     })
-  }, 120_000)
+  }, 180_000)
 
-  it('writes ONNX beside the TF.js files when the page asks for both', async () => {
+  it('writes ONNX beside the TF.js files when the page asks for both, and refuses a second export meanwhile', async () => {
     const dir = path.join(root, 'exports', 'both')
-    const res = await exportTo(dir, 'all')
-    expect(res.status).toBe(200)
-    const { result } = (await res.json()) as { result: { files: string[] } }
-    expect(result.files).toEqual(expect.arrayContaining(['model.onnx', 'model.json']))
+    const events = (await eventsUntil(jobEnd)).done
+    expect((await exportTo(dir, 'all')).status).toBe(200)
+    expect(await refusal(path.join(root, 'exports', 'second'))).toMatchObject({
+      status: 409,
+      message: 'an export is already running; wait for it or cancel it',
+    })
+    await events
+    expect(fs.readdirSync(dir)).toEqual(expect.arrayContaining(['model.onnx', 'model.json', 'predict.py']))
     expect(fs.statSync(path.join(dir, 'model.onnx')).size).toBeGreaterThan(1000)
     const bad = await exportTo(path.join(root, 'exports', 'bad-format'), 'pt')
     expect(bad.status).toBe(400)
-  }, 120_000)
+  }, 180_000)
+
+  it('cancelJob stops it: no folder, no zip, nothing half-made beside them', async () => {
+    const dir = path.join(root, 'exports', 'cancelled')
+    const events = (await eventsUntil(jobEnd)).done
+    expect((await exportTo(dir, 'all')).status).toBe(200)
+    const cancel = await fetch(`http://127.0.0.1:${server.port}/api/call/cancelJob`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'export' }),
+    })
+    expect(await cancel.json()).toEqual({ result: { cancelled: true } })
+    expect((await events).at(-1)).toMatchObject({ type: 'job-finished', kind: 'export', status: 'cancelled' })
+    expect(fs.existsSync(dir)).toBe(false)
+    expect(fs.existsSync(`${dir}.zip`)).toBe(false)
+    expect(fs.readdirSync(path.dirname(dir)).filter((n) => n.includes('cancelled'))).toEqual([])
+  }, 180_000)
 
   it('the CLI resolves a relative folder against the current one and refuses a folder it may not write in', () => {
     const cwd = path.join(root, 'cli-cwd')

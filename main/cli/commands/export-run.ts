@@ -2,9 +2,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import cliProgress from 'cli-progress'
 import type { ExportDto, ExportFormatDto } from '../../../preload/contract'
-import { checkModelExport, runModelExport, type ModelExportRequest } from '../../engine/export/export-job'
+import { prepareModelExport, runModelExport, type ModelExportRequest } from '../../engine/export/export-job'
 import { MANIFEST_FILE } from '../../engine/export/manifest'
-import { sizeText } from '../../engine/export/model-card-export'
+import { diffText, sizeText } from '../../engine/export/model-card-export'
 import type { Studio } from '../../engine/studio'
 import { EXIT, ExitCode, table, type CommonOptions } from '../output'
 
@@ -21,7 +21,7 @@ export async function exportCommand(
 ): Promise<void> {
   // On the command line a relative folder means one below the current folder.
   const full: ModelExportRequest = { ...req, dir: path.resolve(req.dir) }
-  const dest = checkModelExport(s, full)
+  const prepared = prepareModelExport(s, full)
   const controller = new AbortController()
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(EXIT.cancelled)
@@ -39,7 +39,7 @@ export async function exportCommand(
   let started = false
   let result: ExportDto
   try {
-    result = await runModelExport(s, full, dest, {
+    result = await runModelExport(s, full, prepared, {
       signal: controller.signal,
       progress: (done, total, phase) => {
         if (!bar) return
@@ -79,7 +79,7 @@ export function selfTestLine(f: ExportFormatDto): string {
     t.images === 0
       ? ''
       : `${t.images} ${t.split} images, agreement ${pct(t.agreement)}, accuracy ${pct(t.accuracy)}` +
-        (t.maxDiff === null ? '' : `, max diff ${t.maxDiff.toExponential(1)}`) +
+        (t.maxDiff === null ? '' : `, max diff ${diffText(t.maxDiff)}`) +
         ` (${t.runtime}, ${t.seconds.toFixed(1)} s)`
   return t.status === 'passed' ? `passed: ${figures}` : `FAILED: ${t.reason}${figures ? `; ${figures}` : ''}`
 }

@@ -1,11 +1,9 @@
-import path from 'node:path'
 import type { Command } from 'commander'
-import { checkDestination, writeExport } from '../../engine/export/destination'
 import { parseFormat, parseQuantize, type ExportFormat } from '../../engine/export/formats'
 import type { QuantizeDtype } from '../../engine/export/quantize'
-import { formatBytes } from '../../engine/export/tfjs-files'
 import { withStudio } from '../context'
-import { common, emit, table, type CommonOptions } from '../output'
+import { common, type CommonOptions } from '../output'
+import { exportCommand } from './export-run'
 import { parseId } from './project'
 
 type ExportCliOptions = CommonOptions & { zip: boolean; format: ExportFormat; quantize?: QuantizeDtype }
@@ -33,20 +31,8 @@ export function registerExport(program: Command): void {
       parseQuantize,
     )
     .action((runId: number, dir: string, opts: ExportCliOptions) =>
-      withStudio(opts, (s) => {
-        // On the command line a relative folder means one below the current folder.
-        const dest = checkDestination(s.project.paths, path.resolve(dir), opts.zip)
-        const r = writeExport(s, runId, dest, { format: opts.format, quantize: opts.quantize })
-        emit(opts, r, (v) =>
-          [
-            `Exported run ${runId} to ${v.dir}${v.zip ? ` (and ${v.zip})` : ''}`,
-            table(v.formats.map((f) => ['', f.format, f.modelFile, f.bytes === undefined ? '' : formatBytes(f.bytes)])),
-            ...v.formats.flatMap((f) => (f.note ? [`  ${f.format}: ${f.note}`] : [])),
-            v.files.includes('predict.mjs') ? `  try: cd ${v.dir} && npm install && node predict.mjs <image>` : '',
-          ]
-            .filter(Boolean)
-            .join('\n'),
-        )
-      }),
+      withStudio(opts, (s) =>
+        exportCommand(s, { runId, dir, zip: opts.zip, format: opts.format, quantize: opts.quantize }, opts),
+      ),
     )
 }

@@ -105,6 +105,14 @@ export const trainRequest = z
     batchSize: z.number().int().optional(),
     learningRate: z.number().positive().optional(),
     augment: z.boolean().optional(),
+    /** The recipe (engine: training/recipe.ts, augment.ts); ranges are checked there, naming the field. */
+    cropPad: z.number().int().optional(),
+    flip: z.boolean().optional(),
+    dropout: z.object({ beforeDense: z.number(), afterDense: z.number() }).strict().optional(),
+    labelSmoothing: z.number().optional(),
+    schedule: z.enum(['constant', 'cosine', 'onecycle']).optional(),
+    warmupEpochs: z.number().optional(),
+    weightDecay: z.number().optional(),
     /** null: early stopping off. */
     patience: z.number().int().nullable().optional(),
     seed: z.number().int().min(0).optional(),
@@ -191,7 +199,7 @@ export const REQUESTS = {
     .object({ backbone: z.string().max(200).optional() })
     .strict()
     .or(none),
-  cancelJob: z.object({ kind: z.enum(['score', 'label-check', 'backfill', 'export-data']) }).strict(),
+  cancelJob: z.object({ kind: z.enum(['score', 'label-check', 'backfill', 'export-data', 'export']) }).strict(),
   /** A dataset export (export-data/options.ts says what each field means); runs as the 'export-data' job. */
   exportData: z
     .object({

@@ -33,8 +33,24 @@ export interface ModelExportRequest extends ExportOptions {
   zip?: boolean
 }
 
-/** Refusals that come before any work: the run cannot be exported, or the destination cannot take it. */
-export function checkModelExport(studio: Studio, req: ModelExportRequest): Destination {
+/** A checked destination whose folder now exists (empty), with the folders that had to be made for it. */
+export interface PreparedExport {
+  dest: Destination
+  /** Folders created for it, outermost first; removed again if the export fails or is cancelled. */
+  created: string[]
+}
+
+/**
+ * Everything that can refuse an export, before any work and on the caller's thread: the run cannot
+ * be exported, the destination is not new or empty, is inside the project, or cannot be created
+ * (the folder is made here, one level at a time, so a file system that refuses answers at once).
+ */
+export function prepareModelExport(studio: Studio, req: ModelExportRequest): PreparedExport {
+  const dest = checkModelExport(studio, req)
+  return { dest, created: createFolders(dest.dir) }
+}
+
+function checkModelExport(studio: Studio, req: ModelExportRequest): Destination {
   const run = studio.store.runs.get(req.runId)
   if (!run) throw new NotFoundError(`run ${req.runId} does not exist`)
   if (run.status !== 'done' || !run.summary)
@@ -50,10 +66,9 @@ type Progress = Pick<JobContext, 'signal' | 'progress'>
 export async function runModelExport(
   studio: Studio,
   req: ModelExportRequest,
-  dest: Destination,
+  { dest, created }: PreparedExport,
   { signal, progress }: Progress,
 ): Promise<ExportDto> {
-  const parents = createFolders(path.dirname(dest.dir))
   const tmp = partialName(dest.dir)
   const zip = dest.zip ? ZipSink.open(dest.zip) : null
   try {
@@ -94,7 +109,7 @@ export async function runModelExport(
   } catch (err) {
     await zip?.abort()
     fs.rmSync(tmp, { recursive: true, force: true })
-    removeFolders(parents)
+    removeFolders(created)
     throw err
   }
 }
@@ -107,9 +122,9 @@ export function startModelExportJob(
   onDone: (result: ExportDto) => void,
 ): { started: true; dir: string; zip: string | null } {
   if (jobs.isRunning('export')) throw new ConflictError('an export is already running; wait for it or cancel it')
-  const dest = checkModelExport(studio, req)
-  void jobs.start('export', async (ctx) => onDone(await runModelExport(studio, req, dest, ctx)))
-  return { started: true, dir: dest.dir, zip: dest.zip }
+  const prepared = prepareModelExport(studio, req)
+  void jobs.start('export', async (ctx) => onDone(await runModelExport(studio, req, prepared, ctx)))
+  return { started: true, dir: prepared.dest.dir, zip: prepared.dest.zip }
 }
 
 function readmeOf(
@@ -153,7 +168,7 @@ async function zipFolder(
   }
 }
 
-/** Gives the finished folder its name: the destination was checked new or empty; a non-empty one is never replaced. */
+/** Gives the finished folder its name, replacing the empty one prepared for it; a filled one is never replaced. */
 function commitFolder(tmp: string, dir: string): void {
   if (fs.existsSync(dir)) {
     if (fs.readdirSync(dir).length)

@@ -13,11 +13,17 @@ export interface ExportedFormatCard {
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`)
 
-/** "1.2 MB", "830 KB": sizes as a file manager shows them (powers of 1000). */
+/** "1.2 MB", "830 kB": sizes as a file manager shows them (powers of 1000). */
 export function sizeText(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(0)} KB`
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(0)} kB`
   return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`
+}
+
+/** A probability difference: "3.1e-7", "0" when exactly equal, "–" when none was measured. */
+export function diffText(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '–'
+  return x === 0 ? '0' : x.toExponential(1)
 }
 
 /** The verdict as a table cell: PASSED, FAILED (in bold, with why) or not checked. */
@@ -48,7 +54,7 @@ export function exportSection(formats: ExportedFormatCard[] | undefined): string
       t && t.status !== 'skipped' ? t.images : '–',
       pct(t?.agreement ?? null),
       pct(t?.accuracy ?? null),
-      t?.maxDiff === null || t?.maxDiff === undefined ? '–' : t.maxDiff.toExponential(1),
+      diffText(t?.maxDiff),
       verdictText(t),
     ]
   })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ExportDto } from '../../../preload/contract'
-import { checkModelExport, runModelExport, type ModelExportRequest } from '../../../main/engine/export/export-job'
+import { prepareModelExport, runModelExport, type ModelExportRequest } from '../../../main/engine/export/export-job'
 import type { ExportManifest } from '../../../main/engine/export/manifest'
 import { Studio } from '../../../main/engine/studio'
 import { makeImages, tmpDir } from '../../helpers/fixtures'
@@ -29,8 +29,8 @@ afterAll(() => studio.close())
 const messages: string[] = []
 function exportTo(req: Omit<ModelExportRequest, 'runId'>, signal = new AbortController().signal) {
   const full = { runId, ...req }
-  const dest = checkModelExport(studio, full)
-  return runModelExport(studio, full, dest, { signal, progress: (_d, _t, m) => messages.push(m ?? '') })
+  const prepared = prepareModelExport(studio, full)
+  return runModelExport(studio, full, prepared, { signal, progress: (_d, _t, m) => messages.push(m ?? '') })
 }
 const read = (dir: string, f: string) => fs.readFileSync(path.join(dir, f), 'utf8')
 const leftovers = (parent: string) => fs.readdirSync(parent).filter((n) => n.includes('.partial-'))
@@ -116,7 +116,7 @@ describe('cancel and failure', () => {
     const dir = path.join(parent, 'deeper', 'cancelled')
     const controller = new AbortController()
     const full = { runId, dir, format: 'onnx' as const }
-    const done = runModelExport(studio, full, checkModelExport(studio, full), {
+    const done = runModelExport(studio, full, prepareModelExport(studio, full), {
       signal: controller.signal,
       progress: (_d, _t, m) => {
         if (m?.startsWith('self-test')) controller.abort()
@@ -134,9 +134,15 @@ describe('cancel and failure', () => {
     const dir = path.join(root, 'full')
     fs.mkdirSync(dir)
     fs.writeFileSync(path.join(dir, 'keep.txt'), 'mine')
-    expect(() => checkModelExport(studio, { runId, dir })).toThrow(/exists and is not empty/)
-    expect(() => checkModelExport(studio, { runId: 99, dir: path.join(root, 'x') })).toThrow(/run 99 does not exist/)
+    expect(() => prepareModelExport(studio, { runId, dir })).toThrow(/exists and is not empty/)
+    expect(() => prepareModelExport(studio, { runId: 99, dir: path.join(root, 'x') })).toThrow(/run 99 does not exist/)
     expect(fs.readdirSync(dir)).toEqual(['keep.txt'])
+  })
+
+  it.runIf(fs.existsSync('/proc/self'))('refuses a folder the file system will not create, at once', () => {
+    expect(() => prepareModelExport(studio, { runId, dir: '/proc/forbidden' })).toThrow(
+      'cannot create /proc/forbidden (ENOENT); choose a folder where files can be written',
+    )
   })
 
   it("flags a format whose answers differ from Studio's as FAILED in export.json, the card and the README", async () => {
