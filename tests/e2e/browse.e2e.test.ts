@@ -213,7 +213,8 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.selectOption('select[aria-label="Run"]', '2')
     await page.fill('input[aria-label="Destination folder"]', path.join(root, 'exported'))
     await page.click('button:has-text("Export")')
-    await page.waitForSelector('[data-testid="export-result"]')
+    // The export is a job: write, self-test each format in a fresh process, then the result.
+    await page.waitForSelector('[data-testid="export-result"]', { timeout: 120_000 })
     for (const f of [
       'model.json',
       'weights.bin',

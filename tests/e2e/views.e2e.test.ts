@@ -154,7 +154,9 @@ describe.skipIf(!haveChromium)('the other views (Chromium against browser mode)'
     expect(option).toMatch(/run 1 \(.*, val \d+\.\d %\)/)
     await p.fill('input[aria-label="Destination folder"]', path.join(root, 'exported'))
     await p.click('button:has-text("Export")')
-    await p.waitForSelector('[data-testid="model-card"] h1', { timeout: 60_000 })
+    await p.waitForSelector('[data-testid="model-card"] h1', { timeout: 120_000 })
+    // The card was rendered again after the self-test, with its results.
+    expect(await p.textContent('[data-testid="export-formats"]')).toMatch(/tfjs.*passed/s)
     expect(await p.textContent('[data-testid="model-card"] h1')).toMatch(/^Model card: run 1/)
     expect(await p.locator('[data-testid="model-card"] h2').count()).toBeGreaterThan(2)
     expect(await p.locator('[data-testid="model-card"] table').count()).toBeGreaterThan(0)
