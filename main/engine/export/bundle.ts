@@ -3,16 +3,12 @@ import path from 'node:path'
 import { zipSync } from 'fflate'
 import { dependencies as studioDependencies } from '../../../package.json'
 import { ConflictError, NotFoundError } from '../errors'
-import type { EvaluationSummary } from '../evaluation/metrics'
 import { resourcePath } from '../resources'
 import type { Studio } from '../studio'
-import type { TrainConfig } from '../training/config'
 import { readPreprocessing, runDir, runPaths } from '../runs'
 import { marked } from 'marked'
-import { listAttributes } from '../attributes/attributes'
-import { evaluateByAttribute } from '../attributes/by-attribute'
-import { modelCard, type CardInput } from './model-card'
-import { dataChecksOf } from '../quality/card'
+import { cardInputOf } from './card-input'
+import { modelCard } from './model-card'
 import { addModelFormats, type ExportedFormat, type ExportOptions } from './formats'
 import type { ExportFiles } from './tfjs-files'
 
@@ -49,24 +45,14 @@ export function exportRun(
   if (fs.existsSync(dir) && fs.readdirSync(dir).length)
     throw new ConflictError(`${dir} exists and is not empty; choose a new folder`)
   const version = studio.store.datasets.version(run.datasetVersion)!
-  const config = JSON.parse(run.config) as TrainConfig
   const labels = version.classes.map((c) => c.name)
   const files: ExportFiles = {
     'model.json': fs.readFileSync(path.join(modelDir, 'model.json')),
     'weights.bin': fs.readFileSync(path.join(modelDir, 'weights.bin')),
     'labels.json': JSON.stringify(labels, null, 2),
     'preprocessing.json': fs.readFileSync(path.join(src, 'preprocessing.json')),
-    'model-card.md': modelCard({
-      run,
-      config,
-      version,
-      splitCounts: studio.store.datasets.splitCounts(version.id),
-      epochs: studio.store.runs.epochs(runId),
-      summary: JSON.parse(run.summary) as EvaluationSummary & { split: string },
-      problems: JSON.parse(run.problems ?? '[]') as { imageId: number; reason: string }[],
-      dataChecks: dataChecksOf(studio, version.createdAt),
-      subgroups: subgroupsOf(studio, runId),
-    }),
+    // The export job renders the card again from the same input once the self-test has results.
+    'model-card.md': modelCard(cardInputOf(studio, runId)),
     // The same file Studio type-checks (resources/predict.mjs), copied byte for byte.
     'predict.mjs': fs.readFileSync(resourcePath('predict.mjs')),
     'package.json': exportPackageJson(runId),
@@ -115,26 +101,6 @@ export function exportPackageJson(runId: number): string {
     null,
     2,
   )
-}
-
-/**
- * The evaluation split by the user's own attributes (up to five), or by the built-in image size and
- * brightness when none were recorded; an attribute that cannot be evaluated is left out.
- */
-function subgroupsOf(studio: Studio, runId: number): CardInput['subgroups'] {
-  const own = listAttributes(studio.store)
-    .filter((a) => !a.builtIn)
-    .slice(0, 5)
-    .map((a) => a.name)
-  const names = own.length ? own : ['size', 'brightness']
-  const reports = names.flatMap((n) => {
-    try {
-      return [evaluateByAttribute(studio.store, runId, n)]
-    } catch {
-      return []
-    }
-  })
-  return { ownAttributes: own.length > 0, reports }
 }
 
 /** The card as one self-contained HTML page (no scripts, no external files); names in it are escaped. */
