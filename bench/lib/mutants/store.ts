@@ -1,0 +1,142 @@
+import { m, type Mutant } from './mutant'
+
+const STORE = ['tests/engine/store', 'tests/engine/labels/labels.test.ts']
+const DATASETS = ['tests/engine/datasets']
+
+const images = 'main/engine/store/images.ts'
+const labels = 'main/engine/store/labels.ts'
+const datasets = 'main/engine/store/datasets.ts'
+
+export const STORE_MUTANTS: Mutant[] = [
+  m(
+    'store',
+    images,
+    'unlabeled filter matches labeled images',
+    `'i.class_id IS NULL'`,
+    `'i.class_id IS NOT NULL'`,
+    STORE,
+  ),
+  m(
+    'store',
+    images,
+    'search does not escape LIKE wildcards',
+    `f.search.replace(/[\\\\%_]/g, (m) => '\\\\' + m)`,
+    'f.search',
+    STORE,
+  ),
+  m(
+    'store',
+    images,
+    'keyset cursor repeats the last row',
+    `const cmp = desc ? '<' : '>'`,
+    `const cmp = desc ? '<=' : '>='`,
+    STORE,
+  ),
+  m(
+    'store',
+    images,
+    'a cursor on the last page too',
+    'if (items.length > limit) {',
+    'if (items.length >= limit) {',
+    STORE,
+  ),
+  m('store', images, 'page limit allows 10,000 rows', 'limit > 1000)', 'limit > 10000)', STORE),
+  m('store', images, 'minimum confidence is exclusive', `'p.confidence >= ?'`, `'p.confidence > ?'`, STORE),
+  m('store', images, 'maximum confidence is exclusive', `'p.confidence <= ?'`, `'p.confidence < ?'`, STORE),
+  m(
+    'store',
+    images,
+    'correct filter inverted',
+    '`${predicted} IS i.class_id`',
+    '`${predicted} IS NOT i.class_id`',
+    STORE,
+  ),
+  m(
+    'store',
+    images,
+    'deep offsets seek from the anchor without the remainder',
+    'skip = offset % ANCHOR_STEP',
+    'skip = 0',
+    STORE,
+  ),
+  m(
+    'store',
+    images,
+    'an ambiguous hash prefix resolves to one image',
+    'if (rows.length === 1) return rows[0]',
+    'if (rows.length >= 1) return rows[0]',
+    STORE,
+  ),
+  m(
+    'store',
+    images,
+    'origin null filter never matches',
+    `where.push('i.origin IS NULL')`,
+    `where.push('i.origin = NULL')`,
+    STORE,
+  ),
+  m(
+    'store',
+    labels,
+    'undo reverts the oldest action',
+    `WHERE state = 'done' ORDER BY id DESC LIMIT 1`,
+    `WHERE state = 'done' ORDER BY id ASC LIMIT 1`,
+    STORE,
+  ),
+  m(
+    'store',
+    labels,
+    'redo re-applies the latest undone action',
+    `WHERE state = 'undone' ORDER BY id ASC LIMIT 1`,
+    `WHERE state = 'undone' ORDER BY id DESC LIMIT 1`,
+    STORE,
+  ),
+  m(
+    'store',
+    labels,
+    'a new action keeps the redo stack',
+    "SET state = 'dropped' WHERE state = 'undone'",
+    "SET state = 'dropped' WHERE 0",
+    STORE,
+  ),
+  m(
+    'store',
+    labels,
+    'deleted classes listed as live',
+    'FROM classes c WHERE c.deleted_at IS NULL ORDER BY c.id',
+    'FROM classes c ORDER BY c.id',
+    STORE,
+  ),
+  m(
+    'store',
+    labels,
+    'class names compared case-sensitively',
+    'WHERE name = ? COLLATE NOCASE AND deleted_at IS NULL',
+    'WHERE name = ? AND deleted_at IS NULL',
+    STORE,
+  ),
+  m(
+    'store',
+    datasets,
+    'labels of deleted classes frozen into versions',
+    'JOIN classes c ON c.id = i.class_id WHERE c.deleted_at IS NULL ORDER BY i.id',
+    'JOIN classes c ON c.id = i.class_id ORDER BY i.id',
+    [...STORE, ...DATASETS],
+  ),
+  m(
+    'store',
+    datasets,
+    'the oldest version is taken as the latest',
+    'SELECT max(id) AS id FROM dataset_versions',
+    'SELECT min(id) AS id FROM dataset_versions',
+    [...STORE, ...DATASETS],
+  ),
+  m(
+    'store',
+    datasets,
+    'origin splits flag read inverted',
+    'useOriginSplits: row.u === 1',
+    'useOriginSplits: row.u === 0',
+    [...STORE, ...DATASETS],
+  ),
+]
