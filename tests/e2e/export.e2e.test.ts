@@ -85,6 +85,10 @@ describe.skipIf(!haveChromium)('Export a model (Chromium against browser mode)',
       expect(await page().textContent('[data-testid="model-card"]')).toContain('Self-test FAILED for onnx')
       expect(await axeProblems(page())).toEqual([])
       await ui.shot('export-03-failed')
+      await page().emulateMedia({ colorScheme: 'dark' })
+      expect(await axeProblems(page())).toEqual([])
+      await ui.shot('export-03b-failed-dark')
+      await page().emulateMedia({ colorScheme: 'light' })
     } finally {
       studio.store.runs.replacePredictions(runId, preds)
     }
