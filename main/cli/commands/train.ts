@@ -5,16 +5,17 @@ import { runScores } from '../../engine/evaluation/report'
 import type { RunRecord } from '../../engine/store'
 import type { Studio } from '../../engine/studio'
 import { BACKENDS, type BackendName } from '../../engine/training/backend'
-import { DEFAULT_AUGMENT, type TrainConfig } from '../../engine/training/config'
+import type { TrainConfig } from '../../engine/training/config'
 import { PRESET_NAMES, presets, type PresetSpec } from '../../engine/training/presets'
 import type { TrainEvent } from '../../engine/training/events'
 import { resumeTraining, startTraining, type TrainingHandle } from '../../engine/training/runner'
 import { withStudio } from '../context'
 import { common, emit, EXIT, ExitCode, type CommonOptions } from '../output'
 import { parseId } from './project'
+import { addRecipeOptions, recipeFrom, type RecipeCliOptions } from './train-recipe'
 import { plural } from '../../engine/plural'
 
-interface TrainCliOptions extends CommonOptions {
+interface TrainCliOptions extends CommonOptions, RecipeCliOptions {
   preset: string
   backbone?: string
   modelsDir?: string
@@ -27,7 +28,6 @@ interface TrainCliOptions extends CommonOptions {
   patience?: string
   restoreBest: boolean
   seed?: number
-  augment?: boolean
   classWeights?: boolean
   split?: string
   useOriginSplits?: boolean
@@ -37,7 +37,8 @@ interface TrainCliOptions extends CommonOptions {
 }
 
 export function registerTrain(program: Command): void {
-  common(program.command('train'))
+  const cmd = common(program.command('train'))
+  cmd
     .description(
       'train a classifier on the labeled images (a dataset version is frozen first); Ctrl-C cancels, --resume continues',
     )
@@ -60,7 +61,9 @@ export function registerTrain(program: Command): void {
     )
     .option('--no-restore-best', 'keep the last epoch’s weights instead of the best')
     .option('--seed <n>', 'seed for split, weights, shuffling, augmentation (default 42)', (v) => parseInt(v, 10))
-    .option('--augment', 'flip, ±10° rotation, 10 % shift, brightness and contrast jitter on training batches')
+  // The recipe's options (train-recipe.ts) come after the seed in --help, as before the classic ones.
+  addRecipeOptions(cmd)
+  cmd
     .option('--class-weights', 'weight the loss by inverse class frequency')
     .option('--split <t/v/t>', 'train/val/test percentages (default 70/15/15)')
     .option('--use-origin-splits', 'images imported from train/ val/ test/ folders keep that split')
@@ -150,7 +153,7 @@ function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
   if (o.optimizer) c.optimizer = o.optimizer as TrainConfig['optimizer']
   if (o.patience !== undefined) c.patience = o.patience === 'off' ? null : parseId(o.patience)
   if (o.seed !== undefined) c.seed = o.seed
-  if (o.augment) c.augment = DEFAULT_AUGMENT
+  Object.assign(c, recipeFrom(o))
   if (o.backend) {
     if (o.backend !== 'auto' && !(BACKENDS as readonly string[]).includes(o.backend)) {
       throw new ValidationError(`--backend must be auto, ${BACKENDS.join(', ')} (got ${JSON.stringify(o.backend)})`)

@@ -1,26 +1,20 @@
 import { ValidationError } from '../errors'
 import { checkFractions, DEFAULT_FRACTIONS } from '../datasets/split'
 import type { SplitFractions } from '../store'
+import { type Augmentation } from './augment'
 import type { BackendName } from './backend'
 import { presets, type PresetRegistry } from './presets/registry'
 import type { PresetEnv } from './presets/types'
+import { checkRecipe, recipeWith, RECIPE_OFF, type Recipe } from './recipe'
 
-/** Augmentation applied to training batches only, seeded per epoch. */
-export interface Augmentation {
-  /** Mirror left–right with probability 0.5. */
-  flip: boolean
-  /** Largest rotation, degrees (0 = off). */
-  rotate: number
-  /** Largest shift as a fraction of the side (random crop with black fill; 0 = off). */
-  crop: number
-  /** Largest brightness change, fraction of full scale (0 = off). */
-  brightness: number
-  /** Largest contrast change, fraction (0 = off). */
-  contrast: number
-}
+export { DEFAULT_AUGMENT, type Augmentation } from './augment'
 
-/** Every knob of a run. Stored complete (defaults filled in) with the run, so it can be repeated. */
-export interface TrainConfig {
+/**
+ * Every knob of a run. Stored complete (defaults filled in) with the run, so it can be repeated.
+ * The recipe's fields (dropout, labelSmoothing, schedule, warmupEpochs, weightDecay) are
+ * documented in recipe.ts.
+ */
+export interface TrainConfig extends Recipe {
   /** A registered preset's name (presets/registry.ts). Default: the registry's first, seed-cnn. */
   preset: string
   /** Input side in pixels. Default: the preset's (seed-cnn 64, transfer 224). */
@@ -40,6 +34,7 @@ export interface TrainConfig {
   restoreBest: boolean
   /** Seeds splits, initial weights, shuffling and augmentation. Default 42. */
   seed: number
+  /** Training-batch augmentation (augment.ts); null = none. Default: the preset's (none). */
   augment: Augmentation | null
   /** Weight the loss by inverse class frequency (for imbalanced classes). Default false. */
   classWeights: boolean
@@ -54,8 +49,6 @@ export interface TrainConfig {
   workers: number | null
 }
 
-export const DEFAULT_AUGMENT: Augmentation = { flip: true, rotate: 10, crop: 0.1, brightness: 0.1, contrast: 0.1 }
-
 /**
  * A complete config: what `c` sets, else the preset's defaults (those that depend on what is
  * installed as `env` finds it), else the shared ones; checked against the shared limits and the
@@ -68,6 +61,7 @@ export function withDefaults(
 ): TrainConfig {
   const preset = c.preset === undefined ? registry.default : registry.get(c.preset)
   const d = { ...preset.defaults, ...preset.installedDefaults?.(env, c) }
+  const augment = c.augment === undefined ? (d.augment ?? null) : c.augment
   const cfg: TrainConfig = {
     preset: preset.name,
     inputSize: c.inputSize ?? d.inputSize,
@@ -79,15 +73,18 @@ export function withDefaults(
     patience: c.patience === undefined ? d.patience : c.patience,
     restoreBest: c.restoreBest ?? true,
     seed: c.seed ?? 42,
-    augment: c.augment === undefined ? null : c.augment,
+    // A crop padding is recorded even where it is 0, so every run's config lists every option.
+    augment: augment ? { ...augment, cropPad: augment.cropPad ?? 0 } : null,
     classWeights: c.classWeights ?? false,
     fractions: c.fractions ?? DEFAULT_FRACTIONS,
     useOriginSplits: c.useOriginSplits ?? false,
     backbone: c.backbone ?? d.backbone,
     backend: c.backend ?? 'auto',
     workers: c.workers ?? null,
+    ...recipeWith(c, { ...RECIPE_OFF, ...d.recipe }),
   }
   validate(cfg, preset.inputSize)
+  checkRecipe(cfg, preset.fields)
   preset.validate?.(cfg)
   return cfg
 }

@@ -45,6 +45,8 @@ export interface FitControl {
 /** Called at the points of the loop; awaited in list order, so a later callback sees what an earlier one did. */
 export interface Callback {
   onTrainBegin?(): void | Promise<void>
+  /** Before a batch's step (the learning-rate schedule sets the step's rate here). */
+  onBatchBegin?(logs: Pick<BatchLogs, 'epoch' | 'batch' | 'batches'>): void | Promise<void>
   onBatchEnd?(logs: BatchLogs): void | Promise<void>
   onEpochEnd?(logs: EpochLogs, control: FitControl): void | Promise<void>
 }
@@ -96,6 +98,7 @@ export async function fit(data: FitData, opts: FitOptions, callbacks: Callback[]
         // trainOnBatch only yields to microtasks.
         await new Promise((resolve) => setImmediate(resolve))
         if (opts.cancelled()) return 'cancelled'
+        for (const c of callbacks) await c.onBatchBegin?.({ epoch, batch: b + 1, batches })
         const { xs, ys } = ahead.batch ?? makeBatch(b)!
         ahead.batch = null
         let out: number | number[]

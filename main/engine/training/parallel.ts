@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import type { BackendName } from './backend'
+import { recipeOf } from './optimizer'
 import type { FromShard, ToShard } from './protocol'
 import { computeShard, loadWeights, readInto, sharedMemory, updateShare, type SharedMemory } from './shard'
 import {
@@ -33,6 +34,8 @@ export interface ParallelOptions {
   workers: number
   backend: BackendName
   classWeights: Float32Array | null
+  /** Label smoothing ε of the loss (losses.ts); default 0. */
+  labelSmoothing?: number
   /** Largest batch a step will get (sizes the shared input buffers). */
   maxBatch: number
   /** Worker entry; default shard-worker.ts beside this file (tsx) or shard-worker.js in a build. */
@@ -78,6 +81,7 @@ export class ParallelStepper {
     private readonly mem: SharedMemory,
     private readonly slices: Slice[],
     private readonly rule: UpdateRule,
+    private readonly labelSmoothing: number,
   ) {}
 
   static async start(model: tf.LayersModel, optimizer: tf.Optimizer, opts: ParallelOptions): Promise<ParallelStepper> {
@@ -96,6 +100,7 @@ export class ParallelStepper {
       mem,
       slices,
       rule,
+      opts.labelSmoothing ?? 0,
     )
     stepper.iteration = await readOptimizerState(optimizer, slices, mem.slots)
     try {
@@ -111,6 +116,7 @@ export class ParallelStepper {
             slices,
             rule,
             classWeights: opts.classWeights,
+            labelSmoothing: opts.labelSmoothing ?? 0,
           }),
         ),
       )
@@ -136,12 +142,14 @@ export class ParallelStepper {
     const computed = this.threads.map((t) => ask(t, { type: 'step', n }))
     // If this thread's shard throws, the threads' answers are still awaited by nobody.
     for (const c of computed) c.catch(() => {})
-    computeShard(this.model, mem, 0, n, this.classWeights, slices)
+    computeShard(this.model, mem, 0, n, this.classWeights, slices, this.labelSmoothing)
     meanwhile()
     await Promise.all(computed)
     const iteration = this.iteration
-    const updated = this.threads.map((t) => ask(t, { type: 'update', iteration }))
-    updateShare(this.rule, iteration, mem, 0)
+    // The rate the optimizer holds now: the schedule (schedule.ts) set it before this step.
+    const { lr } = recipeOf(this.optimizer)
+    const updated = this.threads.map((t) => ask(t, { type: 'update', iteration, lr }))
+    updateShare({ ...this.rule, lr }, iteration, mem, 0, slices)
     await Promise.all(updated)
     this.iteration++
     loadWeights(this.model, mem.weights, slices)

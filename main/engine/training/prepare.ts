@@ -8,6 +8,7 @@ import { hasCheckpoint, loadCheckpoint, type TrainState } from './checkpoint'
 import type { TrainConfig } from './config'
 import type { TrainEvent } from './events'
 import { compiledLoss, inverseFrequency } from './losses'
+import { makeOptimizer, type RecipeOptimizer } from './optimizer'
 import { ParallelStepper } from './parallel'
 import type { PixelProblem } from './pixels'
 import type { PresetRegistry } from './presets/registry'
@@ -38,7 +39,7 @@ export interface Prepared {
   train: Source
   val: Source
   model: tf.LayersModel
-  optimizer: tf.Optimizer
+  optimizer: RecipeOptimizer
   stepper: ParallelStepper | null
   /** Where training stands (from the checkpoint on resume); the callbacks move it on. */
   state: TrainState
@@ -97,7 +98,7 @@ export async function prepare(input: PrepareInput, res: Resources): Promise<Prep
   const optimizer = res.hold(makeOptimizer(cfg), (o) => o.dispose())
   const weights = cfg.classWeights ? inverseFrequency(train.labels, numClasses) : null
   const weightTensor = weights ? res.hold(tf.tensor1d(weights), (t) => t.dispose()) : null
-  model.compile({ optimizer, loss: compiledLoss(weightTensor), metrics: ['accuracy'] })
+  model.compile({ optimizer, loss: compiledLoss(weightTensor, cfg.labelSmoothing), metrics: ['accuracy'] })
 
   let state: TrainState = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
   if (input.resume && hasCheckpoint(paths.checkpoint)) {
@@ -116,6 +117,7 @@ export async function prepare(input: PrepareInput, res: Resources): Promise<Prep
             backend: backend.name,
             maxBatch: cfg.batchSize,
             classWeights: weights,
+            labelSmoothing: cfg.labelSmoothing,
           }),
           (s) => void s.dispose(),
         )
@@ -152,10 +154,4 @@ export async function prepare(input: PrepareInput, res: Resources): Promise<Prep
     state,
     problems,
   }
-}
-
-function makeOptimizer(cfg: TrainConfig): tf.Optimizer {
-  if (cfg.optimizer === 'sgd') return tf.train.sgd(cfg.learningRate)
-  if (cfg.optimizer === 'rmsprop') return tf.train.rmsprop(cfg.learningRate)
-  return tf.train.adam(cfg.learningRate)
 }

@@ -46,9 +46,12 @@ export type ToShard =
       slices: Slice[]
       rule: UpdateRule
       classWeights: Float32Array | null
+      /** Label smoothing ε of the loss (losses.ts). */
+      labelSmoothing: number
     }
   | { type: 'step'; n: number }
-  | { type: 'update'; iteration: number }
+  /** `lr`: this step's learning rate (the schedule's). */
+  | { type: 'update'; iteration: number; lr: number }
 
 /** shard-worker.ts → parallel.ts: one reply per message. */
 export type FromShard = { type: 'ready' } | { type: 'done' } | { type: 'error'; message: string }

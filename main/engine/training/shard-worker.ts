@@ -17,6 +17,7 @@ let ctx: {
   slices: Slice[]
   rule: UpdateRule
   classWeights: tf.Tensor | null
+  labelSmoothing: number
 } | null = null
 /** The shared weights changed since this replica last loaded them. */
 let stale = false
@@ -37,6 +38,7 @@ parentPort!.on('message', (m: ToShard) => {
           slices: m.slices,
           rule: m.rule,
           classWeights: m.classWeights ? tf.tensor1d(m.classWeights) : null,
+          labelSmoothing: m.labelSmoothing,
         }
         loadWeights(model, m.mem.weights, m.slices)
         reply({ type: 'ready' })
@@ -46,9 +48,9 @@ parentPort!.on('message', (m: ToShard) => {
       if (m.type === 'step') {
         if (stale) loadWeights(c.model, c.mem.weights, c.slices)
         stale = false
-        computeShard(c.model, c.mem, c.part, m.n, c.classWeights, c.slices)
+        computeShard(c.model, c.mem, c.part, m.n, c.classWeights, c.slices, c.labelSmoothing)
       } else {
-        updateShare(c.rule, m.iteration, c.mem, c.part)
+        updateShare({ ...c.rule, lr: m.lr }, m.iteration, c.mem, c.part, c.slices)
         stale = true
       }
       reply({ type: 'done' })

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { exampleLosses } from './losses'
 import { updateKernels } from './simd'
-import { applyUpdate, applyUpdateSimd, type Slice, type UpdateRule } from './update-rules'
+import { applyDecay, applyUpdate, applyUpdateSimd, type Slice, type UpdateRule } from './update-rules'
 
 /**
  * One participant's side of a data-parallel step (parallel.ts), the same on the trainer's thread
@@ -16,13 +16,14 @@ export function shardGradients(
   ys: tf.Tensor,
   batchSize: number,
   classWeights: tf.Tensor | null,
+  labelSmoothing = 0,
 ): { grads: tf.Tensor[]; lossSum: number; correct: number } {
   let lossSum = 0
   let correct = 0
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const { value, grads } = tf.variableGrads(() => {
     const pred = model.apply(xs, { training: true }) as tf.Tensor
-    const losses = exampleLosses(ys, pred, classWeights)
+    const losses = exampleLosses(ys, pred, classWeights, labelSmoothing)
     const sum = losses.sum()
     lossSum = sum.dataSync()[0]!
     correct = tf.tidy(() => pred.argMax(-1).equal(ys.argMax(-1)).sum().dataSync()[0]!)
@@ -90,9 +91,19 @@ export function sharedMemory(
   }
 }
 
-/** Participant `part`'s share of the update: SIMD over whole groups of 4, the rest in JavaScript. */
-export function updateShare(rule: UpdateRule, iteration: number, mem: SharedMemory, part: number): void {
+/**
+ * Participant `part`'s share of the update: weight decay of the kernels among `slices` (none
+ * without them), then the rule, SIMD over whole groups of 4, the rest in JavaScript.
+ */
+export function updateShare(
+  rule: UpdateRule,
+  iteration: number,
+  mem: SharedMemory,
+  part: number,
+  slices: readonly Slice[] = [],
+): void {
   const [from, to] = updateRange(mem.weights.length, part, mem.grads.length)
+  applyDecay(rule, mem.weights, slices, from, to)
   const k = mem.memory ? updateKernels(mem.memory) : null
   const simd = k ? (to - from) & ~3 : 0
   if (simd) applyUpdateSimd(k!, rule, iteration, mem.weights, mem.grads, mem.slots, from, simd)
@@ -122,6 +133,7 @@ export function computeShard(
   n: number,
   classWeights: tf.Tensor | null,
   slices: Slice[],
+  labelSmoothing = 0,
 ): void {
   const [from, to] = shardRows(n, part, mem.grads.length)
   const out = mem.grads[part]!
@@ -138,7 +150,7 @@ export function computeShard(
   const xs = tf.tensor(mem.xs.subarray(from * xRow, to * xRow), [to - from, ...inShape])
   const ys = tf.tensor(mem.ys.subarray(from * yRow, to * yRow), [to - from, yRow])
   try {
-    const r = shardGradients(model, xs, ys, n, classWeights)
+    const r = shardGradients(model, xs, ys, n, classWeights, labelSmoothing)
     r.grads.forEach((g, k) => {
       readInto(g, out, slices[k]!.offset)
       g.dispose()

@@ -9,6 +9,8 @@ import type { TrainEvent } from './events'
 import { finalize } from './finalize'
 import { fit } from './fit'
 import { prepare, Resources } from './prepare'
+import { storedConfig } from './recipe'
+import { isScheduled, learningRateSchedule } from './schedule'
 import { presets, type PresetRegistry } from './presets/registry'
 import type { TrainJob } from './protocol'
 import { bundledModelsDir, modelsDir } from './backbones'
@@ -33,7 +35,8 @@ export async function runTraining(
   const { runs } = studio.store
   const run = runs.get(job.runId)
   if (!run) throw new NotFoundError(`run ${job.runId} does not exist`)
-  const cfg = JSON.parse(run.config) as TrainConfig
+  // Configs stored before the recipe lack its fields: such a run resumes without it.
+  const cfg = storedConfig(JSON.parse(run.config) as TrainConfig)
   const paths = runPaths(studio.root, run.id)
   fs.mkdirSync(paths.dir, { recursive: true })
   const res = new Resources()
@@ -70,6 +73,7 @@ export async function runTraining(
         cancelled: () => io.cancelled(),
       },
       [
+        ...(isScheduled(cfg.schedule, cfg.warmupEpochs) ? [learningRateSchedule(p.optimizer, cfg)] : []),
         nanStop(p.state),
         earlyStopping(p.state, cfg.patience),
         checkpointing({ ...p, runs }, p.state),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { isDecayed, recipeOf } from './optimizer'
 import type { UpdateKernels } from './simd'
 
 /**
@@ -7,12 +8,14 @@ import type { UpdateKernels } from './simd'
  * of one thread running ~10 tensor ops per variable while the others wait. The arithmetic is
  * TensorFlow.js's (adam_optimizer.js, sgd_optimizer.js, rmsprop_optimizer.js), so a run matches a
  * single-thread run up to float rounding, and the state moves to and from the tf.Optimizer (which
- * checkpoints save) without conversion.
+ * checkpoints save) without conversion. `lr` is the step's (the schedule changes it per step);
+ * `weightDecay` is decoupled decay per unit of it (optimizer.ts, applyDecay).
  */
-export type UpdateRule =
+export type UpdateRule = (
   | { kind: 'adam'; lr: number; beta1: number; beta2: number; epsilon: number }
   | { kind: 'sgd'; lr: number }
   | { kind: 'rmsprop'; lr: number; decay: number; momentum: number; epsilon: number }
+) & { weightDecay: number }
 
 /** The rule of a TensorFlow.js optimizer (Adam, SGD, or RMSProp without centering). */
 export function ruleOf(optimizer: tf.Optimizer): UpdateRule {
@@ -20,10 +23,11 @@ export function ruleOf(optimizer: tf.Optimizer): UpdateRule {
   const c = optimizer.getConfig() as Record<string, number | boolean>
   const num = (k: string) => c[k] as number
   const [lr, epsilon] = [num('learningRate'), num('epsilon')]
-  if (name === 'Adam') return { kind: 'adam', lr, beta1: num('beta1'), beta2: num('beta2'), epsilon }
-  if (name === 'SGD') return { kind: 'sgd', lr }
+  const { weightDecay } = recipeOf(optimizer)
+  if (name === 'Adam') return { kind: 'adam', lr, beta1: num('beta1'), beta2: num('beta2'), epsilon, weightDecay }
+  if (name === 'SGD') return { kind: 'sgd', lr, weightDecay }
   if (name === 'RMSProp' && !c.centered) {
-    return { kind: 'rmsprop', lr, decay: num('decay'), momentum: num('momentum'), epsilon }
+    return { kind: 'rmsprop', lr, decay: num('decay'), momentum: num('momentum'), epsilon, weightDecay }
   }
   throw new Error(`data-parallel training has no update rule for the ${name} optimizer`)
 }
@@ -42,6 +46,28 @@ function adamCorrection({ lr, beta1, beta2 }: Extract<UpdateRule, { kind: 'adam'
   return {
     step: lr / (1 - Math.fround(beta1 ** (iteration + 1))),
     r: 1 / Math.sqrt(1 - Math.fround(beta2 ** (iteration + 1))),
+  }
+}
+
+/**
+ * Decoupled weight decay of elements [from, to), before the update: each kernel's weights (by
+ * `slices`' shapes, as optimizer.ts decides) times 1 − lr·wd, rounded to float32 as the
+ * single-thread optimizer's tensor product is. A separate pass beside the SIMD update kernels:
+ * one multiply per weight, only when decay is on.
+ */
+export function applyDecay(
+  rule: UpdateRule,
+  weights: Float32Array,
+  slices: readonly Slice[],
+  from: number,
+  to: number,
+): void {
+  if (!rule.weightDecay) return
+  const keep = Math.fround(1 - rule.lr * rule.weightDecay)
+  for (const s of slices) {
+    if (!isDecayed(s.shape)) continue
+    const end = Math.min(to, s.offset + s.size)
+    for (let i = Math.max(from, s.offset); i < end; i++) weights[i] = weights[i]! * keep
   }
 }
 

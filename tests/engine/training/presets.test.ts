@@ -57,7 +57,7 @@ describe('the preset registry', () => {
     const form = describePresets()
     expect(form.map((p) => p.name)).toEqual(['seed-cnn', 'transfer'])
     expect(form[0]).toMatchObject({
-      fields: ['inputSize', 'augment'],
+      fields: ['inputSize', 'augment', 'dropout'],
       inputSize: { min: 24, max: 224 },
       defaults: { inputSize: 64 },
     })

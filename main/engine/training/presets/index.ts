@@ -17,7 +17,10 @@ export {
 } from './types'
 export { pixelRun } from './pixels'
 
-/** The presets with their defaults (and the backbones found, for those that take one), for the Train form. */
+/**
+ * The presets with their defaults, recipe included (and the backbones found, for those that take
+ * one), for the Train form.
+ */
 export function describePresets(registry: PresetRegistry = presets, env: PresetEnv = {}): PresetDto[] {
   return registry.list.map((p) => {
     const d = withDefaults({ preset: p.name }, registry, env)
@@ -39,6 +42,15 @@ export function describePresets(registry: PresetRegistry = presets, env: PresetE
         fractions: d.fractions,
       },
       inputSize: fixed ? { min: d.inputSize, max: d.inputSize } : { ...p.inputSize },
+      recipe: {
+        dropout: { ...d.dropout },
+        labelSmoothing: d.labelSmoothing,
+        schedule: d.schedule,
+        warmupEpochs: d.warmupEpochs,
+        weightDecay: d.weightDecay,
+        cropPad: d.augment?.cropPad ?? 0,
+        flip: d.augment?.flip ?? false,
+      },
       ...(p.fields.includes('backbone')
         ? { backbones: listBackboneEntries(backboneFolders(env.modelsDir)).map(backboneDto) }
         : {}),

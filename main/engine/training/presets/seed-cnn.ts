@@ -1,15 +1,24 @@
 import os from 'node:os'
 import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '../../errors'
+import { RECIPE_OFF, type Recipe } from '../recipe'
 import { pixelRun } from './pixels'
 import { definePreset } from './types'
 
 /**
  * The classic seed CNN the product grew from:
- * Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, 3×3 kernels, ReLU.
- * Initializers are seeded so a run is reproducible.
+ * Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, 3×3 kernels, ReLU. The recipe
+ * may put dropout on either side of the dense layer (a rate of 0 adds no layer, so the model is
+ * the classic one). Initializers are seeded so a run is reproducible; dropout masks are not: a
+ * fixed tfjs dropout seed would draw the same mask at every step, so they come from tfjs's own
+ * unseeded stream.
  */
-export function seedCnn(size: number, numClasses: number, seed: number): tf.LayersModel {
+export function seedCnn(
+  size: number,
+  numClasses: number,
+  seed: number,
+  dropout: Recipe['dropout'] = RECIPE_OFF.dropout,
+): tf.LayersModel {
   if (!Number.isInteger(size) || size < 24 || size > 224) {
     throw new ValidationError(`input size must be 24–224 pixels (got ${size})`)
   }
@@ -28,20 +37,29 @@ export function seedCnn(size: number, numClasses: number, seed: number): tf.Laye
   m.add(tf.layers.conv2d(conv(128, 3)))
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
   m.add(tf.layers.flatten())
+  if (dropout.beforeDense > 0) m.add(tf.layers.dropout({ rate: dropout.beforeDense }))
   m.add(tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init(4) }))
+  if (dropout.afterDense > 0) m.add(tf.layers.dropout({ rate: dropout.afterDense }))
   m.add(tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer: init(5) }))
   return m
 }
+
+/**
+ * The seed CNN's recipe defaults (over RECIPE_OFF, recipe.ts), chosen from bench/RESULTS.md's
+ * "Seed CNN recipe" measurements; what is not listed stays off.
+ */
+export const SEED_CNN_RECIPE: Partial<Recipe> = {}
 
 export const seedCnnPreset = definePreset({
   name: 'seed-cnn',
   label: 'Seed CNN (from scratch)',
   description: 'Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, trained on pixels',
-  fields: ['inputSize', 'augment'],
-  defaults: { inputSize: 64, epochs: 10, patience: 5, backbone: null },
+  fields: ['inputSize', 'augment', 'dropout'],
+  defaults: { inputSize: 64, epochs: 10, patience: 5, backbone: null, recipe: SEED_CNN_RECIPE },
   inputSize: { min: 24, max: 224 },
   validate: (cfg) => checkMemory(cfg.inputSize, Math.ceil(cfg.batchSize / threadsFor(cfg.workers)), cfg.batchSize),
-  prepare: async (ctx) => pixelRun(ctx, () => seedCnn(ctx.cfg.inputSize, ctx.numClasses, ctx.cfg.seed)),
+  prepare: async (ctx) =>
+    pixelRun(ctx, () => seedCnn(ctx.cfg.inputSize, ctx.numClasses, ctx.cfg.seed, ctx.cfg.dropout)),
 })
 
 /**

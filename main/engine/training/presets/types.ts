@@ -3,8 +3,10 @@ import type { PresetDto } from '../../../../preload/contract'
 import type { GraphStage, RunPaths, Scaling } from '../../runs'
 import type { DatasetItem, ProjectPaths, Split } from '../../store'
 import type { BackendName } from '../backend'
+import type { Augmentation } from '../augment'
 import type { TrainConfig } from '../config'
 import type { PixelProblem } from '../pixels'
+import type { Recipe } from '../recipe'
 import type { Source } from '../sources'
 
 /** The config fields whose default depends on the preset (the others are shared, config.ts). */
@@ -17,6 +19,10 @@ export interface PresetDefaults {
   patience: number | null
   /** Backbone folder in the models folder; null where the preset has none. */
   backbone: string | null
+  /** Training-batch augmentation when a config asks for none; absent: none. */
+  augment?: Augmentation | null
+  /** Recipe fields (recipe.ts) the preset sets otherwise than RECIPE_OFF. */
+  recipe?: Partial<Recipe>
 }
 
 /**
