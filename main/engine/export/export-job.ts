@@ -13,6 +13,7 @@ import { renderReadme } from './export-readme'
 import type { ExportOptions } from './formats'
 import { buildManifest, describeFiles, listFiles, MANIFEST_FILE, type ExportManifest } from './manifest'
 import { modelCard } from './model-card'
+import { cardExtras } from './notices'
 import { exportOffThread } from './off-thread'
 import { resourcePath } from '../resources'
 import { selfTestCases, type FormatName, type SelfTestResult } from './self-test'
@@ -83,13 +84,20 @@ export async function runModelExport(
       signal,
       onProgress: (f, done, total) => progress(at.get(f)! + done, steps, `self-test ${f}: ${done} / ${total} images`),
     })
-    progress(steps - 1, steps, 'model card, README and export.json')
+    progress(steps - 1, steps, 'where the model looks, model card, README and export.json')
+    const extras = await cardExtras(studio, req.runId)
+    signal.throwIfAborted()
     const card = modelCard({
       ...cardInputOf(studio, req.runId),
       exported: formats.map((f) => ({ ...f, bytes: f.bytes!, selfTest: tests.get(f.format) ?? null })),
+      extraSections: extras.sections,
     })
-    // Small text files, written asynchronously: this may be the thread that answers the page.
-    const write = (name: string, data: string) => fs.promises.writeFile(path.join(tmp, name), data)
+    // Small files, written asynchronously: this may be the thread that answers the page.
+    const write = async (name: string, data: string | Uint8Array) => {
+      await fs.promises.mkdir(path.dirname(path.join(tmp, name)), { recursive: true })
+      await fs.promises.writeFile(path.join(tmp, name), data)
+    }
+    for (const [name, data] of Object.entries(extras.files)) await write(name, data)
     await write('model-card.md', card)
     await write('model-card.html', cardHtml(card, `Model card: run ${req.runId}`))
     if (formats.some((f) => f.format === 'onnx'))

@@ -97,6 +97,24 @@ describe('a model export job', () => {
     expect(read(dir, 'predict.py')).toContain('import onnxruntime')
   })
 
+  it('puts "Where the model looks" in the card, with exactly the overlay files it links', () => {
+    const card = read(dir, 'model-card.md')
+    expect(card).toContain('## Where the model looks')
+    const linked = [...card.matchAll(/\]\((looks\/[^)]+)\)/g)].map((m) => m[1]!)
+    expect(linked.length).toBeGreaterThan(0)
+    expect(
+      fs
+        .readdirSync(path.join(dir, 'looks'))
+        .map((f) => `looks/${f}`)
+        .sort(),
+    ).toEqual([...linked].sort())
+    for (const f of linked)
+      expect(fs.readFileSync(path.join(dir, f)).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]))
+    expect(card.indexOf('## Where the model looks')).toBeLessThan(card.indexOf('## Known limitations'))
+    // A seed CNN holds no backbone weights: no license section.
+    expect(card).not.toContain('## Backbone license')
+  })
+
   it('writes the zip with the same files under the folder name, and leaves no temporary files', () => {
     const entries = unzipSync(fs.readFileSync(`${dir}.zip`))
     const names = Object.keys(entries).filter((n) => !n.endsWith('/'))

@@ -3,6 +3,7 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../../main/cli/demo-shapes'
+import { cardExtras } from '../../../main/engine/export/notices'
 import { Studio } from '../../../main/engine/studio'
 import { cutLayersFolder } from '../../../main/engine/training/backbone-cut'
 import { sha256File } from '../../../main/engine/training/backbone-files'
@@ -49,6 +50,12 @@ describe('the bundled backbones (resources/models)', () => {
       const id = await trainInProcess(studio, { preset: 'transfer', backbone: NAMES[0], epochs: 2 })
       expect(studio.store.runs.get(id)).toMatchObject({ status: 'done', error: null })
       expect(fs.readdirSync(path.join(studio.root, 'cache', 'features'))).toEqual([`${NAMES[0]}-224-cover`])
+      // The exported model holds the backbone's weights: its license and attribution travel with it.
+      const extras = await cardExtras(studio, id)
+      const license = fs.readFileSync(path.join(bundledModelsDir(), NAMES[0]!, 'LICENSE'))
+      expect(Buffer.from(extras.files['backbone-license/LICENSE']!)).toEqual(license)
+      expect(extras.files['backbone-license/SOURCE.md']).toBeDefined()
+      expect(extras.sections.join('\n')).toMatch(/## Backbone license[\s\S]*\(backbone-license\/LICENSE\)/)
     } finally {
       delete process.env.STUDIO_MODELS_DIR
       studio.close()
