@@ -21,7 +21,8 @@ export class Jobs {
 
   /** Starts `body` as the `kind` job; refused while one of that kind runs. Resolves when it ends. */
   start(kind: JobKind, body: (ctx: JobContext) => Promise<void>): Promise<void> {
-    if (this.running.has(kind)) throw new ConflictError(`a ${kind} job is already running`)
+    if (this.running.has(kind))
+      throw new ConflictError(`${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} job is already running`)
     const controller = new AbortController()
     this.running.set(kind, controller)
     const progress = (done: number, total: number, message: string | null = null) => {
