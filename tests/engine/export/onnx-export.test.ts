@@ -83,11 +83,17 @@ describe('studio export --format', () => {
     const dir = path.join(root, 'onnx-only')
     const ok = studioCli(['export', String(runId), dir, '--project', proj, '--no-zip', '--format', 'onnx'])
     expect(ok.code, ok.stderr).toBe(0)
+    // The ONNX model with predict.py for Python; README.md, export.json and the card's pictures (looks/) come
+    // with every export.
     expect(fs.readdirSync(dir).sort()).toEqual([
+      'README.md',
+      'export.json',
       'labels.json',
+      'looks',
       'model-card.html',
       'model-card.md',
       'model.onnx',
+      'predict.py',
       'preprocessing.json',
     ])
     const bad = studioCli(['export', String(runId), path.join(root, 'x'), '--project', proj, '--format', 'pt'])
