@@ -141,6 +141,8 @@ describe('the studio-media: protocol', () => {
       ['studio-media://original/../../studio.db', 400],
       [`studio-media://original/${hashes[0]}/../../studio.db`, 400],
       [`studio-media://original/${hashes[0]}?x=1`, 400],
+      [`studio-media://original/${hashes[0]}0`, 400],
+      [`studio-media://original/0${hashes[0]}`, 400],
     ]
     for (const [url, status] of refused) expect([url, (await get(url)).status]).toEqual([url, status])
     expect((await get(`studio-media://original/${hashes[0]}`, { method: 'POST', body: 'x' })).status).toBe(405)

@@ -136,6 +136,10 @@ describe('media stay inside the project', () => {
     })
     const reply = await rawGet(server.port, `/media/original/${img.hash}?token=${server.token}`)
     expect(statusOf(reply)).toBe(200)
+    // Exactly 64 hex digits: a hash with anything before or after it is malformed, not unknown.
+    for (const bad of [`${img.hash}0`, `0${img.hash}`, `${img.hash}.jpg`]) {
+      expect(statusOf(await rawGet(server.port, `/media/original/${bad}?token=${server.token}`))).toBe(400)
+    }
     const original = fs.readFileSync(path.join(root, 'more', 'img-000.jpg'))
     expect(reply.subarray(reply.indexOf('\r\n\r\n') + 4).equals(original)).toBe(true)
   })

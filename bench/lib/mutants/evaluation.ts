@@ -1,7 +1,7 @@
 import { m, type Mutant } from './mutant'
 
-const METRICS = ['tests/engine/evaluation/metrics.test.ts', 'tests/engine/attributes/slices.test.ts']
-const REPORT = ['tests/engine/service-ui.test.ts']
+const METRICS = ['tests/engine/evaluation', 'tests/engine/attributes/slices.test.ts']
+const REPORT = ['tests/engine/evaluation', 'tests/engine/service-ui.test.ts']
 
 const metrics = 'main/engine/evaluation/metrics.ts'
 const slices = 'main/engine/evaluation/slices.ts'

@@ -2,6 +2,7 @@ import { m, type Mutant } from './mutant'
 
 /** The raw-socket server tests (no CLI processes: fast). */
 const SERVER = [
+  'tests/server/http.test.ts',
   'tests/server/robustness.test.ts',
   'tests/server/security.test.ts',
   'tests/server/confinement.test.ts',
