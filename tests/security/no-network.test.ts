@@ -62,7 +62,8 @@ if (process.argv[2] === 'child') {
   await fetch('http://203.0.113.9/').catch(() => {})
   await new Promise((r) => dns.lookup('example.net', () => r()))
   dgram.createSocket('udp4').send('x', 53, '198.51.100.3', (e, n) => {})
-  await new Promise((r) => new Worker("require('node:net').connect(80, '198.51.100.1').on('error', () => {})", { eval: true }).on('exit', r))
+  const inThread = "require('node:net').connect(80, '198.51.100.1').on('error', () => {})"
+  await new Promise((r) => new Worker(inThread, { eval: true }).on('exit', r))
   await new Promise((r) => fork(${JSON.stringify(probe)}, ['child']).on('exit', r))
   await new Promise((r) => net.connect(9, '127.0.0.1').on('error', r))
   process.exit(0)
