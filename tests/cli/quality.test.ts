@@ -97,7 +97,12 @@ describe('studio score and studio next', () => {
       ])
       expect([Object.keys(out), Object.keys(out.items[0]!)]).toEqual(documented('next'))
       const u = out.items.map((i) => i.uncertainty)
-      expect(u).toEqual([...u].sort((a, b) => b - a))
+      // The most uncertain first, then a suggested class at a time (quality/uncertainty.ts balancedOrder).
+      expect(u[0]).toBe(Math.max(...u))
+      for (const cls of new Set(out.items.map((i) => i.suggested))) {
+        const v = out.items.filter((i) => i.suggested === cls).map((i) => i.uncertainty)
+        expect(v).toEqual([...v].sort((a, b) => b - a))
+      }
     }
     const bad = cli(['next', '-p', proj, '--by', 'vibes'])
     expect(bad.code).toBe(1)

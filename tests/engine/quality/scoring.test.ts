@@ -9,7 +9,7 @@ import { healthReport } from '../../../main/engine/health/report'
 import { dataChecksOf } from '../../../main/engine/quality/card'
 import { labelQueue } from '../../../main/engine/quality/queue'
 import { scoreRun } from '../../../main/engine/quality/scoring'
-import { rankByUncertainty, uncertainty, UNCERTAINTIES } from '../../../main/engine/quality/uncertainty'
+import { balancedOrder, rankByUncertainty, uncertainty, UNCERTAINTIES } from '../../../main/engine/quality/uncertainty'
 import { StudioService } from '../../../main/engine/service'
 import { Studio } from '../../../main/engine/studio'
 import { selectBackend } from '../../../main/engine/training/backend'
@@ -133,7 +133,7 @@ describe('scoring every image with a finished run', () => {
 })
 
 describe('label next', () => {
-  it('orders the unlabeled images of the newest scored run by each uncertainty measure', () => {
+  it('orders the unlabeled images of the newest scored run by each uncertainty measure, balanced over classes', () => {
     const names = studio.store.datasets.version(studio.store.runs.get(runB)!.datasetVersion)!.classes.map((c) => c.name)
     const unlabeled = stored(runB).filter((s) => studio.image(s.imageId).classId === null)
     expect(unlabeled).toHaveLength(6)
@@ -141,10 +141,13 @@ describe('label next', () => {
       const q = labelQueue(studio, by, 4)
       expect(q).toMatchObject({ runId: runB, by, remaining: 6 })
       expect(q.source).toBe(`run ${runB} (seed-cnn, 30 images scored)`)
-      const expected = rankByUncertainty(
-        unlabeled.map((s) => s.probs),
-        by,
-      ).map((i) => unlabeled[i]!)
+      const expected = balancedOrder(
+        rankByUncertainty(
+          unlabeled.map((s) => s.probs),
+          by,
+        ).map((i) => unlabeled[i]!),
+        (s) => s.predIndex,
+      )
       expect(q.items.map((i) => i.imageId)).toEqual(expected.slice(0, 4).map((s) => s.imageId))
       q.items.forEach((item, i) => {
         expect(item.uncertainty).toBeCloseTo(uncertainty(expected[i]!.probs, by), 5)
