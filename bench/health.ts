@@ -9,25 +9,33 @@
  * the first time (everything computed), again unchanged (cache), from a new connection (the CLI's
  * case: the cache on disk), and after a label change (groups reused, the rest recomputed).
  * Import: the same generated 800×600 JPEGs imported with and without signals, alternating, in
- * fresh projects; overhead = median time with ÷ median time without − 1.
+ * fresh projects; overhead = the median over rounds of (time with ÷ time without − 1), each round's
+ * two imports run back to back so that the machine's load drifts little between them. Then the
+ * thumbnail step alone, per image, interleaved (thumbnail only, thumbnail + signals, the next image…)
+ * in one process: the extra CPU time signals cost per image, against an import's CPU time per image.
+ * `--images 0` skips the report, `--import 0` the import.
  *
- * Last lines: report_first_s=, report_cached_s=, import_overhead=.
+ * Last lines: report_first_s=, report_cached_s=, import_overhead=, import_cpu_overhead=,
+ * signals_cpu_share= (extra CPU per image for signals ÷ import CPU per image without).
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { healthReport } from '../main/engine/health/report'
+import { writeThumbnail, writeThumbnailAndSignals } from '../main/engine/media/ingest'
 import { rng } from '../main/engine/random'
 import { Studio } from '../main/engine/studio'
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? Number(process.argv[i + 1]) || dflt : dflt
+  const v = i > 0 ? Number(process.argv[i + 1]) : NaN
+  return Number.isFinite(v) && v >= 0 ? v : dflt
 }
 const nImages = arg('images', 100_000)
-const nImport = arg('import', 2000)
-const rounds = arg('rounds', 2)
+const nImport = arg('import', 500)
+const rounds = arg('rounds', 6)
+const nStage = arg('stage', 300)
 const work = path.join(import.meta.dirname, '.work')
 fs.mkdirSync(work, { recursive: true })
 const secs = (t0: number) => (performance.now() - t0) / 1000
@@ -176,37 +184,108 @@ async function importOnce(set: string, measureSignals: boolean): Promise<{ wall:
   }
 }
 
-async function importOverhead(): Promise<number> {
+async function importOverhead(): Promise<{ wall: number; cpu: number; cpuPerImage: number }> {
   const set = await importSet(nImport)
   // Warm the OS cache so neither variant pays for the first read.
   for (const f of fs.readdirSync(set, { recursive: true })) {
     const p = path.join(set, String(f))
     if (fs.statSync(p).isFile()) fs.readFileSync(p)
   }
-  const times = { off: [] as number[], on: [] as number[], offCpu: [] as number[], onCpu: [] as number[] }
+  const wall: number[] = []
+  const cpu: number[] = []
+  const offCpu: number[] = []
   for (let k = 0; k < rounds; k++) {
     // Alternate which goes first, so drift in the machine's load falls on both.
+    const pair: Record<'on' | 'off', { wall: number; cpu: number }> = {
+      on: { wall: 0, cpu: 0 },
+      off: { wall: 0, cpu: 0 },
+    }
     for (const on of k % 2 ? [true, false] : [false, true]) {
       const t = await importOnce(set, on)
-      times[on ? 'on' : 'off'].push(t.wall)
-      times[on ? 'onCpu' : 'offCpu'].push(t.cpu)
-      const what = on ? 'with   ' : 'without'
+      pair[on ? 'on' : 'off'] = t
       console.log(
-        `import ${what} signals: ${t.wall.toFixed(2)} s (${(nImport / t.wall).toFixed(0)} images/s), ` +
+        `import ${on ? 'with   ' : 'without'} signals: ${t.wall.toFixed(2)} s (${(nImport / t.wall).toFixed(0)} images/s), ` +
           `CPU ${t.cpu.toFixed(2)} s`,
       )
     }
+    wall.push(pair.on.wall / pair.off.wall - 1)
+    cpu.push(pair.on.cpu / pair.off.cpu - 1)
+    offCpu.push(pair.off.cpu)
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
-  const cpu = median(times.onCpu) / median(times.offCpu) - 1
-  console.log(
-    `CPU time overhead (all threads; steadier than wall time on a shared machine): ${(cpu * 100).toFixed(1)} %`,
-  )
-  return median(times.on) / median(times.off) - 1
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`
+  console.log(`per round, wall overhead: ${wall.map(pct).join(', ')}; median ${pct(median(wall))}`)
+  console.log(`per round, CPU time overhead (all threads): ${cpu.map(pct).join(', ')}; median ${pct(median(cpu))}`)
+  return { wall: median(wall), cpu: median(cpu), cpuPerImage: (median(offCpu) / nImport) * 1000 }
 }
 
-const report = await reportTimes()
-const overhead = nImport > 0 ? await importOverhead() : NaN
-console.log(`report_first_s=${report.first.toFixed(3)}`)
-console.log(`report_cached_s=${report.cached.toFixed(4)}`)
-console.log(`import_overhead=${overhead.toFixed(3)}`)
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+/**
+ * CPU milliseconds per image of the import's thumbnail step without and with signals, through the
+ * importer's own functions with as many images in flight as an import (3 per core): blocks of 24
+ * images in turn, one block without, the next with (adjacent blocks share the machine's load).
+ */
+async function stageCost(n: number): Promise<{ off: number; on: number }> {
+  const set = await importSet(Math.max(nImport, n))
+  const files = fs
+    .readdirSync(set, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .slice(0, n)
+  const bufs = files.map((f) => fs.readFileSync(path.join(set, f)))
+  const tmp = path.join(work, 'health-stage')
+  fs.rmSync(tmp, { recursive: true, force: true })
+  fs.mkdirSync(tmp, { recursive: true })
+  sharp.concurrency(1)
+  sharp.cache(false)
+  const inFlight = os.availableParallelism() * 3
+  const block = 24
+  const cost = { off: [] as number[], on: [] as number[] }
+  for (let round = 0; round < 2; round++) {
+    for (let b = 0; b * block < bufs.length; b++) {
+      for (const on of b % 2 ? [true, false] : [false, true]) {
+        const part = bufs.slice(b * block, (b + 1) * block)
+        let next = 0
+        const c0 = process.cpuUsage()
+        await Promise.all(
+          Array.from({ length: inFlight }, async () => {
+            while (next < part.length) {
+              const k = next++
+              const out = path.join(tmp, `${on ? 'on' : 'off'}-${k}.webp`)
+              if (on) await writeThumbnailAndSignals(part[k]!, 1e8, out, tmp)
+              else await writeThumbnail(part[k]!, 1e8, out, tmp)
+            }
+          }),
+        )
+        const c = process.cpuUsage(c0)
+        // The first round warms the code and the caches.
+        if (round) cost[on ? 'on' : 'off'].push((c.user + c.system) / 1000 / part.length)
+      }
+    }
+  }
+  return { off: median(cost.off), on: median(cost.on) }
+}
+
+const report = nImages > 0 ? await reportTimes() : null
+const overhead = nImport > 0 ? await importOverhead() : null
+const stage = nStage > 0 ? await stageCost(nStage) : null
+if (stage) {
+  console.log(
+    `thumbnail step, CPU per image (${nStage} images, median of blocks): ${stage.off.toFixed(2)} ms without signals, ` +
+      `${stage.on.toFixed(2)} ms with (+${(stage.on - stage.off).toFixed(2)} ms)`,
+  )
+}
+if (report) {
+  console.log(`report_first_s=${report.first.toFixed(3)}`)
+  console.log(`report_cached_s=${report.cached.toFixed(4)}`)
+}
+if (overhead) {
+  console.log(`import_cpu_ms_per_image=${overhead.cpuPerImage.toFixed(2)}`)
+  console.log(`import_overhead=${overhead.wall.toFixed(3)}`)
+  console.log(`import_cpu_overhead=${overhead.cpu.toFixed(3)}`)
+  if (stage) console.log(`signals_cpu_share=${((stage.on - stage.off) / overhead.cpuPerImage).toFixed(3)}`)
+}
