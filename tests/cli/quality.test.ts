@@ -61,7 +61,9 @@ describe('studio suspects', () => {
   it('without a backbone: the NoBackboneError message, exit 1', () => {
     const empty = path.join(root, 'empty-models')
     fs.mkdirSync(empty)
+    process.env.STUDIO_BUNDLED_MODELS_DIR = empty // and none of Studio's own
     const r = cli(['suspects', '-p', proj, '--models-dir', empty, '--recheck', '--json'])
+    delete process.env.STUDIO_BUNDLED_MODELS_DIR
     expect(r.code).toBe(1)
     expect(JSON.parse(r.stdout)).toEqual({
       error: { name: 'NoBackboneError', message: expect.stringContaining('label checks need a pretrained backbone') },

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import type { Command } from 'commander'
 import { runDto } from '../../engine/api/dto'
 import { ValidationError } from '../../engine/errors'

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { errorMessage, NotFoundError, StudioError } from '../errors'
+import { errorMessage, StudioError } from '../errors'
 import type { Studio } from '../studio'
 import type { PixelProblem } from '../training/pixels'
-import { listBackbones, modelsDir } from '../training/transfer'
+import { modelsDir } from '../training/transfer'
 import { nowIso } from '../util'
 import { chooseCheckBackbone, labelCheck, type CheckItem, type CheckPhase } from './label-check'
 
@@ -53,10 +53,7 @@ export function labelFingerprint(pairs: Iterable<readonly [number, number]>): st
  */
 export function planLabelCheck(studio: Studio, backbone: string | null, modelsSetting: string | null): CheckPlan {
   const dir = modelsDir(modelsSetting)
-  const name = chooseCheckBackbone(dir, backbone)
-  if (!listBackbones(dir).includes(name)) {
-    throw new NotFoundError(`backbone ${JSON.stringify(name)} not found in the models folder ${dir}`)
-  }
+  const { name } = chooseCheckBackbone(dir, backbone)
   const labeled = studio.store.quality.labeled()
   const names = new Map(studio.labels.classes().map((c) => [c.id, c.name]))
   const classIds = [...new Set(labeled.map((l) => l.classId))].sort((a, b) => a - b)

@@ -2,7 +2,9 @@ import { StudioError } from '../errors'
 import type { DatasetItem, ProjectPaths } from '../store'
 import { selectBackend } from '../training/backend'
 import type { PixelProblem } from '../training/pixels'
-import { listBackbones, loadBackbone, modelsDir } from '../training/transfer'
+import path from 'node:path'
+import { backboneFolders, listBackboneEntries, locateBackbone } from '../training/backbones'
+import { loadBackbone } from '../training/transfer'
 import { argmax, findLabelIssues, type RankBy } from './confident-learning'
 import { checkFeatures } from './features'
 import { crossValidatedProbs } from './softmax'
@@ -68,7 +70,8 @@ export const BACKBONE_URL = 'https://storage.googleapis.com/tfjs-models/tfjs/mob
  */
 export function noBackboneMessage(dir: string): string {
   return (
-    `label checks need a pretrained backbone for image features, and the models folder ${dir} has none ` +
+    "label checks need a pretrained backbone for image features; Studio's own (resources/models) are missing, " +
+    `and the models folder ${dir} has none ` +
     '(set it with --models-dir or STUDIO_MODELS_DIR). To get one, on a machine with internet access download ' +
     `a TF.js MobileNet, e.g. ${BACKBONE_URL} with the weight files it lists (group1-shard1of1 …), into ` +
     `${dir}/mobilenet_v1_0.25_224/, then copy that folder here. Near-duplicate checks work without one (by ` +
@@ -76,13 +79,23 @@ export function noBackboneMessage(dir: string): string {
   )
 }
 
-/** The backbone a check uses: the one asked for, else the best known one present, else any. */
-export function chooseCheckBackbone(dir: string, asked?: string | null): string {
-  const have = listBackbones(dir)
-  if (asked) return asked
-  const pick = DEFAULT_CHECK_BACKBONES.find((b) => have.includes(b)) ?? have[0]
-  if (!pick) throw new NoBackboneError(noBackboneMessage(dir))
-  return pick
+/**
+ * The backbone a check uses: the one asked for, else the models folder's (the best known one, else
+ * any), else Studio's own best; `dir` is the folder that holds it.
+ */
+export function chooseCheckBackbone(
+  setting: string | null | undefined,
+  asked?: string | null,
+): { dir: string; name: string; bundled: boolean } {
+  const folders = backboneFolders(setting)
+  const usable = listBackboneEntries(folders).filter((e) => !e.problem)
+  // A backbone the user put in the models folder is the one they mean; else Studio's own.
+  const pick = (names: string[]) => DEFAULT_CHECK_BACKBONES.find((b) => names.includes(b)) ?? names[0]
+  const name =
+    asked ?? pick(usable.filter((e) => e.origin !== 'bundled').map((e) => e.name)) ?? pick(usable.map((e) => e.name))
+  if (!name) throw new NoBackboneError(noBackboneMessage(folders.user))
+  const entry = locateBackbone(folders, name)
+  return { dir: path.dirname(entry.folder), name, bundled: entry.origin === 'bundled' }
 }
 
 /**
@@ -98,10 +111,9 @@ export async function labelCheck(
 ): Promise<LabelCheckResult> {
   const { folds = 5, seed = 42, rankBy = 'self-confidence' } = opts
   if (k < 2) throw new StudioError('a label check needs at least two classes with labeled images')
-  const dir = modelsDir(opts.modelsDir)
-  const name = chooseCheckBackbone(dir, opts.backbone)
+  const { dir, name, bundled } = chooseCheckBackbone(opts.modelsDir, opts.backbone)
   await selectBackend()
-  const backbone = await loadBackbone(dir, name)
+  const backbone = await loadBackbone(dir, name, { complete: bundled })
   const problems: PixelProblem[] = []
   try {
     const asDataset: DatasetItem[] = items.map((i) => ({ ...i, split: 'train' }))

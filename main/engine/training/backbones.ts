@@ -21,9 +21,14 @@ export function modelsDir(explicit?: string | null): string {
   return path.resolve(explicit ?? process.env.STUDIO_MODELS_DIR ?? path.join(os.homedir(), '.studio', 'models'))
 }
 
-/** The backbones Studio ships: resources/models, from source and in a packaged app. */
+/**
+ * The backbones Studio ships: resources/models, from source and in a packaged app.
+ * STUDIO_BUNDLED_MODELS_DIR points elsewhere (a custom package, or a test of a machine without them).
+ */
 export function bundledModelsDir(): string {
-  return resourcePath('models')
+  return process.env.STUDIO_BUNDLED_MODELS_DIR
+    ? path.resolve(process.env.STUDIO_BUNDLED_MODELS_DIR)
+    : resourcePath('models')
 }
 
 /** Where backbones are looked for. A models-folder backbone replaces a bundled one of the same name. */

@@ -3,7 +3,7 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { StudioEvent } from '../../../preload/contract'
-import { runLabelCheck } from '../../../main/engine/quality/check'
+import { planLabelCheck, runLabelCheck } from '../../../main/engine/quality/check'
 import { listSuspects } from '../../../main/engine/quality/suspects'
 import { BACKBONE_URL } from '../../../main/engine/quality/label-check'
 import { dataChecksOf } from '../../../main/engine/quality/card'
@@ -152,15 +152,24 @@ describe('a check that cannot run, or is cancelled', () => {
     const empty = path.join(root, 'no-models')
     fs.mkdirSync(empty)
     const bare = new StudioService(studio, () => {}, empty)
-    await expect(bare.startLabelCheck({})).rejects.toMatchObject({
-      name: 'NoBackboneError',
-      message: expect.stringMatching(/label checks need a pretrained backbone .* has none \(set it with --models-dir/),
-    })
-    // And how to get one, into the folder it looked in: Studio is offline and never downloads.
-    await expect(bare.startLabelCheck({})).rejects.toThrow(
-      `download a TF.js MobileNet, e.g. ${BACKBONE_URL} with the weight files it lists (group1-shard1of1 …), ` +
-        `into ${empty}/mobilenet_v1_0.25_224/`,
-    )
+    // Studio's own backbones serve when the models folder is empty; without them too, the check cannot run.
+    process.env.STUDIO_BUNDLED_MODELS_DIR = empty
+    try {
+      await expect(bare.startLabelCheck({})).rejects.toMatchObject({
+        name: 'NoBackboneError',
+        message: expect.stringMatching(
+          /label checks need a pretrained backbone .* has none \(set it with --models-dir/,
+        ),
+      })
+      // And how to get one, into the folder it looked in: Studio is offline and never downloads.
+      await expect(bare.startLabelCheck({})).rejects.toThrow(
+        `download a TF.js MobileNet, e.g. ${BACKBONE_URL} with the weight files it lists (group1-shard1of1 …), ` +
+          `into ${empty}/mobilenet_v1_0.25_224/`,
+      )
+    } finally {
+      delete process.env.STUDIO_BUNDLED_MODELS_DIR
+    }
+    expect(planLabelCheck(studio, null, empty)).toMatchObject({ backbone: 'mobilenet_v1_0.75_224' })
     await expect(service.startLabelCheck({ backbone: 'nope' })).rejects.toThrow(/backbone "nope" not found/)
     expect(service.jobs.isRunning('label-check')).toBe(false)
   })
