@@ -84,10 +84,15 @@ describe('the Train form', () => {
       learningRate: 0.0005,
       patience: null,
       seed: 7,
-      augment: { flip: true },
+      augment: { flip: true, rotate: 10, crop: 0.1, brightness: 0.1, contrast: 0.1, cropPad: 2 },
       useOriginSplits: true,
       fractions: { train: 0.8, val: 0.1, test: 0.1 },
       backbone: null,
+      dropout: { beforeDense: 0.25, afterDense: 0.5 },
+      labelSmoothing: 0.1,
+      schedule: 'cosine',
+      warmupEpochs: 1,
+      weightDecay: 0.05,
     }
     expect(formFromConfig(seed, config)).toEqual({
       preset: 'seed-cnn',
@@ -103,7 +108,19 @@ describe('the Train form', () => {
       val: 10,
       test: 10,
       useOriginSplits: true,
+      dropoutBefore: 0.25,
+      dropoutAfter: 0.5,
+      labelSmoothing: 0.1,
+      schedule: 'cosine',
+      warmupEpochs: 1,
+      weightDecay: 0.05,
+      cropPad: 2,
+      flip: true,
     })
+    // The Augment box is the classic set (rotation, shift, light); crop padding and the mirror are the recipe's.
+    expect(
+      formFromConfig(seed, { augment: { flip: true, rotate: 0, crop: 0, brightness: 0, contrast: 0, cropPad: 3 } }),
+    ).toMatchObject({ augment: false, flip: true, cropPad: 3 })
     expect(formFromConfig(seed, { epochs: 'many', augment: null })).toMatchObject({
       epochs: 10,
       augment: false,

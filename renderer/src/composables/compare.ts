@@ -33,6 +33,11 @@ const SETTINGS: Record<string, { label: string; show?: (v: unknown, config: Reco
   restoreBest: { label: 'Keep best epoch' },
   seed: { label: 'Seed' },
   augment: { label: 'Augmentation', show: (v) => augmentText(v) },
+  dropout: { label: 'Dropout', show: (v) => dropoutText(v) },
+  labelSmoothing: { label: 'Label smoothing', show: (v) => (v ? String(v) : 'off') },
+  schedule: { label: 'Learning-rate schedule' },
+  warmupEpochs: { label: 'Warm-up', show: (v) => (v ? `${String(v)} epoch${v === 1 ? '' : 's'}` : 'none') },
+  weightDecay: { label: 'Weight decay', show: (v) => (v ? `${String(v)} (decoupled)` : 'off') },
   classWeights: { label: 'Class weights' },
   fractions: {
     label: 'Split',
@@ -57,8 +62,15 @@ function augmentText(v: unknown): string {
     a.crop ? `shift ${pctOf(a.crop)}` : null,
     a.brightness ? `brightness ${pctOf(a.brightness)}` : null,
     a.contrast ? `contrast ${pctOf(a.contrast)}` : null,
+    a.cropPad ? `crop padding ${String(a.cropPad)} px` : null,
   ].filter((p): p is string => p !== null)
   return parts.length ? parts.join(', ') : 'off'
+}
+
+function dropoutText(v: unknown): string {
+  const d = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>
+  if (!d.beforeDense && !d.afterDense) return 'off'
+  return `${String(d.beforeDense ?? 0)} before the dense layer, ${String(d.afterDense ?? 0)} after`
 }
 
 /** A setting's value as a person reads it (unknown settings: plain text, objects as key: value). */

@@ -1,16 +1,18 @@
 import type { PresetDto, TrainRequestDto } from '../../../preload/contract'
+import { EMPTY_RECIPE, recipeFormFor, recipeFormFromConfig, recipeRequest, type RecipeForm } from './train-recipe'
 
 /**
  * The Train form as the user edits it: percentages for the split, 0 for "no early stopping", '' for the
- * default backbone.
+ * default backbone; the Recipe group's fields (train-recipe.ts) besides.
  */
-export interface TrainForm {
+export interface TrainForm extends RecipeForm {
   preset: string
   backbone: string
   inputSize: number
   epochs: number
   batchSize: number
   learningRate: number
+  /** The classic augmentation (rotation, shift, brightness, contrast); the mirror is the recipe's `flip`. */
   augment: boolean
   /** Epochs without a better validation loss before stopping; 0 = never stop early. */
   patience: number
@@ -40,6 +42,7 @@ export const EMPTY_FORM: TrainForm = {
   val: 0,
   test: 0,
   useOriginSplits: false,
+  ...EMPTY_RECIPE,
 }
 
 /** The form filled with a preset's engine defaults; `keep` carries over what does not depend on the preset. */
@@ -59,6 +62,7 @@ export function formFor(preset: PresetDto, keep: Partial<Pick<TrainForm, 'useOri
     val: toPercent(d.fractions.val),
     test: toPercent(d.fractions.test),
     useOriginSplits: keep.useOriginSplits ?? false,
+    ...recipeFormFor(preset),
   }
 }
 
@@ -81,14 +85,23 @@ export function formFromConfig(preset: PresetDto, config: Record<string, unknown
     epochs: num('epochs', form.epochs),
     batchSize: num('batchSize', form.batchSize),
     learningRate: num('learningRate', form.learningRate),
-    augment: config.augment !== undefined && config.augment !== null && config.augment !== false,
+    augment: classicAugmentation(config.augment),
     patience: config.patience === null ? 0 : num('patience', form.patience),
     seed: num('seed', form.seed),
     train: share('train', form.train),
     val: share('val', form.val),
     test: share('test', form.test),
     useOriginSplits: config.useOriginSplits === true,
+    ...recipeFormFromConfig(preset, config),
   }
+}
+
+/** Whether a stored augmentation has the classic part (rotation, shift, light), not only crop padding and mirror. */
+function classicAugmentation(a: unknown): boolean {
+  if (a === true) return true
+  if (typeof a !== 'object' || a === null) return false
+  const v = a as Record<string, unknown>
+  return Boolean(v.rotate || v.crop || v.brightness || v.contrast)
 }
 
 /** Whether the form shows an optional field for this preset. */
@@ -111,5 +124,6 @@ export function trainRequest(form: TrainForm, preset: PresetDto): TrainRequestDt
     seed: form.seed,
     useOriginSplits: form.useOriginSplits,
     fractions: { train: form.train / total, val: form.val / total, test: form.test / total },
+    ...recipeRequest(form, preset),
   }
 }

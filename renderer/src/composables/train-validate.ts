@@ -1,9 +1,11 @@
 import type { PresetDto, RunDto } from '../../../preload/contract'
 import { pct } from './format'
 import { hasField, type TrainForm } from './train-form'
+import { validateRecipe, type RecipeField } from './train-recipe'
 
 /** Form fields that can carry a message; `split` covers the three percentages. */
-export type TrainField = 'inputSize' | 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'seed' | 'split'
+export type TrainField =
+  'inputSize' | 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'seed' | 'split' | RecipeField
 export type TrainErrors = Partial<Record<TrainField, string>>
 
 /** An empty number field arrives as '' from v-model.number; anything but a finite number is no number. */
@@ -34,7 +36,7 @@ export function validateTrainForm(form: TrainForm, preset: PresetDto | undefined
   set('patience', whole(form.patience, 0, 1000, 'epochs'))
   set('seed', whole(form.seed, 0, 2 ** 31 - 1))
   set('split', splitProblem(form))
-  return e
+  return { ...e, ...validateRecipe(form, preset) }
 }
 
 function splitProblem(f: TrainForm): string | undefined {
@@ -61,6 +63,13 @@ const FIELD_WORDS: Record<string, string> = {
   patience: 'Early stopping patience',
   seed: 'Seed',
   fractions: 'Split',
+  dropout: 'Dropout',
+  labelSmoothing: 'Label smoothing',
+  schedule: 'Learning-rate schedule',
+  warmupEpochs: 'Warm-up epochs',
+  weightDecay: 'Weight decay',
+  cropPad: 'Crop padding',
+  flip: 'Mirror',
 }
 
 /**
