@@ -45,7 +45,7 @@ import { requestedAugmentation } from './training/augment'
 import { describePresets, PRESET_NAMES } from './training/presets'
 import type { TrainEvent } from './training/events'
 import { resumeTraining, startTraining, type TrainingHandle } from './training/runner'
-import { listBackbones, modelsDir } from './training/transfer'
+import { backboneFolders, listBackboneEntries } from './training/backbones'
 import { ConflictError, ValidationError } from './errors'
 import { writeShapes } from './sample/shapes'
 import { ModelPreview } from './try-model'
@@ -252,8 +252,10 @@ export class StudioService implements ProjectApi {
     return this.studio.store.runs.list().map((r) => runDto(this.studio, r, now))
   }
 
+  /** Usable backbones: Studio's own and the models folder's. */
   async backbones(): Promise<string[]> {
-    return listBackbones(modelsDir(this.modelsDirSetting))
+    const entries = listBackboneEntries(backboneFolders(this.modelsDirSetting))
+    return [...new Set(entries.filter((e) => !e.problem).map((e) => e.name))].sort()
   }
 
   async presets(): Promise<PresetDto[]> {
@@ -339,7 +341,6 @@ export class StudioService implements ProjectApi {
       this.onEvent({ type: 'export-finished', runId: req.runId, result }),
     )
   }
-
 
   async health(req: RequestOf<'health'>): Promise<HealthDto> {
     return healthReport(this.studio, req ?? {}, this.jobs, () => this.onEvent({ type: 'health-changed' }))
