@@ -84,14 +84,31 @@ describe('image query edges', () => {
   })
 
   it('a hash prefix resolves only when one image has it', () => {
-    // The synthetic hashes are hex counters: every one starts with 000000.
-    // (An all-digit reference is an image id, so take a hash with a letter in it.)
-    const img = studio.store.images.page({ limit: 30 }).items.find((i) => /[a-f]/.test(i.hash))!
-    expect(studio.store.images.resolve('000000')).toBeUndefined()
-    expect(studio.store.images.resolve(img.hash)?.id).toBe(img.id)
-    expect(studio.store.images.resolve(img.hash.toUpperCase())?.id).toBe(img.id)
-    // 63 of 64 digits still name 16 of them.
-    expect(studio.store.images.resolve(img.hash.slice(0, 63))).toBeUndefined()
+    // Two images whose hashes share their first 63 digits (a reference of digits only is an image
+    // id, so these start with letters).
+    const at = new Date().toISOString()
+    const [a, b] = ['1', '2'].map((last) =>
+      studio.store.images.insert({
+        hash: `abcdef${'0'.repeat(57)}${last}`,
+        originalName: `twin-${last}.jpg`,
+        relPath: `twin-${last}.jpg`,
+        ext: '.jpg',
+        format: 'jpeg',
+        width: 8,
+        height: 8,
+        bytes: 100,
+        origin: 'twins',
+        batchId: null,
+        importedAt: at,
+      }),
+    )
+    const resolve = (ref: string) => studio.store.images.resolve(ref)?.id
+    expect(resolve('abcdef')).toBeUndefined()
+    expect(resolve(`abcdef${'0'.repeat(57)}`)).toBeUndefined()
+    expect(resolve(`abcdef${'0'.repeat(57)}1`)).toBe(a)
+    expect(resolve(`ABCDEF${'0'.repeat(57)}2`)).toBe(b)
+    // A path is the last resort.
+    expect(resolve('twin-2.jpg')).toBe(b)
   })
 
   it('origin null keeps the images imported without an origin', () => {
