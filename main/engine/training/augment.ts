@@ -45,9 +45,10 @@ export function requestedAugmentation(o: {
   return isOff(a) ? null : a
 }
 
-/** Whether an augmentation changes no image. */
+/** Whether an augmentation changes no image (a value that is not a number is not "off": the checks refuse it). */
 export function isOff(a: Augmentation): boolean {
-  return !a.flip && !a.rotate && !a.crop && !a.brightness && !a.contrast && !a.cropPad
+  const zero = [a.rotate, a.crop, a.brightness, a.contrast, a.cropPad ?? 0].every((v) => v === 0)
+  return a.flip === false && zero
 }
 
 /** Checks an augmentation's values; the message names the field (e.g. augment.cropPad). */
