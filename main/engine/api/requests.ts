@@ -230,7 +230,10 @@ export const REQUESTS = {
     .object({
       runId: id,
       imageId: id.optional(),
-      file: z.object({ name: z.string().max(1000), dataBase64: z.string().max(9_000_000) }).strict().optional(),
+      file: z
+        .object({ name: z.string().max(1000), dataBase64: z.string().max(9_000_000) })
+        .strict()
+        .optional(),
       className: z.string().max(1000).optional(),
       /** Also answer the overlay as a PNG at this heat-map opacity (Save PNG). */
       overlayOpacity: z.number().min(0).max(1).optional(),
