@@ -3,6 +3,8 @@
  * Fashion-MNIST (apt-get install -y dataset-fashion-mnist). Reports test accuracy and minutes.
  *
  *   npm run bench:fashion [-- --epochs 5 --batch 64 --lr 0.001 --limit 70000]
+ *     [--dropout 0.25,0.5 --label-smoothing 0.1 --schedule cosine --warmup-epochs 1 --weight-decay 0.05
+ *      --crop-pad 2 --flip]   (the recipe, as `studio train` takes it; default: the preset's)
  *
  * The 70,000 IDX images enter the project as image rows whose decoded pixels are placed in the
  * project's pixel cache (grey replicated to RGB) — exactly what an import followed by the first
@@ -17,12 +19,27 @@ import { gunzipSync } from 'node:zlib'
 import { Studio } from '../main/engine/studio'
 import { startTraining } from '../main/engine/training/runner'
 import { trainResult } from '../main/cli/commands/train'
+import { recipeFrom } from '../main/cli/commands/train-recipe'
 
 const arg = (name: string, d: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1] || d) || d
 const epochs = arg('epochs', 5)
 const limit = arg('limit', 70_000)
 const batchSize = arg('batch', 64)
 const learningRate = arg('lr', 0.001)
+const text = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? process.argv[i + 1] : undefined
+}
+const num = (name: string) => (text(name) === undefined ? undefined : Number(text(name)))
+const recipe = recipeFrom({
+  dropout: text('dropout'),
+  labelSmoothing: num('label-smoothing'),
+  schedule: text('schedule'),
+  warmupEpochs: num('warmup-epochs'),
+  weightDecay: num('weight-decay'),
+  cropPad: num('crop-pad'),
+  flip: process.argv.includes('--flip') ? true : undefined,
+})
 const src = '/usr/share/datasets/fashion-mnist'
 const NAMES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot']
 
@@ -81,7 +98,7 @@ const t1 = performance.now()
 let lastLog = 0
 const handle = startTraining(
   studio,
-  { inputSize: 28, epochs, batchSize, learningRate, useOriginSplits: true, patience: null },
+  { inputSize: 28, epochs, batchSize, learningRate, useOriginSplits: true, patience: null, ...recipe },
   (e) => {
     if (e.type === 'start')
       console.log(`training on ${e.trainCount} (val ${e.valCount}), backend ${e.backend} (${e.backendReason})`)
@@ -114,7 +131,7 @@ const minutes = (performance.now() - t1) / 60_000
 const run = studio.store.runs.get(handle.runId)!
 const r = trainResult(studio, run)
 console.log(`status ${status}${run.error ? `: ${run.error}` : ''}`)
-console.log(`epochs=${epochs} batch=${batchSize} lr=${learningRate}`)
+console.log(`epochs=${epochs} batch=${batchSize} lr=${learningRate} recipe=${JSON.stringify(recipe)}`)
 console.log(`training process peak RSS ${(peakKb / 1024).toFixed(0)} MB (goal < 1536 MB); ${run.backendReason}`)
 console.log(
   `test_accuracy=${r.test_accuracy?.toFixed(4)} macro_f1=${r.macro_f1?.toFixed(4)} minutes=${minutes.toFixed(2)} backend=${run.backend} peak_rss_mb=${(peakKb / 1024).toFixed(0)}`,
