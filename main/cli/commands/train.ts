@@ -53,7 +53,11 @@ export function registerTrain(program: Command): void {
     .option('--fit <mode>', 'cover (crop to fill) | contain (pad)')
     .option('--epochs <n>', `passes over the training split (default: ${perPreset((d) => d.epochs)})`, parseId)
     .option('--batch-size <n>', 'images per step (default 32)', parseId)
-    .option('--lr <rate>', 'learning rate (default 0.001)', parseFloat)
+    .option(
+      '--lr <rate>',
+      `learning rate, a schedule's start or peak (default: ${perPreset((d) => d.learningRate ?? 0.001)})`,
+      parseFloat,
+    )
     .option('--optimizer <name>', 'adam | sgd | rmsprop (default adam)')
     .option(
       '--patience <n>',

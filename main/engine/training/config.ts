@@ -25,7 +25,7 @@ export interface TrainConfig extends Recipe {
   epochs: number
   /** Images per step. Default 32. */
   batchSize: number
-  /** Default 0.001. */
+  /** The rate (a schedule's start or peak, recipe.ts). Default: the preset's, else 0.001. */
   learningRate: number
   optimizer: 'adam' | 'sgd' | 'rmsprop'
   /** Stop after this many epochs without a better validation loss; null = never. Default: the preset's (5, 10). */
@@ -68,7 +68,7 @@ export function withDefaults(
     fit: c.fit ?? 'cover',
     epochs: c.epochs ?? d.epochs,
     batchSize: c.batchSize ?? 32,
-    learningRate: c.learningRate ?? 0.001,
+    learningRate: c.learningRate ?? d.learningRate ?? 0.001,
     optimizer: c.optimizer ?? 'adam',
     patience: c.patience === undefined ? d.patience : c.patience,
     restoreBest: c.restoreBest ?? true,

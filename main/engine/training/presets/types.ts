@@ -19,6 +19,8 @@ export interface PresetDefaults {
   patience: number | null
   /** Backbone folder in the models folder; null where the preset has none. */
   backbone: string | null
+  /** Learning rate (the schedule's peak) when a config sets none; absent: 0.001. */
+  learningRate?: number
   /** Training-batch augmentation when a config asks for none; absent: none. */
   augment?: Augmentation | null
   /** Recipe fields (recipe.ts) the preset sets otherwise than RECIPE_OFF. */
