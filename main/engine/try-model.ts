@@ -62,7 +62,7 @@ export class ModelPreview {
     const pre = readPreprocessing(paths)
     const labels = this.studio.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
     await selectBackend()
-    const model = await loadClassifier(paths, pre.backbone)
+    const model = await loadClassifier(paths, pre.backbone, pre.tta ?? null)
     this.dispose()
     this.loaded = { runId, model, pre, labels }
     return this.loaded

@@ -62,7 +62,7 @@ export async function scoreRun(studio: Studio, runId: number, opts: ScoreOptions
   const total = q.unscoredCount(runId)
   const problems: PixelProblem[] = []
   await selectBackend()
-  const model = await loadClassifier(paths, pre.backbone)
+  const model = await loadClassifier(paths, pre.backbone, pre.tta ?? null)
   let done = 0
   try {
     opts.onProgress?.(0, total)

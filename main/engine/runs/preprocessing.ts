@@ -35,12 +35,29 @@ export interface Preprocessing {
   channelOrder: 'RGB'
   layout: 'NHWC'
   exifOrientation: 'applied before resizing'
+  /**
+   * Test-time augmentation: 'flip' = the probabilities are the mean of the image's and its left–right
+   * mirror image's (every runtime of an export does this); null or absent: one pass.
+   */
+  tta?: 'flip' | null
+  /**
+   * Temperature scaling fitted on the val split. Already folded into the model's final layer (its
+   * kernel and bias divided by `value`), so runtimes do nothing; recorded for people reading the file.
+   */
+  temperature?: { value: number; foldedIntoFinalLayer: boolean } | null
+}
+
+/** What a run decided after training (evaluation/calibration.ts): TTA and the folded temperature. */
+export interface Inference {
+  tta: boolean
+  temperature: number
 }
 
 export function preprocessingOf(
   input: { inputSize: number; fit: Fit },
   scaling: Scaling,
   backbone: GraphStage | null,
+  inference: Inference = { tta: false, temperature: 1 },
 ): Preprocessing {
   return {
     backbone,
@@ -51,6 +68,8 @@ export function preprocessingOf(
     channelOrder: 'RGB',
     layout: 'NHWC',
     exifOrientation: 'applied before resizing',
+    tta: inference.tta ? 'flip' : null,
+    temperature: inference.temperature === 1 ? null : { value: inference.temperature, foldedIntoFinalLayer: true },
   }
 }
 

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors'
 import { checkFractions, DEFAULT_FRACTIONS } from '../datasets/split'
+import { CALIBRATION_MODES, TTA_MODES, type CalibrationMode, type TtaMode } from '../evaluation/calibration'
 import type { SplitFractions } from '../store'
 import { type Augmentation } from './augment'
 import type { BackendName } from './backend'
@@ -43,6 +44,17 @@ export interface TrainConfig extends Recipe {
   useOriginSplits: boolean
   /** Backbone folder name, bundled or in the models folder (transfer). Default: the best one found. */
   backbone: string | null
+  /**
+   * Test-time augmentation (evaluation/calibration.ts): predictions average each image and its
+   * mirror image. auto: on when it improves val accuracy (or log loss at equal accuracy); on; off.
+   * Default auto. The decision and its figures are in the run's summary and preprocessing.json.
+   */
+  tta: TtaMode
+  /**
+   * Temperature scaling fitted on the val split (minimum NLL). auto: folded into the final layer when
+   * it lowers val log loss without raising val ECE; off. Default auto.
+   */
+  calibration: CalibrationMode
   /** 'auto' picks the fastest that loads. */
   backend: BackendName | 'auto'
   /** Data-parallel training threads incl. the trainer's own; null = one per core where that helps. */
@@ -79,6 +91,8 @@ export function withDefaults(
     fractions: c.fractions ?? DEFAULT_FRACTIONS,
     useOriginSplits: c.useOriginSplits ?? false,
     backbone: c.backbone ?? d.backbone,
+    tta: c.tta ?? 'auto',
+    calibration: c.calibration ?? 'auto',
     backend: c.backend ?? 'auto',
     workers: c.workers ?? null,
     ...recipeWith(c, { ...RECIPE_OFF, ...d.recipe }),
@@ -109,5 +123,11 @@ function validate(c: TrainConfig, inputSize: { min: number; max: number }): void
     throw new ValidationError(`fit must be cover or contain (got ${JSON.stringify(c.fit)})`)
   int('seed', c.seed, 0, 2 ** 31 - 1)
   if (c.workers !== null) int('workers', c.workers, 1, 16)
+  if (!(TTA_MODES as readonly string[]).includes(c.tta))
+    throw new ValidationError(`tta must be ${TTA_MODES.join(', ')} (got ${JSON.stringify(c.tta)})`)
+  if (!(CALIBRATION_MODES as readonly string[]).includes(c.calibration))
+    throw new ValidationError(
+      `calibration must be ${CALIBRATION_MODES.join(', ')} (got ${JSON.stringify(c.calibration)})`,
+    )
   checkFractions(c.fractions)
 }

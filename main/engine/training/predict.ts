@@ -32,7 +32,7 @@ export async function predictImages(studio: Studio, runId: number, inputs: strin
   const pre = readPreprocessing(paths)
   const labels = studio.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
   await selectBackend()
-  const model = await loadClassifier(paths, pre.backbone)
+  const model = await loadClassifier(paths, pre.backbone, pre.tta ?? null)
   try {
     const out: Prediction[] = []
     for (const input of inputs) {
@@ -62,8 +62,36 @@ export interface Classifier {
   dispose(): void
 }
 
-/** A run's saved model as one image → probabilities function, with its graph backbone stage if any. */
-export async function loadClassifier(run: RunPaths, backbone: GraphStage | null): Promise<Classifier> {
+/** An image batch's left–right mirror (NHWC: the width axis). */
+export function mirror(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.reverse(x, 2)
+}
+
+/**
+ * A classifier that averages the probabilities of each image and its mirror image (what
+ * preprocessing.json's `tta: "flip"` asks of every runtime).
+ */
+export function withTta(c: Classifier): Classifier {
+  return {
+    predict: (x) => tf.tidy(() => tf.add(c.predict(x), c.predict(mirror(x))).div(2)),
+    dispose: () => c.dispose(),
+  }
+}
+
+/**
+ * A run's saved model as one image → probabilities function, with its graph backbone stage if any,
+ * and test-time augmentation when preprocessing.json asks for it (`tta: "flip"`).
+ */
+export async function loadClassifier(
+  run: RunPaths,
+  backbone: GraphStage | null,
+  tta: 'flip' | null = null,
+): Promise<Classifier> {
+  const plain = await loadPlain(run, backbone)
+  return tta === 'flip' ? withTta(plain) : plain
+}
+
+async function loadPlain(run: RunPaths, backbone: GraphStage | null): Promise<Classifier> {
   const head = await loadModel(run.model)
   if (!backbone) return { predict: (x) => head.predict(x) as tf.Tensor, dispose: () => head.dispose() }
   const graph = await tf.loadGraphModel(tf.io.fromMemory(readArtifacts(path.join(run.dir, backbone.folder))))

@@ -81,7 +81,7 @@ export async function runTraining(
       ],
     )
     if (ended === 'cancelled') return finish('cancelled', null)
-    await finalize(p, studio.store, emit)
+    await finalize(p, studio.store, emit, studio.project.paths)
     return finish('done', null)
   } catch (err) {
     return finish('failed', errorMessage(err))
