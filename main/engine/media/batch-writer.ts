@@ -8,7 +8,16 @@ import type { ScanItem } from './scan'
 import { SourceRecorder } from './sources'
 
 export type ItemRecord =
-  | { outcome: 'imported'; item: ScanItem; hash: string; bytes: number; info: Probed; signals: ImageSignals | null }
+  | {
+      outcome: 'imported'
+      item: ScanItem
+      hash: string
+      bytes: number
+      info: Probed
+      signals: ImageSignals | null
+      /** The stored original carries a GPS position (EXIF or XMP). */
+      gps?: boolean
+    }
   | { outcome: 'duplicate'; item: ScanItem; hash: string }
   | { outcome: 'error'; item: ScanItem; reason: string }
 
@@ -125,6 +134,7 @@ export class BatchWriter {
             importedAt: at,
           })
           if (rec.signals) store.health.setSignals(id, rec.signals)
+          if (rec.gps !== undefined) store.privacy.setGps(id, rec.gps)
           const cls = item.label === null ? null : labels.ensureClass(item.label)
           if (cls) labels.importLabel(id, cls.id, at)
           this.sources.imported(id, item, cls?.name ?? null)

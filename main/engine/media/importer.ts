@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { applyImportAttributes } from '../attributes/attributes'
 import { errorMessage } from '../errors'
+import { readSettings, storedSource, type StripMode } from '../privacy/settings'
+import { carriesGps, stripMetadata } from '../privacy/strip'
 import type { LabelService } from '../labels/service'
 import { acquireLock } from '../lock'
 import type { ImportKind, ProjectPaths, Store } from '../store'
@@ -13,7 +16,14 @@ import { scanCsv } from './csv'
 import { DEFAULT_MAX_PIXELS, mediaFile, thumbFile } from './formats'
 import { BatchWriter, type ItemRecord } from './batch-writer'
 import { decodeBudget, type PixelBudget } from './decode-budget'
-import { forgetMadeDirs, probe, readAndHash, writeAtomic, writeThumbnail, writeThumbnailAndSignals } from './ingest'
+import {
+  forgetMadeDirs,
+  probeWithMeta,
+  readAndHash,
+  writeAtomic,
+  writeThumbnail,
+  writeThumbnailAndSignals,
+} from './ingest'
 import { scanFolder, sourceKind, type FolderLayout, type ScanItem, type ScanResult } from './scan'
 
 export interface ImportOptions {
@@ -101,7 +111,8 @@ export async function importSource(ctx: Ctx, source: string, opts: ImportOptions
     // Holding the lock, no other import writes here: what is left is from a run that died.
     await fs.rm(ctx.paths.tmp, { recursive: true, force: true })
     forgetMadeDirs()
-    return await run(ctx, abs, scanned, opts, started)
+    // What the database keeps of the source: its path, or only its name (privacy/settings.ts).
+    return await run(ctx, storedSource(ctx.store, abs), scanned, opts, started)
   } finally {
     sharp.concurrency(vipsThreads)
     release()
@@ -119,6 +130,7 @@ async function run(
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS
   const budget = opts.decodeBudget ?? decodeBudget
   const measure = opts.measureSignals ?? true
+  const strip = readSettings(store).stripMetadata
   const total = scan.items.length + scan.problems.length
   const previous = store.imports.resumable(source, scan.kind)
   const batchId =
@@ -158,7 +170,7 @@ async function run(
     while (next < queue.length && !opts.signal?.aborted) {
       const seq = next++
       const item = queue[seq]!
-      const outcome = writer.add(await importOne(ctx, writer, item, { maxPixels, budget, measure }), seq)
+      const outcome = writer.add(await importOne(ctx, writer, item, { maxPixels, budget, measure, strip }), seq)
       done++
       doneThisRun++
       current = item.rel
@@ -198,15 +210,28 @@ async function importOne(
   ctx: Ctx,
   writer: BatchWriter,
   item: ScanItem,
-  opts: { maxPixels: number; budget: PixelBudget; measure: boolean },
+  opts: { maxPixels: number; budget: PixelBudget; measure: boolean; strip: StripMode },
 ): Promise<ItemRecord> {
   const { paths } = ctx
   const { maxPixels } = opts
   try {
     if (item.label !== null) normalizeClassName(item.label, `class folder/label ${JSON.stringify(item.label)}`)
-    const { buf, hash } = await readAndHash(item.abs)
+    const read = await readAndHash(item.abs)
+    let { buf, hash } = read
     if (writer.has(hash)) return { outcome: 'duplicate', item, hash }
-    const info = await probe(buf, maxPixels)
+    const probed = await probeWithMeta(buf, maxPixels)
+    const { info } = probed
+    let { meta } = probed
+    if (opts.strip !== 'keep') {
+      // Stored without the metadata the project's settings strip: the stored bytes are hashed.
+      const stripped = await opts.budget.run(info.width * info.height, () => stripMetadata(buf, opts.strip, meta))
+      if (stripped.how !== 'kept') {
+        buf = stripped.buf
+        hash = createHash('sha256').update(buf).digest('hex')
+        if (writer.has(hash)) return { outcome: 'duplicate', item, hash }
+        meta = (await probeWithMeta(buf, maxPixels)).meta
+      }
+    }
     // The header gave the size: the decode waits until its pixels fit in the budget.
     const thumb = thumbFile(paths.thumbs, hash)
     const signals = await opts.budget.run(info.width * info.height, () =>
@@ -215,7 +240,7 @@ async function importOne(
         : writeThumbnail(buf, maxPixels, thumb, paths.tmp).then(() => null),
     )
     await writeAtomic(mediaFile(paths.media, hash, info.ext), buf, paths.tmp)
-    return { outcome: 'imported', item, hash, bytes: buf.length, info, signals }
+    return { outcome: 'imported', item, hash, bytes: buf.length, info, signals, gps: carriesGps(buf, meta) }
   } catch (err) {
     return { outcome: 'error', item, reason: errorMessage(err) }
   }

@@ -46,7 +46,14 @@ export async function readAndHash(abs: string): Promise<ReadFile> {
 
 /** Reads the header only: format, size, orientation; refuses images over the pixel limit before decoding. */
 export async function probe(buf: Buffer, maxPixels: number): Promise<Probed> {
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
+  return (await probeWithMeta(buf, maxPixels)).info
+}
+
+export type ImageMeta = Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
+
+/** `probe`, with sharp's metadata (EXIF, XMP) for what privacy reads of it. */
+export async function probeWithMeta(buf: Buffer, maxPixels: number): Promise<{ info: Probed; meta: ImageMeta }> {
+  let meta: ImageMeta
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata()
   } catch (err) {
@@ -63,7 +70,7 @@ export async function probe(buf: Buffer, maxPixels: number): Promise<Probed> {
     )
   }
   const swap = (meta.orientation ?? 1) >= 5
-  return { ...fmt, width: swap ? h : w, height: swap ? w : h }
+  return { info: { ...fmt, width: swap ? h : w, height: swap ? w : h }, meta }
 }
 
 /**

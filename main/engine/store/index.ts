@@ -5,6 +5,7 @@ import { HealthQueries } from './health'
 import { ImageQueries } from './images'
 import { ImportQueries } from './imports'
 import { LabelQueries } from './labels'
+import { PrivacyQueries } from './privacy'
 import { QualityQueries } from './quality'
 import { RunQueries } from './runs'
 
@@ -17,6 +18,7 @@ export * from './health'
 export * from './images'
 export * from './imports'
 export * from './labels'
+export * from './privacy'
 export * from './project'
 export * from './quality'
 export * from './runs'
@@ -32,6 +34,7 @@ export interface Store {
   quality: QualityQueries
   health: HealthQueries
   attributes: AttributeQueries
+  privacy: PrivacyQueries
   /**
    * Runs `fn` in one write transaction, begun IMMEDIATE so that it waits (busy timeout) for another
    * connection's writer instead of failing at its first write after a read. Nested calls become savepoints.
@@ -52,6 +55,7 @@ export function createStore(db: Db): Store {
     quality: new QualityQueries(db),
     health: new HealthQueries(db),
     attributes,
+    privacy: new PrivacyQueries(db),
     tx: (fn) => db.transaction(fn).immediate(),
     integrityCheck: () => db.pragma('integrity_check', { simple: true }) as string,
   }

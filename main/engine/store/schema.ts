@@ -265,6 +265,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX images_attr_brightness ON images ((CASE WHEN brightness IS NULL THEN 'unknown'
     WHEN brightness < 85 THEN 'dark' WHEN brightness < 170 THEN 'medium' ELSE 'bright' END), id);
   `,
+  // 7: privacy of what is stored — per-project settings (privacy/settings.ts: metadata stripping at
+  // import, keeping or forgetting import source paths) and whether each stored original carries GPS.
+  `
+  CREATE TABLE project_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL                        -- JSON
+  ) WITHOUT ROWID;
+  ALTER TABLE images ADD COLUMN gps INTEGER;   -- 1: the stored original carries GPS, 0: none, NULL: not checked
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
