@@ -26,6 +26,8 @@ import sharp from 'sharp'
  * @property {'unit' | 'symmetric'} scaling unit: x / 255; symmetric: x / 127.5 - 1
  * @property {{ format: 'graph', folder: string, output: string } | null} backbone a graph model (in `folder`)
  *   whose node `output` turns the image into the features the layers model classifies; null: none
+ * @property {'flip' | null} [tta] 'flip': the probabilities are the mean of the image's and its left-right
+ *   mirror image's (test-time augmentation, chosen when it helped on the val split); absent or null: one pass
  */
 
 /**
@@ -103,13 +105,15 @@ export async function classify(file) {
     .raw()
     .toBuffer()
   const probs = tf.tidy(() => {
-    const x = tf.tensor4d(raw, [1, s, s, 3], 'int32')
+    const one = tf.tensor4d(raw, [1, s, s, 3], 'int32')
+    // With test-time augmentation the image and its mirror image go as one batch of two.
+    const x = pre.tta === 'flip' ? tf.concat([one, tf.reverse(one, 2)]) : one
     const scaled = pre.scaling === 'unit' ? x.div(255) : x.div(127.5).sub(1)
     const input =
       backbone && pre.backbone
-        ? /** @type {tf.Tensor} */ (backbone.execute(scaled, pre.backbone.output)).reshape([1, -1])
+        ? /** @type {tf.Tensor} */ (backbone.execute(scaled, pre.backbone.output)).reshape([x.shape[0], -1])
         : scaled
-    return /** @type {tf.Tensor} */ (model.predict(input)).dataSync()
+    return /** @type {tf.Tensor} */ (model.predict(input)).mean(0).dataSync()
   })
   // labels.json lists the model's outputs in order, so the two have the same length.
   const scored = labels.map((label, i) => ({ label, p: probs[i] ?? 0 }))

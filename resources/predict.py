@@ -161,7 +161,10 @@ def main(argv):
     name = session.get_inputs()[0].name
     layout = graph_layout(session)
     for path in argv:
-        probs = session.run(None, {name: batch([path], layout)})[0][0]
+        x = batch([path], layout)
+        if PRE.get("tta") == "flip":  # test-time augmentation: the mean with the mirror image
+            x = np.concatenate([x, x[:, :, :, ::-1] if layout == "NCHW" else x[:, :, ::-1, :]]).copy()
+        probs = session.run(None, {name: x})[0].mean(axis=0)
         best = int(np.argmax(probs))
         print(json.dumps({
             "file": path,

@@ -43,7 +43,7 @@ export interface TemperatureRecord {
 
 export const TTA_MODES = ['auto', 'on', 'off'] as const
 export type TtaMode = (typeof TTA_MODES)[number]
-export const CALIBRATION_MODES = ['auto', 'off'] as const
+export const CALIBRATION_MODES = ['auto', 'on', 'off'] as const
 export type CalibrationMode = (typeof CALIBRATION_MODES)[number]
 
 /**
@@ -166,8 +166,9 @@ export function decideTta(
 }
 
 /**
- * Whether to apply the fitted temperature: under auto when it lowers val NLL (by more than 0.1 %)
- * without raising val ECE. A temperature within 1 % of 1 is not worth changing the model for.
+ * Whether to apply the fitted temperature: always under on; under auto when it lowers val NLL (by
+ * more than 0.1 %) without raising val ECE — a temperature within 1 % of 1 is not worth changing
+ * the model for.
  */
 export function decideTemperature(
   mode: CalibrationMode,
@@ -180,6 +181,7 @@ export function decideTemperature(
   const words =
     `T = ${fitted.toFixed(3)}: val log loss ${before.loss.toFixed(3)} → ${after.loss.toFixed(3)}, ` +
     `ECE ${before.ece.toFixed(3)} → ${after.ece.toFixed(3)}`
+  if (mode === 'on') return { applied: true, reason: `asked for (calibration on): ${words}` }
   if (Math.abs(fitted - 1) < 0.01) return { applied: false, reason: `already calibrated: ${words}` }
   if (!(after.loss < before.loss * 0.999)) return { applied: false, reason: `does not lower val log loss: ${words}` }
   if (after.ece > before.ece) return { applied: false, reason: `raises val ECE: ${words}` }

@@ -30,6 +30,8 @@ interface Pre {
   scaling: 'unit' | 'symmetric'
   backbone: { folder: string; output: string } | null
   onnx?: { input: { name: string; layout: 'NHWC' | 'NCHW' }; output: { name: string } }
+  /** 'flip': the mean of the image's and its mirror image's probabilities (test-time augmentation). */
+  tta?: 'flip' | null
 }
 
 type ModelJson = {
@@ -54,7 +56,7 @@ export async function openRuntime(dir: string, f: FormatToTest): Promise<Runtime
   const graph = backbone ? await tf.loadGraphModel(tf.io.fromMemory(artifacts(backbone))) : null
   return {
     name,
-    preprocessing: `preprocessing.json: ${pre.fit} to ${pre.inputSize} px, ${scalingWords(pre.scaling)}`,
+    preprocessing: `preprocessing.json: ${pre.fit} to ${pre.inputSize} px, ${scalingWords(pre.scaling)}${ttaWords(pre)}`,
     classify: (files) =>
       batchOf(
         files,
@@ -62,11 +64,16 @@ export async function openRuntime(dir: string, f: FormatToTest): Promise<Runtime
         (file) => decode(file, pre),
         (x) => {
           const scaled = pre.scaling === 'unit' ? x.div(255) : x.div(127.5).sub(1)
-          const input =
-            graph && pre.backbone
-              ? (graph.execute(scaled, pre.backbone.output) as tf.Tensor).reshape([x.shape[0], -1])
-              : scaled
-          return model.predict(input) as tf.Tensor
+          const probs = (v: tf.Tensor) => {
+            const input =
+              graph && pre.backbone ? (graph.execute(v, pre.backbone.output) as tf.Tensor).reshape([x.shape[0], -1]) : v
+            return model.predict(input) as tf.Tensor
+          }
+          return pre.tta === 'flip'
+            ? probs(scaled)
+                .add(probs(tf.reverse(scaled, 2)))
+                .div(2)
+            : probs(scaled)
         },
       ),
     dispose: async () => {
@@ -83,6 +90,15 @@ function preprocessingFor(dir: string, modelFile: string): Pre {
 }
 
 const scalingWords = (s: Pre['scaling']) => (s === 'unit' ? 'x / 255' : 'x / 127.5 − 1')
+const ttaWords = (pre: Pre) => (pre.tta === 'flip' ? ', mean with the mirror image' : '')
+
+/** An s × s RGB image mirrored left to right (what tf.reverse on the width axis does to a tensor). */
+function mirrorRaw(raw: Buffer, s: number): Buffer {
+  const out = Buffer.alloc(raw.length)
+  for (let y = 0; y < s; y++)
+    for (let x = 0; x < s; x++) raw.copy(out, (y * s + (s - 1 - x)) * 3, (y * s + x) * 3, (y * s + x) * 3 + 3)
+  return out
+}
 
 /** Decodes as predict.mjs does: EXIF orientation, resize with the fit, alpha dropped, sRGB, 8-bit RGB. */
 async function decode(file: string, pre: Pick<Pre, 'inputSize' | 'fit'>): Promise<Buffer> {
@@ -204,11 +220,13 @@ async function openOnnx(modelFile: string, pre: Pre): Promise<Runtime | string> 
   const s = pre.inputSize
   return {
     name,
-    preprocessing: `preprocessing.json: ${pre.fit} to ${s} px, ${scalingWords(pre.scaling)}, ${io.input.layout}`,
+    preprocessing: `preprocessing.json: ${pre.fit} to ${s} px, ${scalingWords(pre.scaling)}, ${io.input.layout}${ttaWords(pre)}`,
     classify: async (files) => {
       const raws = await Promise.all(files.map((f) => decode(f, pre).catch(() => null)))
-      const ok = raws.flatMap((r) => (r ? [r] : []))
-      if (!ok.length) return raws.map(() => null)
+      const read = raws.flatMap((r) => (r ? [r] : []))
+      if (!read.length) return raws.map(() => null)
+      // With test-time augmentation the mirror images follow as a second half of the batch.
+      const ok = pre.tta === 'flip' ? [...read, ...read.map((r) => mirrorRaw(r, s))] : read
       const x = new Float32Array(ok.length * s * s * 3)
       ok.forEach((raw, n) => {
         for (let i = 0; i < s * s; i++)
@@ -220,8 +238,10 @@ async function openOnnx(modelFile: string, pre: Pre): Promise<Runtime | string> 
       })
       const shape = io.input.layout === 'NCHW' ? [ok.length, 3, s, s] : [ok.length, s, s, 3]
       const out = await session.run({ [io.input.name]: new ort.Tensor('float32', x, shape) })
-      const probs = out[io.output.name]!.data as Float32Array
-      const k = probs.length / ok.length
+      const all = out[io.output.name]!.data as Float32Array
+      const k = all.length / ok.length
+      const half = read.length * k
+      const probs = pre.tta === 'flip' ? all.slice(0, half).map((v, i) => (v + all[half + i]!) / 2) : all
       let j = 0
       return raws.map((r) => (r ? probs.slice(k * j, k * ++j) : null))
     },

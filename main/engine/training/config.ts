@@ -52,7 +52,7 @@ export interface TrainConfig extends Recipe {
   tta: TtaMode
   /**
    * Temperature scaling fitted on the val split (minimum NLL). auto: folded into the final layer when
-   * it lowers val log loss without raising val ECE; off. Default auto.
+   * it lowers val log loss without raising val ECE; on: folded in whatever val says; off. Default auto.
    */
   calibration: CalibrationMode
   /** 'auto' picks the fastest that loads. */

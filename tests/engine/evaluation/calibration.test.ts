@@ -158,6 +158,7 @@ describe('decideTemperature', () => {
     expect(decideTemperature('auto', 2, { before: f(0.9, 0.5), after: f(0.9, 0.5) }).applied).toBe(false)
     expect(decideTemperature('off', 2, { before: f(0.9, 0.5, 0.1), after: f(0.9, 0.3, 0.03) }).applied).toBe(false)
     expect(decideTemperature('auto', null, null).applied).toBe(false)
+    expect(decideTemperature('on', 1.001, { before: f(0.9, 0.5), after: f(0.9, 0.5) }).applied).toBe(true)
   })
 })
 
