@@ -304,11 +304,17 @@ export interface HealthDto {
   originSplits: boolean
   /** Images whose pixel signals are not computed yet (the backfill job runs): their checks are pending. */
   pending: number
+  /**
+   * Near-duplicates by cached backbone features: 'included' in the groups, 'computing' (a background
+   * 'feature-dups' job; a health-changed event follows), 'not-computed' (that job failed or was
+   * cancelled), 'none' (no features cached). Absent in reports of older versions.
+   */
+  featureGroups?: 'none' | 'included' | 'computing' | 'not-computed'
   findings: FindingDto[]
 }
 
 /** Background jobs of a project besides import and training. */
-export type JobKind = 'score' | 'label-check' | 'backfill' | 'export-data' | 'export'
+export type JobKind = 'score' | 'label-check' | 'backfill' | 'feature-dups' | 'export-data' | 'export'
 
 /** A suspected wrong label: the label check (cross-validated model + confident learning) doubts it. */
 export interface SuspectDto {

@@ -58,7 +58,8 @@ export class Jobs {
 
   /** What runs, for the session's "busy" answer; null when nothing does. */
   busy(): string | null {
-    const kind = [...this.running.keys()].find((k) => k !== 'backfill')
+    // The backfill and the feature grouping start by themselves and hold nothing a user waits on.
+    const kind = [...this.running.keys()].find((k) => k !== 'backfill' && k !== 'feature-dups')
     return kind ? `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} job is running` : null
   }
 }

@@ -199,7 +199,9 @@ export const REQUESTS = {
     .object({ backbone: z.string().max(200).optional() })
     .strict()
     .or(none),
-  cancelJob: z.object({ kind: z.enum(['score', 'label-check', 'backfill', 'export-data', 'export']) }).strict(),
+  cancelJob: z
+    .object({ kind: z.enum(['score', 'label-check', 'backfill', 'feature-dups', 'export-data', 'export']) })
+    .strict(),
   /** A dataset export (export-data/options.ts says what each field means); runs as the 'export-data' job. */
   exportData: z
     .object({

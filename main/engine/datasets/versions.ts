@@ -1,5 +1,8 @@
-import { NEAR_DUP_BITS, nearDuplicateGroups } from '../health/near-dups'
+import { imageLevel } from '../health/cache'
+import { featureDupsNow } from '../health/feature-job'
+import { mergeGroups, NEAR_DUP_BITS, nearDuplicateGroups } from '../health/near-dups'
 import type { DatasetVersion, SplitFractions, Store } from '../store'
+import type { Studio } from '../studio'
 import { nowIso } from '../util'
 import { DEFAULT_FRACTIONS, planSplit, type SplitOptions, type SplitPlan } from './split'
 
@@ -15,7 +18,8 @@ import { DEFAULT_FRACTIONS, planSplit, type SplitOptions, type SplitPlan } from 
  * class rename, merge or deletion, or new labeled image makes a new version.
  *
  * Splits keep each near-duplicate group (by perceptual hash, see health/near-dups.ts) in one
- * split; `groups` replaces that grouping (tests, or a caller that has it cached).
+ * split; `groups` replaces that grouping: splitGroupsOf(studio) adds the groups by cached backbone
+ * features (what training passes), tests pass their own.
  */
 export function createDatasetVersion(store: Store, opts: SplitOptions = {}, groups?: readonly number[][]): number {
   const grouping = groups ?? hashGroupsOf(store)
@@ -52,6 +56,19 @@ function sameRows(store: Store, v: DatasetVersion, plan: SplitPlan): boolean {
     const p = plan.items[i]!
     return r.imageId === p.imageId && r.classIndex === p.classIndex && r.split === p.split
   })
+}
+
+/**
+ * The groups a new version keeps in one split: near-duplicates by perceptual hash (the health
+ * report's, cached by the images' signals), merged with those by the project's cached backbone
+ * features where it has any (groups sharing an image become one). The feature groups are the
+ * 'feature-dups' job's when it has stored them for the current images and features, else they are
+ * computed here (seconds at 100,000 images with features; then cached for the report too).
+ */
+export function splitGroupsOf(studio: Studio): number[][] {
+  const byHash = imageLevel(studio).groups
+  const byFeatures = featureDupsNow(studio)
+  return byFeatures?.about ? mergeGroups(byHash, byFeatures.groups).groups : byHash
 }
 
 /** Near-duplicate groups of every measured image (images without signals yet are in none). */

@@ -2,10 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { HealthDto } from '../../../preload/contract'
 import type { Studio } from '../studio'
-import { cachedFeatures, chooseFeatureFolder, featureSignature } from './feature-cache'
-import { featureGroups } from './feature-dups'
 import { outlierFindings, type Finding, type ImageFacts } from './findings'
-import { mergeGroups, NEAR_DUP_BITS, nearDuplicateGroups } from './near-dups'
+import { NEAR_DUP_BITS, nearDuplicateGroups } from './near-dups'
 
 /**
  * What the report keeps between calls, in memory (the open project) and in `cache/health/` (so a
@@ -26,11 +24,11 @@ function memoryOf(studio: Studio): Memory {
   return m
 }
 
-function dir(studio: Studio): string {
+export function dir(studio: Studio): string {
   return path.join(studio.project.paths.cache, 'health')
 }
 
-function readJson<T>(file: string): T | null {
+export function readJson<T>(file: string): T | null {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T
   } catch {
@@ -39,7 +37,7 @@ function readJson<T>(file: string): T | null {
 }
 
 /** Best effort: a read-only project folder still gets its report, only not cached on disk. */
-function writeJson(studio: Studio, name: string, value: unknown): void {
+export function writeJson(studio: Studio, name: string, value: unknown): void {
   try {
     fs.mkdirSync(dir(studio), { recursive: true })
     const file = path.join(dir(studio), name)
@@ -51,13 +49,11 @@ function writeJson(studio: Studio, name: string, value: unknown): void {
   }
 }
 
-/** What depends on the images, their signals and cached features alone, not on labels, versions or imports. */
+/** What depends on the images and their signals alone, not on labels, versions, imports or features. */
 export interface ImageLevel {
-  /** Near-duplicate groups of every measured image: by perceptual hash, and by features where cached. */
+  /** Near-duplicate groups of every measured image by perceptual hash (feature-job.ts adds those by features). */
   groups: number[][]
   outliers: Finding[]
-  /** Near-duplicates by backbone features; null when the project has no cached features. */
-  features?: FeatureDups | null
 }
 
 export interface FeatureDups {
@@ -71,18 +67,14 @@ export interface FeatureDups {
   extended: number
 }
 
-/** The image-level cache key: the images and their signals, and every feature folder's state. */
-export function imageLevelKey(studio: Studio): string {
-  return `${studio.store.health.imageSignature()}|${featureSignature(studio.project.paths.cache)}`
-}
-
 /**
- * Near-duplicate groups and outliers (about a second at 100,000 images, most of it the grouping;
- * seconds more with 100,000 images' cached features), cached by the images' signature and the
- * feature folders': a label change or a new dataset version reuses them.
+ * Near-duplicate groups by hash and outliers (about a second at 100,000 images, most of it the
+ * grouping), cached by the images' signature: a label change or a new dataset version reuses them.
+ * Groups by cached backbone features take seconds more at that size: a background job computes
+ * them (feature-job.ts) and the report merges them in when they are ready.
  */
 export function imageLevel(studio: Studio): ImageLevel {
-  const key = imageLevelKey(studio)
+  const key = studio.store.health.imageSignature()
   const m = memoryOf(studio)
   if (m.images?.key === key) return m.images.level
   const disk = readJson<{ key: string; level: ImageLevel }>(path.join(dir(studio), 'images.json'))
@@ -105,32 +97,13 @@ export function imageLevel(studio: Studio): ImageLevel {
     }
     facts.push({ id, width, height, signals })
   }
-  const hashGroups = nearDuplicateGroups(ids, hashes, NEAR_DUP_BITS, tone)
-  const byFeatures = featureDuplicates(studio)
-  const merged = byFeatures ? mergeGroups(hashGroups, byFeatures.groups) : null
   const level: ImageLevel = {
-    groups: merged ? merged.groups : hashGroups,
+    groups: nearDuplicateGroups(ids, hashes, NEAR_DUP_BITS, tone),
     outliers: outlierFindings(facts),
-    features:
-      byFeatures && merged
-        ? { ...byFeatures.about, onlyByFeatures: merged.onlyByFeatures, extended: merged.extended }
-        : null,
   }
   m.images = { key, level }
   writeJson(studio, 'images.json', m.images)
   return level
-}
-
-/** Groups by the cached features of the backbone that has the most images' features, if any. */
-function featureDuplicates(studio: Studio): { groups: number[][]; about: { backbone: string; images: number } } | null {
-  const folder = chooseFeatureFolder(studio.project.paths.cache)
-  if (!folder) return null
-  const found = cachedFeatures(folder, studio.store.health.contentHashes())
-  if (!found) return null
-  return {
-    groups: featureGroups(found.ids, found.source),
-    about: { backbone: folder.backbone, images: found.ids.length },
-  }
 }
 
 /**
@@ -163,4 +136,17 @@ export function storeReport(studio: Studio, key: string, report: HealthDto): voi
   memoryOf(studio).report = { key, report }
   writeJson(studio, 'report.json', { key, report })
   writeJson(studio, 'findings.key', key)
+}
+
+/**
+ * The last report computed, the one whose findings are in health_findings, whatever changed since
+ * (the model card reports it as "the last one computed"); null when none is cached.
+ */
+export function lastReport(studio: Studio): HealthDto | null {
+  const written = readJson<string>(path.join(dir(studio), 'findings.key'))
+  if (written === null) return null
+  const m = memoryOf(studio)
+  if (m.report?.key === written) return m.report.report
+  const disk = readJson<{ key: string; report: HealthDto }>(path.join(dir(studio), 'report.json'))
+  return disk?.key === written ? disk.report : null
 }

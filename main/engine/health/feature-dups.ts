@@ -32,6 +32,8 @@ export interface FeatureGroupOptions {
   bits?: number
   tables?: number
   seed?: number
+  /** Progress: vectors read (then quantised), then hash tables searched; total = vectors + tables (+ 1 when exact). */
+  onProgress?: (done: number, total: number) => void
 }
 
 /** Up to this many vectors estimate the mean (evenly spread over the set). */
@@ -75,10 +77,11 @@ export function featureGroups(
 ): number[][] {
   const src = Array.isArray(vectors) ? vectorsOf(vectors as readonly Float32Array[]) : (vectors as VectorSource)
   const { minCosine = FEATURE_COSINE, center = true, exactUpTo = 600, seed = 1 } = opts
-  const { sketchBits = SKETCH_BITS, bits = TABLE_BITS, tables = TABLES } = opts
+  const { sketchBits = SKETCH_BITS, bits = TABLE_BITS, tables = TABLES, onProgress } = opts
   const n = src.count
   if (n < 2 || src.dim === 0) return []
-  const q = quantise(src, center ? meanOf(src) : null)
+  const steps = n <= exactUpTo ? 1 : tables
+  const q = quantise(src, center ? meanOf(src) : null, onProgress && ((i) => onProgress(i, n + steps)))
   const { find, union } = unionFind(n)
   const close = (a: number, b: number) => cosine(q, a, b) >= minCosine
   if (n <= exactUpTo) {
@@ -101,8 +104,10 @@ export function featureGroups(
         r,
       ).slice(0, bits)
       pairsIn(buckets(sketch, positions), candidate)
+      onProgress?.(n + t + 1, n + steps)
     }
   }
+  if (n <= exactUpTo) onProgress?.(n + 1, n + 1)
   const groups = new Map<number, number[]>()
   for (let i = 0; i < n; i++) {
     const r = find(i)
@@ -159,13 +164,14 @@ interface Quantised {
   norm: Float64Array
 }
 
-function quantise(src: VectorSource, mean: Float64Array | null): Quantised {
+function quantise(src: VectorSource, mean: Float64Array | null, progress?: (done: number) => void): Quantised {
   const { count: n, dim } = src
   const data = new Int8Array(n * dim)
   const norm = new Float64Array(n)
   const row = new Float64Array(dim)
   const shift = mean ?? new Float64Array(dim)
   for (let i = 0; i < n; i++) {
+    if (progress && i % 1024 === 0) progress(i)
     const v = src.vector(i)
     let max = 0
     for (let d = 0; d < dim; d++) {

@@ -6,9 +6,17 @@ import type { FindingRow, Store } from '../store'
 import type { Studio } from '../studio'
 import { nowIso } from '../util'
 import { backfillFailures, pendingSignals, startBackfill } from './backfill'
-import { featureSignature } from './feature-cache'
-import { cachedReport, forgetWrittenFindings, imageLevel, storeReport, type ImageLevel } from './cache'
+import {
+  cachedReport,
+  forgetWrittenFindings,
+  imageLevel,
+  storeReport,
+  type FeatureDups,
+  type ImageLevel,
+} from './cache'
+import { featureDupsForReport, featureDupsNow, type FeatureDupsResult, type FeatureGroupsState } from './feature-job'
 import { balanceFindings, FINDING_KINDS, type Finding } from './findings'
+import { mergeGroups } from './near-dups'
 import {
   conflictFinding,
   leakageFinding,
@@ -30,7 +38,9 @@ export type HealthRequest = Exclude<RequestOf<'health'>, void | null | undefined
  * signature of everything it reads, so asking again without a change costs one small query; the
  * near-duplicate grouping and the outliers, the expensive part, are cached by the images alone and
  * survive label changes. With `jobs`, images imported before signals existed get them by the
- * backfill job (`pending` counts them until then); `onChanged` hears when it has measured more.
+ * backfill job (`pending` counts them until then), and near-duplicates by cached backbone features
+ * are computed by the 'feature-dups' job (`featureGroups: 'computing'` until then); `onChanged`
+ * hears when either has more. Without `jobs` (the CLI) the feature groups are computed here.
  */
 export async function healthReport(
   studio: Studio,
@@ -46,21 +56,30 @@ export async function healthReport(
     throw new NotFoundError(`dataset version ${versionId} does not exist`)
   }
   const failed = backfillFailures(studio)
-  const features = featureSignature(studio.project.paths.cache)
-  const key = JSON.stringify([store.health.signature(), features, versionId, originSplits, failed.size])
+  const byFeatures = jobs ? featureDupsForReport(studio, jobs, onChanged) : fromNow(featureDupsNow(studio))
+  const features = byFeatures.result?.key ?? null
+  const key = JSON.stringify([
+    store.health.signature(),
+    features,
+    byFeatures.state,
+    versionId,
+    originSplits,
+    failed.size,
+  ])
   const cached = cachedReport(studio, key)
   if (cached) return cached
 
-  const level = imageLevel(studio)
+  const level = withFeatures(imageLevel(studio), byFeatures.result)
   // The grouping may have taken a while on a large project: let waiting requests through first.
   await new Promise<void>((resolve) => setImmediate(resolve))
-  const findings = computeFindings(store, level, splitSource(store, versionId, originSplits), failed)
+  const findings = computeFindings(store, level, splitSource(store, versionId, originSplits), failed, byFeatures.state)
   const report: HealthDto = {
     computedAt: nowIso(),
     images: store.images.total(),
     versionId,
     originSplits,
     pending: pendingSignals(studio),
+    featureGroups: byFeatures.state,
     findings,
   }
   forgetWrittenFindings(studio)
@@ -69,18 +88,37 @@ export async function healthReport(
   return report
 }
 
+function fromNow(result: FeatureDupsResult | null): { result: FeatureDupsResult | null; state: FeatureGroupsState } {
+  return { result, state: result?.about ? 'included' : 'none' }
+}
+
+/** The hash groups with the feature groups merged in (groups sharing an image become one). */
+export function withFeatures(
+  level: ImageLevel,
+  byFeatures: FeatureDupsResult | null,
+): ImageLevel & { features: FeatureDups | null } {
+  if (!byFeatures?.about) return { ...level, features: null }
+  const merged = mergeGroups(level.groups, byFeatures.groups)
+  return {
+    ...level,
+    groups: merged.groups,
+    features: { ...byFeatures.about, onlyByFeatures: merged.onlyByFeatures, extended: merged.extended },
+  }
+}
+
 /** Every finding of the project, in the order of FINDING_KINDS; kinds with nothing to report are left out. */
 export function computeFindings(
   store: Store,
-  { groups, outliers, features = null }: ImageLevel,
+  { groups, outliers, features }: ImageLevel & { features: FeatureDups | null },
   where: SplitSource,
   failed: ReadonlyMap<number, string>,
+  featureState: FeatureGroupsState = features ? 'included' : 'none',
 ): Finding[] {
   const classes = store.labels.liveClasses()
   const idOf = new Map(classes.map((c) => [c.name, c.id]))
   const found = [
     conflictFinding(store),
-    nearDuplicateFinding(groups, features),
+    nearDuplicateFinding(groups, features, featureState),
     leakageFinding(groups, where, features),
     ...balanceFindings(classes, (name) => store.labels.imagesOfClass(idOf.get(name)!)),
     ...outliers,

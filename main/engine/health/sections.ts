@@ -1,6 +1,7 @@
 import { plural } from '../plural'
 import type { ImageSource, Store } from '../store'
 import type { FeatureDups } from './cache'
+import type { FeatureGroupsState } from './feature-job'
 import { FEATURE_COSINE } from './feature-dups'
 import type { Finding } from './findings'
 import { leakingGroups } from './findings'
@@ -44,7 +45,11 @@ export function conflictFinding(store: Store): Finding | null {
   }
 }
 
-export function nearDuplicateFinding(groups: readonly number[][], features: FeatureDups | null = null): Finding | null {
+export function nearDuplicateFinding(
+  groups: readonly number[][],
+  features: FeatureDups | null = null,
+  featureState: FeatureGroupsState = features ? 'included' : 'none',
+): Finding | null {
   if (!groups.length) return null
   const images = groups.flat().sort((a, b) => a - b)
   return {
@@ -56,12 +61,21 @@ export function nearDuplicateFinding(groups: readonly number[][], features: Feat
     detail:
       `${plural(groups.length, 'group')} of near-identical pictures (${plural(images.length, 'image')}): resized, ` +
       're-encoded or cropped copies. They weigh more in training than other pictures; new dataset ' +
-      `versions keep each perceptual-hash group in one split. ${foundBy(groups.length, features)}`,
+      `versions keep each group in one split. ${foundBy(groups.length, features, featureState)}`,
   }
 }
 
 /** Which check found the groups: the perceptual hash alone, or also a backbone's cached features. */
-function foundBy(groups: number, f: FeatureDups | null): string {
+function foundBy(groups: number, f: FeatureDups | null, state: FeatureGroupsState): string {
+  if (state === 'computing') {
+    return (
+      'Found by perceptual hash so far: groups by cached backbone features (stronger crops, mirrored copies) ' +
+      'are being computed in the background and are added when ready.'
+    )
+  }
+  if (state === 'not-computed') {
+    return 'Found by perceptual hash: comparing the cached backbone features was stopped or failed (see the jobs).'
+  }
   if (!f) {
     return (
       'Found by perceptual hash (no backbone features are cached yet: after a label check or transfer ' +
@@ -101,12 +115,11 @@ export function leakageFinding(
   const fix = where.originSplits
     ? 'move the copies into one folder, or train without origin splits (new versions keep each group in one split)'
     : 'train on a new dataset version: new versions keep each group in one split'
-  // Dataset versions group images by perceptual hash (datasets/versions.ts), not by features.
+  // New versions keep hash and feature groups in one split alike (datasets/versions.ts); origin folders do not.
   const firstIds = new Set(features?.onlyByFeatures ?? [])
   const byFeatures = groups.filter((g) => firstIds.has(g[0]!) && leakingGroups([g], where.splitOf).length).length
   const caveat = byFeatures
-    ? ` ${plural(byFeatures, 'of these groups was', 'of these groups were')} found by backbone features alone; ` +
-      'new versions do not keep such groups together, so move or remove those copies.'
+    ? ` ${plural(byFeatures, 'of these groups was', 'of these groups were')} found by backbone features alone.`
     : ''
   return {
     kind: 'split-leakage',

@@ -2,13 +2,16 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { StudioError } from '../errors'
+import type { FeatureDupsResult } from '../health/feature-job'
 import type { Studio } from '../studio'
 import type { CheckOutcome } from './check'
 import type { ScoreOutcome } from './scoring'
 
 /** What the quality thread is given (as workerData). */
 export type QualityJob = { root: string; openOptions: Studio['openOptions'] } & (
-  { kind: 'score'; runId: number } | { kind: 'label-check'; backbone: string | null; modelsDir: string | null }
+  | { kind: 'score'; runId: number }
+  | { kind: 'label-check'; backbone: string | null; modelsDir: string | null }
+  | { kind: 'feature-dups' }
 )
 
 /** Messages from the thread: progress, the check's id once it exists, and one final answer. */
@@ -17,6 +20,7 @@ export type QualityMessage =
   | { type: 'check'; id: number }
   | { type: 'done'; kind: 'score'; result: ScoreOutcome }
   | { type: 'done'; kind: 'label-check'; result: CheckOutcome }
+  | { type: 'done'; kind: 'feature-dups'; result: FeatureDupsResult | null }
   | { type: 'error'; error: { name: string; message: string; engine: boolean } }
 
 export interface ThreadHooks {
@@ -52,6 +56,14 @@ export async function checkOffThread(
   const job: QualityJob = { root: studio.root, openOptions: studio.openOptions, kind: 'label-check', ...opts }
   const reply = await runInThread(job, hooks)
   if (reply.kind !== 'label-check') throw new Error('the quality thread answered for another job')
+  return reply.result
+}
+
+/** Near-duplicate groups by cached backbone features in a worker thread (health/feature-job.ts). */
+export async function featureDupsOffThread(studio: Studio, hooks: ThreadHooks): Promise<FeatureDupsResult | null> {
+  const job: QualityJob = { root: studio.root, openOptions: studio.openOptions, kind: 'feature-dups' }
+  const reply = await runInThread(job, hooks)
+  if (reply.kind !== 'feature-dups') throw new Error('the quality thread answered for another job')
   return reply.result
 }
 

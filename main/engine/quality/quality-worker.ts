@@ -1,13 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { errorMessage, StudioError } from '../errors'
+import { computeFeatureDups } from '../health/feature-job'
 import { Studio } from '../studio'
 import { runLabelCheck } from './check'
 import type { QualityJob, QualityMessage } from './off-thread'
 import { scoreRun } from './scoring'
 
 /**
- * The quality thread: opens its own connection to the project and runs one scoring or label check
- * (decoding, the model, the cross-validated heads), so the server and the window keep answering.
+ * The quality thread: opens its own connection to the project and runs one scoring, label check
+ * (decoding, the model, the cross-validated heads) or feature near-duplicate grouping, so the
+ * server and the window keep answering.
  * Progress goes back as messages; a `cancel` message stops it at its next chunk or fold.
  */
 async function run(job: QualityJob, post: (m: QualityMessage) => void, signal: AbortSignal): Promise<void> {
@@ -20,6 +22,12 @@ async function run(job: QualityJob, post: (m: QualityMessage) => void, signal: A
         onProgress: (done, total) => post({ type: 'progress', done, total, message: 'scoring images' }),
       })
       post({ type: 'done', kind: 'score', result })
+    } else if (job.kind === 'feature-dups') {
+      // One synchronous computation: a cancel terminates the thread after the grace period.
+      const result = computeFeatureDups(studio, (done, total) =>
+        post({ type: 'progress', done, total, message: 'comparing backbone features' }),
+      )
+      post({ type: 'done', kind: 'feature-dups', result })
     } else {
       const result = await runLabelCheck(studio, {
         backbone: job.backbone,

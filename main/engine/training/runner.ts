@@ -2,7 +2,7 @@ import { fork } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConflictError, NotFoundError } from '../errors'
-import { createDatasetVersion } from '../datasets/versions'
+import { createDatasetVersion, splitGroupsOf } from '../datasets/versions'
 import { acquireLock, lockHolder } from '../lock'
 import type { RunStatus, Store } from '../store'
 import type { Studio } from '../studio'
@@ -43,11 +43,11 @@ export function startTraining(
   const release = acquireLock(studio.root, LOCK, 'A training run')
   try {
     reapCrashedRuns(studio.store, studio.root)
-    const datasetVersion = createDatasetVersion(studio.store, {
-      fractions: cfg.fractions,
-      seed: cfg.seed,
-      useOriginSplits: cfg.useOriginSplits,
-    })
+    const datasetVersion = createDatasetVersion(
+      studio.store,
+      { fractions: cfg.fractions, seed: cfg.seed, useOriginSplits: cfg.useOriginSplits },
+      splitGroupsOf(studio),
+    )
     const runId = studio.store.runs.create({
       datasetVersion,
       preset: cfg.preset,
