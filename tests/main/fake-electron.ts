@@ -93,6 +93,8 @@ export function createFakeElectron(userData: string) {
   const schemes: unknown[] = []
   const protocols = new Map<string, (req: Request) => Promise<Response>>()
   const opened: string[] = []
+  /** Folders the shell handed to the OS to show (shell.openPath: "Open folder"). */
+  const shown: string[] = []
   const dialogState = { response: 1, asked: [] as string[] }
   const electron = {
     app,
@@ -109,7 +111,7 @@ export function createFakeElectron(userData: string) {
     net: { fetch: async (url: string) => new Response(fs.readFileSync(fileURLToPath(url))) },
     shell: {
       openExternal: async (url: string) => void opened.push(url),
-      openPath: async () => '',
+      openPath: async (dir: string) => (shown.push(dir), ''),
     },
     dialog: {
       showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
@@ -121,5 +123,5 @@ export function createFakeElectron(userData: string) {
       },
     },
   }
-  return { electron, windows, ipcHandlers, schemes, protocols, opened, dialogState }
+  return { electron, windows, ipcHandlers, schemes, protocols, opened, shown, dialogState }
 }

@@ -2,6 +2,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { ValidationError } from '../errors'
 import { createFolders, removeFolders } from '../export/destination'
+import { removeStalePartials } from '../export/partials'
 import { mediaFile } from '../media/formats'
 import { plural } from '../plural'
 import type { Split } from '../store'
@@ -56,6 +57,8 @@ export async function exportData(
   const created = createFolders(path.dirname(dest.target))
   const sink: Sink = o.zip ? ZipSink.open(dest.target) : FolderSink.open(dest.target)
   try {
+    // What a crashed export left beside this one (never a live export's): see export/partials.ts.
+    await removeStalePartials(path.dirname(dest.target))
     progress(0, placed.length, 'writing images')
     const written = await writeImages(studio, sink, placed, o, progress, signal)
     const unreadable = placed.length - written.images.length

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate'
 import { ValidationError } from '../errors'
+import { partialName } from '../export/partials'
 import type { ManifestFile } from './options'
 
 /**
@@ -23,10 +24,8 @@ function entry(rel: string, data: Uint8Array): ManifestFile {
   return { path: rel, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength }
 }
 
-/** A temporary name beside `target`: same file system (the rename is atomic), hidden, this process's. */
-export function partialName(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.partial-${process.pid}-${Date.now()}`)
-}
+/** A temporary name beside `target` (export/partials.ts: the name says which process writes it). */
+export { partialName }
 
 export class FolderSink implements Sink {
   private readonly made = new Set<string>([''])

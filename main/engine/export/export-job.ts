@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { ExportDto } from '../../../preload/contract'
 import { ConflictError, NotFoundError } from '../errors'
-import { partialName, ZipSink } from '../export-data/sink'
+import { ZipSink } from '../export-data/sink'
 import type { JobContext, Jobs } from '../jobs'
 import { readPreprocessing, runPaths } from '../runs'
 import type { Studio } from '../studio'
@@ -13,6 +13,7 @@ import { renderReadme } from './export-readme'
 import type { ExportOptions } from './formats'
 import { buildManifest, describeFiles, listFiles, MANIFEST_FILE, type ExportManifest } from './manifest'
 import { modelCard } from './model-card'
+import { partialName, removeStalePartials } from './partials'
 import { cardExtras } from './notices'
 import { exportOffThread } from './off-thread'
 import { resourcePath } from '../resources'
@@ -73,6 +74,8 @@ export async function runModelExport(
   const tmp = partialName(dest.dir)
   const zip = dest.zip ? ZipSink.open(dest.zip) : null
   try {
+    // A crashed export's hidden folder or zip beside this one goes now (a live export's stays).
+    await removeStalePartials(path.dirname(dest.dir))
     progress(0, 1, 'writing the model files')
     const written = await exportOffThread(studio, req.runId, { dir: tmp, zip: null }, req)
     signal.throwIfAborted()

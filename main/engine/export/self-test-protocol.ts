@@ -15,7 +15,15 @@ export interface SelfTestJob {
   formats: FormatToTest[]
   /** Original image files, in the order of the stored predictions. */
   files: string[]
+  /**
+   * ONNX runtimes to try, in order; default: STUDIO_ONNX_RUNTIME (one package name) in the process's
+   * environment, else onnxruntime-node where it loads (a devDependency), else onnxruntime-web (WebAssembly).
+   */
+  onnxRuntimes?: OnnxRuntimePackage[]
 }
+
+/** The packages that can run model.onnx in the self-test. */
+export type OnnxRuntimePackage = 'onnxruntime-node' | 'onnxruntime-web'
 
 export type ToSelfTest = { type: 'start'; job: SelfTestJob }
 

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { judge, notChecked, type FormatName, type SelfTestCases, type SelfTestResult } from './self-test'
-import type { FormatToTest, FromSelfTest, SelfTestJob, ToSelfTest } from './self-test-protocol'
+import type { FormatToTest, FromSelfTest, OnnxRuntimePackage, SelfTestJob, ToSelfTest } from './self-test-protocol'
 
 export interface SelfTestOptions {
   signal?: AbortSignal
@@ -10,6 +10,8 @@ export interface SelfTestOptions {
   onProgress?: (format: FormatName, done: number, total: number) => void
   /** The process's entry; default: self-test-worker.ts beside this file (tsx), or self-test-worker.js in a build. */
   entry?: string
+  /** ONNX runtimes to try, in order (default: the process's own choice, see onnxRuntimeOrder). */
+  onnxRuntimes?: OnnxRuntimePackage[]
 }
 
 /** Thrown when the self-test was cancelled through its signal. */
@@ -56,7 +58,7 @@ export function runSelfTest(
       for (const f of formats) if (!results.has(f.format)) results.set(f.format, notChecked(f.format, cases.split, why))
       resolve(results)
     })
-    const job: SelfTestJob = { dir, formats, files: cases.files }
+    const job: SelfTestJob = { dir, formats, files: cases.files, onnxRuntimes: opts.onnxRuntimes }
     child.send({ type: 'start', job } satisfies ToSelfTest)
   })
 }

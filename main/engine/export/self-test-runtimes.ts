@@ -4,7 +4,7 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type * as Ort from 'onnxruntime-common'
 import sharp from 'sharp'
-import type { FormatToTest } from './self-test-protocol'
+import type { FormatToTest, OnnxRuntimePackage } from './self-test-protocol'
 
 /**
  * How the self-test process loads each exported format, as a user of the export would: the TF.js
@@ -42,10 +42,17 @@ type ModelJson = {
 const requireHere = createRequire(import.meta.url)
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T
 
-/** The runtime for one format, or a string saying why it is not installed here. */
-export async function openRuntime(dir: string, f: FormatToTest): Promise<Runtime | string> {
+/**
+ * The runtime for one format, or a string saying why it is not installed here. `onnxRuntimes`: the
+ * ONNX runtimes to try, in order (default: onnxRuntimeOrder()).
+ */
+export async function openRuntime(
+  dir: string,
+  f: FormatToTest,
+  onnxRuntimes: readonly OnnxRuntimePackage[] = onnxRuntimeOrder(),
+): Promise<Runtime | string> {
   const modelFile = path.join(dir, f.modelFile)
-  if (f.format === 'onnx') return openOnnx(modelFile, preprocessingFor(dir, modelFile))
+  if (f.format === 'onnx') return openOnnx(modelFile, preprocessingFor(dir, modelFile), onnxRuntimes)
   const backend = await tfBackend()
   const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts(modelFile)))
   const name = `@tensorflow/tfjs ${tf.version.tfjs} (${backend} backend)`
@@ -197,21 +204,45 @@ async function tfBackend(): Promise<string> {
   return backendName
 }
 
-/** onnxruntime-node, else onnxruntime-web (WebAssembly, in Node); a string when neither is installed. */
-async function loadOrt(): Promise<{ ort: typeof Ort; name: string } | string> {
-  for (const pkg of ['onnxruntime-node', 'onnxruntime-web']) {
-    try {
-      const ort = (await import(/* @vite-ignore */ pkg)) as typeof Ort
-      return { ort, name: `${pkg} ${ort.env.versions.common ?? ''}`.trim() }
-    } catch {
-      // Not installed (a packaged app ships neither): try the next one.
-    }
-  }
-  return 'no ONNX runtime is installed here (onnxruntime-node or onnxruntime-web)'
+const ONNX_RUNTIMES: readonly OnnxRuntimePackage[] = ['onnxruntime-node', 'onnxruntime-web']
+
+/**
+ * onnxruntime-node (native, a devDependency: present from source, not in a packaged app), else
+ * onnxruntime-web (WebAssembly, which runs in Node; a dependency, so a packaged app has it).
+ * STUDIO_ONNX_RUNTIME=onnxruntime-web (or -node) names the one to use, e.g. to check the fallback.
+ */
+export function onnxRuntimeOrder(env: NodeJS.ProcessEnv = process.env): readonly OnnxRuntimePackage[] {
+  const named = env.STUDIO_ONNX_RUNTIME?.trim()
+  if (!named) return ONNX_RUNTIMES
+  const found = ONNX_RUNTIMES.find((p) => p === named || p === `onnxruntime-${named}`)
+  if (!found) throw new Error(`STUDIO_ONNX_RUNTIME is "${named}"; use onnxruntime-node or onnxruntime-web`)
+  return [found]
 }
 
-async function openOnnx(modelFile: string, pre: Pre): Promise<Runtime | string> {
-  const found = await loadOrt()
+/** The first of `order` that loads, with its name and version; a string when none does. */
+async function loadOrt(order: readonly OnnxRuntimePackage[]): Promise<{ ort: typeof Ort; name: string } | string> {
+  const why: string[] = []
+  for (const pkg of order) {
+    try {
+      const ort = (await import(/* @vite-ignore */ pkg)) as typeof Ort
+      const versions = ort.env.versions as Record<string, string | undefined>
+      const version = versions[pkg === 'onnxruntime-web' ? 'web' : 'node'] ?? versions.common ?? ''
+      if (pkg === 'onnxruntime-web') {
+        // One thread: the self-test needs no worker threads, and starting none keeps it away from
+        // where a packaged app keeps the package (an asar archive); the .wasm is read with fs.
+        ort.env.wasm.numThreads = 1
+        return { ort, name: `onnxruntime-web ${version} (WebAssembly, in Node)` }
+      }
+      return { ort, name: `${pkg} ${version}`.trim() }
+    } catch (err) {
+      why.push(`${pkg}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`)
+    }
+  }
+  return `no ONNX runtime could be loaded here (${why.join('; ')})`
+}
+
+async function openOnnx(modelFile: string, pre: Pre, order: readonly OnnxRuntimePackage[]): Promise<Runtime | string> {
+  const found = await loadOrt(order)
   if (typeof found === 'string') return found
   const { ort, name } = found
   if (!pre.onnx) throw new Error('preprocessing.json does not describe model.onnx (no "onnx" field)')

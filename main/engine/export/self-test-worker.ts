@@ -19,7 +19,7 @@ async function testFormat(job: SelfTestJob, f: SelfTestJob['formats'][number]): 
   const seconds = () => (performance.now() - t0) / 1000
   const out: FormatOutput = { runtime: null, preprocessing: null, probs: [], seconds: 0, error: null, skipped: null }
   try {
-    const rt = await openRuntime(job.dir, f)
+    const rt = await openRuntime(job.dir, f, job.onnxRuntimes)
     if (typeof rt === 'string') return { ...out, skipped: rt, seconds: seconds() }
     out.runtime = rt.name
     out.preprocessing = rt.preprocessing

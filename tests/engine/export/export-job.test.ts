@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ExportDto } from '../../../preload/contract'
 import { prepareModelExport, runModelExport, type ModelExportRequest } from '../../../main/engine/export/export-job'
 import type { ExportManifest } from '../../../main/engine/export/manifest'
+import { partialName, partialOwner } from '../../../main/engine/export/partials'
 import { Studio } from '../../../main/engine/studio'
 import { makeImages, tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
@@ -146,6 +148,21 @@ describe('cancel and failure', () => {
     expect(fs.existsSync(`${dir}.zip`)).toBe(false)
     expect(fs.existsSync(parent)).toBe(false)
     expect(leftovers(root)).toEqual([])
+  }, 120_000)
+
+  it("removes what a crashed export left beside it, never a live export's", async () => {
+    const parent = path.join(root, 'after-a-crash')
+    fs.mkdirSync(parent)
+    const tag = partialOwner(path.basename(partialName(parent)))!.host
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!
+    const crashed = path.join(parent, `.model.partial-${tag}-${dead}-${Date.now() - 60_000}`)
+    fs.mkdirSync(path.join(crashed, 'backbone'), { recursive: true })
+    fs.writeFileSync(path.join(crashed, 'weights.bin'), Buffer.alloc(1024))
+    fs.writeFileSync(path.join(parent, `.model.zip.partial-${tag}-${dead}-${Date.now() - 60_000}`), 'PK')
+    const live = path.basename(partialName(path.join(parent, 'another')))
+    fs.mkdirSync(path.join(parent, live))
+    await exportTo({ dir: path.join(parent, 'model'), format: 'tfjs', zip: false })
+    expect(fs.readdirSync(parent).sort()).toEqual([live, 'model'].sort())
   }, 120_000)
 
   it('refuses a destination that is not empty before any work', () => {

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { exportRun } from '../../../main/engine/export/bundle'
 import { judge, selfTestCases, type SelfTestCases } from '../../../main/engine/export/self-test'
 import { runSelfTest, SelfTestCancelled } from '../../../main/engine/export/self-test-run'
+import { onnxRuntimeOrder } from '../../../main/engine/export/self-test-runtimes'
 import { Studio } from '../../../main/engine/studio'
 import { makeImages, tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
@@ -54,6 +55,23 @@ describe('the export self-test', () => {
     expect(results.get('onnx')!.runtime).toMatch(/^onnxruntime-node/)
     expect(seen).toContain(`onnx ${cases.files.length}/${cases.files.length}`)
   }, 120_000)
+
+  it('checks ONNX with onnxruntime-web (WebAssembly in Node), the runtime a packaged app has', async () => {
+    const results = await runSelfTest(path.join(root, 'all'), [formats[1]!], cases, {
+      onnxRuntimes: ['onnxruntime-web'],
+    })
+    const r = results.get('onnx')!
+    expect(r).toMatchObject({ status: 'passed', images: cases.files.length, agreement: 1 })
+    expect(r.maxDiff!).toBeLessThan(1e-4)
+    expect(r.runtime).toMatch(/^onnxruntime-web 1\.\d+\.\d+ \(WebAssembly, in Node\)$/)
+  }, 120_000)
+
+  it('takes the ONNX runtime from STUDIO_ONNX_RUNTIME, and refuses a name it does not know', () => {
+    expect(onnxRuntimeOrder({})).toEqual(['onnxruntime-node', 'onnxruntime-web'])
+    expect(onnxRuntimeOrder({ STUDIO_ONNX_RUNTIME: 'web' })).toEqual(['onnxruntime-web'])
+    expect(onnxRuntimeOrder({ STUDIO_ONNX_RUNTIME: 'onnxruntime-node' })).toEqual(['onnxruntime-node'])
+    expect(() => onnxRuntimeOrder({ STUDIO_ONNX_RUNTIME: 'tract' })).toThrow(/STUDIO_ONNX_RUNTIME is "tract"/)
+  })
 
   it('fails a format whose files disagree with what Studio predicted (a changed preprocessing.json)', async () => {
     const dir = path.join(root, 'tampered')
