@@ -25,8 +25,12 @@ export interface CardInput {
 
 /** The model card's "Data checks": the last health report and the latest label check with its decisions. */
 export interface DataChecks {
-  /** Image counts per finding kind of the last health report (empty: none stored). */
-  health: { kind: string; count: number }[]
+  /**
+   * The findings of the last health report (empty: none stored): each kind's count in its own unit
+   * (groups for near-duplicates and leakage, classes for class findings, files for skipped and
+   * unreadable files, else images) and how many images it concerns.
+   */
+  health: { kind: string; count: number; unit: string; images: number }[]
   labelCheck: {
     createdAt: string
     backbone: string
@@ -185,7 +189,7 @@ function extraSections(sections: string[]): string {
 function dataChecksSection(d: DataChecks | undefined): string {
   if (!d) return 'No data checks were recorded for this export.'
   const health = d.health.length
-    ? `- **Health report** (the last one computed): ${d.health.map((h) => `${h.kind} ${plural(h.count, 'image')}`).join(', ')}.`
+    ? `- **Health report** (the last one computed): ${d.health.map(healthCount).join(', ')}.`
     : '- **Health report**: no findings stored (none were found, or the report was not run: `studio health`).'
   const l = d.labelCheck
   if (!l)
@@ -202,6 +206,12 @@ function dataChecksSection(d: DataChecks | undefined): string {
         ? `${l.fixedBeforeTraining} of the ${plural(fixed, 'change')} came before this run's data was frozen.`
         : 'no label was changed.'),
   ].join('\n')
+}
+
+/** "near-duplicate 3 groups (7 images)", "empty-class 1 class", "outlier-dark 2 images". */
+function healthCount(h: DataChecks['health'][number]): string {
+  const n = `${h.kind} ${plural(h.count, h.unit, h.unit === 'class' ? 'classes' : `${h.unit}s`)}`
+  return h.unit !== 'image' && h.images ? `${n} (${plural(h.images, 'image')})` : n
 }
 
 /** "Performance by subgroup": a table per attribute, the attributes with the largest gap first. */

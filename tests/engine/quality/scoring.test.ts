@@ -174,14 +174,17 @@ describe('model card', () => {
     expect(card).toMatch(/\*\*Label check\*\*: not run/)
   })
 
-  it('lists what the last health report found, from the findings it stored', async () => {
-    // A smaller, re-encoded copy of a labeled image: a near-duplicate group of two.
+  it('lists what the last health report found: groups as groups, and findings without images too', async () => {
+    // A smaller, re-encoded copy of a labeled image (a near-duplicate group of two), a file that is
+    // not an image (skipped at import) and a class without images.
     fs.mkdirSync(path.join(root, 'copy'), { recursive: true })
     await sharp(path.join(root, 'src', 'red', 'red-00.jpg'))
       .resize(40)
       .jpeg({ quality: 70 })
       .toFile(path.join(root, 'copy', 'copy.jpg'))
+    fs.writeFileSync(path.join(root, 'copy', 'notes.txt'), 'not a picture')
     await studio.import(path.join(root, 'copy'), { layout: 'flat' })
+    studio.labels.ensureClass('nothing-yet')
     const dir = path.join(root, 'export-health')
     exportRun(studio, runA, dir, { zip: false })
     const before = fs.readFileSync(path.join(dir, 'model-card.md'), 'utf8')
@@ -190,15 +193,23 @@ describe('model card', () => {
     const report = await healthReport(studio, {}, null)
     const copy = studio.image('copy.jpg').id
     const dups = report.findings.find((f) => f.kind === 'near-duplicate')
-    expect(dups?.groups?.some((g) => g.includes(copy))).toBe(true)
-    const stored = report.findings.filter((f) => f.images.length)
-    expect(dataChecksOf(studio, '9999').health).toEqual(
-      stored.map((f) => ({ kind: f.kind, count: f.images.length })).sort((a, b) => a.kind.localeCompare(b.kind)),
+    expect(dups?.groups).toHaveLength(1)
+    expect(dups?.groups?.[0]).toContain(copy)
+    const health = dataChecksOf(studio, '9999').health
+    expect(health.map((h) => h.kind)).toEqual(report.findings.map((f) => f.kind))
+    expect(health).toEqual(
+      expect.arrayContaining([
+        { kind: 'near-duplicate', count: 1, unit: 'group', images: 2 },
+        { kind: 'empty-class', count: 1, unit: 'class', images: 0 },
+        { kind: 'skipped-not-image', count: 1, unit: 'file', images: 0 },
+      ]),
     )
     fs.rmSync(dir, { recursive: true })
     exportRun(studio, runA, dir, { zip: false })
     const card = fs.readFileSync(path.join(dir, 'model-card.md'), 'utf8')
     const line = card.split('\n').find((l) => l.startsWith('- **Health report** (the last one computed)'))
-    for (const f of stored) expect(line).toContain(`${f.kind} ${f.images.length} image`)
+    expect(line).toContain('near-duplicate 1 group (2 images)')
+    expect(line).toContain('empty-class 1 class,')
+    expect(line).toMatch(/skipped-not-image 1 file[,.]/)
   })
 })
