@@ -83,7 +83,7 @@ describe('studio score and studio next', () => {
     expect(studioJson(['score', String(runId), '-p', proj])).toMatchObject({ scored: 0, kept: 50 })
   }, 120_000)
 
-  it('next lists the unlabeled images, most uncertain first, with a suggested label', () => {
+  it('next lists the unlabeled images, the most uncertain of each predicted class in turn, with a suggested label', () => {
     type Next = { items: { id: number; path: string; suggested: string; confidence: number; uncertainty: number }[] }
     // Each measure's order is checked against uncertainty.ts in tests/engine/quality/scoring.test.ts.
     for (const by of ['margin', 'least-confidence']) {

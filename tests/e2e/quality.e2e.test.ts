@@ -160,7 +160,9 @@ describe.skipIf(!haveChromium)('Health, Label next and Review in Chromium agains
     await shots2('03-label-next-unscored')
     await page.click('button:has-text("Score all images")')
     await page.waitForSelector('[data-testid="queue-item"] img', { timeout: 60_000 })
-    expect(await text('[data-testid="queue-summary"]')).toMatch(/\d+ unlabeled images, most uncertain first, by run 1/)
+    expect(await text('[data-testid="queue-summary"]')).toMatch(
+      /\d+ unlabeled images, the most uncertain of each predicted class in turn, by run 1/,
+    )
     await page.waitForFunction(() => {
       const img = document.querySelector<HTMLImageElement>('[data-testid="queue-item"] img')
       return img?.complete && img.naturalWidth > 0

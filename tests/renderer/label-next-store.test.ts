@@ -121,7 +121,9 @@ describe('Label next helpers', () => {
     expect(scoringRun([run(5, 'failed'), run(3, 'done'), run(4, 'done')])?.run).toBe(4)
     expect(scoringRun([run(5, 'running')])).toBeNull()
     expect(queueSummary(queue([], { remaining: 0 }))).toBe('No unlabeled images left.')
-    expect(queueSummary(queue([1], { remaining: 1 }))).toMatch(/^1 unlabeled image, most uncertain first, by run 2/)
+    expect(queueSummary(queue([1], { remaining: 1 }))).toMatch(
+      /^1 unlabeled image, the most uncertain of each predicted class in turn, by run 2/,
+    )
     // Without a scored run the engine has no queue: not "nothing left".
     expect(queueSummary(queue([], { source: null, runId: null, remaining: 0 }))).toMatch(/No model has scored/)
   })

@@ -66,7 +66,8 @@ export function registerQuality(program: Command): void {
 
   common(program.command('next'))
     .description(
-      'unlabeled images to label next, most uncertain first, with the suggested label (needs `studio score`)',
+      'unlabeled images to label next, the most uncertain of each predicted class in turn (the most uncertain ' +
+        'overall first), with the suggested label (needs `studio score`)',
     )
     .option('--by <measure>', UNCERTAINTIES.join(' | '), 'margin')
     .option('--limit <n>', 'how many', parseId, 20)

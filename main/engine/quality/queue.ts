@@ -6,8 +6,9 @@ import { balancedOrder, type Uncertainty } from './uncertainty'
 
 /**
  * "Label next": unlabeled images from the scores of the newest scored run (scoring a newer run
- * refreshes the order), each with the run's prediction as the suggested label, most uncertain
- * first and balanced over the predicted classes (uncertainty.ts `balancedOrder`). The ranking is
+ * refreshes the order), each with the run's prediction as the suggested label: the most uncertain
+ * image of each predicted class in turn, so only the first is the most uncertain overall
+ * (uncertainty.ts `balancedOrder`). The ranking is
  * one SQL sort over the stored margin / entropy / confidence, so it does not read probabilities;
  * the balancing reorders its top `limit` × classes. Images imported after the scoring are not in
  * the queue until the run scores them (scoring again only scores the new images).

@@ -39,7 +39,7 @@ export function queueSummary(q: LabelQueueDto | null): string {
   if (!q) return ''
   if (q.source === null) return 'No model has scored the images yet.'
   if (q.remaining === 0) return 'No unlabeled images left.'
-  return `${plural(q.remaining, 'unlabeled image')}, most uncertain first, by ${q.source}.`
+  return `${plural(q.remaining, 'unlabeled image')}, the most uncertain of each predicted class in turn, by ${q.source}.`
 }
 
 /**

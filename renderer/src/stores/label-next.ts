@@ -17,7 +17,8 @@ const LIMIT = 100
 const REFILL = 5
 
 /**
- * "Label next": unlabeled images, most uncertain first, each with the model's suggested label. One
+ * "Label next": unlabeled images, the most uncertain of each predicted class in turn (the most
+ * uncertain overall first), each with the model's suggested label. One
  * labeling session's counts (labeled, accepted as suggested) last until the project closes.
  */
 export const useLabelNextStore = defineStore('label-next', () => {
