@@ -4,6 +4,7 @@ import { coalesced } from '../../renderer/src/composables/coalesce'
 import {
   browseRoute,
   countText,
+  featureGroupsText,
   healthSummary,
   pendingText,
   scopeText,
@@ -50,6 +51,13 @@ describe('the health report as the view shows it', () => {
     const two = healthSummary(report([finding({ kind: 'outlier-dark' }), finding({ kind: 'small-class' })]))
     expect(two).toEqual({ tone: 'findings', text: '2 kinds of problem in 10 images.' })
     expect(pendingText(3, '1 / 4 (25 %)')).toMatch(/^Some checks are pending: 3 images not measured yet \(1 \/ 4/)
+    expect(featureGroupsText(report([], { featureGroups: 'included' }), false, '')).toBe('')
+    expect(featureGroupsText(report([], { featureGroups: 'not-computed' }), false, '')).toBe('')
+    expect(featureGroupsText(report([], { featureGroups: 'computing' }), false, '')).toMatch(
+      /^Comparing backbone features for near-duplicates that hashing misses\. /,
+    )
+    // The job's own progress, also before the report that started it arrives.
+    expect(featureGroupsText(null, true, '3 / 61 (5 %)')).toMatch(/hashing misses \(3 \/ 61 \(5 %\)\)/)
     expect(scopeText(report([], { versionId: null }))).toMatch(/none yet/)
     expect(scopeText(report([], { originSplits: true }))).toMatch(/imported train\/val\/test folders/)
   })

@@ -86,6 +86,18 @@ export function pendingText(pending: number, progress: string): string {
   return `Some checks are pending: ${what}${progress ? ` (${progress})` : ''}. The report updates as they finish.`
 }
 
+/**
+ * The note while the 'feature-dups' job compares cached backbone features (near-duplicates that
+ * hashing misses); '' when it does not run. `progress` is the job's progress line, if any.
+ */
+export function featureGroupsText(r: HealthDto | null, active: boolean, progress: string): string {
+  if (!active && r?.featureGroups !== 'computing') return ''
+  return (
+    `Comparing backbone features for near-duplicates that hashing misses${progress ? ` (${progress})` : ''}. ` +
+    'The groups found so far are by perceptual hash; the report adds the others when done.'
+  )
+}
+
 /** Which splits the leakage check looked at, and when the report was computed. */
 export function scopeText(r: HealthDto): string {
   const splits = r.originSplits
