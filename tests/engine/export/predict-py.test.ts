@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { exportRun } from '../../../main/engine/export/bundle'
+import { toOnnx } from '../../../main/engine/export/onnx'
 import { resourcePath } from '../../../main/engine/resources'
 import { Studio } from '../../../main/engine/studio'
 import { decode } from '../../../main/engine/training/pixels'
@@ -18,12 +20,17 @@ import { trainInProcess } from '../../helpers/training'
 const PYTHON = '/usr/bin/python3'
 const has = (mod: string) => spawnSync(PYTHON, ['-c', `import ${mod}`]).status === 0
 const canPreprocess = fs.existsSync(PYTHON) && has('numpy') && has('PIL')
-const canRun = canPreprocess && has('onnxruntime')
+// predict.py runs the model on onnxruntime, else onnx's ReferenceEvaluator, else its own numpy evaluator
+// (which needs the onnx package to read the file): each one Python can use here is tested.
+const runtimes = ['onnxruntime', 'reference', 'numpy'] as const
+const usable = canPreprocess
+  ? runtimes.filter((r) => has(r === 'onnxruntime' ? 'onnxruntime' : r === 'reference' ? 'onnx.reference' : 'onnx'))
+  : []
 if (!canPreprocess) console.warn(`predict.py tests skipped: ${PYTHON} with numpy and Pillow is not available`)
-if (canPreprocess && !canRun)
-  console.warn(
-    `predict.py: the onnxruntime part is skipped (${PYTHON} cannot import onnxruntime); preprocessing is tested`,
-  )
+else if (!usable.length)
+  console.warn(`predict.py: running the model is skipped (${PYTHON} has neither onnxruntime nor onnx)`)
+else if (usable.length < runtimes.length)
+  console.warn(`predict.py: tested on ${usable.join(', ')}; ${PYTHON} cannot run the others`)
 
 const root = tmpDir()
 const images: Record<string, string> = {}
@@ -138,9 +145,128 @@ describe.runIf(canPreprocess)("predict.py's preprocessing", () => {
   })
 })
 
-describe.runIf(canRun)('predict.py with onnxruntime', () => {
-  it("classifies an exported run's images as Studio does (same top-1, probabilities within 0.02)", async () => {
-    const files = [
+type PyLine = Omit<Prediction, 'input'> & { runtime: string }
+
+/** predict.py of the export in `dir` on the images, with STUDIO_PREDICT_RUNTIME set: its JSON lines. */
+function runPredictPy(dir: string, runtime: string, args: string[]): PyLine[] {
+  const env = { ...process.env, STUDIO_PREDICT_RUNTIME: runtime }
+  const r = spawnSync(PYTHON, [path.join(dir, 'predict.py'), ...args], { encoding: 'utf8', env })
+  expect(r.status, r.stderr).toBe(0)
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as PyLine)
+}
+
+/**
+ * predict.py's probabilities against onnxruntime-node's on the very input predict.py makes
+ * (--dump-input): the runtime inside predict.py must agree with onnxruntime to float precision.
+ */
+async function expectOrtParity(dir: string, images: string[], runtime: string) {
+  const pre = JSON.parse(fs.readFileSync(path.join(dir, 'preprocessing.json'), 'utf8')) as {
+    inputSize: number
+    tta?: 'flip' | null
+    onnx: { input: { name: string; layout: 'NHWC' | 'NCHW' }; output: { name: string } }
+  }
+  const npy = path.join(dir, 'input.npy')
+  const dump = spawnSync(PYTHON, [path.join(dir, 'predict.py'), '--dump-input', npy, ...images])
+  expect(dump.status, String(dump.stderr)).toBe(0)
+  const raw = fs.readFileSync(npy)
+  const body = raw.subarray(10 + raw.readUInt16LE(8))
+  const x = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength))
+  const s = pre.inputSize
+  const nchw = pre.onnx.input.layout === 'NCHW'
+  const shape = nchw ? [images.length, 3, s, s] : [images.length, s, s, 3]
+  // The mirror image (test-time augmentation): each row read right to left.
+  const mirrored = new Float32Array(x.length)
+  for (let n = 0; n < images.length; n++)
+    for (let y = 0; y < s; y++)
+      for (let c = 0; c < 3; c++)
+        for (let col = 0; col < s; col++) {
+          const at = (px: number) => (nchw ? ((n * 3 + c) * s + y) * s + px : ((n * s + y) * s + px) * 3 + c)
+          mirrored[at(col)] = x[at(s - 1 - col)]!
+        }
+  const ort = await import('onnxruntime-node')
+  const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'))
+  const run = async (input: Float32Array) =>
+    (await session.run({ [pre.onnx.input.name]: new ort.Tensor('float32', input, shape) }))[pre.onnx.output.name]!
+      .data as Float32Array
+  const plain = await run(x)
+  const want = pre.tta === 'flip' ? (await run(mirrored)).map((p, i) => (p + plain[i]!) / 2) : plain
+  await session.release()
+  const k = want.length / images.length
+  const lines = runPredictPy(dir, runtime, images)
+  expect(lines).toHaveLength(images.length)
+  lines.forEach((line, i) => {
+    const got = Object.values(line.probabilities)
+    expect(got).toHaveLength(k)
+    got.forEach((p, c) => expect(Math.abs(p - want[i * k + c]!), `${images[i]} class ${c}`).toBeLessThan(1e-5))
+  })
+}
+
+/**
+ * A model with every layer kind Studio's ONNX writer translates (the operators predict.py's numpy
+ * evaluator must know), random weights so none is a no-op, exported as a folder predict.py can run.
+ */
+function everyLayerExport(dir: string): void {
+  const L = tf.layers
+  const input = tf.input({ shape: [24, 24, 3] })
+  const chain: tf.layers.Layer[] = [
+    L.zeroPadding2d({
+      padding: [
+        [1, 0],
+        [2, 1],
+      ],
+    }),
+    L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+    L.batchNormalization({ epsilon: 1e-3 }),
+    L.reLU({ maxValue: 6 }),
+    L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', strides: 2 }),
+    L.activation({ activation: 'relu6' }),
+    L.conv2d({ filters: 8, kernelSize: [2, 3], padding: 'valid', activation: 'relu', dilationRate: 1 }),
+    L.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
+    L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+    L.activation({ activation: 'sigmoid' }),
+    L.globalAveragePooling2d({}),
+    L.reshape({ targetShape: [1, 1, 8] }),
+    L.conv2d({ filters: 8, kernelSize: 1, activation: 'tanh' }),
+    L.flatten(),
+    L.dense({ units: 7, activation: 'relu' }),
+    L.dense({ units: 3, activation: 'softmax' }),
+  ]
+  const output = chain.reduce<tf.SymbolicTensor>((y, layer) => layer.apply(y) as tf.SymbolicTensor, input)
+  const model = tf.model({ inputs: input, outputs: output })
+  let seed = 7
+  const next = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 8) / 2 ** 24
+  model.setWeights(
+    model.weights.map((w) => {
+      const shape = w.shape.map(Number)
+      const positive = /moving_variance|gamma/.test(w.originalName)
+      const data = Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () =>
+        positive ? 0.5 + next() : next() - 0.5,
+      )
+      return tf.tensor(data, shape)
+    }),
+  )
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(path.join(dir, 'model.onnx'), toOnnx(model))
+  model.dispose()
+  fs.copyFileSync(resourcePath('predict.py'), path.join(dir, 'predict.py'))
+  fs.writeFileSync(path.join(dir, 'labels.json'), '["a", "b", "c"]')
+  const onnx = { file: 'model.onnx', input: { name: 'input', layout: 'NHWC' }, output: { name: 'probabilities' } }
+  fs.writeFileSync(
+    path.join(dir, 'preprocessing.json'),
+    JSON.stringify({ inputSize: 24, fit: 'cover', scaling: 'symmetric', onnx }),
+  )
+}
+
+describe.runIf(usable.length > 0)('predict.py running model.onnx', () => {
+  let files: string[] = []
+  let dir = ''
+  let studio: Prediction[] = []
+
+  beforeAll(async () => {
+    files = [
       ...(await makeImages(path.join(root, 'src', 'red'), 6, 0, 40, 30)),
       ...(await makeImages(path.join(root, 'src', 'blue'), 6, 100, 30, 40)),
     ]
@@ -148,22 +274,48 @@ describe.runIf(canRun)('predict.py with onnxruntime', () => {
     try {
       await s.import(path.join(root, 'src'))
       const runId = await trainInProcess(s, { epochs: 1, inputSize: 24, batchSize: 8, patience: null, workers: 1 })
-      const dir = exportRun(s, runId, path.join(root, 'onnx-export'), { zip: false, format: 'onnx' }).dir
+      dir = exportRun(s, runId, path.join(root, 'onnx-export'), { zip: false, format: 'onnx' }).dir
       fs.copyFileSync(resourcePath('predict.py'), path.join(dir, 'predict.py'))
-      const r = spawnSync(PYTHON, [path.join(dir, 'predict.py'), ...files], { encoding: 'utf8' })
-      expect(r.status, r.stderr).toBe(0)
-      const lines = r.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Omit<Prediction, 'input'>)
-      const studio = await predictImages(s, runId, files)
-      lines.forEach((line, i) => {
-        expect(line.label).toBe(studio[i]!.label)
-        for (const [k, p] of Object.entries(line.probabilities))
-          expect(Math.abs(p - studio[i]!.probabilities[k]!)).toBeLessThan(0.02)
-      })
+      studio = await predictImages(s, runId, files)
     } finally {
       s.close()
     }
   }, 120_000)
+
+  const predictPy = (runtime: string, args: string[]) => runPredictPy(dir, runtime, args)
+
+  for (const runtime of usable) {
+    it(`classifies an exported run's images as Studio does on ${runtime} (same top-1, within 0.02)`, () => {
+      const lines = predictPy(runtime, files)
+      expect(lines).toHaveLength(files.length)
+      lines.forEach((line, i) => {
+        expect(line.runtime).toMatch(runtime === 'reference' ? /ReferenceEvaluator/ : new RegExp(`^${runtime} \\d`))
+        expect(line.label).toBe(studio[i]!.label)
+        for (const [k, p] of Object.entries(line.probabilities))
+          expect(Math.abs(p - studio[i]!.probabilities[k]!)).toBeLessThan(0.02)
+      })
+    }, 60_000)
+
+    it(`answers what onnxruntime-node answers for predict.py's own input on ${runtime} (within 1e-5)`, async () => {
+      // The 0.02 above is Pillow against libvips; on the same input the runtimes must agree to float precision.
+      await expectOrtParity(dir, files.slice(0, 4), runtime)
+    }, 60_000)
+  }
+
+  it('says why when the runtime asked for does not exist', () => {
+    const env = { ...process.env, STUDIO_PREDICT_RUNTIME: 'tract' }
+    const r = spawnSync(PYTHON, [path.join(dir, 'predict.py'), files[0]!], { encoding: 'utf8', env })
+    expect(r.status).toBe(3)
+    expect(r.stderr).toMatch(/STUDIO_PREDICT_RUNTIME is 'tract'; use one of onnxruntime, reference, numpy/)
+  })
+})
+
+describe.runIf(usable.length > 0)("predict.py on every operator Studio's ONNX writer emits", () => {
+  for (const runtime of usable) {
+    it(`answers what onnxruntime-node answers on ${runtime} (within 1e-5)`, async () => {
+      const dir = path.join(root, `every-layer-${runtime}`)
+      everyLayerExport(dir)
+      await expectOrtParity(dir, Object.values(images), runtime)
+    }, 60_000)
+  }
 })
