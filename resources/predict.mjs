@@ -4,6 +4,8 @@
 //   npm install            (installs @tensorflow/tfjs and sharp, see package.json)
 //   node predict.mjs photo.jpg [more.jpg ...]
 //   node predict.mjs --model tfjs-uint8 photo.jpg    (a quantized copy, where the export has one)
+//   node predict.mjs --model model.onnx photo.jpg    (the ONNX model: npm install onnxruntime-node first,
+//                                                    or onnxruntime-web, which is WebAssembly only)
 // The model loads with @tensorflow/tfjs alone (pure JavaScript, no native TensorFlow); sharp decodes
 // the images exactly as Studio did (EXIF orientation, resize, fit), so results match Studio's.
 // model.json is one layers model taking the scaled image (for a transfer run: backbone and head merged),
@@ -26,6 +28,8 @@ import sharp from 'sharp'
  * @property {'unit' | 'symmetric'} scaling unit: x / 255; symmetric: x / 127.5 - 1
  * @property {{ format: 'graph', folder: string, output: string } | null} backbone a graph model (in `folder`)
  *   whose node `output` turns the image into the features the layers model classifies; null: none
+ * @property {{ file: string, input: { name: string, layout: 'NHWC' | 'NCHW' }, output: { name: string } }} [onnx]
+ *   model.onnx's input and output tensors, where the export has one
  * @property {'flip' | null} [tta] 'flip': the probabilities are the mean of the image's and its left-right
  *   mirror image's (test-time augmentation, chosen when it helped on the val split); absent or null: one pass
  */
@@ -46,13 +50,13 @@ import sharp from 'sharp'
 
 const isMain = !!process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)
 const args = isMain ? process.argv.slice(2) : []
-// --model <folder>: the model folder of this export to use (default: this folder).
+// --model <folder>: the model folder of this export to use (default: this folder), or model.onnx.
 const modelFolder = args[0] === '--model' ? (args[1] ?? '') : '.'
 const images = args[0] === '--model' ? args.slice(2) : args
 // Before the model loads, so a wrong call is answered at once.
 if (isMain && (!images.length || !modelFolder)) {
   console.error(
-    'usage: node predict.mjs <image> [image ...]\n       node predict.mjs --model <folder> <image> [image ...]',
+    'usage: node predict.mjs <image> [image ...]\n       node predict.mjs --model <folder|model.onnx> <image> [image ...]',
   )
   process.exit(2)
 }
@@ -84,11 +88,60 @@ function artifacts(folder) {
   }
 }
 
-const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts(modelFolder)))
+/**
+ * onnxruntime-node (native), else onnxruntime-web (WebAssembly; it runs in Node too): whichever is installed.
+ * @returns {Promise<{ ort: typeof import('onnxruntime-common'), name: string }>}
+ */
+async function loadOrt() {
+  for (const name of ['onnxruntime-node', 'onnxruntime-web']) {
+    try {
+      return { ort: /** @type {typeof import('onnxruntime-common')} */ (await import(name)), name }
+    } catch {
+      // not installed: try the next one
+    }
+  }
+  console.error('model.onnx needs onnxruntime: npm install onnxruntime-node (or onnxruntime-web)')
+  process.exit(3)
+}
+
+const onnxFile = modelFolder.endsWith('.onnx') ? modelFolder : null
+if (onnxFile && !pre.onnx) throw new Error('preprocessing.json does not describe model.onnx (no "onnx" field)')
+const onnx = onnxFile ? await loadOrt() : null
+const session = onnx ? await onnx.ort.InferenceSession.create(read(onnxFile ?? '')) : null
+const model = onnxFile ? null : await tf.loadLayersModel(tf.io.fromMemory(artifacts(modelFolder)))
 // A graph-model backbone (if any) turns the image into the features the model above classifies.
-const backbone = pre.backbone
-  ? await tf.loadGraphModel(tf.io.fromMemory(artifacts(path.join(modelFolder, pre.backbone.folder))))
-  : null
+const backbone =
+  pre.backbone && !onnxFile
+    ? await tf.loadGraphModel(tf.io.fromMemory(artifacts(path.join(modelFolder, pre.backbone.folder))))
+    : null
+
+/**
+ * Probabilities from model.onnx: the image (and its mirror image, with test-time augmentation) scaled
+ * as preprocessing.json says, in the layout its "onnx" field states.
+ * @param {Buffer} raw s × s RGB pixels
+ * @returns {Promise<Float32Array>}
+ */
+async function onnxProbs(raw) {
+  if (!onnx || !session || !pre.onnx) throw new Error('no ONNX model loaded')
+  const s = pre.inputSize
+  const io = pre.onnx
+  const n = pre.tta === 'flip' ? 2 : 1
+  const x = new Float32Array(n * s * s * 3)
+  for (let k = 0; k < n; k++)
+    for (let y = 0; y < s; y++)
+      for (let col = 0; col < s; col++)
+        for (let c = 0; c < 3; c++) {
+          // The second image of the batch is the mirror image: each row read right to left.
+          const v = raw[(y * s + (k ? s - 1 - col : col)) * 3 + c] ?? 0
+          const at = io.input.layout === 'NCHW' ? ((k * 3 + c) * s + y) * s + col : ((k * s + y) * s + col) * 3 + c
+          x[at] = pre.scaling === 'unit' ? v / 255 : v / 127.5 - 1
+        }
+  const shape = io.input.layout === 'NCHW' ? [n, 3, s, s] : [n, s, s, 3]
+  const out = await session.run({ [io.input.name]: new onnx.ort.Tensor('float32', x, shape) })
+  const all = /** @type {Float32Array} */ (out[io.output.name]?.data)
+  const k = all.length / n
+  return all.slice(0, k).map((p, i) => (n === 2 ? (p + (all[k + i] ?? 0)) / 2 : p))
+}
 
 /**
  * Classifies one image file.
@@ -104,17 +157,19 @@ export async function classify(file) {
     .toColourspace('srgb')
     .raw()
     .toBuffer()
-  const probs = tf.tidy(() => {
-    const one = tf.tensor4d(raw, [1, s, s, 3], 'int32')
-    // With test-time augmentation the image and its mirror image go as one batch of two.
-    const x = pre.tta === 'flip' ? tf.concat([one, tf.reverse(one, 2)]) : one
-    const scaled = pre.scaling === 'unit' ? x.div(255) : x.div(127.5).sub(1)
-    const input =
-      backbone && pre.backbone
-        ? /** @type {tf.Tensor} */ (backbone.execute(scaled, pre.backbone.output)).reshape([x.shape[0], -1])
-        : scaled
-    return /** @type {tf.Tensor} */ (model.predict(input)).mean(0).dataSync()
-  })
+  const probs = onnxFile
+    ? await onnxProbs(raw)
+    : tf.tidy(() => {
+        const one = tf.tensor4d(raw, [1, s, s, 3], 'int32')
+        // With test-time augmentation the image and its mirror image go as one batch of two.
+        const x = pre.tta === 'flip' ? tf.concat([one, tf.reverse(one, 2)]) : one
+        const scaled = pre.scaling === 'unit' ? x.div(255) : x.div(127.5).sub(1)
+        const input =
+          backbone && pre.backbone
+            ? /** @type {tf.Tensor} */ (backbone.execute(scaled, pre.backbone.output)).reshape([x.shape[0], -1])
+            : scaled
+        return /** @type {tf.Tensor} */ (/** @type {tf.LayersModel} */ (model).predict(input)).mean(0).dataSync()
+      })
   // labels.json lists the model's outputs in order, so the two have the same length.
   const scored = labels.map((label, i) => ({ label, p: probs[i] ?? 0 }))
   const top = scored.reduce((a, b) => (b.p > a.p ? b : a))

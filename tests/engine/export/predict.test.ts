@@ -4,6 +4,7 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { toOnnx } from '../../../main/engine/export/onnx'
 import { resourcePath } from '../../../main/engine/resources'
 import type { Preprocessing } from '../../../main/engine/runs'
 import { artifactFiles, modelArtifacts } from '../../../main/engine/training/model-io'
@@ -70,10 +71,16 @@ function runPredict(dir: string, args: string[]) {
 }
 
 /** What Studio computes in process for one image: its decoder, its scaling, the same model. */
-async function studioProbabilities(file: string, pre: Pre, m: tf.LayersModel = model): Promise<number[]> {
+async function studioProbabilities(
+  file: string,
+  pre: Pre,
+  m: tf.LayersModel = model,
+  mirrored = false,
+): Promise<number[]> {
   const raw = await decode(file, { size: pre.inputSize, fit: pre.fit })
   return tf.tidy(() => {
-    const x = scale(tf.tensor4d(raw, [1, SIZE, SIZE, 3], 'int32'), pre.scaling)
+    const pixels = tf.tensor4d(raw, [1, SIZE, SIZE, 3], 'int32')
+    const x = scale(mirrored ? tf.reverse(pixels, 2) : pixels, pre.scaling)
     return Array.from((m.predict(x) as tf.Tensor).dataSync())
   })
 }
@@ -146,6 +153,33 @@ describe('the predict.mjs every export ships', () => {
     expect(Math.max(...want.map((p, c) => Math.abs(p - mine[c]!)))).toBeGreaterThan(1e-3)
     other.dispose()
   }, 60_000)
+
+  const onnxVariants: (Pre & { tta: 'flip' | null })[] = [
+    { inputSize: SIZE, fit: 'cover', scaling: 'unit', backbone: null, tta: null },
+    { inputSize: SIZE, fit: 'contain', scaling: 'symmetric', backbone: null, tta: 'flip' },
+  ]
+  for (const pre of onnxVariants) {
+    it(`--model model.onnx runs the ONNX model with onnxruntime as Studio does (${pre.fit}, tta ${pre.tta})`, async () => {
+      const dir = path.join(root, `export-onnx-${pre.fit}`)
+      const onnx = { file: 'model.onnx', input: { name: 'input', layout: 'NHWC' }, output: { name: 'probabilities' } }
+      await writeExport(dir, { ...pre, onnx } as Pre)
+      fs.writeFileSync(path.join(dir, 'model.onnx'), toOnnx(model))
+      const r = runPredict(dir, ['--model', 'model.onnx', ...images])
+      expect(r.status, r.stderr).toBe(0)
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Line)
+      expect(lines.map((l) => l.file)).toEqual(images)
+      for (const [i, line] of lines.entries()) {
+        const plain = await studioProbabilities(images[i]!, pre)
+        // Test-time augmentation: Studio averages the image's and its mirror image's probabilities.
+        const mirrored = pre.tta === 'flip' ? await studioProbabilities(images[i]!, pre, model, true) : plain
+        const want = plain.map((p, c) => (p + mirrored[c]!) / 2)
+        labels.forEach((name, c) => expect(Math.abs(line.probabilities[name]! - want[c]!)).toBeLessThan(1e-5))
+      }
+    }, 60_000)
+  }
 
   it('prints its usage and exits 2 without an image', async () => {
     const dir = path.join(root, 'export-usage')
