@@ -13,9 +13,10 @@ import { withStudio } from '../context'
 import { common, emit, EXIT, ExitCode, type CommonOptions } from '../output'
 import { parseId } from './project'
 import { addRecipeOptions, recipeFrom, type RecipeCliOptions } from './train-recipe'
+import { addAutoOptions, afterTrainingFrom, givenOn, withAuto, type AutoCliOptions } from './train-auto'
 import { plural } from '../../engine/plural'
 
-interface TrainCliOptions extends CommonOptions, RecipeCliOptions {
+interface TrainCliOptions extends CommonOptions, RecipeCliOptions, AutoCliOptions {
   preset: string
   backbone?: string
   modelsDir?: string
@@ -67,6 +68,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for split, weights, shuffling, augmentation (default 42)', (v) => parseInt(v, 10))
   // The recipe's options (train-recipe.ts) come after the seed in --help, as before the classic ones.
   addRecipeOptions(cmd)
+  addAutoOptions(cmd)
   cmd
     .option('--class-weights', 'weight the loss by inverse class frequency')
     .option('--split <t/v/t>', 'train/val/test percentages (default 70/15/15)')
@@ -84,7 +86,7 @@ export function registerTrain(program: Command): void {
         const more = { modelsDir: opts.modelsDir ?? null }
         const handle = opts.resume
           ? resumeTraining(studio, opts.resume, progress.onEvent, more)
-          : startTraining(studio, configFrom(opts), progress.onEvent, more)
+          : startTraining(studio, withAuto(studio, opts, configFrom(opts), givenOn(cmd)), progress.onEvent, more)
         const status = await untilDone(handle)
         progress.stop()
         const run = studio.store.runs.get(handle.runId)!
@@ -165,6 +167,7 @@ function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
     c.backend = o.backend as BackendName | 'auto'
   }
   if (o.workers !== undefined) c.workers = o.workers
+  Object.assign(c, afterTrainingFrom(o))
   if (o.split) {
     const parts = o.split.split('/').map(Number)
     if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p)))

@@ -3,6 +3,7 @@ import { checkFractions, DEFAULT_FRACTIONS } from '../datasets/split'
 import { CALIBRATION_MODES, TTA_MODES, type CalibrationMode, type TtaMode } from '../evaluation/calibration'
 import type { SplitFractions } from '../store'
 import { type Augmentation } from './augment'
+import type { AutoRecord } from './auto-facts'
 import type { BackendName } from './backend'
 import { presets, type PresetRegistry } from './presets/registry'
 import type { PresetEnv } from './presets/types'
@@ -55,6 +56,11 @@ export interface TrainConfig extends Recipe {
    * it lowers val log loss without raising val ECE; on: folded in whatever val says; off. Default auto.
    */
   calibration: CalibrationMode
+  /**
+   * Set by "Train the best model" (auto.ts): the time budget, the estimate and each choice with its
+   * reason, so the run (and its model card) says how it was configured; null for a run set by hand.
+   */
+  auto: AutoRecord | null
   /** 'auto' picks the fastest that loads. */
   backend: BackendName | 'auto'
   /** Data-parallel training threads incl. the trainer's own; null = one per core where that helps. */
@@ -91,6 +97,7 @@ export function withDefaults(
     fractions: c.fractions ?? DEFAULT_FRACTIONS,
     useOriginSplits: c.useOriginSplits ?? false,
     backbone: c.backbone ?? d.backbone,
+    auto: c.auto ?? null,
     tta: c.tta ?? 'auto',
     calibration: c.calibration ?? 'auto',
     backend: c.backend ?? 'auto',

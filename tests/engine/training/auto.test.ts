@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest'
+import {
+  cnnEpochSeconds,
+  parseBudget,
+  planAuto,
+  type AutoBackbone,
+  type AutoData,
+  type AutoInput,
+} from '../../../main/engine/training/auto'
+
+const photos: AutoData = { images: 400, classes: 2, smallestClass: 190, medianSide: 375, grayscale: 0.02 }
+const fashion: AutoData = { images: 70_000, classes: 10, smallestClass: 7000, medianSide: 28, grayscale: 1 }
+const small: AutoBackbone = {
+  name: 'mobilenet_v1_0.25_224',
+  title: 'MobileNet v1 0.25',
+  top1: 0.506,
+  imagesPerSecond: 227,
+  inputSize: 224,
+}
+const big: AutoBackbone = {
+  name: 'mobilenet_v1_0.75_224',
+  title: 'MobileNet v1 0.75',
+  top1: 0.684,
+  imagesPerSecond: 31,
+  inputSize: 224,
+}
+const presets: AutoInput['presets'] = {
+  seedCnn: { inputSize: 64, epochs: 10, inputMin: 24 },
+  transfer: { epochs: 100, copies: 4, fineTuneBlocks: 1, fineTuneEpochs: 5 },
+}
+const input = (o: Partial<AutoInput>): AutoInput => ({
+  data: photos,
+  backbones: [small, big],
+  budgetSeconds: 300,
+  presets,
+  cores: 2,
+  ...o,
+})
+const choice = (plan: ReturnType<typeof planAuto>, what: string) => plan.choices.find((c) => c.what === what)
+
+describe('planAuto: the preset', () => {
+  it('photos with a backbone that fits: transfer with the most accurate backbone, the preset’s own recipe', () => {
+    const plan = planAuto(input({ budgetSeconds: 600 }))
+    expect(plan.config).toMatchObject({ preset: 'transfer', backbone: big.name, epochs: 100 })
+    // The recipe is left to the preset's defaults: Auto sets none of its fields.
+    expect(plan.config).not.toHaveProperty('dropout')
+    expect(plan.config).not.toHaveProperty('featureAugment')
+    expect(choice(plan, 'backbone')!.why).toContain('the most accurate one installed')
+    expect(plan.estimateSeconds).toBeLessThanOrEqual(600)
+  })
+
+  it('no backbone: the seed CNN, saying so', () => {
+    const plan = planAuto(input({ backbones: [] }))
+    expect(plan.config.preset).toBe('seed-cnn')
+    expect(choice(plan, 'preset')!.why).toContain('no usable backbone')
+  })
+
+  it('small grayscale images: the seed CNN even with backbones, at their own size', () => {
+    const plan = planAuto(input({ data: fashion, budgetSeconds: 900 }))
+    expect(plan.config).toMatchObject({ preset: 'seed-cnn', inputSize: 28 })
+    expect(choice(plan, 'preset')!.why).toContain('small and grayscale')
+    // Small but in colour: transfer is still considered.
+    const colour = planAuto(input({ data: { ...photos, medianSide: 32 }, budgetSeconds: 600 }))
+    expect(colour.config.preset).toBe('transfer')
+  })
+
+  it('a budget the best backbone does not fit even without its extras: the faster one, naming the better one', () => {
+    const plan = planAuto(input({ data: { ...photos, images: 2000 }, budgetSeconds: 100 }))
+    expect(plan.config).toMatchObject({ preset: 'transfer', backbone: small.name })
+    expect(choice(plan, 'backbone')!.why).toContain('MobileNet v1 0.75 would not fit')
+  })
+
+  it('a budget that fits the backbone only without augmented copies and fine-tuning turns those off', () => {
+    const plan = planAuto(input({ backbones: [big], budgetSeconds: 60 }))
+    expect(plan.config).toMatchObject({ preset: 'transfer', featureAugment: { copies: 0 }, fineTune: { blocks: 0 } })
+    expect(choice(plan, 'recipe')!.value).toContain('without augmented copies')
+  })
+
+  it('a budget no backbone fits: the seed CNN, with the estimate that ruled transfer out', () => {
+    const plan = planAuto(input({ data: { ...photos, images: 20_000 }, backbones: [big], budgetSeconds: 120 }))
+    expect(plan.config.preset).toBe('seed-cnn')
+    expect(choice(plan, 'preset')!.why).toMatch(/would take about .* over the 2\.0 min budget/)
+  })
+})
+
+describe('planAuto: the seed CNN’s input and epochs', () => {
+  it('larger images take the preset’s input size; epochs fill the budget, capped at 3 × the preset’s', () => {
+    const plan = planAuto(input({ backbones: [], data: { ...photos, images: 5000 }, budgetSeconds: 300 }))
+    expect(plan.config.inputSize).toBe(64)
+    const e = plan.config.epochs!
+    const per = cnnEpochSeconds(5000 * 0.7, 64, 2)
+    expect(e * per).toBeLessThanOrEqual(300)
+    expect((e + 2) * per).toBeGreaterThan(300 * 0.85 - 40)
+    const longer = planAuto(input({ backbones: [], data: { ...photos, images: 5000 }, budgetSeconds: 3600 }))
+    expect(longer.config.epochs).toBe(30)
+    expect(choice(longer, 'epochs')!.why).toContain('3 × the preset')
+  })
+
+  it('a budget too short for 3 epochs shrinks the input, never under the preset’s minimum', () => {
+    const data = { ...photos, images: 20_000 }
+    const plan = planAuto(input({ backbones: [], data, budgetSeconds: 120 }))
+    expect(plan.config.inputSize).toBeLessThan(64)
+    expect(plan.config.inputSize).toBeGreaterThanOrEqual(24)
+    expect(choice(plan, 'input size')!.why).toContain('at least 3 epochs')
+    const tiny = planAuto(input({ backbones: [], data: { ...data, images: 500_000 }, budgetSeconds: 30 }))
+    expect(tiny.config.inputSize).toBe(24)
+    expect(tiny.config.epochs).toBe(1)
+  })
+
+  it('follows the presets’ defaults as they are (not numbers of its own)', () => {
+    const other = { ...presets, seedCnn: { inputSize: 48, epochs: 4, inputMin: 32 } }
+    const plan = planAuto(input({ backbones: [], presets: other, budgetSeconds: 3600 }))
+    expect(plan.config).toMatchObject({ inputSize: 48, epochs: 12 })
+    const t = planAuto(
+      input({ presets: { ...presets, transfer: { ...presets.transfer, epochs: 40 } }, budgetSeconds: 900 }),
+    )
+    expect(t.config.epochs).toBe(40)
+  })
+
+  it('every plan lists preset, epochs, recipe and TTA with reasons, and leaves TTA and calibration to val', () => {
+    for (const plan of [planAuto(input({})), planAuto(input({ backbones: [] }))]) {
+      const whats = plan.choices.map((c) => c.what)
+      for (const w of ['preset', 'epochs', 'recipe', 'test-time augmentation']) expect(whats).toContain(w)
+      expect(plan.choices.every((c) => c.why.length > 10)).toBe(true)
+      expect(plan.config).toMatchObject({ tta: 'auto', calibration: 'auto' })
+    }
+  })
+})
+
+describe('parseBudget', () => {
+  it('reads seconds, minutes and hours; refuses anything else', () => {
+    expect(parseBudget('2m')).toBe(120)
+    expect(parseBudget('1.5 min')).toBe(90)
+    expect(parseBudget('90s')).toBe(90)
+    expect(parseBudget('45')).toBe(45)
+    expect(parseBudget('1h')).toBe(3600)
+    expect(parseBudget('two minutes')).toBeNull()
+    expect(parseBudget('0m')).toBeNull()
+    expect(parseBudget('-3m')).toBeNull()
+  })
+})
