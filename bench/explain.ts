@@ -67,6 +67,10 @@ console.log(
 let t0 = performance.now()
 const backend = await selectBackend()
 console.log(`backend ${backend.name} ${backend.version} (${backend.reason}), started in ${f0(ms(t0))} ms`)
+console.log(
+  'resources: one Node process; TF.js runs Grad-CAM on this thread (no data-parallel workers), libvips threads ' +
+    'decode and draw overlays; the random-point baseline is arithmetic on the same maps (no peer process)',
+)
 
 /** (b) for one run: `images` are project image ids, the first for the cold call. */
 async function latency(studio: Studio, runId: number, label: string, images: number[]): Promise<void> {

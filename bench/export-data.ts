@@ -169,4 +169,8 @@ const cpSeconds = (performance.now() - t0) / 1000
 fs.rmSync(copyDest, { recursive: true, force: true })
 const cpRate = (count / cpSeconds).toFixed(0)
 console.log(`| cp -r media (floor for copying the bytes) | ${count} | ${cpSeconds.toFixed(1)} s | ${cpRate} | | | | |`)
+console.log(
+  `resources: ${os.availableParallelism()} cores; each Studio mode one Node process (2 × cores images in flight, 4–16; ` +
+    `libvips' default threads); the cp -r floor one process`,
+)
 console.log(`images_per_s=${defaultRate.toFixed(0)} peak_rss_mib=${peak.toFixed(0)}`)

@@ -56,6 +56,10 @@ const server = await serveProject(studio.root, {
   log: () => {},
   recentFile: path.join(dir, 'recent.json'),
 })
+console.log(
+  `resources: ${os.availableParallelism()} cores shared by the server (this Node process, one SQLite connection) ` +
+    'and headless Chromium (software rendering, --disable-gpu, its own processes)',
+)
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: [

@@ -1,11 +1,15 @@
 /**
  * bench/import: Studio's import (hash, metadata, original copied in, 256 px WebP thumbnail, SQLite
  * rows) against the same work in Python/PIL (hash, metadata, thumbnail; no copy, no database),
- * measured in the same run on a generated set of photo-sized JPEGs.
+ * measured in the same run on a generated set of photo-sized JPEGs. Equal resources: Studio uses
+ * every core (3 × cores files at once, one libvips thread each, in one Node process), so the peer
+ * runs with as many processes as there are cores (multiprocessing); the single-process peer is
+ * measured too.
  *
  *   npm run bench:import [-- --count 2000]
  *
- * Last line: ratio_vs_pil=<Studio images/s ÷ PIL images/s>.
+ * Last lines: ratio_vs_pil_1_process=<Studio ÷ PIL in one process>, then the headline
+ * ratio_vs_pil=<Studio images/s ÷ PIL images/s with one process per core>.
  */
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -14,6 +18,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { Studio } from '../main/engine/studio'
 
+const cores = os.availableParallelism()
 const count = Number(process.argv[process.argv.indexOf('--count') + 1] || 2000) || 2000
 const work = path.join(import.meta.dirname, '.work')
 const set = path.join(work, `import-set-${count}`)
@@ -62,7 +67,7 @@ const bytes = fs.readdirSync(set, { recursive: true }).reduce((n, f) => {
   return fs.statSync(p).isFile() ? n + fs.statSync(p).size : n
 }, 0)
 console.log(
-  `set: ${count} JPEGs, ${(bytes / 1e6).toFixed(0)} MB; ${os.availableParallelism()} cores; sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`,
+  `set: ${count} JPEGs, ${(bytes / 1e6).toFixed(0)} MB; ${cores} cores; sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}`,
 )
 
 // Drop the OS cache advantage for whoever runs second: read everything once first.
@@ -81,16 +86,27 @@ studio.close()
 if (s.imported !== count) throw new Error(`Studio imported ${s.imported} of ${count}`)
 const studioRate = count / studioSecs
 console.log(
-  `studio: ${count} images in ${studioSecs.toFixed(2)} s = ${studioRate.toFixed(1)} images/s (copy + thumbnail + SQLite)`,
+  `studio: ${count} images in ${studioSecs.toFixed(2)} s = ${studioRate.toFixed(1)} images/s (copy + thumbnail + SQLite; ${cores} cores)`,
 )
 
-const out = path.join(work, 'pil-thumbs')
-fs.rmSync(out, { recursive: true, force: true })
-const r = spawnSync(python(), [path.join(import.meta.dirname, 'pil_import.py'), set, out], { encoding: 'utf8' })
-if (r.status !== 0) throw new Error(`PIL script failed: ${r.stderr}`)
-const pil = JSON.parse(r.stdout.trim().split('\n').pop()!) as { images: number; seconds: number }
-const pilRate = pil.images / pil.seconds
+function pil(processes: number): number {
+  const out = path.join(work, 'pil-thumbs')
+  fs.rmSync(out, { recursive: true, force: true })
+  const script = path.join(import.meta.dirname, 'pil_import.py')
+  const r = spawnSync(python(), [script, set, out, '--processes', String(processes)], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`PIL script failed: ${r.stderr}`)
+  const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as { images: number; seconds: number }
+  const rate = res.images / res.seconds
+  console.log(
+    `pil ×${processes}: ${res.images} images in ${res.seconds.toFixed(2)} s = ${rate.toFixed(1)} images/s (thumbnail only; ${processes} process${processes > 1 ? 'es' : ''})`,
+  )
+  return rate
+}
+const pilMulti = pil(cores)
+const pilSingle = pil(1)
 console.log(
-  `pil:    ${pil.images} images in ${pil.seconds.toFixed(2)} s = ${pilRate.toFixed(1)} images/s (thumbnail only)`,
+  `resources: Studio one Node process on ${cores} cores (${3 * cores} files at once, 1 libvips thread each); ` +
+    `PIL ${cores} processes (headline) and 1 process`,
 )
-console.log(`ratio_vs_pil=${(studioRate / pilRate).toFixed(2)}`)
+console.log(`ratio_vs_pil_1_process=${(studioRate / pilSingle).toFixed(2)}`)
+console.log(`ratio_vs_pil=${(studioRate / pilMulti).toFixed(2)}`)

@@ -142,6 +142,10 @@ try {
   }
   if (sets.includes('fashion'))
     await measure(`fashion-${fashionN}`, await fashionFolder(fashionN), [chooseCheckBackbone(models)])
+  console.log(
+    `resources: one Node process on ${os.availableParallelism()} cores (features and the cross-validated head on ` +
+      'TF.js in this thread); the baseline reads the same cross-validated probabilities (no compute of its own)',
+  )
   console.log(`f1_at_20=${Math.min(...f1s).toFixed(3)}`)
 } finally {
   fs.rmSync(work, { recursive: true, force: true })

@@ -86,6 +86,7 @@ function runTests(copy: string, tests: string[], bail: boolean): { ok: boolean; 
 
 const copy = makeCopy()
 console.log(`${chosen.length} mutants; copy of the code in ${copy}`)
+console.log(`resources: one vitest process at a time (its default workers) on ${os.availableParallelism()} cores`)
 
 // The unmutated code must pass the same test files, or a failure would say nothing about a mutant.
 const allTests = [...new Set(chosen.flatMap((mu) => mu.tests))]

@@ -16,6 +16,9 @@ import { insertSyntheticImages } from '../tests/helpers/synthetic'
 const n = Number(process.argv[process.argv.indexOf('--images') + 1] || 100_000) || 100_000
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-pages-'))
 const studio = Studio.init(dir)
+console.log(
+  `resources: one Node process, one SQLite connection, one thread (better-sqlite3 is synchronous); ${os.availableParallelism()} cores`,
+)
 let t = performance.now()
 insertSyntheticImages(studio, n)
 console.log(`inserted ${n} synthetic images in ${((performance.now() - t) / 1000).toFixed(1)} s`)

@@ -169,4 +169,8 @@ if (torch1 !== null)
   say(
     `ratio vs pytorch 1 thread: studio 1 worker ${(single.ips / torch1).toFixed(2)}, studio picked path ${(picked.ips / torch1).toFixed(2)}`,
   )
+say(
+  `resources: ${os.availableParallelism()} cores; Studio ${picked.workers} worker thread(s) in its trainer process (headline), ` +
+    `then 1; PyTorch ${picked.workers} thread(s) (headline), then 1 (torch.set_num_threads, one process)`,
+)
 say(`ratio_vs_pytorch=${torchN === null ? 'NaN' : (picked.ips / torchN).toFixed(2)}`)
