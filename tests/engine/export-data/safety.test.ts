@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -5,6 +6,7 @@ import { unzipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { StudioEvent } from '../../../preload/contract'
 import { exportData } from '../../../main/engine/export-data/export-data'
+import { partialName, partialOwner } from '../../../main/engine/export/partials'
 import { StudioService } from '../../../main/engine/service'
 import { Studio } from '../../../main/engine/studio'
 import { tmpDir } from '../../helpers/fixtures'
@@ -66,6 +68,23 @@ describe('where a dataset export may go', () => {
     const r = await withStudio((s) => exportData(s, dest, { format: 'csv' }))
     expect(r.dir).toBe(dest)
     expect(fs.readdirSync(dest).sort()).toEqual(['images', 'labels.csv', 'manifest.json'])
+  })
+})
+
+describe('after a crashed export', () => {
+  it("removes the partial folder and zip a dead process left beside the destination, not a live export's", async () => {
+    const parent = path.join(root, 'after-a-crash')
+    fs.mkdirSync(parent)
+    const host = partialOwner(path.basename(partialName(parent)))!.host
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!
+    const crashed = `.data.partial-${host}-${dead}-${Date.now() - 60_000}`
+    fs.mkdirSync(path.join(parent, crashed, 'images', 'a'), { recursive: true })
+    fs.writeFileSync(path.join(parent, crashed, 'images', 'a', '1.jpg'), 'half an image')
+    fs.writeFileSync(path.join(parent, `.data.zip.partial-${host}-${dead}-${Date.now() - 60_000}`), 'PK')
+    const live = path.basename(partialName(path.join(parent, 'other')))
+    fs.mkdirSync(path.join(parent, live))
+    await withStudio((s) => exportData(s, path.join(parent, 'data'), { format: 'csv' }))
+    expect(fs.readdirSync(parent).sort()).toEqual(['data', live].sort())
   })
 })
 
