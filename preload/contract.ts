@@ -311,6 +311,56 @@ export interface HealthDto {
    */
   featureGroups?: 'none' | 'included' | 'computing' | 'not-computed'
   findings: FindingDto[]
+  /** How many stored originals carry a GPS position (privacy); absent in reports of older versions. */
+  gps?: GpsCountDto
+}
+
+/** Stored originals with and without a GPS position; `unchecked`: imported before Studio counted (studio check counts them). */
+export interface GpsCountDto {
+  withGps: number
+  withoutGps: number
+  unchecked: number
+}
+
+/** The open project's privacy settings (main/engine/privacy/settings.ts says what each value does). */
+export interface SettingsDto {
+  /** keep: originals byte for byte (default); gps: GPS removed at import; all: EXIF/XMP/IPTC removed, orientation kept. */
+  stripMetadata: 'keep' | 'gps' | 'all'
+  /** keep: import batches record their absolute source path (default); forget: only the folder's or CSV's name. */
+  sourcePaths: 'keep' | 'forget'
+  /** Import batches that still store an absolute path (what setSettings' forgetStored would change). */
+  storedSourcePaths: number
+  gps: GpsCountDto
+  /** Import batches whose stored path this change forgot (setSettings only). */
+  forgotten?: number
+}
+
+/** One thing `studio check` found and could not repair, the file named. */
+export interface CheckProblemDto {
+  kind: 'database' | 'original-missing' | 'original-damaged' | 'thumbnail'
+  file: string
+  imageId: number | null
+  detail: string
+}
+
+/** What a project check found (main/engine/maintenance/check.ts). */
+export interface CheckDto {
+  /** PRAGMA integrity_check and foreign keys. */
+  database: 'ok' | 'damaged'
+  images: number
+  checked: number
+  /** Originals whose bytes match their SHA-256. */
+  originalsOk: number
+  /** Missing or damaged originals written back from their import source (same bytes). */
+  repairedOriginals: number
+  /** Missing or empty thumbnails made again. */
+  repairedThumbnails: number
+  /** Images imported before Studio counted GPS, counted by this check. */
+  gpsCounted: number
+  complete: boolean
+  /** What could not be repaired. */
+  problems: CheckProblemDto[]
+  seconds: number
 }
 
 /** Background jobs of a project besides import and training. */
@@ -525,6 +575,12 @@ export interface StudioApi {
   slices(req: RequestOf<'slices'>): Promise<SlicesDto>
   /** Grad-CAM of a finished run for one project image, for the predicted class or `className`. */
   explain(req: RequestOf<'explain'>): Promise<ExplanationDto>
+  /** The open project's privacy settings and GPS counts. */
+  settings(): Promise<SettingsDto>
+  /** Changes privacy settings; with forgetStored, forgets stored source paths too (one transaction). */
+  setSettings(req: RequestOf<'setSettings'>): Promise<SettingsDto>
+  /** Checks the database, every original's SHA-256 and the thumbnails (missing ones made again). */
+  checkProject(): Promise<CheckDto>
 }
 
 /** Names of the requests, derived from the API so they cannot drift. */

@@ -55,6 +55,9 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   setAttribute: 'project',
   clearAttribute: 'project',
   slices: 'project',
+  settings: 'project',
+  setSettings: 'project',
+  checkProject: 'project',
 }
 
 export function isStudioMethod(name: string): name is StudioMethod {

@@ -7,10 +7,12 @@ import { registerExportData } from './commands/export-data'
 import { registerHealth } from './commands/health'
 import { registerImport } from './commands/import'
 import { registerLabels } from './commands/labels'
+import { registerMaintenance } from './commands/maintenance'
 import { registerProject } from './commands/project'
 import { registerQuality } from './commands/quality'
 import { registerRuns } from './commands/runs'
 import { registerServe } from './commands/serve'
+import { registerSettings } from './commands/settings'
 import { registerTrain } from './commands/train'
 import { quietOnClosedPipe, reportError } from './output'
 
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerQuality(program)
   registerHealth(program)
   registerAttributes(program)
+  registerSettings(program)
+  registerMaintenance(program)
   registerDemo(program)
   registerServe(program)
   return program

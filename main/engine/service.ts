@@ -4,6 +4,7 @@ import path from 'node:path'
 import type {
   AttributeChangeDto,
   AttributeDto,
+  CheckDto,
   ClassDto,
   ExplanationDto,
   FacetsDto,
@@ -15,6 +16,7 @@ import type {
   ProjectApi,
   RequestOf,
   RunDto,
+  SettingsDto,
   SlicesDto,
   StudioEvent,
   SuspectsDto,
@@ -26,6 +28,8 @@ import { evaluateByAttribute } from './attributes/by-attribute'
 import { startBackfill } from './health/backfill'
 import { explainRequest } from './explain/request'
 import { healthReport } from './health/report'
+import { checkProject } from './maintenance/check'
+import { changeSettings, settingsDto } from './privacy/settings'
 import { Jobs } from './jobs'
 import {
   decideSuspect,
@@ -343,7 +347,8 @@ export class StudioService implements ProjectApi {
   }
 
   async health(req: RequestOf<'health'>): Promise<HealthDto> {
-    return healthReport(this.studio, req ?? {}, this.jobs, () => this.onEvent({ type: 'health-changed' }))
+    const report = await healthReport(this.studio, req ?? {}, this.jobs, () => this.onEvent({ type: 'health-changed' }))
+    return { ...report, gps: this.studio.store.privacy.gpsCounts() }
   }
 
   async startScoring(req: RequestOf<'startScoring'>) {
@@ -385,6 +390,21 @@ export class StudioService implements ProjectApi {
 
   async slices(req: RequestOf<'slices'>): Promise<SlicesDto> {
     return evaluateByAttribute(this.studio.store, req.runId, req.attribute, req.className)
+  }
+
+  async settings(): Promise<SettingsDto> {
+    return settingsDto(this.studio.store)
+  }
+
+  async setSettings(req: RequestOf<'setSettings'>): Promise<SettingsDto> {
+    return settingsDto(this.studio.store, changeSettings(this.studio.store, req).forgotten)
+  }
+
+  /** Reads every original (async, a few at a time), so requests keep being answered meanwhile. */
+  async checkProject(): Promise<CheckDto> {
+    const result = await checkProject(this.studio)
+    this.onEvent({ type: 'health-changed' })
+    return result
   }
 
   async explain(req: RequestOf<'explain'>): Promise<ExplanationDto> {

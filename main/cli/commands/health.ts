@@ -4,6 +4,7 @@ import { backfillSignals, pendingSignals } from '../../engine/health/backfill'
 import { healthReport } from '../../engine/health/report'
 import { plural } from '../../engine/plural'
 import { withStudio } from '../context'
+import { gpsLine } from './settings'
 import { common, emit, table, type CommonOptions } from '../output'
 import { parseId } from './project'
 
@@ -34,7 +35,8 @@ export function registerHealth(program: Command): void {
         }
         const report = await healthReport(s, { versionId: opts.version, useOriginSplits: opts.originSplits }, null)
         if (opts.json) emit(opts, { findings: report.findings.map(jsonFinding) }, () => '')
-        else emit(opts, report, human)
+        // Privacy, its own line of the text report (--json stays exactly the findings; `studio settings --json` has it).
+        else emit(opts, report, (r) => `${human(r)}\nGPS: ${gpsLine(s.store.privacy.gpsCounts())}`)
       }),
     )
 }

@@ -246,6 +246,16 @@ export const REQUESTS = {
     .object({ by: uncertaintyBy.optional(), limit: z.number().int().min(1).max(1000).optional() })
     .strict()
     .or(none),
+  settings: none,
+  /** Privacy settings (main/engine/privacy/settings.ts); forgetStored needs sourcePaths 'forget'. */
+  setSettings: z
+    .object({
+      stripMetadata: z.enum(['keep', 'gps', 'all']).optional(),
+      sourcePaths: z.enum(['keep', 'forget']).optional(),
+      forgetStored: z.boolean().optional(),
+    })
+    .strict(),
+  checkProject: none,
 }
 
 export type RequestShapes = typeof REQUESTS

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { ValidationError } from '../errors'
+import type { SettingsDto } from '../../../preload/contract'
 import type { Store } from '../store'
 
 /** What metadata leaves the import with the stored original. */
@@ -120,4 +121,14 @@ function salt(store: Store): string {
   const made = randomBytes(16).toString('hex')
   store.tx(() => store.privacy.setSetting('pathSalt', made))
   return made
+}
+
+/** The settings as the API answers them, with the GPS counts and what forgetting would change. */
+export function settingsDto(store: Store, forgotten?: number): SettingsDto {
+  return {
+    ...readSettings(store),
+    storedSourcePaths: storedSourcePaths(store),
+    gps: store.privacy.gpsCounts(),
+    ...(forgotten === undefined ? {} : { forgotten }),
+  }
 }

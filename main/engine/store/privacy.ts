@@ -63,4 +63,35 @@ export class PrivacyQueries {
   setBatchSource(id: number, source: string): void {
     this.sql('UPDATE import_batches SET source = ? WHERE id = ?').run(source, id)
   }
+
+  /** Images after `afterId` in id order, with what `studio check` needs to find and verify their files. */
+  imageFiles(afterId: number, limit: number): ImageFileRow[] {
+    return this.sql(`SELECT id, hash, ext, width, height, gps FROM images WHERE id > ? ORDER BY id LIMIT ?`).all(
+      afterId,
+      limit,
+    ) as ImageFileRow[]
+  }
+
+  /** Where an image was imported from: its batches' stored sources and its paths below them. */
+  importedFrom(imageId: number): { source: string; relPath: string }[] {
+    return this.sql(
+      `SELECT b.source, s.rel_path AS relPath FROM image_sources s JOIN import_batches b ON b.id = s.batch_id
+        WHERE s.image_id = ? ORDER BY s.batch_id DESC`,
+    ).all(imageId) as { source: string; relPath: string }[]
+  }
+
+  /** PRAGMA integrity_check's rows ("ok" alone when sound) and foreign keys that point nowhere. */
+  verify(db: Db): { integrity: string[]; foreignKeys: number } {
+    const integrity = (db.pragma('integrity_check(100)') as { integrity_check: string }[]).map((r) => r.integrity_check)
+    return { integrity, foreignKeys: (db.pragma('foreign_key_check') as unknown[]).length }
+  }
+}
+
+export interface ImageFileRow {
+  id: number
+  hash: string
+  ext: string
+  width: number
+  height: number
+  gps: number | null
 }

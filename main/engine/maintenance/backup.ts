@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { ConflictError, NotAProjectError, ValidationError } from '../errors'
+import { mediaFile, thumbFile } from '../media/formats'
+import { runDir } from '../runs/layout'
+import { projectPaths } from '../store'
+import { snapshotDatabase } from '../store/snapshot'
+import { STUDIO_VERSION } from '../version'
+import { END, fileHeader, padding } from './tar'
+
+/** The last entry of every backup: what is in it, so a restore can tell a whole backup from a damaged one. */
+export const MANIFEST = 'backup.json'
+export const BACKUP_FORMAT = 'studio-backup'
+
+export interface BackupManifest {
+  format: typeof BACKUP_FORMAT
+  version: 1
+  createdAt: string
+  studio: string
+  /** Schema version (PRAGMA user_version) of the database in the backup. */
+  schema: number
+  images: number
+  runs: number
+  /** Every other entry: path → size and SHA-256. */
+  files: Record<string, { size: number; sha256: string }>
+}
+
+export interface BackupSummary {
+  file: string
+  bytes: number
+  images: number
+  runs: number
+  files: number
+  /** Project files the snapshot names that could not be read (left out, named here). */
+  missing: string[]
+  seconds: number
+}
+
+export interface BackupOptions {
+  nativeBinding?: string
+  onProgress?: (p: { done: number; total: number; current: string }) => void
+}
+
+/**
+ * Writes a consistent snapshot of a project as one tar file: the database copied by SQLite's online
+ * backup API from a read-only connection (no project lock is taken, so it runs while the app or a
+ * server has the project open and writing), then the originals and thumbnails of the images in that
+ * copy and the folders of its runs, then a manifest of every file's size and SHA-256. Originals are
+ * content-addressed and never change, so files added after the copy are simply not in it. Streams:
+ * one file in memory at a time. Written to a hidden partial name and renamed when complete.
+ */
+export async function backupProject(dir: string, file: string, opts: BackupOptions = {}): Promise<BackupSummary> {
+  const started = Date.now()
+  const paths = projectPaths(dir)
+  if (!fs.existsSync(paths.db)) throw new NotAProjectError(`${paths.root} is not a Studio project (no studio.db)`)
+  const target = path.resolve(file)
+  if (fs.existsSync(target)) throw new ConflictError(`${target} already exists; choose a new file for the backup`)
+  const parent = path.dirname(target)
+  if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory()) {
+    throw new ValidationError(`the folder for the backup, ${parent}, does not exist`)
+  }
+  if (isInside(target, paths.root)) {
+    throw new ValidationError(`${target} is inside the project; write the backup somewhere else`)
+  }
+  const partial = path.join(parent, `.${path.basename(target)}.partial-${process.pid}`)
+  const snapshot = path.join(parent, `.${path.basename(target)}.db-${process.pid}`)
+  try {
+    const { images, runs, schema } = await snapshotDatabase(paths.db, snapshot, opts.nativeBinding)
+    const out = fs.createWriteStream(partial, { flags: 'wx' })
+    const writer = new TarWriter(out)
+    const manifest: BackupManifest = {
+      format: BACKUP_FORMAT,
+      version: 1,
+      createdAt: new Date().toISOString(),
+      studio: STUDIO_VERSION,
+      schema,
+      images: images.length,
+      runs: runs.length,
+      files: {},
+    }
+    const missing: string[] = []
+    const add = async (rel: string, abs: string) => {
+      const r = await writer.addFile(rel, abs)
+      if (r) manifest.files[rel] = r
+      else missing.push(rel)
+    }
+    await add('studio.db', snapshot)
+    const total = images.length + runs.length
+    let done = 0
+    for (const img of images) {
+      const media = mediaFile(paths.media, img.hash, img.ext)
+      await add(path.relative(paths.root, media).split(path.sep).join('/'), media)
+      const thumb = thumbFile(paths.thumbs, img.hash)
+      // A missing thumbnail is made again from its original (studio check); the backup does not need it.
+      if (fs.existsSync(thumb)) await add(path.relative(paths.root, thumb).split(path.sep).join('/'), thumb)
+      opts.onProgress?.({ done: ++done, total, current: img.hash })
+    }
+    for (const id of runs) {
+      const runRoot = runDir(paths.root, id)
+      for (const f of listFiles(runRoot)) await add(path.relative(paths.root, f).split(path.sep).join('/'), f)
+      opts.onProgress?.({ done: ++done, total, current: `run ${id}` })
+    }
+    await writer.addBuffer(MANIFEST, Buffer.from(JSON.stringify(manifest, null, 1)))
+    const bytes = await writer.end()
+    fs.renameSync(partial, target)
+    return {
+      file: target,
+      bytes,
+      images: images.length,
+      runs: runs.length,
+      files: Object.keys(manifest.files).length,
+      missing,
+      seconds: (Date.now() - started) / 1000,
+    }
+  } catch (err) {
+    fs.rmSync(partial, { force: true })
+    throw err
+  } finally {
+    for (const f of [snapshot, snapshot + '-wal', snapshot + '-shm', snapshot + '-journal'])
+      fs.rmSync(f, { force: true })
+  }
+}
+
+/** Regular files under a run folder; leftovers of atomic writes (`*.partial`, `*.old`) are not part of a run. */
+function listFiles(root: string): string[] {
+  const out: string[] = []
+  const walk = (d: string) => {
+    let entries: fs.Dirent[]
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (/\.(partial|old)$/.test(e.name) || e.name.includes('.partial-')) continue
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.isFile()) out.push(p)
+    }
+  }
+  walk(root)
+  return out
+}
+
+function isInside(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+/** Writes tar entries to a stream, waiting when it is full. */
+class TarWriter {
+  private bytes = 0
+
+  /** Rejects when the stream fails (disk full): a write waiting for room must not wait forever. */
+  private readonly failed: Promise<never>
+
+  constructor(private readonly out: fs.WriteStream) {
+    this.failed = new Promise<never>((_, reject) => out.once('error', reject))
+    this.failed.catch(() => {})
+  }
+
+  private async write(b: Buffer): Promise<void> {
+    this.bytes += b.length
+    if (!this.out.write(b)) {
+      await Promise.race([new Promise<void>((resolve) => this.out.once('drain', resolve)), this.failed])
+    }
+  }
+
+  /** Streams a file in; null when it cannot be read (nothing written then). */
+  async addFile(rel: string, abs: string): Promise<{ size: number; sha256: string } | null> {
+    let fh: fs.promises.FileHandle
+    try {
+      fh = await fs.promises.open(abs, 'r')
+    } catch {
+      return null
+    }
+    try {
+      const st = await fh.stat()
+      if (!st.isFile()) return null
+      const size = st.size
+      const hash = createHash('sha256')
+      await this.write(fileHeader(rel, size, st.mtimeMs))
+      const chunk = Buffer.alloc(1 << 20)
+      let left = size
+      while (left > 0) {
+        const { bytesRead } = await fh.read(chunk, 0, Math.min(chunk.length, left), size - left)
+        if (bytesRead === 0) throw new Error(`${abs} shrank while it was being backed up`)
+        const part = Buffer.from(chunk.subarray(0, bytesRead))
+        hash.update(part)
+        await this.write(part)
+        left -= bytesRead
+      }
+      await this.write(padding(size))
+      return { size, sha256: hash.digest('hex') }
+    } finally {
+      await fh.close()
+    }
+  }
+
+  async addBuffer(rel: string, data: Buffer): Promise<void> {
+    await this.write(fileHeader(rel, data.length))
+    await this.write(data)
+    await this.write(padding(data.length))
+  }
+
+  /** Ends the archive and waits for it to be on disk; resolves to its size. */
+  async end(): Promise<number> {
+    await this.write(END)
+    await Promise.race([new Promise<void>((resolve) => this.out.end(() => resolve())), this.failed])
+    const fd = fs.openSync(this.out.path as string, 'r')
+    try {
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
+    return this.bytes
+  }
+}
