@@ -2,7 +2,7 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { nearDuplicateGroups, NEAR_DUP_BITS } from '../../../main/engine/health/near-dups'
 import { phash } from '../../../main/engine/health/phash'
-import { hamming, measure, signalsOf } from '../../../main/engine/health/signals'
+import { hamming, laplacianVariance, measure, SIGNAL_STEP, signalsOf } from '../../../main/engine/health/signals'
 import { rng } from '../../../main/engine/random'
 import { scene, sceneRaw } from '../../helpers/scenes'
 
@@ -40,22 +40,34 @@ describe('perceptual hash', () => {
     expect(closest).toBeGreaterThan(NEAR_DUP_BITS)
   })
 
-  it("measure()'s hash, taken in its one pass over the pixels, is phash() of the image's luminance", () => {
+  it("measure()'s hash and sharpness, taken in its one pass over the samples, are those of the subsampled luminance", () => {
     const r = rng(12)
     for (const [w, h] of [
       [256, 192],
       [255, 170],
-      [33, 257],
-      [31, 40],
+      [65, 257],
+      [33, 40],
       [100, 7],
     ]) {
       const data = Uint8Array.from({ length: w! * h! * 3 }, (_, i) =>
         Math.floor(128 + 90 * Math.sin(i / 700) + r() * 30),
       )
-      const luma = Float32Array.from({ length: w! * h! }, (_, i) =>
-        Math.fround(0.299 * data[i * 3]! + 0.587 * data[i * 3 + 1]! + 0.114 * data[i * 3 + 2]!),
-      )
-      expect(measure({ data, width: w!, height: h!, channels: 3 }).phash).toBe(phash(luma, w!, h!))
+      // Every SIGNAL_STEP-th pixel of every SIGNAL_STEP-th row, by hand.
+      const sw = Math.ceil(w! / SIGNAL_STEP)
+      const sh = Math.ceil(h! / SIGNAL_STEP)
+      const luma = new Float32Array(sw * sh)
+      for (let y = 0; y < sh; y++) {
+        for (let x = 0; x < sw; x++) {
+          const p = (y * SIGNAL_STEP * w! + x * SIGNAL_STEP) * 3
+          luma[y * sw + x] = Math.fround(0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!)
+        }
+      }
+      const mean = luma.reduce((a, v) => a + v, 0) / luma.length
+      const variance = luma.reduce((a, v) => a + (v - mean) ** 2, 0) / luma.length
+      const got = measure({ data, width: w!, height: h!, channels: 3 })
+      expect(got.phash).toBe(phash(luma, sw, sh))
+      expect(got.brightness).toBeCloseTo(mean, 6)
+      expect(got.sharpness).toBeCloseTo(laplacianVariance(luma, sw, sh) / Math.max(variance, 1), 6)
     }
   })
 
