@@ -179,6 +179,40 @@ export interface BackboneDto {
 /** Training settings the form may send; the engine fills in the preset's defaults. */
 export type TrainRequestDto = RequestOf<'startTraining'>
 
+/** Figures a post-training choice is judged by (engine: evaluation/calibration.ts). */
+export interface CalibrationFiguresDto {
+  accuracy: number
+  loss: number
+  ece: number
+}
+
+/** Test-time augmentation of a run: asked, used, why, and val / evaluation-split figures without and with it. */
+export interface TtaDto {
+  mode: 'auto' | 'on' | 'off'
+  used: boolean
+  reason: string
+  val: { plain: CalibrationFiguresDto; tta: CalibrationFiguresDto } | null
+  eval: { plain: CalibrationFiguresDto; tta: CalibrationFiguresDto } | null
+}
+
+/** Temperature scaling of a run: the fitted T, whether it is in the model, why, and figures before/after. */
+export interface TemperatureDto {
+  mode: 'auto' | 'on' | 'off'
+  value: number
+  fitted: number | null
+  applied: boolean
+  reason: string
+  val: { before: CalibrationFiguresDto; after: CalibrationFiguresDto } | null
+  eval: { before: CalibrationFiguresDto; after: CalibrationFiguresDto } | null
+}
+
+/** "Train the best model": what Auto would choose for this project and budget (engine: training/auto.ts). */
+export interface AutoPlanDto {
+  budgetSeconds: number
+  estimateSeconds: number
+  choices: { what: string; value: string; why: string }[]
+}
+
 export interface EvaluationDto {
   run: number
   split: string
@@ -199,6 +233,9 @@ export interface EvaluationDto {
    * every split once the run has scored the images (`evaluation({split})`).
    */
   splits: { split: 'train' | 'val' | 'test'; images: number; available: boolean }[]
+  /** After training (runs from before them lack these): test-time augmentation and temperature scaling. */
+  tta?: TtaDto
+  temperature?: TemperatureDto
 }
 
 export interface CellImageDto {
@@ -537,6 +574,8 @@ export interface StudioApi {
   /** The training presets with their defaults, for the Train form. */
   presets(): Promise<PresetDto[]>
   startTraining(req: TrainRequestDto): Promise<{ runId: number }>
+  /** What "Train the best model" would choose for this project in the time given, with reasons. */
+  autoPlan(req: RequestOf<'autoPlan'>): Promise<AutoPlanDto>
   /** Continues a cancelled, failed or crashed run from its last checkpoint. */
   resumeTraining(req: RequestOf<'resumeTraining'>): Promise<{ runId: number }>
   cancelTraining(): Promise<{ cancelled: boolean }>

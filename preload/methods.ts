@@ -35,6 +35,7 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   backbones: 'project',
   presets: 'project',
   startTraining: 'project',
+  autoPlan: 'project',
   resumeTraining: 'project',
   cancelTraining: 'project',
   epochs: 'project',

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type {
   AttributeChangeDto,
+  AutoPlanDto,
   AttributeDto,
   CheckDto,
   ClassDto,
@@ -49,6 +50,8 @@ import { requestedAugmentation } from './training/augment'
 import { describePresets, PRESET_NAMES } from './training/presets'
 import type { TrainEvent } from './training/events'
 import { resumeTraining, startTraining, type TrainingHandle } from './training/runner'
+import { autoConfig, autoPlanFor } from './training/auto-facts'
+import type { TrainConfig } from './training/config'
 import { backboneFolders, listBackboneEntries } from './training/backbones'
 import { ConflictError, ValidationError } from './errors'
 import { writeShapes } from './sample/shapes'
@@ -266,8 +269,22 @@ export class StudioService implements ProjectApi {
     return describePresets(undefined, { modelsDir: this.modelsDirSetting })
   }
 
+  async autoPlan(req: RequestOf<'autoPlan'>): Promise<AutoPlanDto> {
+    const { config: _, ...plan } = autoPlanFor(this.studio, req.budgetSeconds, { modelsDir: this.modelsDirSetting })
+    return plan
+  }
+
   async startTraining(req: TrainRequestDto): Promise<{ runId: number }> {
     if (this.training) throw new ConflictError('a training run is already running in this window')
+    if (req.auto) {
+      const { auto, ...given } = req
+      const plan = autoPlanFor(this.studio, auto.budgetSeconds, { modelsDir: this.modelsDirSetting })
+      // Only what the request names besides the budget wins over the plan (the Auto form sends none).
+      const config = autoConfig(plan, given as Partial<TrainConfig>)
+      return this.track(
+        startTraining(this.studio, config, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting }),
+      )
+    }
     const { augment, cropPad, flip, preset, ...rest } = req
     // The request schema admits registered names only; this narrows the contract's string to one.
     const name = PRESET_NAMES.find((n) => n === preset)

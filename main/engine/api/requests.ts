@@ -118,6 +118,11 @@ export const trainRequest = z
     seed: z.number().int().min(0).optional(),
     fractions: z.object({ train: z.number(), val: z.number(), test: z.number() }).strict().optional(),
     useOriginSplits: z.boolean().optional(),
+    /** After training (engine: evaluation/calibration.ts): mirror averaging and temperature scaling. */
+    tta: z.enum(['auto', 'on', 'off']).optional(),
+    calibration: z.enum(['auto', 'on', 'off']).optional(),
+    /** "Train the best model": Auto plans the run for this budget (training/auto.ts); other fields given win. */
+    auto: z.object({ budgetSeconds: z.number().positive().max(86_400) }).strict().optional(),
   })
   .strict()
 
@@ -151,6 +156,7 @@ export const REQUESTS = {
   backbones: none,
   presets: none,
   startTraining: trainRequest,
+  autoPlan: z.object({ budgetSeconds: z.number().positive().max(86_400) }).strict(),
   resumeTraining: z.object({ runId: id }).strict(),
   cancelTraining: none,
   epochs: z.object({ runId: id }).strict(),

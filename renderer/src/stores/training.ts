@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef, watch } from 'vue'
-import type { PresetDto } from '../../../preload/contract'
+import type { PresetDto, TrainRequestDto } from '../../../preload/contract'
 import { api, ApiError } from '../api'
 import {
   applyTrainingEvent,
@@ -35,6 +35,8 @@ export const useTrainingStore = defineStore('training', () => {
   const problems = computed(() => validateTrainForm(form, preset.value))
   const valid = computed(() => Object.keys(problems.value).length === 0)
   const canStart = computed(() => !running.value && !starting.value && preset.value !== undefined && valid.value)
+  /** "Train the best model" needs no form: only no run going and no start out. */
+  const canStartAuto = computed(() => !running.value && !starting.value)
   let generation = 0
 
   /** Fills the form with a preset's defaults (the engine's); settings that do not depend on it stay. */
@@ -43,9 +45,10 @@ export const useTrainingStore = defineStore('training', () => {
     if (p) Object.assign(form, formFor(p, { useOriginSplits: form.useOriginSplits }))
   }
 
-  async function start() {
+  /** Starts a run from the form, or from `override` ("Train the best model" sends its budget only). */
+  async function start(override?: TrainRequestDto) {
     const p = preset.value
-    if (!p || !canStart.value) return
+    if (override ? !canStartAuto.value : !p || !canStart.value) return
     error.value = ''
     starting.value = true
     try {
@@ -53,7 +56,7 @@ export const useTrainingStore = defineStore('training', () => {
       // a Start pressed in that moment is retried instead of refused with "already running".
       const ended = live.value !== null && live.value.status !== 'running'
       const conflict = (err: unknown) => ended && err instanceof ApiError && err.name === 'ConflictError'
-      const request = trainRequest(form, p)
+      const request = override ?? trainRequest(form, p!)
       const { runId } = await retrying(() => api.startTraining(request), conflict, { tries: 20, delayMs: 250 })
       // Its first events may have come before this answer and made it the live run already.
       if (live.value?.runId !== runId)
@@ -151,6 +154,7 @@ export const useTrainingStore = defineStore('training', () => {
     problems,
     valid,
     canStart,
+    canStartAuto,
     choosePreset,
     start,
     resume,
