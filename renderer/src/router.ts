@@ -8,6 +8,7 @@ import ImportView from './views/ImportView.vue'
 import LabelNextView from './views/LabelNextView.vue'
 import ProjectsView from './views/ProjectsView.vue'
 import ReviewView from './views/ReviewView.vue'
+import SettingsView from './views/SettingsView.vue'
 import RunsView from './views/RunsView.vue'
 import TrainView from './views/TrainView.vue'
 import TryView from './views/TryView.vue'
@@ -27,6 +28,7 @@ export const router = createRouter({
     { path: '/evaluate', component: EvaluateView },
     { path: '/try', component: TryView },
     { path: '/export', component: ExportView },
+    { path: '/settings', component: SettingsView },
   ],
 })
 
