@@ -58,17 +58,16 @@ describe.skipIf(!haveChromium)('Settings and the GPS count (Chromium against bro
     expect(await p.isVisible('[data-testid="forget-stored"]')).toBe(false)
 
     const s = Studio.open(dir)
-    let thumb = ''
-    let original = ''
-    try {
-      expect(s.store.privacy.setting('stripMetadata')).toBe('gps')
-      expect(s.store.imports.batches()[0]!.source).toMatch(/^…\/photos \[/)
-      const imgs = s.store.images.page({ limit: 10 }).items
-      thumb = thumbFile(s.project.paths.thumbs, imgs[0]!.hash)
-      original = s.originalPath(imgs[1]!)
-    } finally {
-      s.close()
-    }
+    const { thumb, original } = (() => {
+      try {
+        expect(s.store.privacy.setting('stripMetadata')).toBe('gps')
+        expect(s.store.imports.batches()[0]!.source).toMatch(/^…\/photos \[/)
+        const imgs = s.store.images.page({ limit: 10 }).items
+        return { thumb: thumbFile(s.project.paths.thumbs, imgs[0]!.hash), original: s.originalPath(imgs[1]!) }
+      } finally {
+        s.close()
+      }
+    })()
     fs.rmSync(thumb)
     fs.appendFileSync(original, 'damage')
     await p.click('[data-testid="check-project"]')
