@@ -100,7 +100,8 @@ describe.skipIf(!haveChromium)('Where the model looks (Chromium against browser 
     await p.click('[data-index="1"]')
     await p.keyboard.press('Enter')
     await p.waitForSelector('[data-testid="zoom"]')
-    await p.click('[data-testid="zoom-explain"]')
+    // It opens the way the detail pane shows the image: with the heat map.
+    expect(await p.getAttribute('[data-testid="zoom-explain"]', 'aria-pressed')).toBe('true')
     await shown(p, '[data-testid="zoom"]')
     expect(await p.inputValue('[data-testid="zoom"] [data-testid="explain-class"]')).not.toBe('')
     const position = await p.textContent('[data-testid="zoom"] header .muted')
