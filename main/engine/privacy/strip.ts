@@ -63,6 +63,9 @@ export async function stripMetadata(raw: Buffer, mode: StripMode, meta?: Meta): 
 }
 
 function stripGps(raw: Buffer, meta: Meta): Buffer | null {
+  // An EXIF block too damaged to walk may still hold a position: it throws here, and is re-encoded.
+  const t0 = meta.exif ? tiffStart(meta.exif) : -1
+  if (t0 >= 0) tiffHasGps(meta.exif!.subarray(t0))
   if (!carriesGps(raw, meta)) return raw
   const out = Buffer.from(raw)
   const changed: number[] = []

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../../main/engine/errors'
 import { thumbFile } from '../../../main/engine/media/formats'
 import { changeSettings, readSettings, storedSourcePaths } from '../../../main/engine/privacy/settings'
+import { carriesGps, stripMetadata } from '../../../main/engine/privacy/strip'
 import { Studio } from '../../../main/engine/studio'
 import { tmpDir } from '../../helpers/fixtures'
 
@@ -53,6 +54,45 @@ const stored = (s: Studio) =>
   s.store.images
     .page({ limit: 100 })
     .items.map((i) => ({ img: i, buf: fs.readFileSync(s.originalPath(s.image(i.id))) }))
+
+describe('GPS in XMP', () => {
+  it('is counted, and strip gps blanks only the GPS properties of the packet', async () => {
+    const xmp =
+      '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+      '<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" ' +
+      'exif:GPSLatitude="51,30.1N" exif:GPSLongitude="0,7.5W"><dc:creator>Ada</dc:creator>' +
+      '<exif:GPSAltitude>12/1</exif:GPSAltitude></rdf:Description></rdf:RDF></x:xmpmeta>'
+    const buf = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#468' } })
+      .withXmp(xmp)
+      .jpeg()
+      .toBuffer()
+    expect(carriesGps(buf, await sharp(buf).metadata())).toBe(true)
+    const out = await stripMetadata(buf, 'gps')
+    expect(out.how).toBe('edited')
+    expect(out.buf.length).toBe(buf.length)
+    const meta = await sharp(out.buf).metadata()
+    expect(carriesGps(out.buf, meta)).toBe(false)
+    const text = meta.xmp!.toString('utf8')
+    expect(text).toContain('<dc:creator>Ada</dc:creator>')
+    expect(text).not.toMatch(/GPS|51,30/)
+  })
+
+  it('an EXIF block too damaged to walk is not kept under strip gps: the image is written again', async () => {
+    const tagged = path.join(tmpDir(), 'a.jpg')
+    await geotagged(tagged, 'jpeg', 1)
+    const buf = fs.readFileSync(tagged)
+    // IFD0's offset (4 bytes after the TIFF header's 42) pointed far past the block.
+    const tiff = buf.indexOf(Buffer.from('MM\0*', 'latin1'))
+    const at = tiff >= 0 ? tiff : buf.indexOf(Buffer.from('II*\0', 'latin1'))
+    buf.writeUInt32BE(0x7ffffff0, at + 4)
+    expect(hasLat(buf)).toBe(true)
+    const out = await stripMetadata(buf, 'gps')
+    expect(out.how).toBe('re-encoded')
+    expect(hasLat(out.buf)).toBe(false)
+    // No decoder could read the orientation either; the pixels are as they were shown.
+    expect((await sharp(out.buf).metadata()).orientation ?? 1).toBe(1)
+  })
+})
 
 describe('privacy of stored originals', () => {
   const root = tmpDir()
