@@ -10,6 +10,11 @@
  * depends on where that curve ends, so the figure is taken on the seeds' mean curves.
  *
  *   npm run bench:active-learning [-- --rounds 19 --per-round 100 --by margin --seeds 5 --batch balanced|plain]
+ *                                 [-- --random-share 0.2]
+ *
+ * `--random-share F`: of each uncertainty round, that share is drawn at random from the rest of the
+ * pool (the queue's order fills the others), a way to keep the batches from piling onto what the
+ * model already thinks it is unsure about.
  *
  * Last lines: labels_ratio_seeds=<each seed's ratio>, labels_ratio=<labels uncertainty needs to
  * reach random's final accuracy ÷ labels random used, on the mean curves>.
@@ -32,6 +37,7 @@ const by = arg('by', 'margin') as Uncertainty
 const seeds = Number(arg('seeds', '5'))
 /** balanced: Studio's label-next order (uncertainty.ts `balancedOrder`); plain: by uncertainty alone. */
 const batch = arg('batch', 'balanced') as 'plain' | 'balanced'
+const randomShare = Number(arg('random-share', '0'))
 const POOL = 10_000
 const TEST = 2_000
 const K = 10
@@ -81,7 +87,16 @@ function run(seed: number, strategy: 'uncertainty' | 'random'): Curve {
       // As queue.ts: the top perRound × K by uncertainty, balanced over the predicted classes.
       const order =
         batch === 'balanced' ? balancedOrder(ranked.slice(0, perRound * K), (i) => argmax(probs[i]!)) : ranked
-      labeled.push(...order.slice(0, perRound).map((i) => pool[i]!))
+      const nRandom = Math.round(perRound * randomShare)
+      const picked = order.slice(0, perRound - nRandom)
+      const taken = new Set(picked)
+      const rest = nRandom
+        ? shuffle(
+            Array.from(pool.keys()).filter((i) => !taken.has(i)),
+            random,
+          )
+        : []
+      labeled.push(...[...picked, ...rest.slice(0, nRandom)].map((i) => pool[i]!))
     }
   }
   return curve
@@ -97,7 +112,7 @@ function labelsRatio(random: Curve, unc: Curve): { ratio: number | null; target:
 const pct = (a: number) => `${(a * 100).toFixed(1)} %`
 console.log(
   `Fashion-MNIST pool ${POOL}, test ${TEST}; start 10 per class, ${rounds} rounds of ${perRound}; ` +
-    `uncertainty = ${by}, batches ${batch}; ${seeds} seeds; head: ${JSON.stringify(head)}`,
+    `uncertainty = ${by}, batches ${batch}, random share ${randomShare}; ${seeds} seeds; head: ${JSON.stringify(head)}`,
 )
 const curves: { random: Curve; unc: Curve }[] = []
 const ratios: (number | null)[] = []
