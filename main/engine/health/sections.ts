@@ -74,7 +74,10 @@ function foundBy(groups: number, f: FeatureDups | null, state: FeatureGroupsStat
     )
   }
   if (state === 'not-computed') {
-    return 'Found by perceptual hash: comparing the cached backbone features was stopped or failed (see the jobs).'
+    return (
+      'Found by perceptual hash: comparing the cached backbone features was cancelled or failed; it runs again ' +
+      'when images are added or more features are cached.'
+    )
   }
   if (!f) {
     return (
