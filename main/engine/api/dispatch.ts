@@ -51,6 +51,9 @@ const STATUS: Record<string, number> = {
   ProjectLockedError: 409,
   ProjectVersionError: 409,
   NoProjectError: 409,
+  // No usable backbone for a label check or transfer run: the user's setup, not a bug (was a 500).
+  NoBackboneError: 409,
+  BackboneError: 409,
 }
 
 /** The HTTP status of a reply: 200, 4xx for the engine's refusals, 500 for anything unexpected. */

@@ -134,10 +134,12 @@ export function cocoJson(placed: PlacedRow[], plan: ExportPlan, withSplits: bool
  * CSV cells as spreadsheets read them safely. A cell that starts with `=`, `+`, `-`, `@`, a tab or
  * a carriage return is taken for a formula by Excel, LibreOffice and Google Sheets (CSV injection,
  * OWASP): a class name like `=HYPERLINK(…)` would run when someone opens labels.csv. Such a cell
- * gets a leading `'`, as OWASP advises, so it is read as text; a CSV reader (Studio's import too)
- * keeps that `'` as part of the value. (No CSV writer existed elsewhere in Studio to share this with.)
+ * gets a leading `'`, as OWASP advises, so it is read as text. Studio's import drops that one `'`
+ * again (media/csv.ts `unquoteCell`), so a class named `=x` comes back as `=x`; a value that
+ * already starts with `'` before such a character gets one more, so it too comes back as it was.
+ * (No CSV writer existed elsewhere in Studio to share this with.)
  */
-const FORMULA_START = /^[=+\-@\t\r]/
+const FORMULA_START = /^'*[=+\-@\t\r]/
 
 export function csvCell(value: string | number | null | undefined): string {
   let s = value === null || value === undefined ? '' : String(value)

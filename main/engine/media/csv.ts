@@ -29,6 +29,7 @@ export async function scanCsv(csvPath: string): Promise<ScanResult> {
   } catch (err) {
     throw new ImportSourceError(`${csvPath} is not a readable CSV: ${errorMessage(err)}`)
   }
+  rows = rows.map((r) => r.map(unquoteCell))
   const problems: ScanProblem[] = []
   const first = (rows[0] ?? []).map((c) => c.trim().toLowerCase())
   const hasHeader = first.includes('path')
@@ -87,4 +88,13 @@ export async function scanCsv(csvPath: string): Promise<ScanResult> {
     items.push({ abs, rel: relPosix, label, origin, ...(attrCols.length ? { attributes } : {}) })
   })
   return { kind: 'csv', items, problems, ignored: 0, skipped: [] }
+}
+
+/**
+ * A cell as it was before a spreadsheet-safe writer (Studio's dataset export, OWASP's advice)
+ * put a `'` before a leading `=`, `+`, `-`, `@`, tab or carriage return: that one `'` goes, so
+ * labels survive export → import (export-data/data-files.ts `csvCell` writes the other half).
+ */
+export function unquoteCell(cell: string): string {
+  return /^'+[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell
 }

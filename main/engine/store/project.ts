@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { ConflictError, NotAProjectError } from '../errors'
+import { ConflictError, NotAProjectError, ValidationError } from '../errors'
 import { openDatabase, type Db, type OpenDbOptions } from './db'
 
 export const DB_FILE = 'studio.db'
@@ -43,8 +43,30 @@ export function initProject(dir: string, opts: Omit<OpenDbOptions, 'create'> = {
     throw new ConflictError(`${paths.root} exists and is not a folder`)
   }
   if (fs.existsSync(paths.db)) throw new ConflictError(`${paths.root} is already a Studio project`)
-  for (const d of [paths.root, paths.media, paths.thumbs]) fs.mkdirSync(d, { recursive: true })
+  createFolder(paths.root)
+  for (const d of [paths.media, paths.thumbs]) fs.mkdirSync(d, { recursive: true })
   return wrap(paths, openDatabase(paths.db, { ...opts, create: true }))
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir spins forever
+ * on a file system that refuses (`/proc/forbidden/x`), which hung the process answering
+ * createProject; a level that cannot be made is a ValidationError naming it.
+ */
+function createFolder(dir: string): void {
+  const missing: string[] = []
+  for (let cur = dir; !fs.existsSync(cur); cur = path.dirname(cur)) {
+    missing.unshift(cur)
+    if (path.dirname(cur) === cur) break
+  }
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error'
+      throw new ValidationError(`cannot create ${d} (${code}); choose a folder where files can be written`)
+    }
+  }
 }
 
 /** Opens an existing project; writes nothing when the folder is not one. */
