@@ -63,7 +63,7 @@ describe('studio check', () => {
       // Damaged with its import source gone: not repairable. Damaged with the source there: written back.
       const bad = s.originalPath(damaged)
       const buf = fs.readFileSync(bad)
-      buf[buf.length >> 1] ^= 0xff
+      buf[buf.length >> 1] = buf[buf.length >> 1]! ^ 0xff
       fs.writeFileSync(bad, buf)
       fs.rmSync(path.join(src, damaged.relPath))
       fs.writeFileSync(s.originalPath(fromSource), 'not the image any more')
@@ -258,7 +258,7 @@ describe('studio backup and restore', () => {
 
 function flipAt(b: Buffer, at: number): Buffer {
   const c = Buffer.from(b)
-  c[at] ^= 0xff
+  c[at] = c[at]! ^ 0xff
   return c
 }
 
