@@ -285,7 +285,7 @@ export class StudioService implements ProjectApi {
         startTraining(this.studio, config, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting }),
       )
     }
-    const { augment, cropPad, flip, preset, ...rest } = req
+    const { augment, cropPad, flip, preset, auto: _auto, ...rest } = req
     // The request schema admits registered names only; this narrows the contract's string to one.
     const name = PRESET_NAMES.find((n) => n === preset)
     if (preset !== undefined && !name) throw new ValidationError(`preset: no preset named ${JSON.stringify(preset)}`)
@@ -337,7 +337,9 @@ export class StudioService implements ProjectApi {
       other ? splitEvaluation(this.studio, req.runId, req.split!) : own
     const splits = evaluableSplits(this.studio, req.runId, own.split)
     const metrics = { count, accuracy, loss, ece, perClass, macro, weighted, confusion, bins }
-    return { run, split, classes, ...metrics, mistakes, splits }
+    // The run's own split carries what was decided after training (test-time augmentation, temperature).
+    const after = other ? {} : { tta: own.tta, temperature: own.temperature }
+    return { run, split, classes, ...metrics, mistakes, splits, ...after }
   }
 
   async confusionCell(req: RequestOf<'confusionCell'>) {

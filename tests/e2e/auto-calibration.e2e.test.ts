@@ -80,6 +80,14 @@ describe.skipIf(!haveChromium)('Auto and calibration in the page', () => {
     )
     await p.click('button:has-text("Cancel")')
     await p.click('button:has-text("Stop the run")')
+    await p.waitForFunction(
+      () =>
+        /Run \d+: (cancelled|done|failed)/.test(
+          document.querySelector('[data-testid="train-status"]')?.textContent ?? '',
+        ),
+      null,
+      { timeout: 120_000 },
+    )
     const configs = studio.store.runs.list().map((r) => JSON.parse(r.config) as { auto: AutoRecord | null })
     expect(configs.length).toBe(before + 1)
     const recorded = configs.find((c) => c.auto)

@@ -1,6 +1,7 @@
 import type { Studio } from '../studio'
 import { NotFoundError } from '../errors'
 import type { PredictionRecord, RunRecord } from '../store'
+import type { TemperatureRecord, TtaRecord } from './calibration'
 import type { EvaluationSummary } from './metrics'
 
 /** Summary plus the most confident mistakes, with class names and image paths. */
@@ -8,7 +9,12 @@ export function evaluation(s: Studio, runId: number, mistakes = 10) {
   const run = s.store.runs.get(runId)
   if (!run) throw new NotFoundError(`run ${runId} does not exist`)
   if (!run.summary) throw new NotFoundError(`run ${runId} has no evaluation (status ${run.status})`)
-  const summary = JSON.parse(run.summary) as EvaluationSummary & { split: string }
+  // Runs from before test-time augmentation and temperature scaling have neither record.
+  const summary = JSON.parse(run.summary) as EvaluationSummary & {
+    split: string
+    tta?: TtaRecord
+    temperature?: TemperatureRecord
+  }
   const classes = s.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
   const rows = (preds: PredictionRecord[]) =>
     preds.map((p) => {

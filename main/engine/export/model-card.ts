@@ -1,4 +1,5 @@
 import type { AttributeEvaluation } from '../attributes/by-attribute'
+import { afterTrainingSection, autoSection } from '../evaluation/card-sections'
 import type { EvaluationSummary } from '../evaluation/metrics'
 import type { DatasetVersion, EpochRecord, RunRecord, Split } from '../store'
 import type { TrainConfig } from '../training/config'
@@ -92,6 +93,7 @@ ${dataChecksSection(c.dataChecks)}
 
 ## Training
 
+${autoSection(c.config)}
 ${table(
   ['setting', 'value'],
   [
@@ -164,6 +166,7 @@ ${table(
     .map((b) => [`${b.lower.toFixed(1)}–${b.upper.toFixed(1)}`, b.count, f3(b.confidence), f3(b.accuracy)]),
 )}
 
+${afterTrainingSection(s)}
 ${subgroupSection(c.subgroups)}
 ${extraSections([exportSection(c.exported), ...(c.extraSections ?? [])])}
 ## Known limitations

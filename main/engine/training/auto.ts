@@ -81,6 +81,12 @@ export interface AutoPlan {
 export const SEED_CNN_IMAGES_PER_CORE_28PX = 400
 /** Images decoded (sharp, once per image and size) per second per core, for a first run. */
 export const DECODES_PER_CORE = 150
+/**
+ * A fine-tuning epoch per training image, in feature-extraction passes: hymenoptera with MobileNet
+ * v1 0.75 (one stage unfrozen, 245 images) fine-tuned at 2–5 images/s against 31 for extraction,
+ * on this project's two-core VM while other work ran, so this errs long.
+ */
+export const FINE_TUNE_COST = 8
 /** Share of the budget Auto plans to fill: estimates are rough and the user asked for "about". */
 const FILL = 0.85
 /** Images at or under this side that are also grayscale are scans, digits, clothing: the CNN's ground. */
@@ -107,8 +113,8 @@ export function transferSeconds(
   const ips = b.imagesPerSecond ?? 20
   const train = d.images * 0.7
   const extract = (d.images + train * t.copies) / ips
-  // A fine-tuning epoch runs the unfrozen stages forward and back on every copy: a rough third of a full pass.
-  const fineTune = t.fineTuneBlocks > 0 ? (t.fineTuneEpochs * train * (1 + t.copies)) / ips / 3 : 0
+  // A fine-tuning epoch costs FINE_TUNE_COST extraction passes per training image (measured, below).
+  const fineTune = t.fineTuneBlocks > 0 ? (t.fineTuneEpochs * train * FINE_TUNE_COST) / ips : 0
   // The mirror pass (test-time augmentation is decided on val) runs the whole model unfused: half the speed.
   const mirror = (d.images * 0.3) / (ips / 2)
   const head = t.epochs * 0.05 * Math.max(1, d.images / 1000)
