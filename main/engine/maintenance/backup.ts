@@ -151,6 +151,8 @@ function isInside(p: string, dir: string): boolean {
 /** Writes tar entries to a stream, waiting when it is full. */
 class TarWriter {
   private bytes = 0
+  /** One read buffer for every file (each piece written is copied out of it). */
+  private readonly chunk = Buffer.allocUnsafe(1 << 20)
 
   /** Rejects when the stream fails (disk full): a write waiting for room must not wait forever. */
   private readonly failed: Promise<never>
@@ -181,7 +183,7 @@ class TarWriter {
       const size = st.size
       const hash = createHash('sha256')
       await this.write(fileHeader(rel, size, st.mtimeMs))
-      const chunk = Buffer.alloc(1 << 20)
+      const chunk = this.chunk
       let left = size
       while (left > 0) {
         const { bytesRead } = await fh.read(chunk, 0, Math.min(chunk.length, left), size - left)

@@ -220,8 +220,8 @@ async function importOne(
     let { buf, hash } = read
     if (writer.has(hash)) return { outcome: 'duplicate', item, hash }
     const probed = await probeWithMeta(buf, maxPixels)
-    const { info } = probed
-    let { meta } = probed
+    const { info, meta } = probed
+    let gps: boolean | null = null
     if (opts.strip !== 'keep') {
       // Stored without the metadata the project's settings strip: the stored bytes are hashed.
       const stripped = await opts.budget.run(info.width * info.height, () => stripMetadata(buf, opts.strip, meta))
@@ -229,7 +229,7 @@ async function importOne(
         buf = stripped.buf
         hash = createHash('sha256').update(buf).digest('hex')
         if (writer.has(hash)) return { outcome: 'duplicate', item, hash }
-        meta = (await probeWithMeta(buf, maxPixels)).meta
+        gps = false // stripMetadata checked that no position is left
       }
     }
     // The header gave the size: the decode waits until its pixels fit in the budget.
@@ -240,7 +240,7 @@ async function importOne(
         : writeThumbnail(buf, maxPixels, thumb, paths.tmp).then(() => null),
     )
     await writeAtomic(mediaFile(paths.media, hash, info.ext), buf, paths.tmp)
-    return { outcome: 'imported', item, hash, bytes: buf.length, info, signals, gps: carriesGps(buf, meta) }
+    return { outcome: 'imported', item, hash, bytes: buf.length, info, signals, gps: gps ?? carriesGps(buf, meta) }
   } catch (err) {
     return { outcome: 'error', item, reason: errorMessage(err) }
   }
