@@ -26,6 +26,7 @@ const { values, positionals } = parseArgs({
     source: { type: 'string' },
     license: { type: 'string', default: 'Apache-2.0' },
     measure: { type: 'boolean', default: false },
+    'train-size': { type: 'string' },
   },
 })
 const [source, dest] = positionals
@@ -50,6 +51,11 @@ const { manifest, maxDiff } = await bundleBackbone({
   sourceText: values.source,
   license: values.license,
 })
+if (values['train-size']) {
+  // The transfer preset's default input side (the network is convolutional up to the cut).
+  manifest.trainSize = Number(values['train-size'])
+  writeManifest(path.resolve(dest), manifest)
+}
 console.log(
   `${manifest.name}: ${manifest.featureSize} features, ${manifest.parameters} parameters, ` +
     `${manifest.bytes} bytes; largest difference from the full model ${maxDiff}`,

@@ -13,10 +13,11 @@ import { withStudio } from '../context'
 import { common, emit, EXIT, ExitCode, type CommonOptions } from '../output'
 import { parseId } from './project'
 import { addRecipeOptions, recipeFrom, type RecipeCliOptions } from './train-recipe'
+import { addTransferOptions, transferFrom, type TransferCliOptions } from './train-transfer'
 import { addAutoOptions, afterTrainingFrom, givenOn, withAuto, type AutoCliOptions } from './train-auto'
 import { plural } from '../../engine/plural'
 
-interface TrainCliOptions extends CommonOptions, RecipeCliOptions, AutoCliOptions {
+interface TrainCliOptions extends CommonOptions, RecipeCliOptions, TransferCliOptions, AutoCliOptions {
   preset: string
   backbone?: string
   modelsDir?: string
@@ -68,6 +69,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for split, weights, shuffling, augmentation (default 42)', (v) => parseInt(v, 10))
   // The recipe's options (train-recipe.ts) come after the seed in --help, as before the classic ones.
   addRecipeOptions(cmd)
+  addTransferOptions(cmd)
   addAutoOptions(cmd)
   cmd
     .option('--class-weights', 'weight the loss by inverse class frequency')
@@ -160,6 +162,7 @@ function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
   if (o.patience !== undefined) c.patience = o.patience === 'off' ? null : parseId(o.patience)
   if (o.seed !== undefined) c.seed = o.seed
   Object.assign(c, recipeFrom(o))
+  Object.assign(c, transferFrom(o))
   if (o.backend) {
     if (o.backend !== 'auto' && !(BACKENDS as readonly string[]).includes(o.backend)) {
       throw new ValidationError(`--backend must be auto, ${BACKENDS.join(', ')} (got ${JSON.stringify(o.backend)})`)

@@ -39,6 +39,11 @@ export const manifestSchema = z.object({
   imagenetTop1: z.number().min(0).max(1).optional(),
   /** Feature extraction speed as measured, with how (backend, threads, batch). */
   speed: z.object({ imagesPerSecond: z.number().positive(), measured: z.string().min(1) }).optional(),
+  /**
+   * Layers model convolutional up to its cut: the input side the transfer preset trains at by
+   * default (it takes any square side; a larger one shows small subjects in more detail).
+   */
+  trainSize: z.number().int().min(8).max(1024).optional(),
   /** Where the weights came from. */
   source: z.string().min(1),
   /** SPDX identifier of the weights' license, e.g. Apache-2.0. */

@@ -53,6 +53,8 @@ export interface BackboneSpec {
   scaling: Scaling
   /** Null where nothing says (an unknown folder without backbone.json): the model's input decides. */
   inputSize: number | null
+  /** The transfer preset's default input side where it differs from inputSize (backbone.json's trainSize). */
+  trainSize: number | null
   featureSize: number | null
   imagenetTop1: number | null
   manifest: BackboneManifest | null
@@ -63,7 +65,7 @@ export function backboneSpec(folder: string, name: string): BackboneSpec {
   const manifest = readManifest(folder)
   const m = manifest ?? KNOWN[name]
   if (!m) {
-    const none = { inputSize: null, featureSize: null, imagenetTop1: null, manifest: null }
+    const none = { inputSize: null, trainSize: null, featureSize: null, imagenetTop1: null, manifest: null }
     return { title: name, cut: null, output: null, scaling: 'symmetric', ...none }
   }
   return {
@@ -72,6 +74,7 @@ export function backboneSpec(folder: string, name: string): BackboneSpec {
     output: m.outputNode ?? null,
     scaling: SCALINGS[m.scaling],
     inputSize: m.inputSize,
+    trainSize: m.trainSize ?? null,
     featureSize: m.featureSize,
     imagenetTop1: m.imagenetTop1 ?? null,
     manifest,

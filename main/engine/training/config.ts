@@ -8,15 +8,16 @@ import type { BackendName } from './backend'
 import { presets, type PresetRegistry } from './presets/registry'
 import type { PresetEnv } from './presets/types'
 import { checkRecipe, recipeWith, RECIPE_OFF, type Recipe } from './recipe'
+import { checkTransferRecipe, TRANSFER_RECIPE_OFF, transferRecipeWith, type TransferRecipe } from './transfer-recipe'
 
 export { DEFAULT_AUGMENT, type Augmentation } from './augment'
 
 /**
  * Every knob of a run. Stored complete (defaults filled in) with the run, so it can be repeated.
  * The recipe's fields (dropout, labelSmoothing, schedule, warmupEpochs, weightDecay) are
- * documented in recipe.ts.
+ * documented in recipe.ts; the transfer preset's (featureAugment, fineTune) in transfer-recipe.ts.
  */
-export interface TrainConfig extends Recipe {
+export interface TrainConfig extends Recipe, TransferRecipe {
   /** A registered preset's name (presets/registry.ts). Default: the registry's first, seed-cnn. */
   preset: string
   /** Input side in pixels. Default: the preset's (seed-cnn 64, transfer 224). */
@@ -103,9 +104,11 @@ export function withDefaults(
     backend: c.backend ?? 'auto',
     workers: c.workers ?? null,
     ...recipeWith(c, { ...RECIPE_OFF, ...d.recipe }),
+    ...transferRecipeWith(c, d.transfer ?? TRANSFER_RECIPE_OFF),
   }
   validate(cfg, preset.inputSize)
   checkRecipe(cfg, preset.fields)
+  checkTransferRecipe(cfg, !!d.transfer)
   preset.validate?.(cfg)
   return cfg
 }

@@ -15,12 +15,24 @@ export interface FusedChain {
   featureMap(x: tf.Tensor4D): tf.Tensor4D
   /** Number of fused convolution blocks. */
   blocks: number
+  /**
+   * The chain in stages, as fine-tuning unfreezes it: a depthwise convolution and the convolution
+   * after it are one stage (MobileNet's depthwise-separable block), any other convolution its own.
+   * `layer` is the stage's first layer in the layers model.
+   */
+  stages: { layer: string }[]
+  /** Image batch → the activation that enters stage `s` (s = stages.length: the cut's output map). */
+  mapUntil(x: tf.Tensor4D, s: number): tf.Tensor4D
+  /** The activation that enters stage `s` → the cut's output map. */
+  mapFrom(y: tf.Tensor4D, s: number): tf.Tensor4D
   dispose(): void
 }
 
 type Activation = 'linear' | 'relu' | 'relu6'
 
 interface Block {
+  /** Name of the convolution layer this block starts at. */
+  layer: string
   depthwise: boolean
   filter: tf.Tensor4D
   bias: tf.Tensor1D
@@ -153,6 +165,7 @@ export function fuseChain(model: tf.LayersModel, cut: tf.layers.Layer): FusedCha
       }
     }
     blocks.push({
+      layer: layer.name,
       depthwise,
       filter,
       bias,
@@ -163,10 +176,12 @@ export function fuseChain(model: tf.LayersModel, cut: tf.layers.Layer): FusedCha
     i = next
   }
   if (!blocks.length) return fail()
-  const featureMap = (x: tf.Tensor4D) =>
+  // Fused block index where each stage starts.
+  const starts = blocks.flatMap((b, k) => (k > 0 && blocks[k - 1]!.depthwise && !b.depthwise ? [] : [k]))
+  const run = (x: tf.Tensor4D, from: number, to: number) =>
     tf.tidy(() => {
       let y: tf.Tensor4D = x
-      for (const b of blocks) {
+      for (const b of blocks.slice(from, to)) {
         const args = {
           x: y,
           filter: b.filter,
@@ -179,8 +194,17 @@ export function fuseChain(model: tf.LayersModel, cut: tf.layers.Layer): FusedCha
       }
       return y
     })
+  const at = (s: number) => {
+    if (!Number.isInteger(s) || s < 0 || s > starts.length)
+      throw new RangeError(`stage ${s} is outside 0…${starts.length}`)
+    return s === starts.length ? blocks.length : starts[s]!
+  }
+  const featureMap = (x: tf.Tensor4D) => run(x, 0, blocks.length)
   return {
     blocks: blocks.length,
+    stages: starts.map((k) => ({ layer: blocks[k]!.layer })),
+    mapUntil: (x, s) => run(x, 0, at(s)),
+    mapFrom: (y, s) => run(y, at(s), blocks.length),
     features: (x) => tf.tidy(() => featureMap(x).mean([1, 2]) as tf.Tensor2D),
     featureMap,
     dispose: () => tf.dispose(made),

@@ -81,6 +81,20 @@ export async function runTraining(
       ],
     )
     if (ended === 'cancelled') return finish('cancelled', null)
+    if (p.preset.afterFit) {
+      const after = await p.preset.afterFit({
+        model: p.model,
+        state: p.state,
+        paths: p.paths,
+        cancelled: () => io.cancelled(),
+        onEpoch: (l) => {
+          runs.recordEpoch(run.id, l, p.state.bestEpoch)
+          emit({ type: 'epoch', runId: run.id, ...l, etaSeconds: 0 })
+        },
+      })
+      if (after === 'cancelled') return finish('cancelled', null)
+      p.val = await p.preset.source('val')
+    }
     await finalize(p, studio.store, emit, studio.project.paths)
     return finish('done', null)
   } catch (err) {

@@ -8,7 +8,7 @@ import { checkFiles } from './backbone-files'
 import { BackboneError, KNOWN, MANIFEST } from './backbone-manifest'
 import { backboneSpec, type BackboneSpec } from './backbones'
 import { makeInputs } from './batches'
-import { fuseChain } from './fused-backbone'
+import { fuseChain, type FusedChain } from './fused-backbone'
 import { readArtifacts } from './model-io'
 import { loadPixels, type InputSpec, type PixelProblem, type PixelSet } from './pixels'
 import type { Scaling } from './presets/scaling'
@@ -24,6 +24,8 @@ export interface Backbone {
   features(x: tf.Tensor4D): tf.Tensor2D
   /** Graph backbones: the graph's node that gives the features. */
   output: string | null
+  /** Layers backbones that fuse: the extraction chain in stages (feature augmentation, fine-tuning). */
+  fused: FusedChain | null
   /** How features are computed, for the run's record (e.g. "layers model as 27 fused convolutions"). */
   path: string
   inputSize: number
@@ -48,7 +50,11 @@ export function listBackbones(dir: string): string[] {
  * backbones Studio ships), else Studio's table of known folders, else defaults. Missing, malformed,
  * damaged or unsuitable backbones give an error naming the file.
  */
-export async function loadBackbone(dir: string, name: string, opts: { complete?: boolean } = {}): Promise<Backbone> {
+export async function loadBackbone(
+  dir: string,
+  name: string,
+  opts: { complete?: boolean; inputSize?: number } = {},
+): Promise<Backbone> {
   const folder = path.join(dir, name)
   const file = path.join(folder, 'model.json')
   if (!fs.existsSync(file)) {
@@ -75,8 +81,12 @@ export async function loadBackbone(dir: string, name: string, opts: { complete?:
   if (!topology) throw new StudioError(`backbone ${file} has no modelTopology`)
   const backbone = topology.node
     ? await loadGraphBackbone(name, file, artifacts, spec)
-    : await loadLayersBackbone(name, file, artifacts, spec)
-  const want = { input: spec.inputSize ?? backbone.inputSize, features: spec.featureSize ?? backbone.featureDim }
+    : await loadLayersBackbone(name, file, resized(artifacts, opts.inputSize), spec)
+  const resizedTo = backbone.format === 'layers' ? opts.inputSize : undefined
+  const want = {
+    input: resizedTo ?? spec.inputSize ?? backbone.inputSize,
+    features: spec.featureSize ?? backbone.featureDim,
+  }
   if (want.input !== backbone.inputSize || want.features !== backbone.featureDim) {
     backbone.dispose()
     throw new BackboneError(
@@ -85,6 +95,29 @@ export async function loadBackbone(dir: string, name: string, opts: { complete?:
     )
   }
   return backbone
+}
+
+/**
+ * A layers model's topology with its input side set to `size` (the weights do not depend on it:
+ * a network convolutional up to its cut takes any square side, and global pooling makes the
+ * features the same length). Unchanged without a size or for a graph model.
+ */
+function resized(artifacts: tf.io.ModelArtifacts, size: number | undefined): tf.io.ModelArtifacts {
+  const topology = artifacts.modelTopology as Record<string, unknown> | undefined
+  if (size === undefined || !topology || topology.node) return artifacts
+  const copy = structuredClone(topology) as { model_config?: LayersJson; config?: LayersJson }
+  for (const layer of (copy.model_config ?? (copy as LayersJson)).config?.layers ?? []) {
+    const c = layer.config
+    if (layer.class_name === 'InputLayer' && c.batch_input_shape?.length === 4)
+      c.batch_input_shape = [c.batch_input_shape[0] ?? null, size, size, c.batch_input_shape[3] ?? 3]
+  }
+  return { ...artifacts, modelTopology: copy as tf.io.ModelArtifacts['modelTopology'] }
+}
+
+interface LayersJson {
+  config?: {
+    layers?: { class_name: string; config: { batch_input_shape?: (number | null)[] } }[]
+  }
 }
 
 async function loadLayersBackbone(
@@ -118,6 +151,7 @@ async function loadLayersBackbone(
     name,
     format: 'layers',
     extractor,
+    fused,
     output: null,
     inputSize: size,
     featureDim: pooled.shape[1] as number,
@@ -161,6 +195,7 @@ async function loadGraphBackbone(
     name,
     format: 'graph',
     extractor: null,
+    fused: null,
     output,
     path: 'graph model',
     inputSize: size,
@@ -181,10 +216,14 @@ function squareRgb(shape: (number | null)[], file: string, cleanup: () => void):
   return shape[1] as number
 }
 
-/** The trainable head on top of the pooled features: dropout and a softmax layer. */
+/**
+ * The trainable head on top of the pooled features: dropout and a softmax layer. The dropout is
+ * unseeded: tfjs draws the same mask at every step from a fixed seed, which drops the same fifth of
+ * the features throughout instead of regularising (bench:transfer measured +0.7 points without it).
+ */
 export function transferHead(featureDim: number, numClasses: number, seed: number): tf.Sequential {
   const head = tf.sequential({ name: 'head' })
-  head.add(tf.layers.dropout({ inputShape: [featureDim], rate: 0.2, seed }))
+  head.add(tf.layers.dropout({ inputShape: [featureDim], rate: 0.2 }))
   head.add(
     tf.layers.dense({
       units: numClasses,
@@ -214,29 +253,58 @@ export async function extractFeatures(
   hashes: Map<number, string>,
   batchSize = 32,
 ): Promise<Float32Array> {
-  const dim = backbone.featureDim
-  const out = new Float32Array(set.imageIds.length * dim)
-  const dir = path.join(paths.cache, 'features', `${backbone.name}-${set.spec.size}-${set.spec.fit}`)
+  const dir = featureDir(paths, backbone, set.spec)
+  return extractCached(
+    paths,
+    backbone.featureDim,
+    set.imageIds.length,
+    (i) => path.join(dir, `${hashes.get(set.imageIds[i]!)}.f32`),
+    (idx) => tf.tidy(() => backbone.features(makeInputs(set, idx, backbone.scaling)).dataSync() as Float32Array),
+    batchSize,
+  )
+}
+
+/** The folder of a backbone's cached features at one input size and fit. */
+export function featureDir(paths: ProjectPaths, backbone: Backbone, spec: InputSpec): string {
+  return path.join(paths.cache, 'features', `${backbone.name}-${spec.size}-${spec.fit}`)
+}
+
+/**
+ * n feature vectors of `dim`, each read from its cache file (`fileOf(i)`) when there, else
+ * computed `batchSize` at a time by `compute(rows)` and written to it.
+ */
+export async function extractCached(
+  paths: ProjectPaths,
+  dim: number,
+  n: number,
+  fileOf: (i: number) => string,
+  compute: (rows: number[]) => Float32Array,
+  batchSize = 32,
+): Promise<Float32Array> {
+  const out = new Float32Array(n * dim)
   const todo: number[] = []
-  set.imageIds.forEach((id, i) => {
-    const f = path.join(dir, `${hashes.get(id)}.f32`)
+  for (let i = 0; i < n; i++) {
+    const f = fileOf(i)
     if (fs.existsSync(f)) {
       const b = fs.readFileSync(f)
-      if (b.length === dim * 4) return out.set(new Float32Array(b.buffer, b.byteOffset, dim), i * dim)
+      if (b.length === dim * 4) {
+        out.set(new Float32Array(b.buffer, b.byteOffset, dim), i * dim)
+        continue
+      }
     }
     todo.push(i)
-  })
+  }
   // Cache files are written while the next batches run (one batch's writes in flight at a time).
   let writing: Promise<unknown> = Promise.resolve()
   for (let s = 0; s < todo.length; s += batchSize) {
     const idx = todo.slice(s, s + batchSize)
-    const data = tf.tidy(() => backbone.features(makeInputs(set, idx, backbone.scaling)).dataSync() as Float32Array)
+    const data = compute(idx)
     await writing
     writing = Promise.all(
       idx.map((i, k) => {
         const vec = data.slice(k * dim, (k + 1) * dim)
         out.set(vec, i * dim)
-        return writeAtomic(path.join(dir, `${hashes.get(set.imageIds[i]!)}.f32`), Buffer.from(vec.buffer), paths.tmp)
+        return writeAtomic(fileOf(i), Buffer.from(vec.buffer), paths.tmp)
       }),
     )
     writing.catch(() => {}) // awaited next round or below
@@ -253,9 +321,8 @@ export interface SplitFeatures {
 }
 
 /**
- * Features of a split's images, chunk by chunk: the next chunk is decoded (sharp, on its own
- * threads) while the backbone runs on the current one, and only two chunks of pixels are ever in
- * memory. Unreadable images are reported through onProblem and left out.
+ * Features of a split's images, chunk by chunk (splitChunks). Unreadable images are reported
+ * through onProblem and left out.
  */
 export async function splitFeatures(
   paths: ProjectPaths,
@@ -267,30 +334,54 @@ export async function splitFeatures(
   batchSize = 32,
   chunk = 256,
 ): Promise<SplitFeatures> {
-  const parts: DatasetItem[][] = []
-  for (let s = 0; s < items.length; s += chunk) parts.push(items.slice(s, s + chunk))
+  const { imageIds, labels, parts } = await splitChunks(paths, items, spec, onProblem, chunk, (set) =>
+    extractFeatures(paths, backbone, set, hashes, batchSize),
+  )
+  return { imageIds, labels, features: concat(parts) }
+}
+
+/**
+ * A split's images a chunk at a time through `perChunk`: the next chunk is decoded (sharp, on its
+ * own threads) while `perChunk` runs the backbone on the current one, so only two chunks of pixels
+ * are ever in memory. Unreadable images are reported through onProblem and left out.
+ */
+export async function splitChunks<T>(
+  paths: ProjectPaths,
+  items: DatasetItem[],
+  spec: InputSpec,
+  onProblem: (p: PixelProblem) => void,
+  chunk: number,
+  perChunk: (set: PixelSet) => Promise<T>,
+): Promise<{ imageIds: number[]; labels: Int32Array; parts: T[] }> {
+  const chunks: DatasetItem[][] = []
+  for (let s = 0; s < items.length; s += chunk) chunks.push(items.slice(s, s + chunk))
   // Enough decodes in flight to keep the other cores busy while this thread runs the backbone.
   const load = (c: number) => {
-    const p = loadPixels(paths, parts[c]!, spec, onProblem, 16)
+    const p = loadPixels(paths, chunks[c]!, spec, onProblem, 16)
     p.catch(() => {}) // awaited below; a failure is not left unobserved while the backbone runs
     return p
   }
-  let next = parts.length ? load(0) : null
+  let next = chunks.length ? load(0) : null
   const imageIds: number[] = []
   const labels: number[] = []
-  const features: Float32Array[] = []
-  for (let c = 0; c < parts.length; c++) {
+  const parts: T[] = []
+  for (let c = 0; c < chunks.length; c++) {
     const set = await next!
-    next = c + 1 < parts.length ? load(c + 1) : null
-    features.push(await extractFeatures(paths, backbone, set, hashes, batchSize))
+    next = c + 1 < chunks.length ? load(c + 1) : null
+    parts.push(await perChunk(set))
     imageIds.push(...set.imageIds)
     labels.push(...set.labels)
   }
-  const all = new Float32Array(imageIds.length * backbone.featureDim)
+  return { imageIds, labels: Int32Array.from(labels), parts }
+}
+
+/** Arrays one after the other. */
+export function concat(parts: Float32Array[]): Float32Array {
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
-  for (const f of features) {
-    all.set(f, at)
-    at += f.length
+  for (const p of parts) {
+    all.set(p, at)
+    at += p.length
   }
-  return { imageIds, labels: Int32Array.from(labels), features: all }
+  return all
 }

@@ -49,7 +49,7 @@ describe('the bundled backbones (resources/models)', () => {
     try {
       const id = await trainInProcess(studio, { preset: 'transfer', backbone: NAMES[0], epochs: 2 })
       expect(studio.store.runs.get(id)).toMatchObject({ status: 'done', error: null })
-      expect(fs.readdirSync(path.join(studio.root, 'cache', 'features'))).toEqual([`${NAMES[0]}-224-cover`])
+      expect(fs.readdirSync(path.join(studio.root, 'cache', 'features'))).toEqual([`${NAMES[0]}-288-cover`])
       // The exported model holds the backbone's weights: its license and attribution travel with it.
       const extras = await cardExtras(studio, id)
       const license = fs.readFileSync(path.join(bundledModelsDir(), NAMES[0]!, 'LICENSE'))

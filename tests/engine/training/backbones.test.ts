@@ -207,7 +207,8 @@ describe('the default backbone', () => {
   it('is what the presets request and a run without a backbone get, with the input size it takes', () => {
     expect(withDefaults({ preset: 'transfer' }, presets, { modelsDir: empty })).toMatchObject({
       backbone: BEST,
-      inputSize: 224,
+      // The bundled MobileNets train at their backbone.json's trainSize (convolutional up to the cut).
+      inputSize: 288,
     })
     // A chosen backbone brings its own input size.
     expect(withDefaults({ preset: 'transfer', backbone: 'small' }, presets, { modelsDir: user })).toMatchObject({
@@ -216,7 +217,7 @@ describe('the default backbone', () => {
     })
     const transfer = describePresets(presets, { modelsDir: user }).find((p) => p.name === 'transfer')!
     expect(transfer.defaults.backbone).toBe(BEST)
-    expect(transfer.inputSize).toEqual({ min: 224, max: 224 })
+    expect(transfer.inputSize).toEqual({ min: 288, max: 288 })
     expect(transfer.backbones?.map((b) => [b.name, b.problem === null])).toEqual([
       [SMALL, true],
       [BEST, true],

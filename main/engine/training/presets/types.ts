@@ -8,6 +8,9 @@ import type { TrainConfig } from '../config'
 import type { PixelProblem } from '../pixels'
 import type { Recipe } from '../recipe'
 import type { Source } from '../sources'
+import type { TrainState } from '../checkpoint'
+import type { EpochLogs } from '../fit'
+import type { TransferRecipe } from '../transfer-recipe'
 
 /** The config fields whose default depends on the preset (the others are shared, config.ts). */
 export interface PresetDefaults {
@@ -25,6 +28,8 @@ export interface PresetDefaults {
   augment?: Augmentation | null
   /** Recipe fields (recipe.ts) the preset sets otherwise than RECIPE_OFF. */
   recipe?: Partial<Recipe>
+  /** Feature augmentation and fine-tuning (transfer-recipe.ts); absent: the preset has neither. */
+  transfer?: TransferRecipe
 }
 
 /**
@@ -94,7 +99,23 @@ export interface PresetRun {
   plan(backend: BackendName): WorkerPlan
   /** Writes the trained model to `run.model` (and what else predict needs); returns the stage predict runs first. */
   save(model: tf.LayersModel, run: RunPaths): Promise<GraphStage | null>
+  /**
+   * A phase after the epochs (the transfer preset's fine-tuning), given the trained model; sources
+   * asked for afterwards give what the final model sees. Absent: none.
+   */
+  afterFit?(run: AfterFit): Promise<'done' | 'cancelled'>
   dispose(): void
+}
+
+/** What the trainer gives a preset's phase after the epochs. */
+export interface AfterFit {
+  model: tf.LayersModel
+  /** The trainer's state; the phase moves `epoch` on and sets `bestEpoch` to the weights it leaves. */
+  state: TrainState
+  paths: RunPaths
+  cancelled(): boolean
+  /** Records an epoch of the phase (the run's epoch log, an epoch event). */
+  onEpoch(logs: EpochLogs): void
 }
 
 /** Declares a preset, keeping its name's literal type (PRESET_NAMES is made of them). */

@@ -1,0 +1,172 @@
+/**
+ * Transfer learning on hymenoptera (../shared/data/hymenoptera, its own train/val folders as the
+ * splits): each recipe of the transfer preset trained from a cold cache (no decoded pixels, no
+ * features), as a new user's first run is. Per recipe: val accuracy, ECE, whole-run minutes,
+ * extraction images/s (decode + backbone, every pass: plain and augmented copies), fine-tuning
+ * seconds. The ablation rows turn test-time augmentation and temperature scaling off so each row
+ * measures its ingredients; the default recipe runs as shipped over 3 seeds (spread), and the last
+ * line is its result: `val_accuracy=<fraction> minutes=<m>` (mean over the seeds).
+ *
+ *   npm run bench:transfer                        # every recipe, default over 3 seeds
+ *   npm run bench:transfer -- --recipes default   # some recipes (names as printed), --seeds 1
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createDatasetVersion } from '../main/engine/datasets/versions'
+import { Studio } from '../main/engine/studio'
+import { withDefaults, type TrainConfig } from '../main/engine/training/config'
+import type { TrainEvent } from '../main/engine/training/events'
+import { runTraining } from '../main/engine/training/trainer'
+
+const hymenoptera = path.resolve(import.meta.dirname, '../../shared/data/hymenoptera')
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
+const v25 = 'mobilenet_v1_0.25_224'
+const v75 = 'mobilenet_v1_0.75_224'
+const plain = { tta: 'off', calibration: 'off' } as const
+const aug = (copies: number) => ({ featureAugment: { copies, flip: true, minCrop: 0.7, color: 0.1 } })
+const ft = (blocks: number, epochs = 5) => ({ fineTune: { blocks, epochs, learningRate: 0.0001 } })
+
+/** The ablation: each row adds or changes one thing; `default` is the preset as shipped. */
+const RECIPES: { name: string; cfg: Partial<TrainConfig> }[] = [
+  { name: 'frozen 0.25 @224', cfg: { backbone: v25, inputSize: 224, ...plain, ...aug(0), ...ft(0) } },
+  { name: 'frozen 0.75 @224', cfg: { backbone: v75, inputSize: 224, ...plain, ...aug(0), ...ft(0) } },
+  { name: '0.75 @224 + feature aug ×4', cfg: { backbone: v75, inputSize: 224, ...plain, ...aug(4), ...ft(0) } },
+  { name: '0.75 @224 + fine-tune 1', cfg: { backbone: v75, inputSize: 224, ...plain, ...aug(0), ...ft(1) } },
+  { name: 'frozen 0.75 @288', cfg: { backbone: v75, inputSize: 288, ...plain, ...aug(0), ...ft(0) } },
+  { name: '0.75 @288 + feature aug ×4', cfg: { backbone: v75, inputSize: 288, ...plain, ...aug(4), ...ft(0) } },
+  { name: 'default', cfg: {} },
+]
+
+interface Result {
+  accuracy: number
+  ece: number
+  minutes: number
+  /** CPU minutes of this process (all its threads): what the run costs whatever the neighbours do. */
+  cpuMinutes: number
+  extractPerSec: number
+  extractSeconds: number
+  fineTuneSeconds: number
+  epochs: number
+}
+
+async function run(studio: Studio, cfg: Partial<TrainConfig>, modelsDir: string): Promise<Result> {
+  // Cold: nothing decoded or extracted yet.
+  fs.rmSync(path.join(studio.root, 'cache'), { recursive: true, force: true })
+  fs.mkdirSync(path.join(studio.root, 'cache'))
+  const full = withDefaults({ preset: 'transfer', useOriginSplits: true, ...cfg })
+  const version = createDatasetVersion(studio.store, {
+    seed: full.seed,
+    fractions: full.fractions,
+    useOriginSplits: true,
+  })
+  const id = studio.store.runs.create({
+    datasetVersion: version,
+    preset: full.preset,
+    config: JSON.stringify(full),
+    createdAt: new Date().toISOString(),
+    pid: process.pid,
+  })
+  const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
+  let trainingAt = 0
+  let counts = { train: 0, val: 0 }
+  const emit = (e: TrainEvent) => {
+    if (e.type === 'phase' && e.phase === 'training') trainingAt = performance.now()
+    if (e.type === 'start') counts = { train: e.trainCount, val: e.valCount }
+  }
+  const status = await runTraining(
+    { projectDir: studio.root, runId: id, resume: false, modelsDir },
+    { emit, cancelled: () => false },
+  )
+  const end = performance.now()
+  const cpu = process.cpuUsage(cpu0)
+  const rec = studio.store.runs.get(id)!
+  if (status !== 'done') throw new Error(`run ${id} ended ${status}: ${rec.error ?? ''}`)
+  const summary = JSON.parse(rec.summary ?? '{}') as { accuracy: number; ece: number }
+  const images = counts.train * (1 + full.featureAugment.copies) + counts.val
+  const extractSeconds = (trainingAt - t0) / 1000
+  return {
+    accuracy: summary.accuracy,
+    ece: summary.ece,
+    minutes: (end - t0) / 60_000,
+    cpuMinutes: (cpu.user + cpu.system) / 60e6,
+    extractPerSec: images / extractSeconds,
+    extractSeconds,
+    fineTuneSeconds: full.fineTune.blocks
+      ? studio.store.runs
+          .epochs(id)
+          .slice(-full.fineTune.epochs)
+          .reduce((a, e) => a + e.seconds, 0)
+      : 0,
+    epochs: studio.store.runs.epochs(id).length,
+  }
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`
+const row = (name: string, r: Result) =>
+  `| ${name} | ${pct(r.accuracy)} | ${r.ece.toFixed(3)} | ${r.minutes.toFixed(2)} | ${r.cpuMinutes.toFixed(2)} | ${r.extractPerSec.toFixed(0)} | ` +
+  `${r.extractSeconds.toFixed(0)} | ${r.fineTuneSeconds.toFixed(0)} | ${r.epochs} |`
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(hymenoptera)) {
+    console.log(`bench:transfer skipped: ${hymenoptera} is missing`)
+    return
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-transfer-'))
+  const modelsDir = path.join(work, 'models') // empty: Studio's bundled backbones only
+  fs.mkdirSync(modelsDir)
+  try {
+    const studio = Studio.init(path.join(work, 'project'))
+    let t0 = performance.now()
+    await studio.import(hymenoptera)
+    console.log(
+      `import of ${hymenoptera}: ${((performance.now() - t0) / 1000).toFixed(1)} s; ${os.cpus().length} cores`,
+    )
+    const wanted = arg('recipes')?.split(',')
+    const seeds = Number(arg('seeds') ?? 3)
+    const d = withDefaults({ preset: 'transfer' })
+    console.log(
+      `default recipe: backbone ${d.backbone}, feature aug ${JSON.stringify(d.featureAugment)}, ` +
+        `fine-tune ${JSON.stringify(d.fineTune)}, tta ${d.tta}, calibration ${d.calibration}`,
+    )
+    console.log(
+      '| recipe | val accuracy | ECE | minutes | CPU minutes | extraction img/s | extraction s | fine-tune s | epochs |',
+    )
+    console.log('|---|---|---|---|---|---|---|---|---|')
+    let last: Result[] = []
+    for (const r of RECIPES) {
+      if (wanted && !wanted.includes(r.name)) continue
+      if (r.name !== 'default') {
+        console.log(row(r.name, await run(studio, r.cfg, modelsDir)))
+        continue
+      }
+      last = []
+      for (let seed = 1; seed <= seeds; seed++) {
+        t0 = performance.now()
+        const res = await run(studio, { ...r.cfg, seed }, modelsDir)
+        last.push(res)
+        console.log(row(`default, seed ${seed}`, res))
+      }
+    }
+    studio.close()
+    if (last.length) {
+      const acc = last.map((r) => r.accuracy)
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+      console.log(
+        `default over ${last.length} seeds: val accuracy ${pct(mean(acc))} (min ${pct(Math.min(...acc))}, ` +
+          `max ${pct(Math.max(...acc))}), ECE ${mean(last.map((r) => r.ece)).toFixed(3)}, ` +
+          `${mean(last.map((r) => r.minutes)).toFixed(2)} min`,
+      )
+      console.log(`val_accuracy=${mean(acc).toFixed(4)} minutes=${mean(last.map((r) => r.minutes)).toFixed(2)}`)
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+}
+
+await main()
