@@ -165,6 +165,21 @@ describe('cancel and failure', () => {
     expect(fs.readdirSync(parent).sort()).toEqual([live, 'model'].sort())
   }, 120_000)
 
+  it('checks ONNX with onnxruntime-web where told to (a packaged app has only that one) and records it', async () => {
+    const dir = path.join(root, 'out', 'web')
+    process.env.STUDIO_ONNX_RUNTIME = 'onnxruntime-web'
+    try {
+      await exportTo({ dir, format: 'onnx', zip: false })
+    } finally {
+      delete process.env.STUDIO_ONNX_RUNTIME
+    }
+    const m = JSON.parse(read(dir, 'export.json')) as ExportManifest
+    const t = m.formats.find((f) => f.format === 'onnx')!.selfTest!
+    expect(t).toMatchObject({ status: 'passed', agreement: 1 })
+    expect(t.runtime).toMatch(/^onnxruntime-web \d+\.\d+\.\d+ \(WebAssembly, in Node\)$/)
+    expect(read(dir, 'model-card.md')).toContain(`| ${t.runtime} |`)
+  }, 120_000)
+
   it('refuses a destination that is not empty before any work', () => {
     const dir = path.join(root, 'full')
     fs.mkdirSync(dir)
