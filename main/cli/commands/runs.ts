@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { runDto } from '../../engine/api/dto'
 import { ValidationError } from '../../engine/errors'
 import { predictImages } from '../../engine/training/predict'
+import { afterTrainingSection } from '../../engine/evaluation/card-sections'
 import { confusionCell, evaluation } from '../../engine/evaluation/report'
 import { reapCrashedRuns } from '../../engine/training/runner'
 import { withStudio } from '../context'
@@ -77,6 +78,8 @@ export function registerRuns(program: Command): void {
             `Run ${v.run} on the ${v.split} split (${plural(v.count, 'image')}): ` +
               `accuracy ${(v.accuracy * 100).toFixed(1)} %, loss ${f3(v.loss)}, ECE ${f3(v.ece)}`,
             '',
+            // Test-time augmentation and temperature: the figures with and without, and why (runs since them).
+            ...(afterTrainingSection(v) ? [afterTrainingSection(v).replace(/^### /, '')] : []),
             table([
               ['class', 'precision', 'recall', 'F1', 'support'],
               ...n.map((c, i) => [
