@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { ConflictError, NotFoundError, errorMessage } from '../errors'
+import { ConflictError, NotFoundError, ValidationError, errorMessage } from '../errors'
 import { openProject } from '../store'
 import { integrityOf } from '../store/snapshot'
 import { BACKUP_FORMAT, MANIFEST, type BackupManifest } from './backup'
@@ -40,7 +40,10 @@ export async function restoreProject(
     }
   }
   const parent = path.dirname(target)
-  fs.mkdirSync(parent, { recursive: true })
+  // Not created: a recursive mkdir can spin on a file system that refuses (see ARCHITECTURE, export).
+  if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory()) {
+    throw new ValidationError(`the folder above ${target}, ${parent}, does not exist`)
+  }
   const partial = path.join(parent, `.${path.basename(target)}.restore-partial-${process.pid}`)
   fs.rmSync(partial, { recursive: true, force: true })
   fs.mkdirSync(partial)

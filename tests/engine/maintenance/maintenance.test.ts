@@ -230,6 +230,9 @@ describe('studio backup and restore', () => {
     fs.writeFileSync(path.join(busy, 'notes.txt'), 'mine')
     await expect(restoreProject(file, busy)).rejects.toThrow(`${busy} is not empty`)
     expect(fs.readdirSync(busy)).toEqual(['notes.txt'])
+    await expect(restoreProject(file, path.join(root, 'no', 'such'))).rejects.toThrow(
+      `${path.join(root, 'no')}, does not exist`,
+    )
   })
 
   it('refuses a damaged, truncated or foreign backup with a clear error and leaves nothing behind', async () => {
