@@ -83,7 +83,7 @@ describe('studio train --auto', () => {
     expect(alone.code).not.toBe(0)
     expect(alone.stderr).toContain('--budget needs --auto')
     expect(studioJson<{ runs: unknown[] }>(['runs', ...p]).runs.length).toBe(before)
-  }, 60_000)
+  }, 180_000)
 
   it('--help describes --auto, --budget, --tta and --calibration', () => {
     const help = studio(['train', '--help']).stdout.replace(/\s+/g, ' ')

@@ -129,9 +129,13 @@ function twoViews(n: number, k: number, seed: number) {
 const f = (accuracy: number, loss: number, ece = 0.05): Figures => ({ accuracy, loss, ece })
 
 describe('decideTta', () => {
-  it('auto: on when val accuracy rises, or stays with a lower log loss; off otherwise', () => {
-    expect(decideTta('auto', { plain: f(0.9, 0.3), tta: f(0.92, 0.35) }).used).toBe(true)
+  it('auto: on when val accuracy is no lower and log loss lower by 0.5 % or more; off otherwise', () => {
+    expect(decideTta('auto', { plain: f(0.9, 0.3), tta: f(0.92, 0.28) }).used).toBe(true)
     expect(decideTta('auto', { plain: f(0.9, 0.3), tta: f(0.9, 0.28) }).used).toBe(true)
+    // More right answers but a worse log loss: a one-image gain on a small val split, not a signal.
+    expect(decideTta('auto', { plain: f(0.9, 0.3), tta: f(0.92, 0.35) }).used).toBe(false)
+    // A log loss barely lower (under 0.5 %) is not enough either.
+    expect(decideTta('auto', { plain: f(0.9, 0.3), tta: f(0.9, 0.2995) }).used).toBe(false)
     const no = decideTta('auto', { plain: f(0.9, 0.3), tta: f(0.9, 0.31) })
     expect(no.used).toBe(false)
     expect(no.reason).toContain('does not help')
