@@ -36,7 +36,8 @@ export function registerHealth(program: Command): void {
         const report = await healthReport(s, { versionId: opts.version, useOriginSplits: opts.originSplits }, null)
         if (opts.json) emit(opts, { findings: report.findings.map(jsonFinding) }, () => '')
         // Privacy, its own line of the text report (--json stays exactly the findings; `studio settings --json` has it).
-        else emit(opts, report, (r) => `${human(r)}\nGPS: ${gpsLine(s.store.privacy.gpsCounts())}`)
+        else
+          emit(opts, report, (r) => (r.images ? `${human(r)}\nGPS: ${gpsLine(s.store.privacy.gpsCounts())}` : human(r)))
       }),
     )
 }
