@@ -274,6 +274,12 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   ALTER TABLE images ADD COLUMN gps INTEGER;   -- 1: the stored original carries GPS, 0: none, NULL: not checked
   `,
+  // 8: pixel signals are measured on every second pixel of every second row (health/signals.ts
+  // SIGNAL_STEP): sharpness is 3–4× higher on that scale and the blur threshold moved with it, so
+  // signals measured before are cleared and the backfill job measures them again.
+  `
+  UPDATE images SET phash = NULL, brightness = NULL, colourfulness = NULL, sharpness = NULL WHERE phash IS NOT NULL;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
@@ -97,6 +98,33 @@ describe('signal backfill of a project imported before signals existed', () => {
       expect(other.store.health.unmeasuredCount()).toBe(0)
     } finally {
       other.close()
+    }
+  })
+
+  it('signals measured before subsampling (schema 7) are cleared by migration 8 and measured again on the new scale', async () => {
+    const other = await oldProject(root, 'rescale', 3)
+    const dir = other.root
+    try {
+      await backfillSignals(other, { signal: new AbortController().signal, progress: () => {} })
+      // What an earlier Studio stored: a sharpness on the full-resolution scale (lower).
+      const img = other.image('things/p01.jpg')
+      const now = await signalsOf(originalPath(other.project.paths, img))
+      other.store.health.setSignals(img.id, { ...now, sharpness: now.sharpness / 4 })
+    } finally {
+      other.close()
+    }
+    const raw = new Database(path.join(dir, 'studio.db'))
+    raw.pragma('user_version = 7')
+    raw.close()
+    const reopened = Studio.open(dir)
+    try {
+      expect(reopened.store.health.unmeasuredCount()).toBe(5)
+      await backfillSignals(reopened, { signal: new AbortController().signal, progress: () => {} })
+      const img = reopened.image('things/p01.jpg')
+      const stored = reopened.store.health.imageRows().find((r) => r.id === img.id)!
+      expect(stored).toMatchObject(await signalsOf(originalPath(reopened.project.paths, img)))
+    } finally {
+      reopened.close()
     }
   })
 
