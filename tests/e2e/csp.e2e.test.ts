@@ -36,6 +36,7 @@ const VIEWS: [string, string][] = [
   ['evaluate', '[data-cell="0-0"]'],
   ['export', '.export'],
   ['try', '.try'],
+  ['settings', '.settings'],
 ]
 
 describe.skipIf(!haveChromium)('Content-Security-Policy in Chromium', () => {

@@ -38,6 +38,7 @@ const VIEWS: [string, string][] = [
   ['evaluate', '[data-cell="0-0"]'],
   ['export', '.export'],
   ['try', '.try'],
+  ['settings', '.settings'],
 ]
 
 /** Evaluate, Export, Import, Try the model, Projects' first run; accessibility of every view in both themes. */
