@@ -122,7 +122,10 @@ export const trainRequest = z
     tta: z.enum(['auto', 'on', 'off']).optional(),
     calibration: z.enum(['auto', 'on', 'off']).optional(),
     /** "Train the best model": Auto plans the run for this budget (training/auto.ts); other fields given win. */
-    auto: z.object({ budgetSeconds: z.number().positive().max(86_400) }).strict().optional(),
+    auto: z
+      .object({ budgetSeconds: z.number().positive().max(86_400) })
+      .strict()
+      .optional(),
   })
   .strict()
 
