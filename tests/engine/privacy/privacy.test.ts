@@ -4,6 +4,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../../main/engine/errors'
+import { exportData } from '../../../main/engine/export-data/export-data'
 import { thumbFile } from '../../../main/engine/media/formats'
 import { changeSettings, readSettings, storedSourcePaths } from '../../../main/engine/privacy/settings'
 import { carriesGps, stripMetadata } from '../../../main/engine/privacy/strip'
@@ -174,6 +175,13 @@ describe('privacy of stored originals', () => {
         .items.map((i) => i.relPath)
         .sort()
       expect(paths).toEqual(['a.jpg', 'b.png', 'city/c.webp', 'city/d.png'])
+      // A dataset export names files as before (folders of classes, the images' own names).
+      const out = path.join(root, 'export-forget')
+      const exported = await exportData(s, out, { format: 'csv' })
+      expect(exported.images).toBe(4)
+      const csv = fs.readFileSync(path.join(out, 'labels.csv'), 'utf8')
+      for (const name of ['a.jpg', 'b.png', 'c.webp', 'd.png']) expect(csv).toContain(name)
+      expect(csv).not.toContain(root)
       // The same folder again is the same batch identity: nothing new, nothing counted twice.
       const again = await s.import(src)
       expect(again.source).toBe(sources[1])
