@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { TemperatureDto, TtaDto } from '../../preload/contract'
 import { calibrationDecisions, calibrationRows } from '../../renderer/src/composables/calibration'
 import { AUTO_BUDGETS, autoHeadline } from '../../renderer/src/composables/train-auto'
+import { settingText } from '../../renderer/src/composables/compare'
 
 const fig = (accuracy: number, loss: number, ece: number) => ({ accuracy, loss, ece })
 const tta = (used: boolean): TtaDto => ({
@@ -67,5 +68,23 @@ describe('autoHeadline', () => {
       'the seed CNN from scratch',
     )
     expect(AUTO_BUDGETS.map((b) => b.seconds)).toEqual([60, 120, 300, 600, 900])
+  })
+})
+
+describe('Runs/compare reads the new settings in words', () => {
+  it('tta, calibration and an Auto plan', () => {
+    expect(settingText('tta', 'auto')).toBe('auto (on if it helps on val)')
+    expect(settingText('calibration', 'off')).toBe('off')
+    expect(settingText('auto', null)).toBe('no (set by hand)')
+    expect(
+      settingText('auto', {
+        budgetSeconds: 120,
+        estimateSeconds: 60,
+        choices: [
+          { what: 'preset', value: 'transfer', why: '…' },
+          { what: 'epochs', value: '100', why: '…' },
+        ],
+      }),
+    ).toBe('budget 120 s: preset transfer, epochs 100')
   })
 })

@@ -50,6 +50,20 @@ const SETTINGS: Record<string, { label: string; show?: (v: unknown, config: Reco
   useOriginSplits: { label: 'Keep import folders as splits' },
   backend: { label: 'Backend' },
   workers: { label: 'Workers', show: (v) => (v === null ? 'one per core' : String(v)) },
+  tta: { label: 'Test-time augmentation', show: (v) => (v === 'auto' ? 'auto (on if it helps on val)' : String(v)) },
+  calibration: {
+    label: 'Temperature scaling',
+    show: (v) => (v === 'auto' ? 'auto (if it lowers val log loss and ECE)' : String(v)),
+  },
+  auto: { label: 'Train the best model', show: (v) => autoText(v) },
+}
+
+/** An Auto run's plan in one line: the budget and what was chosen (the reasons are on the run and card). */
+function autoText(v: unknown): string {
+  if (!v || typeof v !== 'object') return 'no (set by hand)'
+  const a = v as { budgetSeconds?: number; choices?: { what: string; value: string }[] }
+  const chosen = (a.choices ?? []).map((c) => `${c.what} ${c.value}`).join(', ')
+  return `budget ${String(a.budgetSeconds ?? '?')} s: ${chosen}`
 }
 
 function augmentText(v: unknown): string {
