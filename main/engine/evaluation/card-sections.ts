@@ -29,7 +29,8 @@ export function afterTrainingSection(s: { split: string; tta?: TtaRecord; temper
     lines.push(
       `- Test-time augmentation (${tta.mode}): **${tta.used ? 'used' : 'not used'}** — ${tta.reason}.` +
         (tta.used
-          ? ' Every runtime averages the image and its mirror image (preprocessing.json `"tta": "flip"`).'
+          ? ' Every runtime averages the image and its mirror image (preprocessing.json `"tta": "flip"`),' +
+            " except Teachable Machine's library: a tm/ copy predicts without the mirror."
           : ''),
     )
   if (t)

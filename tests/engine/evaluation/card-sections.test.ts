@@ -28,6 +28,7 @@ describe('the model card’s after-training section', () => {
     expect(md).toContain('| mean with the mirror image | 90.0 % | 0.300 | 0.050 |')
     expect(md).toContain('| mirror + temperature 1.500 | 90.0 % | 0.270 | 0.031 |')
     expect(md).toContain('Test-time augmentation (auto): **used** — helps')
+    expect(md).toContain('a tm/ copy predicts without the mirror')
     expect(md).toContain('**T = 1.500**, folded into the final layer')
     const off = afterTrainingSection({
       split: 'val',
