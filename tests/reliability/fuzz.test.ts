@@ -1,11 +1,13 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { dispatch, httpStatus } from '../../main/engine/api/dispatch'
 import { AppSession } from '../../main/engine/session'
 import { csvCell } from '../../main/engine/export-data/data-files'
 import { unquoteCell } from '../../main/engine/media/csv'
+import { Studio } from '../../main/engine/studio'
 import { fuzzLine, runFuzz } from './fuzz/suite'
 
 /**
@@ -52,6 +54,25 @@ describe('what the fuzz found', () => {
     expect(httpStatus(reply)).toBe(400)
     const long = await dispatch(s.api, 'createProject', { path: path.join(root, 'x'.repeat(300)) })
     expect(httpStatus(long)).toBe(400)
+  })
+
+  it('a label check on one labeled class is a refusal naming why, not a 500', async () => {
+    const dir = path.join(root, 'one-class')
+    const img = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer()
+    fs.mkdirSync(path.join(root, 'one-src', 'only'), { recursive: true })
+    fs.writeFileSync(path.join(root, 'one-src', 'only', 'a.png'), img)
+    const studio = Studio.init(dir)
+    await studio.import(path.join(root, 'one-src'))
+    studio.close()
+    const s = session()
+    s.open(dir)
+    const reply = await dispatch(s.api, 'startLabelCheck', {})
+    s.close()
+    expect(reply).toMatchObject({ error: { message: expect.stringMatching(/backbone|at least two classes/) } })
+    expect(httpStatus(reply)).toBeGreaterThanOrEqual(400)
+    expect(httpStatus(reply)).toBeLessThan(500)
   })
 
   it('a label check without any backbone is a refusal (409), not a 500', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { errorMessage, StudioError } from '../errors'
+import { errorMessage, ValidationError } from '../errors'
 import type { Studio } from '../studio'
 import type { PixelProblem } from '../training/pixels'
 import { modelsDir } from '../training/transfer'
@@ -48,7 +48,7 @@ export function labelFingerprint(pairs: Iterable<readonly [number, number]>): st
 }
 
 /**
- * Throws NoBackboneError (no backbone), NotFoundError (the named one is missing) or a StudioError
+ * Throws NoBackboneError (no backbone), NotFoundError (the named one is missing) or a ValidationError
  * (fewer than two classes with labeled images).
  */
 export function planLabelCheck(studio: Studio, backbone: string | null, modelsSetting: string | null): CheckPlan {
@@ -58,7 +58,8 @@ export function planLabelCheck(studio: Studio, backbone: string | null, modelsSe
   const names = new Map(studio.labels.classes().map((c) => [c.id, c.name]))
   const classIds = [...new Set(labeled.map((l) => l.classId))].sort((a, b) => a - b)
   if (classIds.length < 2) {
-    throw new StudioError(
+    // A refusal the user can act on (label more), so a 4xx at the transports, not a 500.
+    throw new ValidationError(
       `a label check needs labeled images in at least two classes (this project has ${classIds.length})`,
     )
   }
