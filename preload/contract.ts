@@ -139,6 +139,11 @@ export interface PresetDto {
   backbones?: BackboneDto[]
   /** The recipe's defaults for this preset (engine: training/recipe.ts, augment.ts says what each means). */
   recipe?: RecipeDto
+  /** Presets on cached backbone features: feature augmentation and fine-tuning defaults (engine: training/transfer-recipe.ts). */
+  transfer?: {
+    featureAugment: { copies: number; flip: boolean; minCrop: number; color: number }
+    fineTune: { blocks: number; epochs: number; learningRate: number }
+  }
 }
 
 /** A run's recipe options as the Train form offers them (cropPad and flip: the preset's default augmentation). */

@@ -116,6 +116,9 @@ describe('the Train form', () => {
       weightDecay: 0.05,
       cropPad: 2,
       flip: true,
+      // A preset without a transfer recipe: off.
+      augCopies: 0,
+      fineTuneBlocks: 0,
     })
     // The Augment box is the classic set (rotation, shift, light); crop padding and the mirror are the recipe's.
     expect(

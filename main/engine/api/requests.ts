@@ -113,6 +113,15 @@ export const trainRequest = z
     schedule: z.enum(['constant', 'cosine', 'onecycle']).optional(),
     warmupEpochs: z.number().optional(),
     weightDecay: z.number().optional(),
+    /** The transfer recipe (engine: training/transfer-recipe.ts); ranges are checked there, naming the field. */
+    featureAugment: z
+      .object({ copies: z.number().int(), flip: z.boolean(), minCrop: z.number(), color: z.number() })
+      .strict()
+      .optional(),
+    fineTune: z
+      .object({ blocks: z.number().int(), epochs: z.number().int(), learningRate: z.number() })
+      .strict()
+      .optional(),
     /** null: early stopping off. */
     patience: z.number().int().nullable().optional(),
     seed: z.number().int().min(0).optional(),

@@ -113,6 +113,7 @@ ${table(
             .join(', ')
         : 'none',
     ],
+    ...transferRows(c.config),
     ['class weights', c.config.classWeights ? 'inverse frequency' : 'none'],
     ['seed', c.config.seed],
   ],
@@ -257,4 +258,26 @@ function subgroupLimitation(g: CardInput['subgroups']): string {
   return `- Performance has not been checked per subgroup of who or where the images come from (no such attributes were
   recorded: import a CSV with extra columns or use \`studio attr set\`); do that before relying on the model for
   decisions about people.`
+}
+
+/** The transfer recipe's rows (feature augmentation, fine-tuning); none for other presets or older runs. */
+function transferRows(config: TrainConfig): [string, string][] {
+  if (config.preset !== 'transfer' || !config.featureAugment || !config.fineTune) return []
+  const a = config.featureAugment
+  const f = config.fineTune
+  return [
+    [
+      'feature augmentation',
+      a.copies
+        ? `${a.copies} cached copies per training image: crop ≥ ${a.minCrop} of the side, ` +
+          `${a.flip ? 'mirror' : 'no mirror'}, colour ±${a.color}`
+        : 'none',
+    ],
+    [
+      'fine-tuning',
+      f.blocks
+        ? `last ${f.blocks} backbone block(s), ${f.epochs} epochs at learning rate ${f.learningRate}, batch norm statistics frozen`
+        : 'none (backbone frozen)',
+    ],
+  ]
 }

@@ -1,11 +1,18 @@
 import type { PresetDto, TrainRequestDto } from '../../../preload/contract'
 import { EMPTY_RECIPE, recipeFormFor, recipeFormFromConfig, recipeRequest, type RecipeForm } from './train-recipe'
+import {
+  EMPTY_TRANSFER,
+  transferFormFor,
+  transferFormFromConfig,
+  transferRequest,
+  type TransferForm,
+} from './train-transfer'
 
 /**
  * The Train form as the user edits it: percentages for the split, 0 for "no early stopping", '' for the
  * default backbone; the Recipe group's fields (train-recipe.ts) besides.
  */
-export interface TrainForm extends RecipeForm {
+export interface TrainForm extends RecipeForm, TransferForm {
   preset: string
   backbone: string
   inputSize: number
@@ -43,6 +50,7 @@ export const EMPTY_FORM: TrainForm = {
   test: 0,
   useOriginSplits: false,
   ...EMPTY_RECIPE,
+  ...EMPTY_TRANSFER,
 }
 
 /** The form filled with a preset's engine defaults; `keep` carries over what does not depend on the preset. */
@@ -63,6 +71,7 @@ export function formFor(preset: PresetDto, keep: Partial<Pick<TrainForm, 'useOri
     test: toPercent(d.fractions.test),
     useOriginSplits: keep.useOriginSplits ?? false,
     ...recipeFormFor(preset),
+    ...transferFormFor(preset),
   }
 }
 
@@ -93,6 +102,7 @@ export function formFromConfig(preset: PresetDto, config: Record<string, unknown
     test: share('test', form.test),
     useOriginSplits: config.useOriginSplits === true,
     ...recipeFormFromConfig(preset, config),
+    ...transferFormFromConfig(preset, config),
   }
 }
 
@@ -125,5 +135,6 @@ export function trainRequest(form: TrainForm, preset: PresetDto): TrainRequestDt
     useOriginSplits: form.useOriginSplits,
     fractions: { train: form.train / total, val: form.val / total, test: form.test / total },
     ...recipeRequest(form, preset),
+    ...transferRequest(form, preset),
   }
 }

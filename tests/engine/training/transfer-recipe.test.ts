@@ -3,6 +3,7 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../../main/cli/demo-shapes'
+import { exportRun } from '../../../main/engine/export/bundle'
 import { Studio } from '../../../main/engine/studio'
 import { selectBackend } from '../../../main/engine/training/backend'
 import { withDefaults } from '../../../main/engine/training/config'
@@ -162,6 +163,18 @@ describe('fine-tuning after the head', () => {
     const [fromFile] = await predictImages(studio, id, [studio.originalPath(image)])
     const classes = studio.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
     classes.forEach((c, k) => expect(Math.abs(fromFile!.probabilities[c]! - p!.probs[k]!)).toBeLessThan(1e-4))
+
+    // The model card says what the recipe did.
+    const card = fs.readFileSync(
+      path.join(exportRun(studio, id, path.join(root, 'card'), { zip: false }).dir, 'model-card.md'),
+      'utf8',
+    )
+    expect(card).toMatch(
+      /\| feature augmentation \| 1 cached copies per training image: crop ≥ 0\.7 of the side, mirror/,
+    )
+    expect(card).toMatch(
+      /\| fine-tuning \| last 1 backbone block\(s\), 2 epochs at learning rate 0\.01, batch norm statistics frozen/,
+    )
   }, 60_000)
 
   it('more stages than the backbone has fail the run, naming the field', async () => {

@@ -51,6 +51,9 @@ export function describePresets(registry: PresetRegistry = presets, env: PresetE
         cropPad: d.augment?.cropPad ?? 0,
         flip: d.augment?.flip ?? false,
       },
+      ...(p.defaults.transfer
+        ? { transfer: { featureAugment: { ...d.featureAugment }, fineTune: { ...d.fineTune } } }
+        : {}),
       ...(p.fields.includes('backbone')
         ? { backbones: listBackboneEntries(backboneFolders(env.modelsDir)).map(backboneDto) }
         : {}),
