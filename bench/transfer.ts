@@ -49,6 +49,8 @@ interface Result {
   /** CPU minutes of this process (all its threads): what the run costs whatever the neighbours do. */
   cpuMinutes: number
   extractPerSec: number
+  /** Images extracted (decode included) per CPU-second of this process up to training: the rate on an idle machine with one core to spare for decoding. */
+  extractPerCpuSec: number
   extractSeconds: number
   fineTuneSeconds: number
   epochs: number
@@ -74,9 +76,14 @@ async function run(studio: Studio, cfg: Partial<TrainConfig>, modelsDir: string)
   const t0 = performance.now()
   const cpu0 = process.cpuUsage()
   let trainingAt = 0
+  let extractCpu = 0
   let counts = { train: 0, val: 0 }
   const emit = (e: TrainEvent) => {
-    if (e.type === 'phase' && e.phase === 'training') trainingAt = performance.now()
+    if (e.type === 'phase' && e.phase === 'training') {
+      trainingAt = performance.now()
+      const c = process.cpuUsage(cpu0)
+      extractCpu = (c.user + c.system) / 1e6
+    }
     if (e.type === 'start') counts = { train: e.trainCount, val: e.valCount }
   }
   const status = await runTraining(
@@ -96,6 +103,7 @@ async function run(studio: Studio, cfg: Partial<TrainConfig>, modelsDir: string)
     minutes: (end - t0) / 60_000,
     cpuMinutes: (cpu.user + cpu.system) / 60e6,
     extractPerSec: images / extractSeconds,
+    extractPerCpuSec: images / extractCpu,
     extractSeconds,
     fineTuneSeconds: full.fineTune.blocks
       ? studio.store.runs
@@ -109,7 +117,7 @@ async function run(studio: Studio, cfg: Partial<TrainConfig>, modelsDir: string)
 
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`
 const row = (name: string, r: Result) =>
-  `| ${name} | ${pct(r.accuracy)} | ${r.ece.toFixed(3)} | ${r.minutes.toFixed(2)} | ${r.cpuMinutes.toFixed(2)} | ${r.extractPerSec.toFixed(0)} | ` +
+  `| ${name} | ${pct(r.accuracy)} | ${r.ece.toFixed(3)} | ${r.minutes.toFixed(2)} | ${r.cpuMinutes.toFixed(2)} | ${r.extractPerSec.toFixed(0)} | ${r.extractPerCpuSec.toFixed(0)} | ` +
   `${r.extractSeconds.toFixed(0)} | ${r.fineTuneSeconds.toFixed(0)} | ${r.epochs} |`
 
 async function main(): Promise<void> {
@@ -135,9 +143,9 @@ async function main(): Promise<void> {
         `fine-tune ${JSON.stringify(d.fineTune)}, tta ${d.tta}, calibration ${d.calibration}`,
     )
     console.log(
-      '| recipe | val accuracy | ECE | minutes | CPU minutes | extraction img/s | extraction s | fine-tune s | epochs |',
+      '| recipe | val accuracy | ECE | minutes | CPU minutes | extraction img/s | img/CPU-s | extraction s | fine-tune s | epochs |',
     )
-    console.log('|---|---|---|---|---|---|---|---|---|')
+    console.log('|---|---|---|---|---|---|---|---|---|---|')
     let last: Result[] = []
     for (const r of RECIPES) {
       if (wanted && !wanted.includes(r.name)) continue
