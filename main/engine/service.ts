@@ -47,7 +47,7 @@ import { evaluableSplits, splitCell, splitEvaluation } from './evaluation/split-
 import { startModelExportJob } from './export/export-job'
 import { startDataExportJob } from './export-data/job'
 import { requestedAugmentation } from './training/augment'
-import { describePresets, PRESET_NAMES } from './training/presets'
+import { describePresets, PRESET_NAMES, presets } from './training/presets'
 import type { TrainEvent } from './training/events'
 import { resumeTraining, startTraining, type TrainingHandle } from './training/runner'
 import { autoConfig, autoPlanFor } from './training/auto-facts'
@@ -289,7 +289,9 @@ export class StudioService implements ProjectApi {
     // The request schema admits registered names only; this narrows the contract's string to one.
     const name = PRESET_NAMES.find((n) => n === preset)
     if (preset !== undefined && !name) throw new ValidationError(`preset: no preset named ${JSON.stringify(preset)}`)
-    const config = { ...rest, preset: name, augment: requestedAugmentation({ augment, cropPad, flip }) }
+    // What the request leaves out of the augmentation stays the preset's (e.g. its crop padding).
+    const base = (name ? presets.get(name) : presets.default).defaults.augment ?? null
+    const config = { ...rest, preset: name, augment: requestedAugmentation({ augment, cropPad, flip }, base) }
     return this.track(
       startTraining(this.studio, config, (e) => this.relayTraining(e), { modelsDir: this.modelsDirSetting }),
     )

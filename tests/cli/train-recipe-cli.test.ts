@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../main/cli/demo-shapes'
+import { SEED_CNN_BATCH, SEED_CNN_RECIPE } from '../../main/engine/training/presets/seed-cnn'
 import { studio, studioJson } from '../helpers/cli'
 import { tmpDir } from '../helpers/fixtures'
 
@@ -31,7 +32,10 @@ describe('studio train recipe flags', () => {
     ])
       expect(help).toContain(flag)
     expect(help).toMatch(/--schedule <name> .*\(choices: "constant", "cosine", "onecycle"\)/)
-    expect(help).toMatch(/--weight-decay <wd> .*\(default: 0\)/)
+    // Defaults per preset where they differ: the seed CNN's measured recipe, the transfer preset's off.
+    expect(help).toContain(`(default: seed-cnn ${SEED_CNN_RECIPE.weightDecay}, transfer 0)`)
+    expect(help).toMatch(/--label-smoothing <eps> .*\(default: 0\)/)
+    expect(help).toContain(`(default: seed-cnn ${SEED_CNN_BATCH}, transfer 32)`)
   }, 60_000)
 
   it('refuses a bad value naming the field, before anything is trained', () => {

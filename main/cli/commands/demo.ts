@@ -37,7 +37,15 @@ export function registerDemo(program: Command): void {
         const config =
           opts.preset === 'transfer'
             ? { preset: 'transfer', ...(opts.epochs ? { epochs: opts.epochs } : {}) }
-            : { epochs: opts.epochs ?? 8, inputSize: 48, learningRate: 0.002 }
+            : // A short recipe pinned for 400 images (the preset's batch 64 and one-cycle suit large sets).
+              {
+                epochs: opts.epochs ?? 8,
+                inputSize: 48,
+                learningRate: 0.002,
+                batchSize: 32,
+                weightDecay: 0,
+                schedule: 'constant' as const,
+              }
         const handle = startTraining(studio, config, (e) => {
           if (e.type === 'start') {
             const run = `training run ${e.runId} (${opts.preset}) on ${plural(e.trainCount, 'image')}`

@@ -60,10 +60,15 @@ export function addRecipeOptions(cmd: Command): void {
     )
 }
 
-/** The config fields the options set (those not given are left to the preset's defaults). */
-export function recipeFrom(o: RecipeCliOptions): Partial<TrainConfig> {
+/**
+ * The config fields the options set (those not given are left to the preset's defaults, so
+ * `--no-flip` alone keeps the preset's crop padding). `preset`: the preset's name (default: the
+ * default preset).
+ */
+export function recipeFrom(o: RecipeCliOptions, preset?: string): Partial<TrainConfig> {
   const c: Partial<TrainConfig> = {}
-  const augment = requestedAugmentation({ augment: o.augment || undefined, cropPad: o.cropPad, flip: o.flip })
+  const base = (preset === undefined ? presets.default : presets.get(preset)).defaults.augment ?? null
+  const augment = requestedAugmentation({ augment: o.augment || undefined, cropPad: o.cropPad, flip: o.flip }, base)
   if (augment !== undefined) c.augment = augment
   if (o.dropout !== undefined) c.dropout = parseDropout(o.dropout)
   if (o.labelSmoothing !== undefined) c.labelSmoothing = o.labelSmoothing

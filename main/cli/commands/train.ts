@@ -54,7 +54,7 @@ export function registerTrain(program: Command): void {
     .option('--input-size <px>', `input side in pixels (default: ${perPreset((d) => d.inputSize)})`, parseId)
     .option('--fit <mode>', 'cover (crop to fill) | contain (pad)')
     .option('--epochs <n>', `passes over the training split (default: ${perPreset((d) => d.epochs)})`, parseId)
-    .option('--batch-size <n>', 'images per step (default 32)', parseId)
+    .option('--batch-size <n>', `images per step (default: ${perPreset((d) => d.batchSize ?? 32)})`, parseId)
     .option(
       '--lr <rate>',
       `learning rate, a schedule's start or peak (default: ${perPreset((d) => d.learningRate ?? 0.001)})`,
@@ -161,7 +161,7 @@ function configFrom(o: TrainCliOptions): Partial<TrainConfig> {
   if (o.optimizer) c.optimizer = o.optimizer as TrainConfig['optimizer']
   if (o.patience !== undefined) c.patience = o.patience === 'off' ? null : parseId(o.patience)
   if (o.seed !== undefined) c.seed = o.seed
-  Object.assign(c, recipeFrom(o))
+  Object.assign(c, recipeFrom(o, o.preset))
   Object.assign(c, transferFrom(o))
   if (o.backend) {
     if (o.backend !== 'auto' && !(BACKENDS as readonly string[]).includes(o.backend)) {

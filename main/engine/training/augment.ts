@@ -24,23 +24,27 @@ export interface Augmentation {
 export const DEFAULT_AUGMENT: Augmentation = { flip: true, rotate: 10, crop: 0.1, brightness: 0.1, contrast: 0.1 }
 
 /** Nothing on: the base the recipe's crop-pad and flip options are added to. */
-const NO_AUGMENT: Augmentation = { flip: false, rotate: 0, crop: 0, brightness: 0, contrast: 0, cropPad: 0 }
+export const NO_AUGMENT: Augmentation = { flip: false, rotate: 0, crop: 0, brightness: 0, contrast: 0, cropPad: 0 }
 
 /** Largest crop padding, pixels (a quarter of the smallest input side). */
 export const MAX_CROP_PAD = 16
 
 /**
- * The augmentation a request or the CLI asks for: `augment` (the classic set, DEFAULT_AUGMENT),
- * with `cropPad` and `flip` set over it. undefined when none is given (the preset's default
- * applies); null when what is asked for does nothing.
+ * The augmentation a request or the CLI asks for, over the preset's default `base`: `augment` adds
+ * the classic set (DEFAULT_AUGMENT, mirror included), `cropPad` and `flip` set those two over it;
+ * what is not given stays the preset's (so `--no-flip` alone keeps its crop padding). undefined
+ * when nothing is given (the preset's default applies); null when the result changes no image.
  */
-export function requestedAugmentation(o: {
-  augment?: boolean
-  cropPad?: number
-  flip?: boolean
-}): Augmentation | null | undefined {
+export function requestedAugmentation(
+  o: { augment?: boolean; cropPad?: number; flip?: boolean },
+  base: Augmentation | null = null,
+): Augmentation | null | undefined {
   if (o.augment === undefined && o.cropPad === undefined && o.flip === undefined) return undefined
-  const a: Augmentation = { ...(o.augment ? DEFAULT_AUGMENT : NO_AUGMENT), cropPad: o.cropPad ?? 0 }
+  const from = base ?? NO_AUGMENT
+  const a: Augmentation = o.augment
+    ? { ...DEFAULT_AUGMENT, cropPad: from.cropPad ?? 0 }
+    : { ...from, cropPad: from.cropPad ?? 0 }
+  if (o.cropPad !== undefined) a.cropPad = o.cropPad
   if (o.flip !== undefined) a.flip = o.flip
   return isOff(a) ? null : a
 }

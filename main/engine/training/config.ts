@@ -26,7 +26,7 @@ export interface TrainConfig extends Recipe, TransferRecipe {
   fit: 'cover' | 'contain'
   /** Passes over the training split. Default: the preset's (seed-cnn 10, transfer 100). */
   epochs: number
-  /** Images per step. Default 32. */
+  /** Images per step. Default: the preset's (seed-cnn 64), else 32. */
   batchSize: number
   /** The rate (a schedule's start or peak, recipe.ts). Default: the preset's, else 0.001. */
   learningRate: number
@@ -86,7 +86,7 @@ export function withDefaults(
     inputSize: c.inputSize ?? d.inputSize,
     fit: c.fit ?? 'cover',
     epochs: c.epochs ?? d.epochs,
-    batchSize: c.batchSize ?? 32,
+    batchSize: c.batchSize ?? d.batchSize ?? 32,
     learningRate: c.learningRate ?? d.learningRate ?? 0.001,
     optimizer: c.optimizer ?? 'adam',
     patience: c.patience === undefined ? d.patience : c.patience,

@@ -26,6 +26,11 @@ describe('seed CNN memory estimate', () => {
   it('accepts the defaults and the largest input at the default batch', () => {
     expect(() => withDefaults({})).not.toThrow()
     expect(() => withDefaults({ inputSize: 224, batchSize: 32, workers: 2 })).not.toThrow()
+    // The default batch (64) is taken where it fits a thread; at 224 px it does not, and the default is 32.
+    expect(withDefaults({ workers: 2 }).batchSize).toBe(64)
+    expect(withDefaults({ inputSize: 160, workers: 2 }).batchSize).toBe(64)
+    expect(withDefaults({ inputSize: 224, workers: 2 }).batchSize).toBe(32)
+    expect(() => withDefaults({ inputSize: 224, batchSize: 64, workers: 2 })).toThrow(/at most \d+/)
   })
 
   it('grows with the batch and the input', () => {

@@ -134,4 +134,20 @@ describe('what a request asks for', () => {
     expect(requestedAugmentation({ augment: false, cropPad: 0, flip: true })).toEqual({ ...OFF, flip: true })
     expect(requestedAugmentation({ augment: false, cropPad: 0, flip: false })).toBeNull()
   })
+
+  it('keeps what is not given as the preset has it: --no-flip keeps the crop padding, --crop-pad the mirror', () => {
+    const preset = { ...OFF, cropPad: 2, flip: true }
+    expect(requestedAugmentation({}, preset)).toBeUndefined()
+    expect(requestedAugmentation({ flip: false }, preset)).toEqual({ ...OFF, cropPad: 2 })
+    expect(requestedAugmentation({ cropPad: 4 }, preset)).toEqual({ ...OFF, cropPad: 4, flip: true })
+    expect(requestedAugmentation({ cropPad: 0, flip: false }, preset)).toBeNull()
+    // The classic set on top of the preset's crop padding; its mirror can still be refused.
+    expect(requestedAugmentation({ augment: true, flip: false }, preset)).toEqual({
+      ...DEFAULT_AUGMENT,
+      flip: false,
+      cropPad: 2,
+    })
+    // The Train form sends all three: exactly what it shows.
+    expect(requestedAugmentation({ augment: false, cropPad: 3, flip: false }, preset)).toEqual({ ...OFF, cropPad: 3 })
+  })
 })

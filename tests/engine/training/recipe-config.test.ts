@@ -3,6 +3,7 @@ import { trainRequest } from '../../../main/engine/api/requests'
 import { parseDropout, recipeFrom } from '../../../main/cli/commands/train-recipe'
 import { withDefaults } from '../../../main/engine/training/config'
 import { describePresets, presets } from '../../../main/engine/training/presets'
+import { SEED_CNN_BATCH, SEED_CNN_RECIPE } from '../../../main/engine/training/presets/seed-cnn'
 import { RECIPE_OFF, storedConfig } from '../../../main/engine/training/recipe'
 
 // The recipe's options in a run's config: every one recorded (defaults filled in), bad values
@@ -11,12 +12,18 @@ import { RECIPE_OFF, storedConfig } from '../../../main/engine/training/recipe'
 const refused = (c: Parameters<typeof withDefaults>[0], field: RegExp) => expect(() => withDefaults(c)).toThrow(field)
 
 describe('the recipe in the config', () => {
-  it('records every option, off unless asked for', () => {
+  it('records every option: the seed CNN’s measured recipe by default, the transfer preset’s off', () => {
     const seed = withDefaults({})
-    expect(seed).toMatchObject(RECIPE_OFF)
+    expect(seed).toMatchObject({ ...RECIPE_OFF, ...SEED_CNN_RECIPE, learningRate: 0.003, batchSize: SEED_CNN_BATCH })
+    expect(seed).toMatchObject({ schedule: 'onecycle', weightDecay: 0.05, dropout: { beforeDense: 0, afterDense: 0 } })
     expect(seed.augment).toBeNull()
     const transfer = withDefaults({ preset: 'transfer' })
     expect(transfer).toMatchObject(RECIPE_OFF)
+    expect(transfer.augment).toBeNull()
+    // Each option can be turned off by name, whatever the preset's default.
+    const off = withDefaults({ ...RECIPE_OFF, augment: null })
+    expect(off).toMatchObject(RECIPE_OFF)
+    expect(off.augment).toBeNull()
     const asked = withDefaults({
       epochs: 4,
       dropout: { beforeDense: 0.25, afterDense: 0.5 },
@@ -69,16 +76,25 @@ describe('the recipe in the config', () => {
     const [seed, transfer] = describePresets(presets, { modelsDir: '/nonexistent' })
     expect(seed!.fields).toContain('dropout')
     expect(transfer!.fields).not.toContain('dropout')
-    for (const p of [seed!, transfer!])
-      expect(p.recipe).toEqual({
-        dropout: { beforeDense: 0, afterDense: 0 },
-        labelSmoothing: 0,
-        schedule: 'constant',
-        warmupEpochs: 0,
-        weightDecay: 0,
-        cropPad: 0,
-        flip: false,
-      })
+    expect(seed!.recipe).toEqual({
+      dropout: { beforeDense: 0, afterDense: 0 },
+      labelSmoothing: 0,
+      schedule: SEED_CNN_RECIPE.schedule,
+      warmupEpochs: 0,
+      weightDecay: SEED_CNN_RECIPE.weightDecay,
+      cropPad: 0,
+      flip: false,
+    })
+    expect(seed!.defaults).toMatchObject({ learningRate: 0.003, batchSize: SEED_CNN_BATCH })
+    expect(transfer!.recipe).toEqual({
+      dropout: { beforeDense: 0, afterDense: 0 },
+      labelSmoothing: 0,
+      schedule: 'constant',
+      warmupEpochs: 0,
+      weightDecay: 0,
+      cropPad: 0,
+      flip: false,
+    })
   })
 })
 
@@ -125,5 +141,14 @@ describe('the recipe from a request and from the CLI', () => {
     })
     // --augment with --no-flip: the classic set without the mirror.
     expect(recipeFrom({ augment: true, flip: false }).augment).toMatchObject({ flip: false, rotate: 10 })
+    // A flag given alone changes only its own field of the preset's augmentation (recipe-augment.test:
+    // a preset with crop padding keeps it under --no-flip); the seed CNN has none by default.
+    expect(recipeFrom({ flip: false })).toEqual({ augment: null })
+    expect(withDefaults(recipeFrom({ cropPad: 2 }, 'seed-cnn')).augment).toMatchObject({ flip: false, cropPad: 2 })
+    // A preset without augmentation has none to keep: the flag stands alone (and its checks refuse it).
+    expect(recipeFrom({ flip: true }, 'transfer').augment).toMatchObject({ flip: true, cropPad: 0, rotate: 0 })
+    expect(() => withDefaults({ preset: 'transfer', ...recipeFrom({ flip: true }, 'transfer') })).toThrow(
+      /augment: the transfer preset/,
+    )
   })
 })

@@ -8,6 +8,7 @@ import { Studio } from '../../../main/engine/studio'
 import { selectBackend } from '../../../main/engine/training/backend'
 import type { TrainEvent } from '../../../main/engine/training/events'
 import { seedCnn } from '../../../main/engine/training/presets'
+import { RECIPE_OFF } from '../../../main/engine/training/recipe'
 import { tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
 
@@ -78,7 +79,16 @@ describe('a run with the whole recipe', () => {
   })
 
   it('smoothing, schedule and decay: two workers give the losses one does, and they change the run', async () => {
-    const base = { epochs: 2, inputSize: 32, batchSize: 12, patience: null, augment: null, learningRate: 0.003 }
+    // The recipe stated whole (the seed CNN's defaults are not off): no dropout, whose masks differ per thread.
+    const base = {
+      ...RECIPE_OFF,
+      epochs: 2,
+      inputSize: 32,
+      batchSize: 12,
+      patience: null,
+      augment: null,
+      learningRate: 0.003,
+    }
     const recipe = { ...base, labelSmoothing: 0.1, schedule: 'cosine' as const, warmupEpochs: 0.5, weightDecay: 0.1 }
     const one: TrainEvent[] = []
     const two: TrainEvent[] = []

@@ -24,6 +24,8 @@ export interface PresetDefaults {
   backbone: string | null
   /** Learning rate (the schedule's peak) when a config sets none; absent: 0.001. */
   learningRate?: number
+  /** Images per step when a config sets none; absent: 32. */
+  batchSize?: number
   /** Training-batch augmentation when a config asks for none; absent: none. */
   augment?: Augmentation | null
   /** Recipe fields (recipe.ts) the preset sets otherwise than RECIPE_OFF. */
