@@ -2,6 +2,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../main/cli/demo-shapes'
 import { Studio } from '../../main/engine/studio'
+import { SEED_CNN_RECIPE } from '../../main/engine/training/presets/seed-cnn'
 import { tmpDir } from '../helpers/fixtures'
 import { axeProblems, haveChromium, openStudioPage, type StudioPage } from './harness'
 
@@ -35,7 +36,9 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
     expect(await p.inputValue(field('Dropout before'))).toBe('0')
     expect(await p.inputValue(field('Crop padding'))).toBe('0')
     expect(await p.isChecked(field('Mirror'))).toBe(false)
-    expect(await p.inputValue(`${recipe} select`)).toBe('constant')
+    // The seed CNN's measured defaults (presets/seed-cnn.ts): one-cycle with weight decay, the rest off.
+    expect(await p.inputValue(`${recipe} select`)).toBe(SEED_CNN_RECIPE.schedule)
+    expect(Number(await p.inputValue(field('Weight decay')))).toBe(SEED_CNN_RECIPE.weightDecay)
     // A value out of range is named next to its field and Start waits.
     await p.fill(field('Label smoothing'), '1.5')
     await p.waitForSelector('#problem-labelSmoothing')
@@ -99,9 +102,8 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
         ['Augmentation', 'flip, crop padding 2 px', 'off'],
         ['Dropout', '0.25 before the dense layer, 0.5 after', 'off'],
         ['Label smoothing', '0.1', 'off'],
-        ['Learning-rate schedule', 'cosine', 'constant'],
+        ['Learning-rate schedule', 'cosine', 'onecycle'],
         ['Warm-up', '0.5 epochs', 'none'],
-        ['Weight decay', '0.05 (decoupled)', 'off'],
       ]),
     )
     await p.locator('[data-testid="compare"] table.side').scrollIntoViewIfNeeded()
