@@ -45,8 +45,20 @@ export const fuzzLine = (s: FuzzSummary) =>
   `files=${s.files} crashes=${s.crashes} good_lost=${s.goodLost} requests=${s.requests} status_500=${s.status500} server_down=${s.serverDown}`
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
-  const log = o.log ?? (() => {})
   fs.mkdirSync(o.root, { recursive: true })
+  // Payloads name relative paths ('', '.', 'relative/folder'), which the engine resolves against the
+  // working folder: make that the sandbox, so a fuzz run never writes projects into the caller's folder.
+  const cwd = process.cwd()
+  process.chdir(o.root)
+  try {
+    return await fuzzIn(o)
+  } finally {
+    process.chdir(cwd)
+  }
+}
+
+async function fuzzIn(o: FuzzOptions): Promise<FuzzSummary> {
+  const log = o.log ?? (() => {})
   const denial = readDenial()
   const notes = [denial.note]
   const failures: string[] = []
