@@ -48,7 +48,8 @@ describe('the preset registry', () => {
       backbone: null,
     })
     expect(withDefaults({ preset: 'transfer' })).toMatchObject({
-      inputSize: 224,
+      // The bundled MobileNets' backbone.json trainSize (the backbone takes any side).
+      inputSize: 288,
       epochs: 100,
       patience: 10,
       // The best backbone found: MobileNet v1 0.75 ships with Studio (backbones.test.ts).
@@ -64,7 +65,7 @@ describe('the preset registry', () => {
     // Transfer has no input-size field: the form shows the size its default backbone fixes.
     expect(form[1]).toMatchObject({
       fields: ['backbone'],
-      inputSize: { min: 224, max: 224 },
+      inputSize: { min: 288, max: 288 },
       defaults: { backbone: 'mobilenet_v1_0.75_224' },
     })
   })
