@@ -1,0 +1,82 @@
+/**
+ * bench/split-scale: the dataset version at 100,000 images without writing 100,000 files. Synthetic
+ * rows (bench:pages's generator: two thirds labeled in 3 classes) get random 64-bit perceptual hashes,
+ * 8 % of them near-copies of another (a few bits flipped), so the near-duplicate grouping has real
+ * work; then the health report fills its cache and a version is frozen as training freezes it
+ * (`splitGroupsOf`), with each part timed, the "nothing changed" check, and a grouping afresh.
+ * One Node process, one SQLite connection, one thread.
+ *
+ *   npx tsx bench/split-scale.ts [--images 100000]
+ *
+ * Last line: images=<n> labeled=<n> split_s=<the version as training freezes it>.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { planSplit } from '../main/engine/datasets/split'
+import { createDatasetVersion, splitGroupsOf } from '../main/engine/datasets/versions'
+import { healthReport } from '../main/engine/health/report'
+import { rng } from '../main/engine/random'
+import { Studio } from '../main/engine/studio'
+import { insertSyntheticImages } from '../tests/helpers/synthetic'
+import { RssSampler } from './lib/rss'
+
+const n = Number(process.argv[process.argv.indexOf('--images') + 1] || 100_000) || 100_000
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-split-'))
+const rss = new RssSampler().start()
+const studio = Studio.init(dir)
+console.log(`resources: one Node process, one SQLite connection, one thread; ${os.availableParallelism()} cores`)
+let t = performance.now()
+const secs = () => (performance.now() - t) / 1000
+insertSyntheticImages(studio, n)
+const random = rng(7)
+const hex = () => Math.floor(random() * 2 ** 32)
+const hashes: [number, number][] = []
+studio.store.tx(() => {
+  for (let id = 1; id <= n; id++) {
+    let h: [number, number] = [hex(), hex()]
+    if (hashes.length && random() < 0.08) {
+      const [hi, lo] = hashes[Math.floor(random() * hashes.length)]!
+      h = [hi ^ (1 << Math.floor(random() * 32)), lo ^ (1 << Math.floor(random() * 32))]
+    }
+    hashes.push(h)
+    const phash = (h[0] >>> 0).toString(16).padStart(8, '0') + (h[1] >>> 0).toString(16).padStart(8, '0')
+    studio.store.health.setSignals(id, { phash, brightness: 0.5, colourfulness: 0.2, sharpness: 0.3 })
+  }
+})
+console.log(`${n} synthetic rows with signals in ${secs().toFixed(1)} s`)
+
+t = performance.now()
+await healthReport(studio, {}, null)
+console.log(`health report (fills the groups' cache): ${secs().toFixed(2)} s`)
+
+t = performance.now()
+const versionId = createDatasetVersion(studio.store, {}, splitGroupsOf(studio))
+const splitSecs = secs()
+t = performance.now()
+const groups = splitGroupsOf(studio)
+const groupSecs = secs()
+t = performance.now()
+const labeled = studio.store.datasets.labeledImages()
+const readSecs = secs()
+t = performance.now()
+planSplit(labeled, new Map(studio.labels.classes().map((c) => [c.id, c.name])), {}, groups)
+const planSecs = secs()
+t = performance.now()
+createDatasetVersion(studio.store, {}, splitGroupsOf(studio))
+const reuseSecs = secs()
+t = performance.now()
+createDatasetVersion(studio.store, {})
+const afreshSecs = secs()
+const v = studio.store.datasets.versions().find((x) => x.id === versionId)!
+console.log(
+  `dataset version ${versionId}: train ${v.train}, val ${v.val}, test ${v.test} of ${labeled.length} labeled in ` +
+    `${splitSecs.toFixed(3)} s (goal < 1 s); parts: groups ${groupSecs.toFixed(3)} s (${groups.length}, cached), ` +
+    `labeled rows read ${readSecs.toFixed(3)} s, plan ${planSecs.toFixed(3)} s; ` +
+    `asking again (nothing changed, reused) ${reuseSecs.toFixed(3)} s; grouping afresh (createDatasetVersion(store)) ${afreshSecs.toFixed(3)} s`,
+)
+console.log(`peak RSS ${rss.peakMb.toFixed(0)} MB`)
+rss.stop()
+studio.close()
+fs.rmSync(dir, { recursive: true, force: true })
+console.log(`images=${n} labeled=${labeled.length} split_s=${splitSecs.toFixed(3)}`)
