@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { PresetDto } from '../../preload/contract'
+import { settingText } from '../../renderer/src/composables/compare'
 import { formFor, formFromConfig, trainRequest } from '../../renderer/src/composables/train-form'
 import { transferProblems } from '../../renderer/src/composables/train-transfer'
 
@@ -56,5 +57,18 @@ describe('the Train form’s transfer recipe', () => {
       fineTuneBlocks: 'Enter a whole number from 0 to 8.',
     })
     expect(transferProblems(formFor(transfer), transfer)).toEqual({})
+  })
+})
+
+describe('Runs/compare reads the transfer recipe in words', () => {
+  it('copies and fine-tuning, or off', () => {
+    expect(settingText('featureAugment', { copies: 4, flip: true, minCrop: 0.7, color: 0.1 })).toBe(
+      '4 cached copies: crop ≥ 0.7, mirror, colour ±0.1',
+    )
+    expect(settingText('featureAugment', { copies: 0, flip: true, minCrop: 0.7, color: 0.1 })).toBe('off')
+    expect(settingText('fineTune', { blocks: 2, epochs: 5, learningRate: 0.0001 })).toBe(
+      'last 2 blocks, 5 epochs at 0.0001',
+    )
+    expect(settingText('fineTune', { blocks: 0, epochs: 5, learningRate: 0.0001 })).toBe('off (backbone frozen)')
   })
 })

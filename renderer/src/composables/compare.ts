@@ -56,6 +56,22 @@ const SETTINGS: Record<string, { label: string; show?: (v: unknown, config: Reco
     show: (v) => (v === 'auto' ? 'auto (if it lowers val log loss and ECE)' : String(v)),
   },
   auto: { label: 'Train the best model', show: (v) => autoText(v) },
+  featureAugment: { label: 'Feature augmentation', show: (v) => featureAugmentText(v) },
+  fineTune: { label: 'Fine-tuning', show: (v) => fineTuneText(v) },
+}
+
+/** The transfer preset's augmented copies in words (engine: training/feature-augment.ts). */
+function featureAugmentText(v: unknown): string {
+  const a = (v ?? {}) as { copies?: number; flip?: boolean; minCrop?: number; color?: number }
+  if (!a.copies) return 'off'
+  return `${a.copies} cached copies: crop ≥ ${String(a.minCrop)}, ${a.flip ? 'mirror' : 'no mirror'}, colour ±${String(a.color)}`
+}
+
+/** The transfer preset's fine-tuning in words (engine: training/fine-tune.ts). */
+function fineTuneText(v: unknown): string {
+  const f = (v ?? {}) as { blocks?: number; epochs?: number; learningRate?: number }
+  if (!f.blocks) return 'off (backbone frozen)'
+  return `last ${f.blocks} block${f.blocks === 1 ? '' : 's'}, ${String(f.epochs)} epochs at ${String(f.learningRate)}`
 }
 
 /** An Auto run's plan in one line: the budget and what was chosen (the reasons are on the run and card). */
