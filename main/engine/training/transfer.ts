@@ -81,8 +81,8 @@ export async function loadBackbone(
   if (!topology) throw new StudioError(`backbone ${file} has no modelTopology`)
   const backbone = topology.node
     ? await loadGraphBackbone(name, file, artifacts, spec)
-    : await loadLayersBackbone(name, file, resized(artifacts, opts.inputSize), spec)
-  const resizedTo = backbone.format === 'layers' ? opts.inputSize : undefined
+    : await loadResizable(name, file, artifacts, spec, opts.inputSize)
+  const resizedTo = backbone.format === 'layers' && backbone.inputSize === opts.inputSize ? opts.inputSize : undefined
   const want = {
     input: resizedTo ?? spec.inputSize ?? backbone.inputSize,
     features: spec.featureSize ?? backbone.featureDim,
@@ -108,10 +108,34 @@ function resized(artifacts: tf.io.ModelArtifacts, size: number | undefined): tf.
   const copy = structuredClone(topology) as { model_config?: LayersJson; config?: LayersJson }
   for (const layer of (copy.model_config ?? (copy as LayersJson)).config?.layers ?? []) {
     const c = layer.config
-    if (layer.class_name === 'InputLayer' && c.batch_input_shape?.length === 4)
+    // The input layer of a functional model, or the first layer of a sequential one.
+    if (c.batch_input_shape?.length === 4)
       c.batch_input_shape = [c.batch_input_shape[0] ?? null, size, size, c.batch_input_shape[3] ?? 3]
   }
   return { ...artifacts, modelTopology: copy as tf.io.ModelArtifacts['modelTopology'] }
+}
+
+/**
+ * A layers backbone at input side `size` where it is convolutional up to its cut (its features are
+ * pooled), else as it is (the preset then refuses the size, naming the backbone's own).
+ */
+async function loadResizable(
+  name: string,
+  file: string,
+  artifacts: tf.io.ModelArtifacts,
+  spec: BackboneSpec,
+  size: number | undefined,
+): Promise<Backbone> {
+  if (size !== undefined) {
+    try {
+      const b = await loadLayersBackbone(name, file, resized(artifacts, size), spec)
+      if (b.inputSize === size && b.extractor?.layers.at(-1)?.getClassName() === 'GlobalAveragePooling2D') return b
+      b.dispose()
+    } catch {
+      // Not loadable at that side (e.g. a dense layer after a flatten): as it is.
+    }
+  }
+  return loadLayersBackbone(name, file, artifacts, spec)
 }
 
 interface LayersJson {
