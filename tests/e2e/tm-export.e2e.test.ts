@@ -175,7 +175,9 @@ async function checkCase(c: Case): Promise<void> {
 
 describe.skipIf(!haveChromium)('the Teachable-Machine export in @teachablemachine/image 0.8.5 (TF.js 1.3.1)', () => {
   it('seed CNN: TM gives Studio’s probabilities', async () => {
-    const c = await prepare('cnn', (s) => trainShapes(s, path.join(root, 'shapes-cnn'), { epochs: 8, inputSize: 32 }))
+    const c = await prepare('cnn', (s) =>
+      trainShapes(s, path.join(root, 'shapes-cnn'), { epochs: 8, inputSize: 32, tta: 'off' }),
+    )
     await checkCase(c)
   }, 300_000)
 
@@ -186,7 +188,12 @@ describe.skipIf(!haveChromium)('the Teachable-Machine export in @teachablemachin
         await importShapes(s, path.join(root, 'shapes-transfer'))
         process.env.STUDIO_MODELS_DIR = path.dirname(backbone)
         try {
-          return await trainInProcess(s, { preset: 'transfer', backbone: path.basename(backbone), epochs: 30 })
+          return await trainInProcess(s, {
+            preset: 'transfer',
+            backbone: path.basename(backbone),
+            epochs: 30,
+            tta: 'off',
+          })
         } finally {
           delete process.env.STUDIO_MODELS_DIR
         }

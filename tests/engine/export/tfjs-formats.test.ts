@@ -37,7 +37,8 @@ beforeAll(async () => {
   const studio = Studio.init(proj)
   process.env.STUDIO_MODELS_DIR = models
   try {
-    cnn = await trainShapes(studio, path.join(root, 'shapes'), { epochs: 8, inputSize: 32 })
+    // No test-time mirror: the Teachable Machine copy (in --format all) predicts without it.
+    cnn = await trainShapes(studio, path.join(root, 'shapes'), { epochs: 8, inputSize: 32, tta: 'off' })
     transfer = await trainInProcess(studio, {
       preset: 'transfer',
       backbone: 'tiny_mobilenet',
