@@ -13,6 +13,7 @@ import { argmax, importShapes, recordedPredictions, studioPixels, trainShapes } 
 import { SHARED, tmpDir } from '../helpers/fixtures'
 import { trainInProcess } from '../helpers/training'
 import { CHROMIUM, haveChromium, repo } from './harness'
+import { RECIPE_OFF } from '../../main/engine/training/recipe'
 
 // The tm/ folder of an export, loaded in Chromium by @teachablemachine/image itself on the TF.js it
 // pins (1.3.1, installed as tfjs-v1 and bundled in as '@tensorflow/tfjs'), classifying the run's
@@ -157,6 +158,13 @@ function compare(c: Case, probs: number[][]): { agree: number; maxDiff: number }
   return { agree: agree / probs.length, maxDiff }
 }
 
+/**
+ * The plain recipe (constant 0.001, no decay, no mirror at test time): TM's own centre crop of the
+ * original files differs from Studio's decode, and the seed CNN's default one-cycle recipe gives a
+ * sharper model whose answers move more under that difference than the files' bound allows.
+ */
+const PLAIN = { ...RECIPE_OFF, learningRate: 0.001 }
+
 async function checkCase(c: Case): Promise<void> {
   expect(c.images.length).toBeGreaterThan(5)
   const exact = await tmPredictions(c.name, c.pixels)
@@ -176,7 +184,7 @@ async function checkCase(c: Case): Promise<void> {
 describe.skipIf(!haveChromium)('the Teachable-Machine export in @teachablemachine/image 0.8.5 (TF.js 1.3.1)', () => {
   it('seed CNN: TM gives Studio’s probabilities', async () => {
     const c = await prepare('cnn', (s) =>
-      trainShapes(s, path.join(root, 'shapes-cnn'), { epochs: 8, inputSize: 32, tta: 'off' }),
+      trainShapes(s, path.join(root, 'shapes-cnn'), { ...PLAIN, epochs: 8, inputSize: 32, tta: 'off' }),
     )
     await checkCase(c)
   }, 300_000)
