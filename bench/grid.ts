@@ -17,6 +17,7 @@ import { thumbFile } from '../main/engine/media/formats'
 import { Studio } from '../main/engine/studio'
 import { serveProject } from '../main/server/server'
 import { insertSyntheticImages } from '../tests/helpers/synthetic'
+import { CHROMIUM_ARGS } from './lib/scale-browser'
 
 const n = Number(process.argv[process.argv.indexOf('--images') + 1] || 100_000) || 100_000
 const renderer = path.resolve(import.meta.dirname, '../out/renderer')
@@ -62,18 +63,7 @@ console.log(
 )
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-renderer-backgrounding',
-    '--disable-background-timer-throttling',
-    '--disable-backgrounding-occluded-windows',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  args: CHROMIUM_ARGS,
 })
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
 // Note the moment the first tile enters the DOM, from inside the page.

@@ -5,7 +5,6 @@ import type { DatasetItem, ProjectPaths } from '../store'
 import { makeInputs } from './batches'
 import { augmentedInputs, augmentKey, drawCopy, type FeatureAugment } from './feature-augment'
 import type { InputSpec, PixelProblem, PixelSet } from './pixels'
-import type { Source } from './sources'
 import { concat, extractCached, extractFeatures, featureDir, splitChunks, type Backbone } from './transfer'
 
 /**
@@ -140,35 +139,4 @@ function stagePass(
     tf.dispose([m, f])
   }
   return { features, maps, shape }
-}
-
-/**
- * A source over pooled features with one or more passes (n × dim each): training batches take each
- * row from a pass drawn by the epoch's random stream (plain or an augmented copy); prediction and
- * validation read pass 0, the plain one.
- */
-export function passesSource(
-  passes: Float32Array[],
-  dim: number,
-  set: { imageIds: number[]; labels: Int32Array },
-  k: number,
-): Source {
-  return {
-    imageIds: set.imageIds,
-    labels: set.labels,
-    inMemory: true,
-    batch: (idx, random) =>
-      tf.tidy(() => {
-        const buf = new Float32Array(idx.length * dim)
-        idx.forEach((i, r) => {
-          const pass = random && passes.length > 1 ? Math.floor(random() * passes.length) : 0
-          buf.set(passes[pass]!.subarray(i * dim, (i + 1) * dim), r * dim)
-        })
-        const labels = Int32Array.from(idx, (i) => set.labels[i]!)
-        return {
-          xs: tf.tensor2d(buf, [idx.length, dim]),
-          ys: tf.oneHot(tf.tensor1d(labels, 'int32'), k).toFloat() as tf.Tensor2D,
-        }
-      }),
-  }
 }

@@ -23,9 +23,13 @@ export function pixelSource(set: PixelSet, k: number, scaling: Scaling, augment:
   }
 }
 
-/** Pooled backbone features (n × dim); augmentation does not apply to precomputed features. */
-export function featureSource(
-  features: Float32Array,
+/**
+ * A source over pooled features with one or more passes (n × dim each): training batches take each
+ * row from a pass drawn by the epoch's random stream (plain or an augmented copy); prediction and
+ * validation read pass 0, the plain one.
+ */
+export function passesSource(
+  passes: Float32Array[],
   dim: number,
   set: { imageIds: number[]; labels: Int32Array },
   k: number,
@@ -34,10 +38,13 @@ export function featureSource(
     imageIds: set.imageIds,
     labels: set.labels,
     inMemory: true,
-    batch: (idx) =>
+    batch: (idx, random) =>
       tf.tidy(() => {
         const buf = new Float32Array(idx.length * dim)
-        idx.forEach((i, r) => buf.set(features.subarray(i * dim, (i + 1) * dim), r * dim))
+        idx.forEach((i, r) => {
+          const pass = random && passes.length > 1 ? Math.floor(random() * passes.length) : 0
+          buf.set(passes[pass]!.subarray(i * dim, (i + 1) * dim), r * dim)
+        })
         const labels = Int32Array.from(idx, (i) => set.labels[i]!)
         return {
           xs: tf.tensor2d(buf, [idx.length, dim]),

@@ -5,7 +5,7 @@ import { earlyStopping, NanLossError, nanStop, progress } from '../../../main/en
 import type { TrainState } from '../../../main/engine/training/checkpoint'
 import type { TrainEvent } from '../../../main/engine/training/events'
 import { fit, type Callback, type EpochLogs, type FitControl } from '../../../main/engine/training/fit'
-import { featureSource } from '../../../main/engine/training/sources'
+import { passesSource } from '../../../main/engine/training/sources'
 
 const fresh = (): TrainState => ({ epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 })
 const logs = (epoch: number, valLoss: number | null): EpochLogs => ({
@@ -102,7 +102,7 @@ describe('the fit loop', () => {
     const labels = Int32Array.from({ length: 10 }, (_, i) => i % 2)
     const features = Float32Array.from({ length: 30 }, (_, i) => (i % 3) - labels[Math.floor(i / 3)]!)
     const set = { imageIds: Array.from(labels, (_, i) => i), labels }
-    return { model, train: featureSource(features, 3, set, 2), val: featureSource(features, 3, set, 2) }
+    return { model, train: passesSource([features], 3, set, 2), val: passesSource([features], 3, set, 2) }
   }
 
   it('runs the callbacks in order, stops when one sets stopTraining, and can be cancelled between batches', async () => {

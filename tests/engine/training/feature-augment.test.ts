@@ -8,7 +8,7 @@ import {
   drawCopy,
   type FeatureAugment,
 } from '../../../main/engine/training/feature-augment'
-import { passesSource } from '../../../main/engine/training/feature-passes'
+import { passesSource } from '../../../main/engine/training/sources'
 import type { PixelSet } from '../../../main/engine/training/pixels'
 
 const s = 8
