@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import sharp from 'sharp'
+import { rng } from '../../main/engine/random'
 import { FASHION_CLASSES, loadFashion } from './fashion'
 
 /**
@@ -109,7 +110,7 @@ function baseScenes(): Promise<Buffer[]> {
   bases ??= Promise.all(
     Array.from({ length: BASE.count }, async (_, k) => {
       const { width: w, height: h } = BASE
-      const rnd = mulberry32(1000 + k)
+      const rnd = rng(1000 + k)
       const hue = Math.floor(rnd() * 360)
       const shapes = Array.from({ length: 60 }, () => {
         const cx = Math.floor(rnd() * w)
@@ -152,7 +153,7 @@ export function dropBaseScenes(): void {
 
 /** A deterministic photo-like JPEG (see baseScenes). */
 async function writePhoto(file: string, i: number): Promise<number> {
-  const rnd = mulberry32(i + 1)
+  const rnd = rng(i + 1)
   const [w, h] = SIZES[i % SIZES.length]!
   const base = (await baseScenes())[Math.floor(rnd() * BASE.count)]!
   let img = sharp(base, { raw: { width: BASE.width, height: BASE.height, channels: 3 } }).extract({
@@ -174,15 +175,4 @@ async function writePhoto(file: string, i: number): Promise<number> {
     .jpeg({ quality: 80 + Math.floor(rnd() * 15) })
     .toFile(file)
   return info.size
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

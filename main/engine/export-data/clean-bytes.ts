@@ -47,7 +47,7 @@ function plainJfif(body: Uint8Array): boolean {
 }
 
 /** The offset of the marker that ends a scan's entropy-coded data (stuffed FF00 and restarts skipped). */
-function afterScan(d: Uint8Array, i: number): number {
+export function afterScan(d: Uint8Array, i: number): number {
   while (i + 1 < d.length) {
     if (d[i] === 0xff) {
       const n = d[i + 1]!

@@ -10,6 +10,7 @@ import {
   tiffStart,
   xmpHasGps,
 } from './exif'
+import { afterScan } from '../export-data/clean-bytes'
 import type { StripMode } from './settings'
 
 type Meta = Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
@@ -157,18 +158,6 @@ function stripJpeg(d: Buffer, orientation: number): Buffer | null {
     }
   }
   return null
-}
-
-/** The offset of the marker that ends a scan's entropy-coded data (stuffed FF00 and restarts skipped). */
-function afterScan(d: Uint8Array, i: number): number {
-  while (i + 1 < d.length) {
-    if (d[i] === 0xff) {
-      const n = d[i + 1]!
-      if (n !== 0x00 && !(n >= 0xd0 && n <= 0xd7) && n !== 0xff) return i
-    }
-    i++
-  }
-  return d.length
 }
 
 /** Ancillary PNG chunks that say how to show the pixels (or animate them); every other ancillary chunk goes. */
