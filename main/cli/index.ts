@@ -14,8 +14,15 @@ import { registerRuns } from './commands/runs'
 import { registerServe } from './commands/serve'
 import { registerSettings } from './commands/settings'
 import { registerTrain } from './commands/train'
+import { completeFor } from './lazy'
 import { quietOnClosedPipe, reportError } from './output'
 
+/**
+ * Every command with its name, description and options. The modules each registers stay light: an
+ * action loads the engine parts it needs when it runs (TF.js, sharp, SQLite are not loaded by
+ * `studio --help` or `studio label set`), and train's options, which the presets describe, are added
+ * by `completeFor` when train is used (lazy.ts).
+ */
 export function buildProgram(): Command {
   const program = new Command()
     .name('studio')
@@ -47,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipe()
   const program = buildProgram()
   try {
+    await completeFor(program, argv)
     await program.parseAsync(argv)
     return 0
   } catch (err) {

@@ -2,12 +2,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Option, type Command } from 'commander'
-import { predictImages } from '../../engine/training/predict'
-import { exportRun } from '../../engine/export/bundle'
-import { Studio } from '../../engine/studio'
-import { startTraining } from '../../engine/training/runner'
-import { SHAPES, writeShapes } from '../demo-shapes'
-import { evaluation } from '../../engine/evaluation/report'
 import { parseId } from './project'
 import { plural } from '../../engine/plural'
 
@@ -23,6 +17,16 @@ export function registerDemo(program: Command): void {
     .addOption(new Option('--preset <name>', 'what to train').choices(['seed-cnn', 'transfer']).default('seed-cnn'))
     .option('--epochs <n>', "training epochs (default 8; transfer: the preset's)", parseId)
     .action(async (opts: { dir?: string; perClass: number; preset: string; epochs?: number }) => {
+      // The engine (TF.js, sharp, the export chain) loads when the demo runs, not with the CLI.
+      const [{ predictImages }, { exportRun }, { Studio }, { startTraining }, { SHAPES, writeShapes }, { evaluation }] =
+        await Promise.all([
+          import('../../engine/training/predict'),
+          import('../../engine/export/bundle'),
+          import('../../engine/studio'),
+          import('../../engine/training/runner'),
+          import('../demo-shapes'),
+          import('../../engine/evaluation/report'),
+        ])
       const t0 = Date.now()
       const dir = path.resolve(opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'studio-demo-')))
       const log = (s: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${s}\n`)

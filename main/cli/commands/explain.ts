@@ -2,8 +2,6 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { ValidationError } from '../../engine/errors'
-import { explain } from '../../engine/explain/explain'
-import { overlayPng } from '../../engine/explain/overlay'
 import { withStudio } from '../context'
 import { common, emit, type CommonOptions } from '../output'
 import { parseId } from './project'
@@ -28,6 +26,10 @@ export function registerExplain(program: Command): void {
         if (!(opacity >= 0 && opacity <= 1))
           throw new ValidationError(`--opacity must be between 0 and 1 (got ${opts.opacity})`)
         const out = path.resolve(opts.out)
+        const [{ explain }, { overlayPng }] = await Promise.all([
+          import('../../engine/explain/explain'),
+          import('../../engine/explain/overlay'),
+        ])
         const e = await explain(s, runId, image, opts.class ?? null)
         fs.mkdirSync(path.dirname(out), { recursive: true })
         fs.writeFileSync(out, await overlayPng(e.file, e, { opacity, fit: e.fit }))

@@ -1,7 +1,6 @@
 import path from 'node:path'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
-import { exportData, summaryLine } from '../../engine/export-data/export-data'
 import { parseDataFormat, parseSplitLayout, type DataFormat, type SplitLayout } from '../../engine/export-data/options'
 import { withStudio } from '../context'
 import { common, emit, EXIT, ExitCode, type CommonOptions } from '../output'
@@ -46,6 +45,7 @@ export function registerExportData(program: Command): void {
     .addHelpText('after', HELP)
     .action((dir: string, opts: ExportDataCliOptions) =>
       withStudio(opts, async (studio) => {
+        const { exportData, summaryLine } = await import('../../engine/export-data/export-data')
         const controller = new AbortController()
         const onSigint = () => {
           if (controller.signal.aborted) process.exit(EXIT.cancelled)

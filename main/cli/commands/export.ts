@@ -1,9 +1,8 @@
 import type { Command } from 'commander'
-import { parseFormat, parseQuantize, type ExportFormat } from '../../engine/export/formats'
+import { parseFormat, parseQuantize, type ExportFormat } from '../../engine/export/format-names'
 import type { QuantizeDtype } from '../../engine/export/quantize'
 import { withStudio } from '../context'
 import { common, type CommonOptions } from '../output'
-import { exportCommand } from './export-run'
 import { parseId } from './project'
 
 type ExportCliOptions = CommonOptions & { zip: boolean; format: ExportFormat; quantize?: QuantizeDtype }
@@ -31,8 +30,9 @@ export function registerExport(program: Command): void {
       parseQuantize,
     )
     .action((runId: number, dir: string, opts: ExportCliOptions) =>
-      withStudio(opts, (s) =>
-        exportCommand(s, { runId, dir, zip: opts.zip, format: opts.format, quantize: opts.quantize }, opts),
-      ),
+      withStudio(opts, async (s) => {
+        const { exportCommand } = await import('./export-run')
+        return exportCommand(s, { runId, dir, zip: opts.zip, format: opts.format, quantize: opts.quantize }, opts)
+      }),
     )
 }

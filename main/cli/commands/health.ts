@@ -1,7 +1,5 @@
 import type { Command } from 'commander'
 import type { FindingDto, HealthDto } from '../../../preload/contract'
-import { backfillSignals, pendingSignals } from '../../engine/health/backfill'
-import { healthReport } from '../../engine/health/report'
 import { plural } from '../../engine/plural'
 import { withStudio } from '../context'
 import { gpsLine } from './settings'
@@ -28,6 +26,10 @@ export function registerHealth(program: Command): void {
     .option('--origin-splits', "check leakage across the import's train/val/test folders instead of a version")
     .action((opts: HealthOptions) =>
       withStudio(opts, async (s) => {
+        const [{ backfillSignals, pendingSignals }, { healthReport }] = await Promise.all([
+          import('../../engine/health/backfill'),
+          import('../../engine/health/report'),
+        ])
         const pending = pendingSignals(s)
         if (pending) {
           process.stderr.write(`measuring ${plural(pending, 'image')} imported before Studio measured pixels…\n`)

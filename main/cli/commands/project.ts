@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { ValidationError } from '../../engine/errors'
 import type { ImageSort, PageRequest } from '../../engine/store'
-import { Studio } from '../../engine/studio'
 import { withStudio } from '../context'
 import { common, emit, table, type CommonOptions } from '../output'
 
@@ -11,7 +10,8 @@ export function registerProject(program: Command): void {
     .description('create a new project folder (studio.db, media/, thumbs/)')
     .argument('<dir>', 'folder to create or turn into a project')
     .option('--json', 'print one machine-readable JSON object')
-    .action((dir: string, opts: { json?: boolean }) => {
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { Studio } = await import('../../engine/studio')
       const studio = Studio.init(dir)
       const root = studio.root
       studio.close()

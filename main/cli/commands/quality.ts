@@ -2,10 +2,7 @@ import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
 import { ValidationError } from '../../engine/errors'
 import { plural } from '../../engine/plural'
-import { runLabelCheck } from '../../engine/quality/check'
 import { labelQueue } from '../../engine/quality/queue'
-import { scoreRun } from '../../engine/quality/scoring'
-import { latestCheck, listSuspects } from '../../engine/quality/suspects'
 import { UNCERTAINTIES } from '../../engine/quality/uncertainty'
 import type { Studio } from '../../engine/studio'
 import { withStudio } from '../context'
@@ -33,6 +30,7 @@ export function registerQuality(program: Command): void {
     .action((runId: number, opts: CommonOptions) =>
       withStudio(opts, (s) =>
         cancellable(opts, 'Scoring', async (signal, bar) => {
+          const { scoreRun } = await import('../../engine/quality/scoring')
           const r = await scoreRun(s, runId, { signal, onProgress: (d, t) => bar.update(d, t, '') })
           const out = {
             run: r.runId,
@@ -111,6 +109,10 @@ export function registerQuality(program: Command): void {
 }
 
 async function suspects(s: Studio, opts: SuspectsOptions): Promise<void> {
+  const [{ runLabelCheck }, { latestCheck, listSuspects }] = await Promise.all([
+    import('../../engine/quality/check'),
+    import('../../engine/quality/suspects'),
+  ])
   const latest = latestCheck(s)
   const stale = !latest || !latest.fresh || (opts.backbone !== undefined && latest.check.backbone !== opts.backbone)
   if (stale || opts.recheck) {

@@ -1,10 +1,9 @@
 import type { Command } from 'commander'
 import { runDto } from '../../engine/api/dto'
 import { ValidationError } from '../../engine/errors'
-import { predictImages } from '../../engine/training/predict'
 import { afterTrainingSection } from '../../engine/evaluation/card-sections'
 import { confusionCell, evaluation } from '../../engine/evaluation/report'
-import { reapCrashedRuns } from '../../engine/training/runner'
+import { reapCrashedRuns } from '../../engine/training/crashed-runs'
 import { withStudio } from '../context'
 import { evalByAttribute } from './attributes'
 import { registerExport } from './export'
@@ -128,6 +127,7 @@ export function registerRuns(program: Command): void {
     .argument('<images...>', 'image files, or project image ids / relative paths')
     .action((runId: number, images: string[], opts: CommonOptions) =>
       withStudio(opts, async (s) => {
+        const { predictImages } = await import('../../engine/training/predict')
         const predictions = await predictImages(s, runId, images)
         emit(opts, { predictions }, (v) =>
           table(v.predictions.map((p) => [p.input, p.label, `${(p.confidence * 100).toFixed(1)} %`])),

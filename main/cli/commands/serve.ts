@@ -1,7 +1,6 @@
 import path from 'node:path'
 import type { Command } from 'commander'
 import fs from 'node:fs'
-import { serveProject } from '../../server/server'
 import { common, type CommonOptions } from '../output'
 import { parseId } from './project'
 
@@ -18,6 +17,7 @@ export function registerServe(program: Command): void {
       const explicit = cmd.getOptionValueSource('project') !== 'default'
       const dir = explicit || fs.existsSync(path.join(opts.project, 'studio.db')) ? opts.project : null
       const rendererDir = path.resolve(import.meta.dirname, '../../../out/renderer')
+      const { serveProject } = await import('../../server/server')
       const server = await serveProject(dir, { port: opts.port, rendererDir })
       process.stdout.write(
         opts.json ? JSON.stringify({ url: server.url, token: server.token }) + '\n' : `Studio at ${server.url}\n`,

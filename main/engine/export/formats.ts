@@ -1,7 +1,8 @@
 import { ValidationError } from '../errors'
 import type { Preprocessing } from '../runs'
 import { addOnnxFiles } from './onnx/files'
-import { QUANTIZE_DTYPES, quantizeWeights, type QuantizeDtype } from './quantize'
+import type { ExportFormat } from './format-names'
+import { quantizeWeights, type QuantizeDtype } from './quantize'
 import { formatBytes, readModel, sizeOf, writeModel, type ExportFiles } from './tfjs-files'
 import { addTmFiles, tmNote } from './tm'
 
@@ -12,8 +13,7 @@ import { addTmFiles, tmNote } from './tm'
  * Teachable-Machine variant in tm/; all: every format the run can be exported to. `quantize` adds a
  * copy of the TF.js model with float16 or uint8 weights in tfjs-float16/ or tfjs-uint8/.
  */
-export const EXPORT_FORMATS = ['tfjs', 'onnx', 'tm', 'all'] as const
-export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+export { EXPORT_FORMATS, parseFormat, parseQuantize, type ExportFormat } from './format-names'
 
 export interface ExportOptions {
   /** Default tfjs. */
@@ -35,20 +35,6 @@ export interface ExportedFormat {
   bytes?: number
   /** What a user of this format must know (e.g. a backbone shipped beside the head). */
   note?: string
-}
-
-export function parseFormat(value: string): ExportFormat {
-  const f = EXPORT_FORMATS.find((x) => x === value)
-  if (!f)
-    throw new ValidationError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(value)})`)
-  return f
-}
-
-export function parseQuantize(value: string): QuantizeDtype {
-  const q = QUANTIZE_DTYPES.find((x) => x === value)
-  if (!q)
-    throw new ValidationError(`--quantize must be one of ${QUANTIZE_DTYPES.join(', ')} (got ${JSON.stringify(value)})`)
-  return q
 }
 
 /** Files only the TF.js model needs, left out of an export without it. */

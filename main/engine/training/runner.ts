@@ -3,11 +3,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConflictError, NotFoundError } from '../errors'
 import { createDatasetVersion, splitGroupsOf } from '../datasets/versions'
-import { acquireLock, lockHolder } from '../lock'
-import type { RunStatus, Store } from '../store'
+import { acquireLock } from '../lock'
+import type { RunStatus } from '../store'
 import type { Studio } from '../studio'
 import { nowIso } from '../util'
 import { bundledModelsDir } from './backbones'
+import { reapCrashedRuns, TRAIN_LOCK } from './crashed-runs'
 import { withDefaults, type TrainConfig } from './config'
 import { presets } from './presets/registry'
 import type { TrainEvent } from './events'
@@ -22,8 +23,6 @@ export interface TrainingHandle {
   /** Resolves with the final status once the training process has exited. */
   done: Promise<RunStatus>
 }
-
-const LOCK = 'train.lock'
 
 /** Freezes a dataset version, records the run, and trains it in a child process. */
 export interface TrainOptions {
@@ -40,7 +39,7 @@ export function startTraining(
   opts: TrainOptions = {},
 ): TrainingHandle {
   const cfg = withDefaults(config, presets, { modelsDir: opts.modelsDir ?? null })
-  const release = acquireLock(studio.root, LOCK, 'A training run')
+  const release = acquireLock(studio.root, TRAIN_LOCK, 'A training run')
   try {
     reapCrashedRuns(studio.store, studio.root)
     const datasetVersion = createDatasetVersion(
@@ -82,7 +81,7 @@ export function resumeTraining(
   onEvent: (e: TrainEvent) => void = () => {},
   opts: TrainOptions = {},
 ): TrainingHandle {
-  const release = acquireLock(studio.root, LOCK, 'A training run')
+  const release = acquireLock(studio.root, TRAIN_LOCK, 'A training run')
   try {
     reapCrashedRuns(studio.store, studio.root)
     const run = studio.store.runs.get(runId)
@@ -106,21 +105,6 @@ export function resumeTraining(
   } catch (err) {
     release()
     throw err
-  }
-}
-
-/** Runs marked running while no process holds the training lock died with their process. */
-export function reapCrashedRuns(store: Store, root: string): void {
-  const holder = lockHolder(root, LOCK)
-  if (holder !== null && holder !== process.pid) return
-  for (const r of store.runs.running()) {
-    if (r.pid !== process.pid)
-      store.runs.finish(
-        r.id,
-        'failed',
-        nowIso(),
-        'the training process ended unexpectedly (crash or kill); resume it to continue',
-      )
   }
 }
 

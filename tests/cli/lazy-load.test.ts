@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { Studio } from '../../main/engine/studio'
+import { STUDIO_BIN } from '../helpers/cli'
+import { makeImages, tmpDir } from '../helpers/fixtures'
+
+const TRACE = path.resolve(import.meta.dirname, '../helpers/trace-loads.mjs')
+
+/** Runs `studio …` in a child process and returns its exit code and the modules it loaded. */
+function loadsOf(args: string[], trace: string): { code: number; stderr: string; modules: string[] } {
+  fs.rmSync(trace, { force: true })
+  const r = spawnSync(process.execPath, ['--import', TRACE, STUDIO_BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, STUDIO_TRACE_LOADS: trace },
+    timeout: 60_000,
+  })
+  const modules = fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean) : []
+  return { code: r.status ?? -1, stderr: r.stderr, modules }
+}
+
+/** What the light commands must not load: TF.js, ONNX Runtime, the training, export and explain chains. */
+function heavy(modules: string[]): string[] {
+  return modules.filter((m) =>
+    /\/node_modules\/(@tensorflow\/|onnxruntime)|\/main\/engine\/(training\/(runner|trainer|backend|presets)|export\/(formats|bundle|export-job)|explain\/)/.test(
+      m,
+    ),
+  )
+}
+
+// The CLI loads each command's engine parts when the command runs (main/cli/index.ts): --help and
+// label edits start in well under a second instead of loading TF.js first.
+describe('the studio CLI loads heavy modules only for the commands that use them', () => {
+  const root = tmpDir()
+  const proj = path.join(root, 'proj')
+  const trace = path.join(root, 'loads.txt')
+
+  beforeAll(async () => {
+    await makeImages(path.join(root, 'src', 'cats'), 1, 0)
+    await makeImages(path.join(root, 'src', 'dogs'), 1, 10)
+    const s = Studio.init(proj)
+    try {
+      await s.import(path.join(root, 'src'))
+    } finally {
+      s.close()
+    }
+  })
+
+  it('--help lists every command without loading TF.js', () => {
+    const r = loadsOf(['--help'], trace)
+    expect(r.code, r.stderr).toBe(0)
+    // The trace saw the CLI itself, so an empty list below means nothing heavy loaded.
+    expect(r.modules.some((m) => m.endsWith('/main/cli/index.ts'))).toBe(true)
+    expect(heavy(r.modules)).toEqual([])
+  })
+
+  it('label set opens the project and labels without loading TF.js', () => {
+    const r = loadsOf(['label', 'set', 'dogs', '1', '2', '--project', proj], trace)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.modules.some((m) => m.endsWith('/main/engine/studio.ts'))).toBe(true)
+    expect(heavy(r.modules)).toEqual([])
+    const s = Studio.open(proj)
+    try {
+      expect(s.stats().classes).toEqual({ cats: 0, dogs: 2 })
+    } finally {
+      s.close()
+    }
+  })
+
+  it('train --help loads the presets that describe its options', () => {
+    const r = loadsOf(['train', '--help'], trace)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.modules.some((m) => m.endsWith('/main/engine/training/presets/registry.ts'))).toBe(true)
+  })
+})
