@@ -80,6 +80,14 @@ void app.whenReady().then(() => {
     chooseFolder: async (title) =>
       (await dialog.showOpenDialog(win, { title, properties: ['openDirectory', 'createDirectory'] })).filePaths[0] ??
       null,
+    chooseSaveFile: async (title, defaultPath) =>
+      (
+        await dialog.showSaveDialog(win, {
+          title,
+          defaultPath,
+          properties: ['createDirectory', 'showOverwriteConfirmation'],
+        })
+      ).filePath || null,
   })
   // --project=<dir> opens that project; otherwise the window starts in Projects (open, create, recent).
   const arg = process.argv.find((a) => a.startsWith('--project='))?.slice('--project='.length)

@@ -381,8 +381,23 @@ export interface SettingsDto {
 export interface CheckProblemDto {
   kind: 'database' | 'original-missing' | 'original-damaged' | 'thumbnail'
   file: string
+  /** The image's path as imported (below its folder or CSV); null for the database. */
+  name: string | null
   imageId: number | null
   detail: string
+}
+
+/** One file `studio check` repaired. */
+export interface CheckRepairDto {
+  /** original: written back from its import source (same SHA-256); thumbnail: made again from the original. */
+  kind: 'original' | 'thumbnail'
+  /** The file written, in the project. */
+  file: string
+  /** The image's path as imported. */
+  name: string | null
+  imageId: number
+  /** Where an original's bytes came from; null for a thumbnail. */
+  from: string | null
 }
 
 /** What a project check found (main/engine/maintenance/check.ts). */
@@ -399,14 +414,34 @@ export interface CheckDto {
   repairedThumbnails: number
   /** Images imported before Studio counted GPS, counted by this check. */
   gpsCounted: number
+  /** False when cancelled before every image was checked (the counts then cover `checked` images). */
   complete: boolean
+  /** What was repaired, by file. */
+  repaired: CheckRepairDto[]
   /** What could not be repaired. */
   problems: CheckProblemDto[]
   seconds: number
 }
 
+/** A written backup (`studio backup`, the 'backup' job's result in the backup-finished event). */
+export interface BackupDto {
+  /** The tar file, absolute. */
+  file: string
+  bytes: number
+  images: number
+  runs: number
+  /** Files in it besides its manifest. */
+  files: number
+  /** Project files the snapshot names that could not be read (left out, named here). */
+  missing: string[]
+  /** An earlier backup at this path was replaced (the request said overwrite). */
+  replaced: boolean
+  seconds: number
+}
+
 /** Background jobs of a project besides import and training. */
-export type JobKind = 'score' | 'label-check' | 'backfill' | 'feature-dups' | 'export-data' | 'export'
+export type JobKind =
+  'score' | 'label-check' | 'backfill' | 'feature-dups' | 'export-data' | 'export' | 'check' | 'backup'
 
 /** A suspected wrong label: the label check (cross-validated model + confident learning) doubts it. */
 export interface SuspectDto {
@@ -553,6 +588,8 @@ export interface StudioApi {
   closeProject(): Promise<{ closed: boolean }>
   /** A native folder dialog (Electron); null when cancelled or where there is none (browser). */
   chooseFolder(req: RequestOf<'chooseFolder'>): Promise<string | null>
+  /** A native save dialog (Electron; it asks before replacing a file); null when cancelled or where there is none. */
+  chooseSaveFile(req: RequestOf<'chooseSaveFile'>): Promise<string | null>
   /** Shows a folder in the system's file manager (Electron); false where the shell cannot (browser). */
   openFolder(req: RequestOf<'openFolder'>): Promise<{ opened: boolean }>
   facets(): Promise<FacetsDto>
@@ -623,15 +660,32 @@ export interface StudioApi {
   settings(): Promise<SettingsDto>
   /** Changes privacy settings; with forgetStored, forgets stored source paths too (one transaction). */
   setSettings(req: RequestOf<'setSettings'>): Promise<SettingsDto>
-  /** Checks the database, every original's SHA-256 and the thumbnails (missing ones made again). */
-  checkProject(): Promise<CheckDto>
+  /**
+   * Checks the database, every original's SHA-256 and the thumbnails, repairing what it can (job 'check':
+   * job-progress events, cancelJob; the result, also of a cancelled check, comes as check-finished).
+   */
+  startCheck(): Promise<{ started: true }>
+  /** Where a backup goes unless the user says otherwise: `<project>-backup-<date>.tar` beside the project. */
+  backupTarget(): Promise<{ file: string; exists: boolean }>
+  /**
+   * Starts a backup (job 'backup'; the result comes as backup-finished). The path is checked first: an
+   * existing file is refused unless `overwrite` (and then only an earlier Studio backup is replaced).
+   */
+  startBackup(req: RequestOf<'startBackup'>): Promise<{ started: true; file: string }>
 }
 
 /** Names of the requests, derived from the API so they cannot drift. */
 export type StudioMethod = keyof StudioApi
 /** Requests answered by the app session itself, with or without an open project. */
 export type SessionMethod =
-  'appInfo' | 'projects' | 'openProject' | 'createProject' | 'closeProject' | 'chooseFolder' | 'openFolder'
+  | 'appInfo'
+  | 'projects'
+  | 'openProject'
+  | 'createProject'
+  | 'closeProject'
+  | 'chooseFolder'
+  | 'chooseSaveFile'
+  | 'openFolder'
 /** Requests about the open project (main/engine/service.ts). */
 export type ProjectApi = Omit<StudioApi, SessionMethod>
 export type ProjectMethod = Exclude<StudioMethod, SessionMethod>
@@ -696,6 +750,10 @@ export type StudioEvent =
     }
   | { type: 'train-status'; runId: number; status: string; message: string | null }
   | { type: 'export-finished'; runId: number; result: ExportDto }
+  /** The check job's result (before its job-finished; `complete` false when it was cancelled). */
+  | { type: 'check-finished'; result: CheckDto }
+  /** The backup job's result (before its job-finished 'done'). */
+  | { type: 'backup-finished'; result: BackupDto }
   /** Which path the run trains on and why (backend, data-parallel workers). */
   | {
       type: 'train-started'

@@ -13,6 +13,7 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   createProject: 'session',
   closeProject: 'session',
   chooseFolder: 'session',
+  chooseSaveFile: 'session',
   openFolder: 'session',
   facets: 'project',
   stats: 'project',
@@ -58,7 +59,9 @@ const SIDE: { [M in StudioMethod]: M extends SessionMethod ? 'session' : 'projec
   slices: 'project',
   settings: 'project',
   setSettings: 'project',
-  checkProject: 'project',
+  startCheck: 'project',
+  backupTarget: 'project',
+  startBackup: 'project',
 }
 
 export function isStudioMethod(name: string): name is StudioMethod {

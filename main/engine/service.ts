@@ -5,7 +5,6 @@ import type {
   AttributeChangeDto,
   AutoPlanDto,
   AttributeDto,
-  CheckDto,
   ClassDto,
   ExplanationDto,
   FacetsDto,
@@ -29,7 +28,7 @@ import { evaluateByAttribute } from './attributes/by-attribute'
 import { startBackfill } from './health/backfill'
 import { explainRequest } from './explain/request'
 import { healthReport } from './health/report'
-import { checkProject } from './maintenance/check'
+import { backupTarget, startBackupJob, startCheckJob } from './maintenance/jobs'
 import { changeSettings, settingsDto } from './privacy/settings'
 import { Jobs } from './jobs'
 import {
@@ -421,11 +420,21 @@ export class StudioService implements ProjectApi {
     return settingsDto(this.studio.store, changeSettings(this.studio.store, req).forgotten)
   }
 
-  /** Reads every original (async, a few at a time), so requests keep being answered meanwhile. */
-  async checkProject(): Promise<CheckDto> {
-    const result = await checkProject(this.studio)
-    this.onEvent({ type: 'health-changed' })
-    return result
+  /** The 'check' job: reads every original (async, a few at a time), so requests keep being answered. */
+  async startCheck() {
+    return startCheckJob(this.studio, this.jobs, (result) => {
+      this.onEvent({ type: 'check-finished', result })
+      this.onEvent({ type: 'health-changed' })
+    })
+  }
+
+  async backupTarget() {
+    return backupTarget(this.studio)
+  }
+
+  /** The 'backup' job; the destination is checked (and refused, named) before it starts. */
+  async startBackup(req: RequestOf<'startBackup'>) {
+    return startBackupJob(this.studio, this.jobs, req, (result) => this.onEvent({ type: 'backup-finished', result }))
   }
 
   async explain(req: RequestOf<'explain'>): Promise<ExplanationDto> {

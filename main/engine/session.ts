@@ -28,6 +28,8 @@ export interface SessionOptions {
   openOptions?: OpenOptions
   /** A native folder dialog, where the shell has one. */
   chooseFolder?: (title: string) => Promise<string | null>
+  /** A native save dialog (it confirms replacing a file), where the shell has one. */
+  chooseSaveFile?: (title: string, defaultPath: string | undefined) => Promise<string | null>
   /** Shows a folder in the file manager, where the shell can. */
   openFolder?: (dir: string) => Promise<boolean>
 }
@@ -58,6 +60,8 @@ export class AppSession {
       createProject: async (req) => (this.open(req.path, true), this.info()),
       closeProject: async () => ({ closed: this.close() }),
       chooseFolder: async (req) => (this.opts.chooseFolder ? this.opts.chooseFolder(req.title) : null),
+      chooseSaveFile: async (req) =>
+        this.opts.chooseSaveFile ? this.opts.chooseSaveFile(req.title, req.defaultPath) : null,
       openFolder: async (req) => ({ opened: this.opts.openFolder ? await this.opts.openFolder(req.path) : false }),
     }
     // Every project request goes to the open project's service at call time (or NoProjectError).

@@ -21,6 +21,7 @@ describe('app session (Projects)', () => {
     await expect(s.api.stats()).rejects.toThrow(/no project is open/)
     expect(await s.api.projects()).toEqual({ current: null, recent: [], canChooseFolder: false })
     expect(await s.api.chooseFolder({ title: 'x' })).toBeNull()
+    expect(await s.api.chooseSaveFile({ title: 'x', defaultPath: '/a/b.tar' })).toBeNull()
     expect(await s.api.openFolder({ path: root })).toEqual({ opened: false })
     const shown: string[] = []
     const electron = new AppSession({
@@ -29,10 +30,14 @@ describe('app session (Projects)', () => {
       recentFile: path.join(root, 'e.json'),
       openFolder: async (d) => (shown.push(d), true),
       chooseFolder: async () => '/picked',
+      chooseSaveFile: async (title, defaultPath) => `${defaultPath}.${title}`,
     })
     expect(await electron.api.openFolder({ path: root })).toEqual({ opened: true })
     expect(shown).toEqual([root])
     expect(await electron.api.chooseFolder({ title: 'Open' })).toBe('/picked')
+    expect(await electron.api.chooseSaveFile({ title: 'Back up', defaultPath: '/p-backup.tar' })).toBe(
+      '/p-backup.tar.Back up',
+    )
     expect((await electron.api.projects()).canChooseFolder).toBe(true)
   })
 

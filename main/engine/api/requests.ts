@@ -146,6 +146,8 @@ export const REQUESTS = {
   createProject: z.object({ path: folder }).strict(),
   closeProject: none,
   chooseFolder: z.object({ title: z.string().max(200) }).strict(),
+  /** `defaultPath`: the file the dialog proposes (backupTarget's). */
+  chooseSaveFile: z.object({ title: z.string().max(200), defaultPath: folder.optional() }).strict(),
   openFolder: z.object({ path: folder }).strict(),
   facets: none,
   stats: none,
@@ -218,7 +220,9 @@ export const REQUESTS = {
     .strict()
     .or(none),
   cancelJob: z
-    .object({ kind: z.enum(['score', 'label-check', 'backfill', 'feature-dups', 'export-data', 'export']) })
+    .object({
+      kind: z.enum(['score', 'label-check', 'backfill', 'feature-dups', 'export-data', 'export', 'check', 'backup']),
+    })
     .strict(),
   /** A dataset export (export-data/options.ts says what each field means); runs as the 'export-data' job. */
   exportData: z
@@ -273,7 +277,10 @@ export const REQUESTS = {
       forgetStored: z.boolean().optional(),
     })
     .strict(),
-  checkProject: none,
+  startCheck: none,
+  backupTarget: none,
+  /** `path`: the backup file, absolute (maintenance/backup.ts); `overwrite`: replace an earlier backup there. */
+  startBackup: z.object({ path: folder, overwrite: z.boolean().optional() }).strict(),
 }
 
 export type RequestShapes = typeof REQUESTS

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { ConflictError, NotAProjectError, ValidationError } from '../errors'
+import type { BackupDto } from '../../../preload/contract'
+import { ConflictError, errorMessage, NotAProjectError, ValidationError } from '../errors'
 import { mediaFile, thumbFile } from '../media/formats'
 import { runDir } from '../runs/layout'
 import { projectPaths } from '../store'
@@ -26,20 +27,30 @@ export interface BackupManifest {
   files: Record<string, { size: number; sha256: string }>
 }
 
-export interface BackupSummary {
-  file: string
-  bytes: number
-  images: number
-  runs: number
-  files: number
-  /** Project files the snapshot names that could not be read (left out, named here). */
-  missing: string[]
-  seconds: number
-}
+export type BackupSummary = BackupDto
 
 export interface BackupOptions {
   nativeBinding?: string
+  /** Replace an existing file at the path, if it is an earlier Studio backup (or empty); refused otherwise. */
+  overwrite?: boolean
+  /** Stops between files; the partial file is removed and nothing is left under the chosen name. */
+  signal?: AbortSignal
   onProgress?: (p: { done: number; total: number; current: string }) => void
+}
+
+/** A backup whose destination has been checked and whose partial file exists (written by `writeBackup`). */
+export interface PreparedBackup {
+  root: string
+  target: string
+  partial: string
+  replaces: boolean
+}
+
+/** The file a backup of `root` goes to by default: `<project>-backup-<YYYY-MM-DD>.tar` beside the project. */
+export function defaultBackupFile(root: string, now = new Date()): string {
+  const dir = path.resolve(root)
+  const day = now.toISOString().slice(0, 10)
+  return path.join(path.dirname(dir), `${path.basename(dir)}-backup-${day}.tar`)
 }
 
 /**
@@ -51,24 +62,58 @@ export interface BackupOptions {
  * one file in memory at a time. Written to a hidden partial name and renamed when complete.
  */
 export async function backupProject(dir: string, file: string, opts: BackupOptions = {}): Promise<BackupSummary> {
-  const started = Date.now()
+  return writeBackup(prepareBackup(dir, file, opts), opts)
+}
+
+/**
+ * Checks where a backup may go and creates its hidden partial file beside it, so every refusal
+ * (not a project, a relative path, an existing file, a missing or unwritable folder, a path inside
+ * the project) comes before any work, named. An existing file is replaced only with `overwrite`, and
+ * only when it is an earlier Studio backup or empty: a mistyped path cannot destroy a document.
+ */
+export function prepareBackup(dir: string, file: string, opts: Pick<BackupOptions, 'overwrite'> = {}): PreparedBackup {
   const paths = projectPaths(dir)
   if (!fs.existsSync(paths.db)) throw new NotAProjectError(`${paths.root} is not a Studio project (no studio.db)`)
+  if (file.includes('\0')) throw new ValidationError('backup file: a path cannot contain a NUL byte')
+  if (!path.isAbsolute(file))
+    throw new ValidationError(`the backup file must be an absolute path (got ${JSON.stringify(file)})`)
   const target = path.resolve(file)
-  if (fs.existsSync(target)) throw new ConflictError(`${target} already exists; choose a new file for the backup`)
+  const existing = statOrNull(target)
+  if (existing) {
+    if (existing.isDirectory()) throw new ConflictError(`${target} is a folder; give a file name for the backup`)
+    if (!opts.overwrite) throw new ConflictError(`${target} already exists; choose a new file for the backup`)
+    if (!existing.isFile() || !isBackupFile(target, existing.size)) {
+      throw new ConflictError(`${target} exists and is not a Studio backup; it was not replaced, choose another file`)
+    }
+  }
   const parent = path.dirname(target)
-  if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory()) {
+  if (!statOrNull(parent)?.isDirectory()) {
     throw new ValidationError(`the folder for the backup, ${parent}, does not exist`)
   }
   if (isInside(target, paths.root)) {
     throw new ValidationError(`${target} is inside the project; write the backup somewhere else`)
   }
   const partial = path.join(parent, `.${path.basename(target)}.partial-${process.pid}`)
+  try {
+    fs.closeSync(fs.openSync(partial, 'w'))
+  } catch (err) {
+    throw new ValidationError(writeProblem(err, parent, 0))
+  }
+  return { root: paths.root, target, partial, replaces: existing !== null }
+}
+
+/** Writes a prepared backup (see backupProject); the partial is removed on failure or cancel. */
+export async function writeBackup(prep: PreparedBackup, opts: BackupOptions = {}): Promise<BackupSummary> {
+  const started = Date.now()
+  const paths = projectPaths(prep.root)
+  const { target, partial } = prep
+  const parent = path.dirname(target)
   const snapshot = path.join(parent, `.${path.basename(target)}.db-${process.pid}`)
+  let writer: TarWriter | null = null
   try {
     const { images, runs, schema } = await snapshotDatabase(paths.db, snapshot, opts.nativeBinding)
-    const out = fs.createWriteStream(partial, { flags: 'wx' })
-    const writer = new TarWriter(out)
+    const out = fs.createWriteStream(partial, { flags: 'w' })
+    writer = new TarWriter(out)
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       version: 1,
@@ -80,15 +125,20 @@ export async function backupProject(dir: string, file: string, opts: BackupOptio
       files: {},
     }
     const missing: string[] = []
+    const w = writer
     const add = async (rel: string, abs: string) => {
-      const r = await writer.addFile(rel, abs)
+      const r = await w.addFile(rel, abs)
       if (r) manifest.files[rel] = r
       else missing.push(rel)
+    }
+    const stop = () => {
+      if (opts.signal?.aborted) throw new ConflictError('the backup was cancelled; nothing was written')
     }
     await add('studio.db', snapshot)
     const total = images.length + runs.length
     let done = 0
     for (const img of images) {
+      stop()
       const media = mediaFile(paths.media, img.hash, img.ext)
       await add(path.relative(paths.root, media).split(path.sep).join('/'), media)
       const thumb = thumbFile(paths.thumbs, img.hash)
@@ -97,12 +147,14 @@ export async function backupProject(dir: string, file: string, opts: BackupOptio
       opts.onProgress?.({ done: ++done, total, current: img.hash })
     }
     for (const id of runs) {
+      stop()
       const runRoot = runDir(paths.root, id)
       for (const f of listFiles(runRoot)) await add(path.relative(paths.root, f).split(path.sep).join('/'), f)
       opts.onProgress?.({ done: ++done, total, current: `run ${id}` })
     }
     await writer.addBuffer(MANIFEST, Buffer.from(JSON.stringify(manifest, null, 1)))
     const bytes = await writer.end()
+    stop()
     fs.renameSync(partial, target)
     return {
       file: target,
@@ -111,14 +163,56 @@ export async function backupProject(dir: string, file: string, opts: BackupOptio
       runs: runs.length,
       files: Object.keys(manifest.files).length,
       missing,
+      replaced: prep.replaces,
       seconds: (Date.now() - started) / 1000,
     }
   } catch (err) {
+    writer?.destroy()
     fs.rmSync(partial, { force: true })
+    const code = (err as NodeJS.ErrnoException).code ?? ''
+    if (WRITE_CODES.has(code)) throw new ValidationError(writeProblem(err, parent, writer?.written ?? 0))
     throw err
   } finally {
     for (const f of [snapshot, snapshot + '-wal', snapshot + '-shm', snapshot + '-journal'])
       fs.rmSync(f, { force: true })
+  }
+}
+
+/** Error codes of a write that failed because of the folder or its disk (Node's, and SQLite's for the copy). */
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL'])
+const DENIED = new Set(['EACCES', 'EPERM', 'EROFS', 'SQLITE_READONLY'])
+const WRITE_CODES = new Set([...FULL, ...DENIED])
+
+/** A failed write in the backup's folder, in words: disk full, unwritable, or the system's message. */
+export function writeProblem(err: unknown, folder: string, written: number): string {
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  const so = written ? ` after ${(written / 1e6).toFixed(1)} MB` : ''
+  if (FULL.has(code))
+    return `the disk holding ${folder} is full${so}; free some space or choose another folder (the partial backup was removed)`
+  if (DENIED.has(code))
+    return `cannot write in ${folder} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}); choose another folder`
+  return `cannot write the backup in ${folder}: ${errorMessage(err)}`
+}
+
+/** An earlier backup (or an empty file) may be replaced: a tar whose first entry is studio.db, as backups start. */
+function isBackupFile(file: string, size: number): boolean {
+  if (size === 0) return true
+  if (size < 1024) return false
+  const head = Buffer.alloc(512)
+  const fd = fs.openSync(file, 'r')
+  try {
+    fs.readSync(fd, head, 0, 512, 0)
+  } finally {
+    fs.closeSync(fd)
+  }
+  return head.subarray(0, 10).equals(Buffer.from('studio.db\0')) && head.subarray(257, 262).toString() === 'ustar'
+}
+
+function statOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.statSync(p)
+  } catch {
+    return null
   }
 }
 
@@ -151,6 +245,10 @@ function isInside(p: string, dir: string): boolean {
 /** Writes tar entries to a stream, waiting when it is full. */
 class TarWriter {
   private bytes = 0
+  /** Bytes handed to the stream so far. */
+  get written(): number {
+    return this.bytes
+  }
   /** One read buffer for every file (each piece written is copied out of it). */
   private readonly chunk = Buffer.allocUnsafe(1 << 20)
 
@@ -204,6 +302,11 @@ class TarWriter {
     await this.write(fileHeader(rel, data.length))
     await this.write(data)
     await this.write(padding(data.length))
+  }
+
+  /** Closes the file after a failure (the caller removes it). */
+  destroy(): void {
+    this.out.destroy()
   }
 
   /** Ends the archive and waits for it to be on disk; resolves to its size. */

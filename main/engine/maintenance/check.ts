@@ -3,7 +3,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import type { CheckDto, CheckProblemDto } from '../../../preload/contract'
+import type { CheckDto, CheckProblemDto, CheckRepairDto } from '../../../preload/contract'
 import { errorMessage } from '../errors'
 import { thumbFile } from '../media/formats'
 import { writeAtomic } from '../media/ingest'
@@ -14,7 +14,9 @@ import type { ImageFileRow } from '../store'
 import type { Studio } from '../studio'
 
 export interface CheckOptions {
+  /** Stops between groups of a few images; the result then says `complete: false` and what was done. */
   signal?: AbortSignal
+  /** After every group of a few images: originals verified so far, of all. */
   onProgress?: (p: { done: number; total: number }) => void
 }
 
@@ -25,6 +27,7 @@ export interface CheckOptions {
  * it was imported when that file is still there with the same bytes (source paths kept); anything
  * else that cannot be repaired is listed, each file named. Images imported before Studio counted GPS
  * get counted on the way (their bytes are read anyway). Reads images in pages, a few at a time.
+ * Repairs and problems name the file and the image as imported (`name`, its path below its import).
  */
 export async function checkProject(studio: Studio, opts: CheckOptions = {}): Promise<CheckDto> {
   const started = Date.now()
@@ -32,13 +35,17 @@ export async function checkProject(studio: Studio, opts: CheckOptions = {}): Pro
   const paths = studio.project.paths
   const { integrity, foreignKeys } = store.privacy.verify(store.db)
   const problems: CheckProblemDto[] = []
+  const repaired: CheckRepairDto[] = []
+  const name = (id: number) => store.images.get(id)?.relPath ?? null
   if (integrity.join() !== 'ok') {
-    for (const line of integrity) problems.push({ kind: 'database', file: paths.db, imageId: null, detail: line })
+    for (const line of integrity)
+      problems.push({ kind: 'database', file: paths.db, name: null, imageId: null, detail: line })
   }
   if (foreignKeys) {
     problems.push({
       kind: 'database',
       file: paths.db,
+      name: null,
       imageId: null,
       detail: `${foreignKeys} rows refer to rows that do not exist (PRAGMA foreign_key_check)`,
     })
@@ -53,12 +60,14 @@ export async function checkProject(studio: Studio, opts: CheckOptions = {}): Pro
     if (!ok) {
       const restored = await restoreFromSource(studio, img, file)
       if (restored) {
-        buf = restored
         result.repairedOriginals++
+        repaired.push({ kind: 'original', file, name: name(img.id), imageId: img.id, from: restored.from })
+        buf = restored.buf
       } else {
         problems.push({
           kind: buf === null ? 'original-missing' : 'original-damaged',
           file,
+          name: name(img.id),
           imageId: img.id,
           detail:
             buf === null
@@ -84,10 +93,12 @@ export async function checkProject(studio: Studio, opts: CheckOptions = {}): Pro
       await fs.rm(thumb, { force: true })
       await ensureThumbnail(paths, img)
       result.repairedThumbnails++
+      repaired.push({ kind: 'thumbnail', file: thumb, name: name(img.id), imageId: img.id, from: null })
     } catch (err) {
       problems.push({
         kind: 'thumbnail',
         file: thumb,
+        name: name(img.id),
         imageId: img.id,
         detail: `the thumbnail of image ${img.id} could not be made again: ${errorMessage(err)}`,
       })
@@ -95,13 +106,18 @@ export async function checkProject(studio: Studio, opts: CheckOptions = {}): Pro
   }
   const width = Math.max(2, Math.min(8, os.availableParallelism()))
   let after = 0
-  for (;;) {
-    if (opts.signal?.aborted) break
+  const stopped = () => opts.signal?.aborted === true
+  while (!stopped()) {
     const page = store.privacy.imageFiles(after, 256)
     if (!page.length) break
-    for (let i = 0; i < page.length; i += width) await Promise.all(page.slice(i, i + width).map(one))
-    after = page[page.length - 1]!.id
-    result.checked += page.length
+    // A group of `width` files at a time; a cancel stops after the group in flight.
+    for (let i = 0; i < page.length && !stopped(); i += width) {
+      const group = page.slice(i, i + width)
+      await Promise.all(group.map(one))
+      after = group[group.length - 1]!.id
+      result.checked += group.length
+      opts.onProgress?.({ done: result.checked, total })
+    }
     if (gps.length) {
       store.tx(() => {
         for (const [id, has] of gps) store.privacy.setGps(id, has)
@@ -109,13 +125,13 @@ export async function checkProject(studio: Studio, opts: CheckOptions = {}): Pro
       result.gpsCounted += gps.length
       gps.length = 0
     }
-    opts.onProgress?.({ done: result.checked, total })
   }
   return {
     database: integrity.join() === 'ok' && !foreignKeys ? 'ok' : 'damaged',
     images: total,
     ...result,
     complete: result.checked === total,
+    repaired: repaired.sort((a, b) => a.imageId - b.imageId),
     problems: problems.sort((a, b) => (a.imageId ?? 0) - (b.imageId ?? 0)),
     seconds: (Date.now() - started) / 1000,
   }
@@ -126,7 +142,11 @@ function sha256(buf: Buffer): string {
 }
 
 /** The image's bytes from a path it was imported from, written back, when that file still has them. */
-async function restoreFromSource(studio: Studio, img: ImageFileRow, file: string): Promise<Buffer | null> {
+async function restoreFromSource(
+  studio: Studio,
+  img: ImageFileRow,
+  file: string,
+): Promise<{ buf: Buffer; from: string } | null> {
   for (const s of studio.store.privacy.importedFrom(img.id)) {
     if (isForgotten(s.source)) continue
     // A CSV import's paths are relative to the CSV's folder.
@@ -135,7 +155,7 @@ async function restoreFromSource(studio: Studio, img: ImageFileRow, file: string
     const buf = await fs.readFile(candidate).catch(() => null)
     if (buf && sha256(buf) === img.hash) {
       await writeAtomic(file, buf, studio.project.paths.tmp)
-      return buf
+      return { buf, from: candidate }
     }
   }
   return null

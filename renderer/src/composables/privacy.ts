@@ -1,4 +1,4 @@
-import type { CheckDto, GpsCountDto, SettingsDto } from '../../../preload/contract'
+import type { GpsCountDto, SettingsDto } from '../../../preload/contract'
 import { plural } from './messages'
 
 /** The metadata choices of the Settings view, in the order shown, each with what it does to stored originals. */
@@ -41,21 +41,4 @@ export function gpsText(g: GpsCountDto | undefined): string {
 /** Whether saving should offer to forget the paths earlier imports stored. */
 export function offersForget(current: SettingsDto | null, sourcePaths: SettingsDto['sourcePaths']): boolean {
   return sourcePaths === 'forget' && (current?.storedSourcePaths ?? 0) > 0
-}
-
-/** The check's outcome in a few lines for people. */
-export function checkLines(r: CheckDto): string[] {
-  const lines = [
-    r.database === 'ok' ? 'Database: sound.' : 'Database: DAMAGED (see below).',
-    `${r.originalsOk} of ${plural(r.images, 'original')} match their SHA-256.`,
-  ]
-  if (r.repairedOriginals) lines.push(`${plural(r.repairedOriginals, 'original')} restored from the import folder.`)
-  lines.push(
-    r.repairedThumbnails ? `${plural(r.repairedThumbnails, 'thumbnail')} made again.` : 'Every thumbnail is present.',
-  )
-  if (r.gpsCounted) lines.push(`GPS counted for ${plural(r.gpsCounted, 'earlier image')}.`)
-  lines.push(
-    r.problems.length ? `${plural(r.problems.length, 'problem')} could not be repaired:` : 'Nothing to repair.',
-  )
-  return lines
 }

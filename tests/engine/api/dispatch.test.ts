@@ -60,6 +60,6 @@ describe('dispatch (one path for IPC and HTTP)', () => {
     expect([...STUDIO_METHODS].sort()).toEqual(Object.keys(REQUESTS).sort())
     expect(PROJECT_METHODS).not.toContain('openProject')
     expect(PROJECT_METHODS).toContain('images')
-    expect(STUDIO_METHODS.length - PROJECT_METHODS.length).toBe(7)
+    expect(STUDIO_METHODS.length - PROJECT_METHODS.length).toBe(8)
   })
 })

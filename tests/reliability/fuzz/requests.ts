@@ -161,8 +161,10 @@ export const STARTERS: Partial<Record<StudioMethod, StudioMethod[] | 'jobs'>> = 
   startLabelCheck: 'jobs',
   exportRun: 'jobs',
   exportData: 'jobs',
+  startCheck: 'jobs',
+  startBackup: 'jobs',
 }
-export const JOB_KINDS = ['score', 'label-check', 'backfill', 'export-data', 'export'] as const
+export const JOB_KINDS = ['score', 'label-check', 'backfill', 'export-data', 'export', 'check', 'backup'] as const
 
 export interface FuzzTarget {
   /** Sends one request; resolves with its HTTP status (for IPC, the status the reply maps to). */
