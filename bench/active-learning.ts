@@ -25,6 +25,7 @@ import { argmax } from '../main/engine/quality/confident-learning'
 import { balancedOrder, rankByUncertainty, type Uncertainty } from '../main/engine/quality/uncertainty'
 import { mixSeed, rng, shuffle } from '../main/engine/random'
 import { loadFashion, pixelFeatures } from './lib/fashion'
+import { printResources } from './lib/resources'
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -43,7 +44,12 @@ const TEST = 2_000
 const K = 10
 const D = 784
 
-await selectBackend()
+const backend = await selectBackend()
+printResources({
+  studio: 'one Node process; the softmax head (TF.js) fits and predicts on this thread, no worker threads',
+  peer: 'none: the random-order baseline fits the same head in the same process, one strategy after the other',
+  backend: `${backend.name} ${backend.version} (${backend.reason})`,
+})
 const { train, test } = loadFashion()
 const testRows = Array.from({ length: TEST }, (_, i) => i)
 const tx = pixelFeatures(test, testRows)

@@ -17,6 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { KINDS, type Kind } from '../tests/reliability/crash/scenarios'
 import { runSuite, summaryLine } from '../tests/reliability/crash/suite'
+import { printResources, trainerBackend } from './lib/resources'
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name)
@@ -27,7 +28,14 @@ for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`unknown kind ${k
 const trials = Number(arg('--trials') ?? 56)
 const root = arg('--keep') ?? path.join(os.tmpdir(), `studio-crash-${process.pid}`)
 
-console.log(`crash bench: ${trials} trials over ${kinds.join(', ')}; ${os.cpus().length} cores`)
+console.log(`crash bench: ${trials} trials over ${kinds.join(', ')}`)
+printResources({
+  studio:
+    'one command at a time, each in its own process (`studio …` or `studio serve`); a training trial runs the ' +
+    'trainer child with 2 data-parallel worker threads (--workers 2); this process only starts, kills and checks',
+  peer: 'none: each trial is checked against its acknowledgement log and the re-run command',
+  backend: `training: ${trainerBackend().text}; better-sqlite3`,
+})
 const t0 = Date.now()
 const s = await runSuite({
   root,

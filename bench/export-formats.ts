@@ -26,6 +26,7 @@ import { argmax } from '../main/engine/evaluation/metrics'
 import { writeShapes } from '../main/engine/sample/shapes'
 import { Studio } from '../main/engine/studio'
 import { bundledModelsDir } from '../main/engine/training/backbones'
+import { printResources, trainerBackend, trainerWorkers } from './lib/resources'
 import { trainRun } from './lib/train-run'
 
 const hymenoptera = path.resolve(import.meta.dirname, '../../shared/data/hymenoptera')
@@ -97,6 +98,16 @@ async function exportAll(studio: Studio, runId: number, name: string): Promise<v
 }
 
 async function main(): Promise<void> {
+  printResources({
+    studio:
+      `this Node process trains each run in-process (${await trainerWorkers()}); each export writes its model ` +
+      'files in one worker thread and self-tests in one forked Node process (TF.js on its own wasm backend, one ' +
+      'thread; onnxruntime-node at its default intra-op threads)',
+    peer:
+      "the formats' own runtimes in that self-test process; onnxruntime-web with 1 thread; predict.py in one " +
+      `${PYTHON} process (numpy evaluator, single-threaded)`,
+    backend: `training: ${trainerBackend().text}`,
+  })
   const shapes = Studio.init(path.join(work, 'shapes'))
   await writeShapes(path.join(work, 'shapes-src'), 40)
   await shapes.import(path.join(work, 'shapes-src'))

@@ -32,6 +32,7 @@ import { withDefaults, type TrainConfig } from '../main/engine/training/config'
 import { RECIPE_OFF } from '../main/engine/training/recipe'
 import { trainResult } from '../main/cli/commands/train'
 import { recipeFrom } from '../main/cli/commands/train-recipe'
+import { printResources, trainerBackend, trainerWorkers } from './lib/resources'
 
 const text = (name: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -246,6 +247,11 @@ const fmt = (r: Result, base?: Result) =>
 const HEAD =
   '| recipe | test accuracy | Δ vs default (points) | ECE | train accuracy (last epoch) | images/s | minutes |\n|---|---|---|---|---|---|---|'
 
+printResources({
+  studio: `a trainer child process per run (startTraining): ${full.workers ? `${full.workers} worker(s) by --workers` : await trainerWorkers()}`,
+  peer: 'none: the recipes are compared with each other',
+  backend: trainerBackend().text,
+})
 console.log(`default recipe: ${words(full)}`)
 const results: Result[] = []
 if (ablation) {

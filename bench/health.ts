@@ -26,6 +26,7 @@ import { healthReport } from '../main/engine/health/report'
 import { writeThumbnail, writeThumbnailAndSignals } from '../main/engine/media/ingest'
 import { rng } from '../main/engine/random'
 import { Studio } from '../main/engine/studio'
+import { printResources } from './lib/resources'
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -39,7 +40,14 @@ const nStage = arg('stage', 300)
 const work = path.join(import.meta.dirname, '.work')
 fs.mkdirSync(work, { recursive: true })
 const secs = (t0: number) => (performance.now() - t0) / 1000
-console.log(`${os.availableParallelism()} cores, Node ${process.version}, sharp ${sharp.versions.sharp}`)
+printResources({
+  studio:
+    'one Node process: the report on this thread over one SQLite connection; each import ' +
+    `${os.availableParallelism() * 3} files at once with 1 libvips thread each; the thumbnail step ` +
+    `${os.availableParallelism() * 3} images in flight, 1 libvips thread each`,
+  peer: 'none: with and without signals alternate in this process (imports back to back in fresh projects)',
+  backend: `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}; better-sqlite3`,
+})
 
 /** A project of `n` synthetic rows: 3 classes, a fifth unlabeled, random hashes with planted near-duplicates. */
 function syntheticProject(dir: string, n: number): Studio {

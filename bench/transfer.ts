@@ -18,6 +18,7 @@ import { Studio } from '../main/engine/studio'
 import { withDefaults, type TrainConfig } from '../main/engine/training/config'
 import type { TrainEvent } from '../main/engine/training/events'
 import { runTraining } from '../main/engine/training/trainer'
+import { printResources, trainerBackend, trainerWorkers } from './lib/resources'
 
 const hymenoptera = path.resolve(import.meta.dirname, '../../shared/data/hymenoptera')
 const arg = (name: string): string | undefined => {
@@ -125,6 +126,11 @@ async function main(): Promise<void> {
     console.log(`bench:transfer skipped: ${hymenoptera} is missing`)
     return
   }
+  printResources({
+    studio: `this Node process trains each recipe in-process (runTraining); ${await trainerWorkers()}; sharp decodes`,
+    peer: 'none: the recipes are compared with each other',
+    backend: trainerBackend().text,
+  })
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-transfer-'))
   const modelsDir = path.join(work, 'models') // empty: Studio's bundled backbones only
   fs.mkdirSync(modelsDir)
