@@ -95,7 +95,13 @@ export function createFakeElectron(userData: string) {
   const opened: string[] = []
   /** Folders the shell handed to the OS to show (shell.openPath: "Open folder"). */
   const shown: string[] = []
-  const dialogState = { response: 1, asked: [] as string[] }
+  const dialogState = {
+    response: 1,
+    asked: [] as string[],
+    /** Options of each save dialog shown, and the file the next one answers ('' = cancelled). */
+    saves: [] as Record<string, unknown>[],
+    saveAs: '',
+  }
   const electron = {
     app,
     BrowserWindow: FakeBrowserWindow,
@@ -115,6 +121,10 @@ export function createFakeElectron(userData: string) {
     },
     dialog: {
       showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+      showSaveDialog: async (...args: unknown[]) => {
+        dialogState.saves.push(args.at(-1) as Record<string, unknown>)
+        return { canceled: !dialogState.saveAs, filePath: dialogState.saveAs }
+      },
       showErrorBox: () => {},
       showMessageBox: async (...args: unknown[]) => {
         const options = args.at(-1) as { detail?: string }

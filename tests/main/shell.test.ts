@@ -148,6 +148,21 @@ describe('the studio-media: protocol', () => {
     expect((await get(`studio-media://original/${hashes[0]}`, { method: 'POST', body: 'x' })).status).toBe(405)
   })
 
+  it('asks for a backup file with the native save dialog, which confirms a replacement', async () => {
+    const ours = { sender: contents, senderFrame: { url: `${rendererUrl}#/settings` } }
+    const ask = (defaultPath: string) =>
+      f.ipcHandlers.get('studio:chooseSaveFile')!(ours, { title: 'Back up the project', defaultPath })
+    f.dialogState.saveAs = '/home/u/chosen.tar'
+    expect(await ask('/home/u/proj-backup.tar')).toEqual({ result: '/home/u/chosen.tar' })
+    expect(f.dialogState.saves.at(-1)).toMatchObject({
+      title: 'Back up the project',
+      defaultPath: '/home/u/proj-backup.tar',
+      properties: expect.arrayContaining(['showOverwriteConfirmation']),
+    })
+    f.dialogState.saveAs = ''
+    expect(await ask('/home/u/proj-backup.tar')).toEqual({ result: null })
+  })
+
   it('a window that is not ours cannot open a project through IPC', async () => {
     const stranger = { sender: contents, senderFrame: { url: 'https://evil.example/' } }
     expect(await f.ipcHandlers.get('studio:appInfo')!(stranger, undefined)).toEqual({
