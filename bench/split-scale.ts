@@ -2,11 +2,13 @@
  * bench/split-scale: the dataset version at 100,000 images without writing 100,000 files. Synthetic
  * rows (bench:pages's generator: two thirds labeled in 3 classes) get random 64-bit perceptual hashes,
  * 8 % of them near-copies of another (a few bits flipped), so the near-duplicate grouping has real
- * work; then the health report fills its cache and a version is frozen as training freezes it
+ * work — or, with `--hashes fashion`, the first 70 % get the signals (pHash, tone) that the import
+ * measures on Fashion-MNIST's 28×28 images (the IDX files; what bench:scale imports), whose hashes
+ * crowd together: most images have close neighbours and 60 % end in one chain —; then the health report fills its cache and a version is frozen as training freezes it
  * (`splitGroupsOf`), with each part timed, the "nothing changed" check, and a grouping afresh.
  * One Node process, one SQLite connection, one thread.
  *
- *   npx tsx bench/split-scale.ts [--images 100000]
+ *   npx tsx bench/split-scale.ts [--images 100000] [--hashes random|fashion]
  *
  * Last line: images=<n> labeled=<n> split_s=<the version as training freezes it>.
  */
@@ -15,13 +17,19 @@ import os from 'node:os'
 import path from 'node:path'
 import { planSplit } from '../main/engine/datasets/split'
 import { createDatasetVersion, splitGroupsOf } from '../main/engine/datasets/versions'
+import { NEAR_DUP_BITS, nearDuplicateGroups } from '../main/engine/health/near-dups'
 import { healthReport } from '../main/engine/health/report'
+import { measure } from '../main/engine/health/signals'
 import { rng } from '../main/engine/random'
 import { Studio } from '../main/engine/studio'
 import { insertSyntheticImages } from '../tests/helpers/synthetic'
+import { loadFashion } from './lib/fashion'
 import { RssSampler } from './lib/rss'
 
-const n = Number(process.argv[process.argv.indexOf('--images') + 1] || 100_000) || 100_000
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined)
+const n = Number(arg('--images') ?? 100_000) || 100_000
+const kind = arg('--hashes') ?? 'random'
+if (kind !== 'random' && kind !== 'fashion') throw new Error(`--hashes must be random or fashion (got ${kind})`)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-split-'))
 const rss = new RssSampler().start()
 const studio = Studio.init(dir)
@@ -32,8 +40,16 @@ insertSyntheticImages(studio, n)
 const random = rng(7)
 const hex = () => Math.floor(random() * 2 ** 32)
 const hashes: [number, number][] = []
+const fashion = kind === 'fashion' ? loadFashion() : null
+const nFashion = fashion ? Math.min(70_000, Math.round(n * 0.7)) : 0
 studio.store.tx(() => {
-  for (let id = 1; id <= n; id++) {
+  for (let id = 1; id <= nFashion; id++) {
+    const split = id <= 60_000 ? fashion!.train : fashion!.test
+    const k = id <= 60_000 ? id - 1 : id - 60_001
+    const sig = measure({ data: split.pixels.subarray(k * 784, (k + 1) * 784), width: 28, height: 28, channels: 1 })
+    studio.store.health.setSignals(id, sig)
+  }
+  for (let id = nFashion + 1; id <= n; id++) {
     let h: [number, number] = [hex(), hex()]
     if (hashes.length && random() < 0.08) {
       const [hi, lo] = hashes[Math.floor(random() * hashes.length)]!
@@ -44,7 +60,7 @@ studio.store.tx(() => {
     studio.store.health.setSignals(id, { phash, brightness: 0.5, colourfulness: 0.2, sharpness: 0.3 })
   }
 })
-console.log(`${n} synthetic rows with signals in ${secs().toFixed(1)} s`)
+console.log(`${n} synthetic rows with signals (${nFashion} from Fashion-MNIST) in ${secs().toFixed(1)} s`)
 
 t = performance.now()
 await healthReport(studio, {}, null)
@@ -68,15 +84,24 @@ const reuseSecs = secs()
 t = performance.now()
 createDatasetVersion(studio.store, {})
 const afreshSecs = secs()
+t = performance.now()
+const { ids, hashes: phashes, tone } = studio.store.health.hashes()
+const hashReadSecs = secs()
+t = performance.now()
+const afreshGroups = nearDuplicateGroups(ids, phashes, NEAR_DUP_BITS, tone)
+const groupingSecs = secs()
 const v = studio.store.datasets.versions().find((x) => x.id === versionId)!
 console.log(
   `dataset version ${versionId}: train ${v.train}, val ${v.val}, test ${v.test} of ${labeled.length} labeled in ` +
     `${splitSecs.toFixed(3)} s (goal < 1 s); parts: groups ${groupSecs.toFixed(3)} s (${groups.length}, cached), ` +
     `labeled rows read ${readSecs.toFixed(3)} s, plan ${planSecs.toFixed(3)} s; ` +
-    `asking again (nothing changed, reused) ${reuseSecs.toFixed(3)} s; grouping afresh (createDatasetVersion(store)) ${afreshSecs.toFixed(3)} s`,
+    `asking again (nothing changed, reused) ${reuseSecs.toFixed(3)} s; grouping afresh (createDatasetVersion(store)) ${afreshSecs.toFixed(3)} s ` +
+    `(hashes read ${hashReadSecs.toFixed(3)} s, grouping ${groupingSecs.toFixed(3)} s: ${afreshGroups.length} groups)`,
 )
 console.log(`peak RSS ${rss.peakMb.toFixed(0)} MB`)
 rss.stop()
 studio.close()
 fs.rmSync(dir, { recursive: true, force: true })
-console.log(`images=${n} labeled=${labeled.length} split_s=${splitSecs.toFixed(3)}`)
+console.log(
+  `images=${n} labeled=${labeled.length} hashes=${kind} split_s=${splitSecs.toFixed(3)} afresh_s=${afreshSecs.toFixed(3)}`,
+)

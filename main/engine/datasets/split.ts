@@ -63,32 +63,47 @@ export function planSplit(
     throw new ValidationError(`training needs at least 2 classes with labeled images; found ${n}: ${found}`)
   }
   const needed = (['train', 'val', 'test'] as const).filter((s) => fractions[s] > 0)
-  const classOf = new Map(images.map((i) => [i.imageId, i.classId]))
-  const groupOf = groupIndex(groups, classOf)
-  const split = new Map<number, Split>()
-  const fixedIds = new Set<number>()
+  // Per image id (projects hold 100,000s): typed arrays, not maps.
+  const ascending = isAscending(images)
+  let maxId = 0
+  for (const img of images) maxId = Math.max(maxId, img.imageId)
+  const classIndex = new Int32Array(maxId + 1).fill(-1)
+  classIds.forEach((id, k) => {
+    for (const img of byClass.get(id)!) classIndex[img.imageId] = k
+  })
+  const { groupOf, members: groupMembers } = groupIndex(groups, classIndex)
+  /** 0: not placed yet, else 1 + SPLIT_CODES index. */
+  const split = new Uint8Array(maxId + 1)
+  const fixed = new Uint8Array(maxId + 1)
   if (opts.useOriginSplits) {
     for (const img of images) {
       const s = originSplit(img.origin)
       if (s) {
-        split.set(img.imageId, s)
-        fixedIds.add(img.imageId)
+        split[img.imageId] = SPLIT_CODES.indexOf(s) + 1
+        fixed[img.imageId] = 1
       }
     }
     // The rest of a group follows its first member kept in a split folder.
-    for (const img of [...images].sort((a, b) => a.imageId - b.imageId)) {
-      const g = groupOf.get(img.imageId)
-      if (!g || !fixedIds.has(img.imageId)) continue
-      for (const id of g) if (!split.has(id)) split.set(id, split.get(img.imageId)!)
+    for (const img of ascending ? images : [...images].sort((a, b) => a.imageId - b.imageId)) {
+      const g = groupOf[img.imageId]!
+      if (!g || !fixed[img.imageId]) continue
+      for (const id of groupMembers[g - 1]!) if (!split[id]) split[id] = split[img.imageId]!
     }
   }
-  classIds.forEach((classId) => {
+  // The group whose unit an image keys in its class's shuffle (+ 1), and the class that last saw a group.
+  const unitGroup = new Int32Array(maxId + 1)
+  const seenBy = new Int32Array(groupMembers.length).fill(-1)
+  classIds.forEach((classId, k) => {
     const imgs = byClass.get(classId)!
-    const fixed = imgs.filter((i) => fixedIds.has(i.imageId))
-    const rest = imgs.filter((i) => !fixedIds.has(i.imageId)).map((i) => i.imageId)
+    let nFixed = 0
+    const rest: number[] = []
+    for (const img of imgs) {
+      if (fixed[img.imageId]) nFixed++
+      else rest.push(img.imageId)
+    }
     if (!rest.length) return
     const n = rest.length
-    const minimum = fixed.length ? 1 : needed.length
+    const minimum = nFixed ? 1 : needed.length
     if (n < minimum) {
       const pct = needed.map((s) => Math.round(fractions[s] * 100)).join('/')
       const name = JSON.stringify(classNames.get(classId))
@@ -96,55 +111,74 @@ export function planSplit(
         `class ${name} has ${plural(n, 'labeled image')}; the ${pct} split needs at least ${minimum} per class`,
       )
     }
-    let nTest = fractions.test > 0 ? Math.max(fixed.length ? 0 : 1, Math.round(n * fractions.test)) : 0
-    let nVal = fractions.val > 0 ? Math.max(fixed.length ? 0 : 1, Math.round(n * fractions.val)) : 0
+    let nTest = fractions.test > 0 ? Math.max(nFixed ? 0 : 1, Math.round(n * fractions.test)) : 0
+    let nVal = fractions.val > 0 ? Math.max(nFixed ? 0 : 1, Math.round(n * fractions.val)) : 0
     while (n - nTest - nVal < 1) nTest > nVal ? nTest-- : nVal--
-    const count = { train: 0, val: 0, test: 0 }
-    for (const id of rest) {
-      const s = split.get(id)
-      if (s) count[s]++
-    }
+    // count[0] train, [1] val, [2] test: images of this class placed so far.
+    const count = [0, 0, 0]
+    for (const id of rest) if (split[id]) count[split[id]! - 1]!++
     // Units in shuffled order: a lone image, or a group keyed by its first image of this class.
     const order: number[] = []
-    const groupAt = new Map<number, readonly number[]>()
-    const seen = new Set<readonly number[]>()
-    for (const id of rest.sort((a, b) => a - b)) {
-      if (split.has(id)) continue
-      const g = groupOf.get(id)
+    if (!ascending) rest.sort((a, b) => a - b)
+    for (const id of rest) {
+      if (split[id]) continue
+      const g = groupOf[id]!
       if (g) {
-        if (seen.has(g)) continue
-        seen.add(g)
-        groupAt.set(id, g)
+        if (seenBy[g - 1] === k) continue
+        seenBy[g - 1] = k
+        unitGroup[id] = g
       }
       order.push(id)
     }
     for (const first of shuffle(order, rng(mixSeed(seed, classId)))) {
-      const members = groupAt.get(first)?.filter((id) => !split.has(id)) ?? [first]
-      const here = members.length === 1 ? 1 : members.filter((id) => classOf.get(id) === classId).length
-      const to: Split = count.test + here <= nTest ? 'test' : count.val + here <= nVal ? 'val' : 'train'
-      for (const id of members) split.set(id, to)
-      count[to] += here
+      const g = unitGroup[first]!
+      let here = 1
+      let members: readonly number[] = [first]
+      if (g) {
+        members = groupMembers[g - 1]!.filter((id) => !split[id])
+        if (members.length !== 1) {
+          here = 0
+          for (const id of members) if (classIndex[id] === k) here++
+        }
+      }
+      const to = count[2]! + here <= nTest ? 3 : count[1]! + here <= nVal ? 2 : 1
+      for (const id of members) split[id] = to
+      count[to - 1]! += here
     }
   })
-  const index = new Map(classIds.map((id, i) => [id, i]))
-  const items = images
-    .map((i) => ({ imageId: i.imageId, classIndex: index.get(i.classId)!, split: split.get(i.imageId)! }))
-    .sort((a, b) => a.imageId - b.imageId)
+  const items = images.map((i) => ({
+    imageId: i.imageId,
+    classIndex: classIndex[i.imageId]!,
+    split: SPLIT_CODES[split[i.imageId]! - 1]!,
+  }))
+  if (!ascending) items.sort((a, b) => a.imageId - b.imageId)
   return { classes: classIds.map((id) => ({ id, name: classNames.get(id)! })), items }
 }
 
-/** Each labeled image's group (labeled members only, sorted by id); images in no group are absent. */
+const SPLIT_CODES: readonly Split[] = ['train', 'val', 'test']
+
+function isAscending(images: readonly LabeledImage[]): boolean {
+  for (let i = 1; i < images.length; i++) if (images[i]!.imageId <= images[i - 1]!.imageId) return false
+  return true
+}
+
+/**
+ * Each labeled image's group: groupOf[id] is 1 + the index in `members` of its group (labeled
+ * members only, sorted by id; a later group wins an image listed twice), 0 for images in no group.
+ */
 function groupIndex(
   groups: readonly (readonly number[])[],
-  classOf: ReadonlyMap<number, number>,
-): Map<number, number[]> {
-  const out = new Map<number, number[]>()
+  classIndex: Int32Array,
+): { groupOf: Int32Array; members: number[][] } {
+  const groupOf = new Int32Array(classIndex.length)
+  const members: number[][] = []
   for (const g of groups) {
-    const members = g.filter((id) => classOf.has(id)).sort((a, b) => a - b)
-    if (members.length < 2) continue
-    for (const id of members) out.set(id, members)
+    const labeled = g.filter((id) => id < classIndex.length && classIndex[id]! >= 0).sort((a, b) => a - b)
+    if (labeled.length < 2) continue
+    members.push(labeled)
+    for (const id of labeled) groupOf[id] = members.length
   }
-  return out
+  return { groupOf, members }
 }
 
 /** Images per class id, in input order: one pass, each image appended once (projects hold 100,000s). */

@@ -49,12 +49,12 @@ function sameSettings(v: Settings, s: Settings): boolean {
 function sameRows(store: Store, v: DatasetVersion, plan: SplitPlan): boolean {
   if (v.classes.length !== plan.classes.length) return false
   if (v.classes.some((c, i) => c.id !== plan.classes[i]!.id || c.name !== plan.classes[i]!.name)) return false
-  const rows = store.datasets.frozenRows(v.id)
+  const rows = store.datasets.frozenTuples(v.id)
   if (rows.length !== plan.items.length) return false
   // Both are ordered by image id.
   return rows.every((r, i) => {
     const p = plan.items[i]!
-    return r.imageId === p.imageId && r.classIndex === p.classIndex && r.split === p.split
+    return r[0] === p.imageId && r[1] === p.classIndex && r[2] === p.split
   })
 }
 

@@ -1,8 +1,15 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { nearDuplicateGroups, NEAR_DUP_BITS } from '../../../main/engine/health/near-dups'
+import { nearDuplicateGroups, NEAR_DUP_BITS, TONE_TOLERANCE } from '../../../main/engine/health/near-dups'
 import { phash } from '../../../main/engine/health/phash'
-import { hamming, laplacianVariance, measure, SIGNAL_STEP, signalsOf } from '../../../main/engine/health/signals'
+import {
+  hamming,
+  laplacianVariance,
+  measure,
+  popcount,
+  SIGNAL_STEP,
+  signalsOf,
+} from '../../../main/engine/health/signals'
 import { rng } from '../../../main/engine/random'
 import { scene, sceneRaw } from '../../helpers/scenes'
 
@@ -147,4 +154,85 @@ describe('nearDuplicateGroups', () => {
     expect(performance.now() - t0).toBeLessThan(60_000)
     expect(groups).toContainEqual([500, 99_000])
   })
+
+  it('gives exactly the groups of an all-pairs reference: chains, the threshold, tone, group order', () => {
+    for (const seed of [1, 2, 3]) {
+      const r = rng(seed)
+      const word = () => Math.floor(r() * 2 ** 32) >>> 0
+      const flip = (h: bigint, bits: number) => {
+        const at = new Set<number>()
+        while (at.size < bits) at.add(Math.floor(r() * 64))
+        for (const b of at) h ^= 1n << BigInt(b)
+        return h
+      }
+      const hashes: bigint[] = []
+      const brightness: number[] = []
+      const colourfulness: number[] = []
+      for (let i = 0; i < 1500; i++) {
+        const from = hashes.length ? Math.floor(r() * hashes.length) : -1
+        const kind = r()
+        // Copies of an earlier hash at, just inside and just past the threshold, chains of small
+        // steps (a ~ b ~ c with a far from c), clusters sharing most bits, and unrelated hashes.
+        if (from >= 0 && kind < 0.45) {
+          const bits = [NEAR_DUP_BITS, NEAR_DUP_BITS + 1, NEAR_DUP_BITS - 1, 3, 6][Math.floor(r() * 5)]!
+          hashes.push(flip(hashes[from]!, bits))
+          brightness.push(brightness[from]! + (r() - 0.5) * 3 * TONE_TOLERANCE)
+          colourfulness.push(colourfulness[from]! + (r() - 0.5) * 2 * TONE_TOLERANCE)
+        } else {
+          hashes.push((BigInt(word()) << 32n) | BigInt(word()))
+          brightness.push(r() * 255)
+          colourfulness.push(r() * 60)
+        }
+      }
+      const hex = hashes.map((h) => h.toString(16).padStart(16, '0'))
+      const ids = hex.map((_, i) => 1000 + ((i * 7919) % 1500))
+      const tone = { brightness, colourfulness }
+      const expected = allPairsGroups(ids, hex, tone)
+      expect(expected.some((g) => g.length > 3)).toBe(true)
+      expect(nearDuplicateGroups(ids, hex, NEAR_DUP_BITS, tone)).toEqual(expected)
+      expect(nearDuplicateGroups(ids, hex)).toEqual(allPairsGroups(ids, hex, null))
+    }
+  })
 })
+
+/**
+ * The definition, pair by pair: union every pair within NEAR_DUP_BITS (and the tone tolerance);
+ * split each chain in index order around leaders (a member joins the first leader within reach);
+ * groups of more than one, ordered by chain (lowest index) then leader, as sorted ids.
+ */
+function allPairsGroups(
+  ids: number[],
+  hashes: string[],
+  tone: { brightness: number[]; colourfulness: number[] } | null,
+): number[][] {
+  const n = hashes.length
+  const parent = Array.from({ length: n }, (_, i) => i)
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)))
+  const hi = hashes.map((h) => parseInt(h.slice(0, 8), 16))
+  const lo = hashes.map((h) => parseInt(h.slice(8), 16))
+  const close = (i: number, j: number) => popcount(hi[i]! ^ hi[j]!) + popcount(lo[i]! ^ lo[j]!) <= NEAR_DUP_BITS
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const sameTone =
+        !tone ||
+        (Math.abs(tone.brightness[i]! - tone.brightness[j]!) <= TONE_TOLERANCE &&
+          Math.abs(tone.colourfulness[i]! - tone.colourfulness[j]!) <= TONE_TOLERANCE)
+      if (!close(i, j) || !sameTone) continue
+      const [a, b] = [find(i), find(j)]
+      parent[Math.max(a, b)] = Math.min(a, b)
+    }
+  }
+  const chains = new Map<number, number[]>()
+  for (let i = 0; i < n; i++) chains.set(find(i), [...(chains.get(find(i)) ?? []), i])
+  const out: number[][] = []
+  for (const chain of chains.values()) {
+    const leaders: number[][] = []
+    for (const i of chain) {
+      const home = leaders.find((l) => close(l[0]!, i))
+      if (home) home.push(i)
+      else leaders.push([i])
+    }
+    out.push(...leaders.filter((l) => l.length > 1).map((l) => l.map((i) => ids[i]!).sort((a, b) => a - b)))
+  }
+  return out
+}
