@@ -138,6 +138,10 @@ describe.skipIf(!haveChromium)('Settings and the GPS count (Chromium against bro
     expect(done).toContain(`written to ${file}.`)
     expect(fs.statSync(file).size).toBeGreaterThan(0)
     await shotOf('settings-backed-up', 'backup-result')
+    await p.emulateMedia({ colorScheme: 'dark' })
+    expect(await axeProblems(p)).toEqual([]) // the results of both, in the dark theme
+    await shotOf('settings-backed-up-dark', 'backup-result')
+    await p.emulateMedia({ colorScheme: 'light' })
 
     // The same file again: a question, not an error; replaced once confirmed.
     await p.click('[data-testid="backup"]')
