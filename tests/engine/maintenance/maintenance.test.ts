@@ -78,6 +78,17 @@ describe('studio check', () => {
       ])
       expect(fs.existsSync(thumb)).toBe(true)
       expect(sha(fs.readFileSync(s.originalPath(fromSource)))).toBe(fromSource.hash)
+      // Each repair named: the file written, the image as imported, where an original came from.
+      expect(r.repaired).toEqual([
+        {
+          kind: 'original',
+          file: s.originalPath(fromSource),
+          name: fromSource.relPath,
+          imageId: fromSource.id,
+          from: path.join(src, fromSource.relPath),
+        },
+        { kind: 'thumbnail', file: thumb, name: thumbless.relPath, imageId: thumbless.id, from: null },
+      ])
 
       fs.rmSync(s.originalPath(imgs[3]!))
       const again = await checkProject(s)
