@@ -18,6 +18,8 @@ export function startCheckJob(studio: Studio, jobs: Jobs, onResult: (r: CheckDto
   if (jobs.isRunning('check')) throw new ConflictError('a check is already running; wait or cancel it')
   void jobs.start('check', async ({ signal, progress }) => {
     progress(0, studio.store.images.total(), 'checking the database')
+    // Let that message out before the integrity check holds this thread (a second or two at 100,000 images).
+    await new Promise((resolve) => setImmediate(resolve))
     const result = await checkProject(studio, {
       signal,
       onProgress: (p) => progress(p.done, p.total, `${p.done} of ${plural(p.total, 'original')} verified`),
@@ -45,6 +47,7 @@ export function startBackupJob(
   const nativeBinding = studio.openOptions.nativeBinding
   void jobs.start('backup', async ({ signal, progress }) => {
     progress(0, 0, 'copying the database')
+    await new Promise((resolve) => setImmediate(resolve))
     const result = await writeBackup(prep, {
       signal,
       nativeBinding,
