@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { BackupDto, CheckDto } from '../../preload/contract'
 import { idleJob } from '../../renderer/src/composables/jobs'
 import {
@@ -12,6 +13,15 @@ import {
   repairText,
   sizeText,
 } from '../../renderer/src/composables/maintenance'
+import { useJobsStore } from '../../renderer/src/stores/jobs'
+import { useMaintenanceStore } from '../../renderer/src/stores/maintenance'
+import { ApiError, fake, settle } from './fake-api'
+
+vi.mock('../../renderer/src/api', () => import('./fake-api').then((m) => m.apiModule))
+
+const startCheck = vi.fn()
+const startBackup = vi.fn()
+Object.assign(fake.api, { startCheck, startBackup })
 
 const check: CheckDto = {
   database: 'ok',
@@ -101,5 +111,73 @@ describe('the Settings view’s check and backup helpers', () => {
     expect(isExistsRefusal(named('ConflictError', 'a backup is already running'))).toBe(false)
     expect(isExistsRefusal(named('ValidationError', '/x.tar already exists'))).toBe(false)
     expect(isExistsRefusal(null)).toBe(false)
+  })
+})
+
+const backupResult: BackupDto = {
+  file: '/b/p.tar',
+  bytes: 2_000,
+  images: 3,
+  runs: 0,
+  files: 7,
+  missing: [],
+  replaced: true,
+  seconds: 0.1,
+}
+
+describe('the maintenance store', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    fake.handlers.length = 0
+    startCheck.mockReset()
+    startBackup.mockReset()
+  })
+
+  it('follows a check job and keeps its result, also a cancelled one', async () => {
+    startCheck.mockResolvedValue({ started: true })
+    const store = useMaintenanceStore()
+    const jobs = useJobsStore()
+    expect(await store.startCheck()).toBe(true)
+    fake.emit({ type: 'job-progress', kind: 'check', done: 2, total: 10, message: '2 of 10 originals verified' })
+    expect(jobs.jobs.check).toMatchObject({ status: 'running', message: '2 of 10 originals verified' })
+    const partial = { ...check, complete: false, checked: 2 }
+    fake.emit({ type: 'check-finished', result: partial })
+    fake.emit({ type: 'job-finished', kind: 'check', status: 'cancelled', error: null })
+    expect(store.check).toEqual(partial)
+    expect(jobs.jobs.check?.status).toBe('cancelled')
+    store.clearCheck()
+    expect([store.check, jobs.jobs.check]).toEqual([null, undefined])
+  })
+
+  it('asks before replacing an existing file instead of failing, then sends overwrite', async () => {
+    startBackup.mockRejectedValueOnce(
+      new ApiError('ConflictError', '/b/p.tar already exists; choose a new file for the backup'),
+    )
+    const store = useMaintenanceStore()
+    const jobs = useJobsStore()
+    expect(await store.startBackup('/b/p.tar')).toBe(false)
+    await settle()
+    expect(store.confirmReplace).toBe('/b/p.tar')
+    expect(jobs.jobs.backup).toBeUndefined() // a question, not a failed job
+    startBackup.mockResolvedValueOnce({ started: true, file: '/b/p.tar' })
+    expect(await store.startBackup('/b/p.tar', true)).toBe(true)
+    expect(startBackup).toHaveBeenLastCalledWith({ path: '/b/p.tar', overwrite: true })
+    expect(store.confirmReplace).toBeNull()
+    fake.emit({ type: 'backup-finished', result: backupResult })
+    fake.emit({ type: 'job-finished', kind: 'backup', status: 'done', error: null })
+    expect(store.backup).toEqual(backupResult)
+    expect(jobs.jobs.backup?.status).toBe('done')
+  })
+
+  it('shows any other refusal as the failed job, with its message', async () => {
+    startBackup.mockRejectedValue(new ApiError('ValidationError', 'the folder for the backup, /no, does not exist'))
+    const store = useMaintenanceStore()
+    expect(await store.startBackup('/no/p.tar')).toBe(false)
+    await settle()
+    expect(store.confirmReplace).toBeNull()
+    expect(useJobsStore().jobs.backup).toMatchObject({
+      status: 'failed',
+      error: 'the folder for the backup, /no, does not exist',
+    })
   })
 })
