@@ -51,6 +51,7 @@ const ANCHOR_STEP = 1000
 export class ImageQueries {
   private readonly sql: Sql
   private readonly anchors = new Map<string, { stamp: string; list: [string | number | null, number][] }>()
+  private readonly searchPlans = new Map<string, { stamp: string; few: boolean }>()
 
   /** `attributes`: the value counts the attribute filter picks its plan by. */
   constructor(
@@ -219,13 +220,54 @@ export class ImageQueries {
     }[]
   }
 
+  /**
+   * Whether a search has few enough matches (a trigram index probe, at most SEARCH_LIST_MAX rows read)
+   * to be answered from the index; kept per text until the data changes, as every page asks again.
+   */
+  private fewSearchMatches(search: string): boolean {
+    if ([...search].length < 3) return false // the trigram index knows substrings of 3 characters and more
+    const stamp = dataStamp(this.sql)
+    const known = this.searchPlans.get(search)
+    if (known?.stamp === stamp) return known.few
+    const n = (
+      this.sql(`SELECT count(*) AS n FROM (SELECT 1 FROM images_search WHERE images_search MATCH ? LIMIT ?)`).get(
+        ftsPhrase(search),
+        SEARCH_LIST_MAX,
+      ) as { n: number }
+    ).n
+    this.searchPlans.set(search, { stamp, few: n < SEARCH_LIST_MAX })
+    if (this.searchPlans.size > 20) this.searchPlans.delete(this.searchPlans.keys().next().value!)
+    return n < SEARCH_LIST_MAX
+  }
+
+  /**
+   * The run's predicted class id of a lens row `p` as SQL: its version's class list (output index →
+   * class id) written out as a CASE, so a filter over 100,000 rows parses no JSON per row. NULL for
+   * an index outside the list, as json_extract gives.
+   */
+  private predictedClassSql(runId: number): string {
+    const row = this.sql(
+      'SELECT v.classes FROM runs r JOIN dataset_versions v ON v.id = r.dataset_version WHERE r.id = ?',
+    ).get(runId) as { classes: string } | undefined
+    const ids = row ? (JSON.parse(row.classes) as { id: unknown }[]).map((c) => c.id) : []
+    if (!ids.length) return 'NULL'
+    if (!ids.every((id) => Number.isSafeInteger(id))) {
+      return `json_extract((SELECT v.classes FROM runs r JOIN dataset_versions v ON v.id = r.dataset_version
+        WHERE r.id = p.run_id), '$[' || p.pred_index || '].id')`
+    }
+    return `CASE p.pred_index ${ids.map((id, k) => `WHEN ${k} THEN ${id as number}`).join(' ')} END`
+  }
+
   total(): number {
     return (this.sql('SELECT count(*) AS n FROM images').get() as { n: number }).n
   }
 
   /** The WHERE terms of a filter; `use` lets the attribute filter pick a list or a walk. */
   private filterSql(f: ImageFilter, use: FilterUse): { where: string[]; params: unknown[] } {
-    const out = filterSql(f)
+    const out = filterSql(f, {
+      searchIndex: f.search ? this.fewSearchMatches(f.search) : false,
+      predicted: f.runId !== undefined ? this.predictedClassSql(f.runId) : undefined,
+    })
     if (f.attribute) {
       const a = attributeWhere(f.attribute, (name) => this.attributes.valueCounts(name), use)
       out.where.push(a.sql)
@@ -234,6 +276,13 @@ export class ImageQueries {
     return out
   }
 }
+
+/**
+ * Searches of fewer matches than this take the trigram index's list of matching images (sorted, then
+ * paged); more common text is found faster by walking the sort order with LIKE, which stops when the
+ * page is full (at 2,000 of 100,000, a page of 100 is about 5,000 rows walked).
+ */
+const SEARCH_LIST_MAX = 2000
 
 const SORT_KEYS: Record<ImageSort, string | null> = {
   imported: null,
@@ -247,7 +296,20 @@ function sortValue(sort: ImageSort, row: ImageRecord): string | number | null {
   return null
 }
 
-function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
+/** A search text as an FTS5 phrase: quoted, inner quotes doubled (no operator is read in it). */
+function ftsPhrase(search: string): string {
+  return `"${search.replace(/"/g, '""')}"`
+}
+
+/**
+ * `searchIndex`: narrow the search by the trigram index first (its matches are a superset of LIKE's:
+ * it folds the case of every letter, LIKE of ASCII ones). `predicted`: the predicted class id of lens
+ * row `p` as SQL (ImageQueries.predictedClassSql); by default read from the version's JSON per row.
+ */
+function filterSql(
+  f: ImageFilter,
+  opts: { searchIndex?: boolean; predicted?: string } = {},
+): { where: string[]; params: unknown[] } {
   const where: string[] = []
   const params: unknown[] = []
   const classIds = f.classIds ?? []
@@ -269,6 +331,10 @@ function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
   }
   if (f.search) {
     const like = `%${f.search.replace(/[\\%_]/g, (m) => '\\' + m)}%`
+    if (opts.searchIndex) {
+      where.push('i.id IN (SELECT rowid FROM images_search WHERE images_search MATCH ?)')
+      params.push(ftsPhrase(f.search))
+    }
     where.push(`(i.original_name LIKE ? ESCAPE '\\' OR i.rel_path LIKE ? ESCAPE '\\')`)
     params.push(like, like)
   }
@@ -292,7 +358,10 @@ function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
   if (lens) {
     if (f.runId === undefined) throw new ValidationError('predictedClassIds, correct and confidence filters need runId')
     // The predicted class id: the version's class list maps output index → class id.
-    const predicted = `json_extract(v.classes, '$[' || p.pred_index || '].id')`
+    const predicted =
+      opts.predicted ??
+      `json_extract((SELECT v.classes FROM runs r JOIN dataset_versions v ON v.id = r.dataset_version
+        WHERE r.id = p.run_id), '$[' || p.pred_index || '].id')`
     const cond = ['p.run_id = ?', 'p.image_id = i.id']
     params.push(f.runId)
     if (f.predictedClassIds?.length) {
@@ -308,8 +377,7 @@ function filterSql(f: ImageFilter): { where: string[]; params: unknown[] } {
       cond.push('p.confidence <= ?')
       params.push(f.maxConfidence)
     }
-    where.push(`EXISTS (SELECT 1 FROM ${LENS_ROWS_SQL} p JOIN runs r ON r.id = p.run_id JOIN dataset_versions v ON v.id = r.dataset_version
-      WHERE ${cond.join(' AND ')})`)
+    where.push(`EXISTS (SELECT 1 FROM ${LENS_ROWS_SQL} p WHERE ${cond.join(' AND ')})`)
   }
   if (f.suspects) {
     // Undecided suspects of the latest label check (the service shows none while it is stale).

@@ -280,6 +280,26 @@ export const MIGRATIONS: readonly string[] = [
   `
   UPDATE images SET phash = NULL, brightness = NULL, colourfulness = NULL, sharpness = NULL WHERE phash IS NOT NULL;
   `,
+  // 9: Browse's search by file name or path without reading every row: a trigram index (FTS5 over the
+  // images' own columns, kept in step by triggers) answers which images contain the searched text (3
+  // characters or more); the LIKE test then keeps exactly what it always matched. ≈ 70 bytes an image.
+  `
+  CREATE VIRTUAL TABLE images_search USING fts5(original_name, rel_path, content = 'images', content_rowid = 'id',
+    tokenize = 'trigram');
+  INSERT INTO images_search (images_search) VALUES ('rebuild');
+  CREATE TRIGGER images_search_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_search (rowid, original_name, rel_path) VALUES (new.id, new.original_name, new.rel_path);
+  END;
+  CREATE TRIGGER images_search_delete AFTER DELETE ON images BEGIN
+    INSERT INTO images_search (images_search, rowid, original_name, rel_path)
+      VALUES ('delete', old.id, old.original_name, old.rel_path);
+  END;
+  CREATE TRIGGER images_search_update AFTER UPDATE OF original_name, rel_path ON images BEGIN
+    INSERT INTO images_search (images_search, rowid, original_name, rel_path)
+      VALUES ('delete', old.id, old.original_name, old.rel_path);
+    INSERT INTO images_search (rowid, original_name, rel_path) VALUES (new.id, new.original_name, new.rel_path);
+  END;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length
