@@ -34,7 +34,9 @@ describe('Grad-CAM', () => {
     model.compile({ optimizer: tf.train.adam(0.002), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
     const { xs, ys } = batch(0, 600)
     // No shuffling inside fit (it draws from Math.random): the samples come in seeded random order already.
-    await model.fit(xs, ys, { epochs: 10, batchSize: 32, shuffle: false, verbose: 0 })
+    // Six epochs: held-out accuracy 1.0, pointing game 55/60 and 10/10 maps changed by randomisation, the
+    // same as after ten (epochs 4–5: accuracy 0.94); each epoch costs ≈ 3.5 s of CPU on wasm.
+    await model.fit(xs, ys, { epochs: 6, batchSize: 32, shuffle: false, verbose: 0 })
     xs.dispose()
     ys.dispose()
     const t = batch(50_000, 80)
