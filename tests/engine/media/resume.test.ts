@@ -7,7 +7,7 @@ import { Studio } from '../../../main/engine/studio'
 import { studio as cli, studioSpawn } from '../../helpers/cli'
 import { tmpDir } from '../../helpers/fixtures'
 
-const N = 240
+const N = 120
 
 /** Noisy photos-sized JPEGs (distinct content), slow enough to interrupt mid-import. */
 async function noisyImages(dir: string, n: number): Promise<void> {
