@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'main/index.ts'),
           worker: resolve(import.meta.dirname, 'main/engine/training/worker.ts'),
           'shard-worker': resolve(import.meta.dirname, 'main/engine/training/shard-worker.ts'),
+          // Its feature-extraction threads (main/engine/training/extract-pool.ts).
+          'extract-worker': resolve(import.meta.dirname, 'main/engine/training/extract-worker.ts'),
           // The export thread (main/engine/export/off-thread.ts): writes and zips off the main thread.
           'export-worker': resolve(import.meta.dirname, 'main/engine/export/export-worker.ts'),
           // The export self-test (main/engine/export/self-test-run.ts): a fresh process that loads each exported

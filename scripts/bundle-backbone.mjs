@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// One-time step that made resources/models/<name>/: a TF.js layers model cut at its feature layer, so
-// the ImageNet classifier's weights are not shipped, with its backbone.json (sizes, parameters,
+// One-time step that made resources/models/<name>/: a TF.js layers model cut at its feature layer
+// (the ImageNet classifier ships beside it as classifier.bin with --classifier), with its backbone.json (sizes, parameters,
 // SHA-256 of every file). It checks that the cut model's output equals the full model's cut layer.
 // Attribution (LICENSE, SOURCE.md) is written by hand beside it.
 //
 //   node scripts/bundle-backbone.mjs <source folder> <resources/models/name> --cut conv_pw_13_relu \
 //     --title "MobileNet v1 0.75" --scaling x/127.5-1 --top1 0.684 --source "<where from>" [--measure]
 //
+// --classifier <layer> also ships that layer's weights (the ImageNet classifier, e.g. conv_preds) as
+// classifier.bin, byte for byte, for the transfer preset's class scores (class-scores.ts).
 // --measure also records the feature extraction speed (wasm backend, batch 32, this machine's cores).
 // The weights of the MobileNets in resources/models came from ../shared/models (see their SOURCE.md):
 //   node scripts/bundle-backbone.mjs ../shared/models/mobilenet_v1_0.75_224 resources/models/mobilenet_v1_0.75_224 …
@@ -27,6 +29,7 @@ const { values, positionals } = parseArgs({
     license: { type: 'string', default: 'Apache-2.0' },
     measure: { type: 'boolean', default: false },
     'train-size': { type: 'string' },
+    classifier: { type: 'string' },
   },
 })
 const [source, dest] = positionals
@@ -50,6 +53,7 @@ const { manifest, maxDiff } = await bundleBackbone({
   imagenetTop1: values.top1 === undefined ? undefined : Number(values.top1),
   sourceText: values.source,
   license: values.license,
+  classifier: values.classifier,
 })
 if (values['train-size']) {
   // The transfer preset's default input side (the network is convolutional up to the cut).

@@ -75,9 +75,17 @@ function camOf(
     if (featureMap) a = featureMap(x)
     else for (let i = 0; i <= at; i++) a = layers[i]!.apply(a) as tf.Tensor
     const logits = (act: tf.Tensor) => {
+      // Each layer reads the one before it, or the layers it names where those have run (a branch
+      // that joins again: the transfer preset's class scores beside its pooled features).
+      const out = new Map<tf.layers.Layer, tf.Tensor>([[layers[at]!, act]])
       let h = act
-      for (let i = at + 1; i < layers.length; i++)
-        h = (i === layers.length - 1 ? preActivation(layers[i]!, h) : layers[i]!.apply(h)) as tf.Tensor
+      for (let i = at + 1; i < layers.length; i++) {
+        const from = layers[i]!.inboundNodes[0]?.inboundLayers ?? []
+        const ins = from.map((l) => out.get(l))
+        const input = from.length > 1 ? (ins as tf.Tensor[]) : (ins[0] ?? h)
+        h = (i === layers.length - 1 ? preActivation(layers[i]!, h) : layers[i]!.apply(input)) as tf.Tensor
+        out.set(layers[i]!, h)
+      }
       return h
     }
     const probs = Float32Array.from(tf.softmax(logits(a)).dataSync())
@@ -96,11 +104,12 @@ function camOf(
   })
 }
 
-/** The model's layers in order, for models whose every layer feeds only the next. */
+/** The model's layers in order, for models whose every layer feeds only the next (or joins a branch: Concatenate). */
 function chain(model: tf.LayersModel): tf.layers.Layer[] {
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer')
   for (const l of layers) {
-    if (l.inboundNodes.length > 1 || (l.inboundNodes[0]?.inboundLayers.length ?? 0) > 1) {
+    const joins = l.getClassName() === 'Concatenate'
+    if (l.inboundNodes.length > 1 || ((l.inboundNodes[0]?.inboundLayers.length ?? 0) > 1 && !joins)) {
       throw new StudioError(`explanations need a chain of layers; layer ${l.name} has more than one input`)
     }
   }

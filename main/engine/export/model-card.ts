@@ -260,7 +260,7 @@ function subgroupLimitation(g: CardInput['subgroups']): string {
   decisions about people.`
 }
 
-/** The transfer recipe's rows (feature augmentation, fine-tuning); none for other presets or older runs. */
+/** The transfer recipe's rows (feature augmentation, fine-tuning, class scores); none for other presets or older runs. */
 function transferRows(config: TrainConfig): [string, string][] {
   if (config.preset !== 'transfer' || !config.featureAugment || !config.fineTune) return []
   const a = config.featureAugment
@@ -278,6 +278,13 @@ function transferRows(config: TrainConfig): [string, string][] {
       f.blocks
         ? `last ${f.blocks} backbone block(s), ${f.epochs} epochs at learning rate ${f.learningRate}, batch norm statistics frozen`
         : 'none (backbone frozen)',
+    ],
+    [
+      'class scores',
+      config.classScores
+        ? `the backbone's own classifier's class probabilities (×${config.classScores}) appended to its pooled ` +
+          'features; the model computes them (a softmax layer beside the features)'
+        : 'none',
     ],
   ]
 }

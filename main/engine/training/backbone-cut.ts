@@ -63,6 +63,33 @@ export function cutLayersFolder(source: string, dest: string, cut: string): stri
   return ['model.json', ...files]
 }
 
+/** The file name a bundled backbone's classifier is stored under (backbone.json's classifier). */
+export const CLASSIFIER_FILE = 'classifier.bin'
+
+/**
+ * Copies the weight file of a layers model's classifier `layer` (a 1×1 convolution or dense layer on
+ * the pooled features: its kernel, then its bias, alone in one weight group) byte for byte as
+ * classifier.bin, the layout backbone.json's classifier describes. Returns its class count.
+ */
+export function copyClassifier(source: string, dest: string, layer: string): { file: string; classes: number } {
+  const json = JSON.parse(fs.readFileSync(path.join(source, 'model.json'), 'utf8')) as ModelJson
+  const group = json.weightsManifest.find((g) => g.weights.some((w) => w.name.split('/')[0] === layer))
+  const [kernel, bias] = group?.weights ?? []
+  const shape = (kernel as { shape?: number[] } | undefined)?.shape ?? []
+  const classes = shape.at(-1) ?? 0
+  if (
+    !group ||
+    group.paths.length !== 1 ||
+    group.weights.length !== 2 ||
+    kernel!.name !== `${layer}/kernel` ||
+    bias!.name !== `${layer}/bias` ||
+    shape.slice(0, -2).some((d) => d !== 1)
+  )
+    throw new StudioError(`${source}/model.json has no weight group of ${layer}'s kernel and bias alone`)
+  fs.copyFileSync(path.join(source, group.paths[0]!), path.join(dest, CLASSIFIER_FILE))
+  return { file: CLASSIFIER_FILE, classes }
+}
+
 /** What scripts/bundle-backbone.mjs is told about a backbone. */
 export interface BundleOptions {
   source: string
@@ -73,6 +100,8 @@ export interface BundleOptions {
   imagenetTop1?: number
   sourceText: string
   license: string
+  /** The layer of the network's own classifier to ship as classifier.bin (e.g. conv_preds); absent: none. */
+  classifier?: string
 }
 
 /**
@@ -84,6 +113,8 @@ export async function bundleBackbone(o: BundleOptions): Promise<{ manifest: Back
   const previous = fs.existsSync(path.join(o.dest, 'model.json')) ? readModelFiles(o.dest) : []
   for (const f of previous) fs.rmSync(path.join(o.dest, f), { force: true })
   const files = cutLayersFolder(o.source, o.dest, o.cut)
+  fs.rmSync(path.join(o.dest, CLASSIFIER_FILE), { force: true })
+  const classifier = o.classifier ? { ...copyClassifier(o.source, o.dest, o.classifier), layer: o.classifier } : null
   const full = await loadModel(o.source)
   const cutModel = await loadModel(o.dest)
   const reference = tf.model({ inputs: full.inputs, outputs: full.getLayer(o.cut).output })
@@ -113,9 +144,13 @@ export async function bundleBackbone(o: BundleOptions): Promise<{ manifest: Back
     bytes: files.reduce((s, f) => s + fs.statSync(path.join(o.dest, f)).size, 0),
     ...(o.imagenetTop1 === undefined ? {} : { imagenetTop1: o.imagenetTop1 }),
     ...(old.speed ? { speed: old.speed } : {}),
+    ...(old.trainSize ? { trainSize: old.trainSize } : {}),
+    ...(classifier ? { classifier } : {}),
     source: o.sourceText,
     license: o.license,
-    sha256: Object.fromEntries(files.map((f) => [f, sha256File(path.join(o.dest, f))])),
+    sha256: Object.fromEntries(
+      [...files, ...(classifier ? [classifier.file] : [])].map((f) => [f, sha256File(path.join(o.dest, f))]),
+    ),
   })
   writeManifest(o.dest, manifest)
   return { manifest, maxDiff }

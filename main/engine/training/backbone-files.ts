@@ -48,8 +48,13 @@ export function checkFiles(folder: string, manifest: BackboneManifest | null, op
     }
   }
   const hashes = manifest?.sha256 ?? {}
+  const cls = manifest?.classifier?.file
+  if (cls && !fs.existsSync(inside(folder, cls, MANIFEST))) {
+    throw new BackboneError(`classifier file ${cls} (listed in ${MANIFEST}) is missing`)
+  }
   if (opts.complete) {
-    const unlisted = ['model.json', ...weights].filter((f) => !(f in hashes))
+    const classifier = manifest?.classifier ? [manifest.classifier.file] : []
+    const unlisted = ['model.json', ...weights, ...classifier].filter((f) => !(f in hashes))
     if (unlisted.length) {
       throw new BackboneError(`${MANIFEST} lists no SHA-256 for ${unlisted.slice(0, 3).join(', ')}`)
     }

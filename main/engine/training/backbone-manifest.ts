@@ -44,6 +44,15 @@ export const manifestSchema = z.object({
    * default (it takes any square side; a larger one shows small subjects in more detail).
    */
   trainSize: z.number().int().min(8).max(1024).optional(),
+  /**
+   * The network's own classifier on its pooled features (e.g. MobileNet's 1000 ImageNet classes), as
+   * a file of the folder: float32 little-endian, the kernel (featureSize × classes, row by row), then
+   * the bias (classes). The transfer preset appends its class probabilities to the features
+   * (classScores, transfer-recipe.ts); `layer` names the layer it came from.
+   */
+  classifier: z
+    .object({ file: z.string().min(1), classes: z.number().int().positive(), layer: z.string().min(1).optional() })
+    .optional(),
   /** Where the weights came from. */
   source: z.string().min(1),
   /** SPDX identifier of the weights' license, e.g. Apache-2.0. */

@@ -84,13 +84,24 @@ export function augmentedInputs(set: PixelSet, rows: number[], draws: CopyDraw[]
   const per = s * s * 3
   const buf = new Uint8Array(rows.length * per)
   rows.forEach((i, k) => buf.set(set.row(i), k * per))
+  return augmentedBatch(buf, rows.length, s, draws, scaling)
+}
+
+/** augmentedInputs of a batch already gathered into one buffer (n images of s × s × 3 bytes). */
+export function augmentedBatch(
+  buf: Uint8Array,
+  n: number,
+  s: number,
+  draws: CopyDraw[],
+  scaling: Scaling,
+): tf.Tensor4D {
   return tf.tidy(() => {
-    const x = tf.tensor4d(buf, [rows.length, s, s, 3], 'int32').toFloat()
+    const x = tf.tensor4d(buf, [n, s, s, 3], 'int32').toFloat()
     const boxes = tf.tensor2d(
       draws.flatMap((d) => d.box),
       [draws.length, 4],
     )
-    const cropped = tf.image.cropAndResize(x, boxes, tf.range(0, rows.length, 1, 'int32') as tf.Tensor1D, [s, s])
+    const cropped = tf.image.cropAndResize(x, boxes, tf.range(0, n, 1, 'int32') as tf.Tensor1D, [s, s])
     const col = (f: (d: CopyDraw) => number) => tf.tensor4d(draws.map(f), [draws.length, 1, 1, 1])
     const grey = cropped.mean(3, true)
     const saturated = grey.add(cropped.sub(grey).mul(col((d) => d.saturation)))

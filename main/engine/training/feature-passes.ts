@@ -3,9 +3,10 @@ import * as tf from '@tensorflow/tfjs'
 import { StudioError } from '../errors'
 import type { DatasetItem, ProjectPaths } from '../store'
 import { makeInputs } from './batches'
+import { localRunner, type FeatureRunner } from './extract-pool'
 import { augmentedInputs, augmentKey, drawCopy, type FeatureAugment } from './feature-augment'
 import type { InputSpec, PixelProblem, PixelSet } from './pixels'
-import { concat, extractCached, extractFeatures, featureDir, splitChunks, type Backbone } from './transfer'
+import { concat, extractCached, extractFeatures, featureDir, gatherRows, splitChunks, type Backbone } from './transfer'
 
 /**
  * A split's features as the transfer preset's recipe needs them: the plain pass and, for the
@@ -33,6 +34,8 @@ export interface PassOptions {
   /** Keep the activation entering this stage of the backbone's fused chain; null: pooled features only. */
   stage: number | null
   batchSize: number
+  /** Runs the backbone for the pooled passes (default: this thread); stage passes run on this thread. */
+  runner?: FeatureRunner
 }
 
 export async function splitPasses(
@@ -52,6 +55,7 @@ export async function splitPasses(
       )
   }
   let mapShape: [number, number, number] | null = null
+  const runner = opts.runner ?? localRunner(backbone)
   const { imageIds, labels, parts } = await splitChunks(paths, items, spec, onProblem, chunk, async (set) => {
     const inputs = (pass: number) => (rows: number[]) =>
       pass === 0
@@ -68,8 +72,8 @@ export async function splitPasses(
       if (opts.stage === null) {
         features.push(
           pass === 0
-            ? await extractFeatures(paths, backbone, set, hashes, opts.batchSize)
-            : await augmentedFeatures(paths, backbone, set, hashes, opts, pass, inputs(pass)),
+            ? await extractFeatures(paths, backbone, set, hashes, opts.batchSize, runner)
+            : await augmentedFeatures(paths, backbone, set, hashes, opts, pass, runner),
         )
         continue
       }
@@ -99,16 +103,23 @@ function augmentedFeatures(
   hashes: Map<number, string>,
   opts: PassOptions,
   copy: number,
-  inputs: (rows: number[]) => tf.Tensor4D,
+  runner: FeatureRunner,
 ): Promise<Float32Array> {
   const dir = path.join(featureDir(paths, backbone, set.spec), augmentKey(opts.augment, opts.seed))
+  const hash = (i: number) => hashes.get(set.imageIds[i]!)!
   return extractCached(
     paths,
     backbone.featureDim,
     set.imageIds.length,
-    (i) => path.join(dir, `${hashes.get(set.imageIds[i]!)}-${copy}.f32`),
-    (rows) => tf.tidy(() => backbone.features(inputs(rows)).dataSync() as Float32Array),
+    (i) => path.join(dir, `${hash(i)}-${copy}.f32`),
+    (rows) =>
+      runner.run(
+        gatherRows(set, rows),
+        rows.length,
+        rows.map((i) => drawCopy(opts.augment, opts.seed, hash(i), copy)),
+      ),
     opts.batchSize,
+    runner.depth,
   )
 }
 

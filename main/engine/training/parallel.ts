@@ -203,7 +203,7 @@ function ask(t: Worker, msg: ToShard): Promise<FromShard> {
 }
 
 /** A worker thread on `entry`; a .ts entry (running from source) loads through tsx's ESM hooks. */
-function spawnThread(entry: string): Worker {
+export function spawnThread(entry: string): Worker {
   if (!entry.endsWith('.ts')) return new Worker(entry)
   const api = import.meta.resolve('tsx/esm/api')
   const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}) })`

@@ -13,6 +13,13 @@ export interface TransferRecipe {
   featureAugment: FeatureAugment
   /** Fine-tuning after the head has converged. Default: the preset's. */
   fineTune: FineTune
+  /**
+   * The backbone's own class probabilities (its ImageNet classifier, class-scores.ts) appended to
+   * the pooled features at this weight; 0 = off, at most 1000. Default 30 where the backbone ships
+   * a classifier and fine-tuning is off (chosen by cross-validation on hymenoptera's training
+   * split, bench/RESULTS.md), else 0. The saved model computes them too.
+   */
+  classScores: number
 }
 
 export interface FineTune {
@@ -32,17 +39,26 @@ export const MAX_FINE_TUNE_BLOCKS = 8
 
 export const FINE_TUNE_OFF: FineTune = { blocks: 0, epochs: 5, learningRate: 0.0001 }
 
-export const TRANSFER_RECIPE_OFF: TransferRecipe = { featureAugment: FEATURE_AUGMENT_OFF, fineTune: FINE_TUNE_OFF }
+export const TRANSFER_RECIPE_OFF: TransferRecipe = {
+  featureAugment: FEATURE_AUGMENT_OFF,
+  fineTune: FINE_TUNE_OFF,
+  classScores: 0,
+}
+
+/** The class-score weight the transfer preset uses where the backbone has a classifier (see TransferRecipe). */
+export const CLASS_SCORES_WEIGHT = 30
 
 /**
  * The transfer preset's defaults, chosen from bench:transfer's measurements (bench/RESULTS.md,
  * "Transfer recipe"): on hymenoptera neither copies nor fine-tuning raised val accuracy beyond the
  * seed-to-seed spread, and 4 copies cost 2.7× the run's CPU time, so both are off; the crop, mirror
- * and colour values are what a user who turns copies on gets.
+ * and colour values are what a user who turns copies on gets. Class scores depend on the backbone:
+ * the preset's installed defaults turn them on (presets/transfer.ts).
  */
 export const TRANSFER_DEFAULTS: TransferRecipe = {
   featureAugment: { copies: 0, flip: true, minCrop: 0.7, color: 0.1 },
   fineTune: { blocks: 0, epochs: 5, learningRate: 0.0001 },
+  classScores: 0,
 }
 
 /** The transfer recipe of `c` over `d`, each field of each part on its own. */
@@ -50,6 +66,7 @@ export function transferRecipeWith(c: Partial<TransferRecipe>, d: TransferRecipe
   return {
     featureAugment: { ...d.featureAugment, ...c.featureAugment },
     fineTune: { ...d.fineTune, ...c.fineTune },
+    classScores: c.classScores ?? d.classScores,
   }
 }
 
@@ -78,4 +95,10 @@ export function checkTransferRecipe(c: TransferRecipe & { preset: string }, allo
     )
   if (f.blocks > 0 && !allowed)
     throw new ValidationError(`fineTune: the ${c.preset} preset has no pretrained backbone to fine-tune`)
+  const w = c.classScores
+  if (typeof w !== 'number' || !Number.isFinite(w) || w < 0 || w > 1000)
+    throw new ValidationError(`classScores must be a number from 0 (off) to 1000 (got ${String(w)})`)
+  if (w > 0 && !allowed) throw new ValidationError(`classScores: the ${c.preset} preset has no pretrained backbone`)
+  if (w > 0 && f.blocks > 0)
+    throw new ValidationError('classScores and fineTune cannot both be on (set classScores to 0 to fine-tune)')
 }

@@ -7,7 +7,8 @@ import type { DatasetItem, ProjectPaths } from '../store'
 import { checkFiles } from './backbone-files'
 import { BackboneError, KNOWN, MANIFEST } from './backbone-manifest'
 import { backboneSpec, type BackboneSpec } from './backbones'
-import { makeInputs } from './batches'
+import { readClassifier, scoredModel, type Classifier } from './class-scores'
+import { localRunner, type BackboneSource, type FeatureRunner } from './extract-pool'
 import { fuseChain, type FusedChain } from './fused-backbone'
 import { readArtifacts } from './model-io'
 import { loadPixels, type InputSpec, type PixelProblem, type PixelSet } from './pixels'
@@ -31,6 +32,10 @@ export interface Backbone {
   inputSize: number
   featureDim: number
   scaling: Scaling
+  /** The folder and options it was loaded with: extraction threads load the same (extract-pool.ts). */
+  source?: BackboneSource
+  /** The network's own classifier on the pooled features, where backbone.json ships it (class-scores.ts); layers backbones only. */
+  classifier?: Classifier | null
   dispose(): void
 }
 
@@ -93,6 +98,14 @@ export async function loadBackbone(
       `backbone ${folder} refused: it takes ${backbone.inputSize}px input and gives ${backbone.featureDim} features, ` +
         `but ${MANIFEST} says ${want.input}px and ${want.features}`,
     )
+  }
+  backbone.source = { dir, name, complete: !!opts.complete, inputSize: opts.inputSize }
+  const cls = spec.manifest?.classifier
+  try {
+    backbone.classifier = cls && backbone.format === 'layers' ? readClassifier(folder, cls, backbone.featureDim) : null
+  } catch (err) {
+    backbone.dispose()
+    throw err instanceof BackboneError ? new BackboneError(`backbone ${folder} refused: ${err.message}`) : err
   }
   return backbone
 }
@@ -258,9 +271,18 @@ export function transferHead(featureDim: number, numClasses: number, seed: numbe
   return head
 }
 
-/** Layers backbone and head as one model, for saving, export and prediction from images. */
-export function combine(backbone: Backbone, head: tf.LayersModel): tf.LayersModel {
+/**
+ * Layers backbone and head as one model, for saving, export and prediction from images. With
+ * `classScores` (> 0) the head was trained on the features with the backbone's class probabilities
+ * appended at that weight (class-scores.ts), and the model computes them too. Free what it added
+ * with disposeAdded(model, backbone.extractor, head) once saved.
+ */
+export function combine(backbone: Backbone, head: tf.LayersModel, classScores = 0): tf.LayersModel {
   if (!backbone.extractor) throw new StudioError('only a layers-model backbone combines with its head into one model')
+  if (classScores > 0) {
+    if (!backbone.classifier) throw new StudioError(`backbone ${backbone.name} has no classifier to score classes with`)
+    return scoredModel(backbone.extractor, head, backbone.classifier, classScores)
+  }
   let y = backbone.extractor.outputs[0]!
   for (const layer of head.layers) y = layer.apply(y) as tf.SymbolicTensor
   return tf.model({ inputs: backbone.extractor.inputs, outputs: y })
@@ -268,7 +290,8 @@ export function combine(backbone: Backbone, head: tf.LayersModel): tf.LayersMode
 
 /**
  * Feature vectors of every image of a pixel set, computed once per (backbone, input) and cached on
- * disk under cache/features/, so head training takes seconds and later runs skip extraction.
+ * disk under cache/features/, so head training takes seconds and later runs skip extraction. The
+ * runner runs the backbone (default: on this thread; extract-pool.ts: on every core).
  */
 export async function extractFeatures(
   paths: ProjectPaths,
@@ -276,6 +299,7 @@ export async function extractFeatures(
   set: PixelSet,
   hashes: Map<number, string>,
   batchSize = 32,
+  runner: FeatureRunner = localRunner(backbone),
 ): Promise<Float32Array> {
   const dir = featureDir(paths, backbone, set.spec)
   return extractCached(
@@ -283,9 +307,18 @@ export async function extractFeatures(
     backbone.featureDim,
     set.imageIds.length,
     (i) => path.join(dir, `${hashes.get(set.imageIds[i]!)}.f32`),
-    (idx) => tf.tidy(() => backbone.features(makeInputs(set, idx, backbone.scaling)).dataSync() as Float32Array),
+    (idx) => runner.run(gatherRows(set, idx), idx.length, null),
     batchSize,
+    runner.depth,
   )
+}
+
+/** Rows of a pixel set gathered into one new buffer (a batch's input, which a runner may transfer away). */
+export function gatherRows(set: PixelSet, rows: readonly number[]): Uint8Array {
+  const per = set.spec.size * set.spec.size * 3
+  const buf = new Uint8Array(rows.length * per)
+  rows.forEach((i, k) => buf.set(set.row(i), k * per))
+  return buf
 }
 
 /** The folder of a backbone's cached features at one input size and fit. */
@@ -295,15 +328,17 @@ export function featureDir(paths: ProjectPaths, backbone: Backbone, spec: InputS
 
 /**
  * n feature vectors of `dim`, each read from its cache file (`fileOf(i)`) when there, else
- * computed `batchSize` at a time by `compute(rows)` and written to it.
+ * computed `batchSize` at a time by `compute(rows)` and written to it; up to `depth` batches are
+ * computed at once (a pool of threads), their results taken and written in order.
  */
 export async function extractCached(
   paths: ProjectPaths,
   dim: number,
   n: number,
   fileOf: (i: number) => string,
-  compute: (rows: number[]) => Float32Array,
+  compute: (rows: number[]) => Float32Array | Promise<Float32Array>,
   batchSize = 32,
+  depth = 1,
 ): Promise<Float32Array> {
   const out = new Float32Array(n * dim)
   const todo: number[] = []
@@ -318,11 +353,12 @@ export async function extractCached(
     }
     todo.push(i)
   }
+  const inFlight: { idx: number[]; data: Promise<Float32Array> }[] = []
   // Cache files are written while the next batches run (one batch's writes in flight at a time).
   let writing: Promise<unknown> = Promise.resolve()
-  for (let s = 0; s < todo.length; s += batchSize) {
-    const idx = todo.slice(s, s + batchSize)
-    const data = compute(idx)
+  const takeOldest = async () => {
+    const { idx, data: pending } = inFlight.shift()!
+    const data = await pending
     await writing
     writing = Promise.all(
       idx.map((i, k) => {
@@ -332,6 +368,19 @@ export async function extractCached(
       }),
     )
     writing.catch(() => {}) // awaited next round or below
+  }
+  try {
+    for (let s = 0; s < todo.length; s += batchSize) {
+      const idx = todo.slice(s, s + batchSize)
+      const data = Promise.resolve(compute(idx))
+      data.catch(() => {}) // awaited in order by takeOldest
+      inFlight.push({ idx, data })
+      if (inFlight.length >= Math.max(1, depth)) await takeOldest()
+    }
+    while (inFlight.length) await takeOldest()
+  } finally {
+    // A failed batch: the others still finish before the error goes on (nothing left unobserved).
+    await Promise.allSettled(inFlight.map((b) => b.data))
   }
   await writing
   return out
@@ -357,17 +406,20 @@ export async function splitFeatures(
   onProblem: (p: PixelProblem) => void,
   batchSize = 32,
   chunk = 256,
+  runner: FeatureRunner = localRunner(backbone),
 ): Promise<SplitFeatures> {
   const { imageIds, labels, parts } = await splitChunks(paths, items, spec, onProblem, chunk, (set) =>
-    extractFeatures(paths, backbone, set, hashes, batchSize),
+    extractFeatures(paths, backbone, set, hashes, batchSize, runner),
   )
   return { imageIds, labels, features: concat(parts) }
 }
 
 /**
  * A split's images a chunk at a time through `perChunk`: the next chunk is decoded (sharp, on its
- * own threads) while `perChunk` runs the backbone on the current one, so only two chunks of pixels
- * are ever in memory. Unreadable images are reported through onProblem and left out.
+ * own threads) while `perChunk` runs the backbone on the current one, and a chunk's `perChunk`
+ * starts before the previous one's has finished (a pool of extraction threads queues its batches
+ * behind the previous chunk's, so no thread waits at a chunk's end), so at most three chunks of
+ * pixels are in memory. Unreadable images are reported through onProblem and left out.
  */
 export async function splitChunks<T>(
   paths: ProjectPaths,
@@ -389,12 +441,22 @@ export async function splitChunks<T>(
   const imageIds: number[] = []
   const labels: number[] = []
   const parts: T[] = []
-  for (let c = 0; c < chunks.length; c++) {
-    const set = await next!
-    next = c + 1 < chunks.length ? load(c + 1) : null
-    parts.push(await perChunk(set))
-    imageIds.push(...set.imageIds)
-    labels.push(...set.labels)
+  let running: Promise<T> | null = null
+  try {
+    for (let c = 0; c < chunks.length; c++) {
+      const set = await next!
+      next = c + 1 < chunks.length ? load(c + 1) : null
+      const started = perChunk(set)
+      started.catch(() => {}) // awaited next round or below
+      if (running) parts.push(await running)
+      running = started
+      imageIds.push(...set.imageIds)
+      labels.push(...set.labels)
+    }
+    if (running) parts.push(await running)
+  } catch (err) {
+    await running?.catch(() => {})
+    throw err
   }
   return { imageIds, labels: Int32Array.from(labels), parts }
 }

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../../main/cli/demo-shapes'
 import { cardExtras } from '../../../main/engine/export/notices'
 import { Studio } from '../../../main/engine/studio'
-import { cutLayersFolder } from '../../../main/engine/training/backbone-cut'
+import { copyClassifier, cutLayersFolder } from '../../../main/engine/training/backbone-cut'
 import { sha256File } from '../../../main/engine/training/backbone-files'
 import { readManifest } from '../../../main/engine/training/backbone-manifest'
 import { bundledModelsDir } from '../../../main/engine/training/backbones'
@@ -23,7 +23,7 @@ beforeAll(async () => {
 })
 
 describe('the bundled backbones (resources/models)', () => {
-  it('are cut at conv_pw_13_relu, without the ImageNet classifier, and load with every file checked', async () => {
+  it('are cut at conv_pw_13_relu, the ImageNet classifier beside them, and load with every file checked', async () => {
     for (const [name, features] of [
       [NAMES[0]!, 256],
       [NAMES[1]!, 768],
@@ -31,12 +31,14 @@ describe('the bundled backbones (resources/models)', () => {
       const folder = path.join(bundledModelsDir(), name)
       const m = readManifest(folder)!
       expect(m).toMatchObject({ cutLayer: 'conv_pw_13_relu', featureSize: features, license: 'Apache-2.0' })
-      expect(fs.existsSync(path.join(folder, 'group29-shard1of1'))).toBe(false) // conv_preds
+      expect(fs.existsSync(path.join(folder, 'group29-shard1of1'))).toBe(false) // conv_preds, as classifier.bin
+      expect(m.classifier).toEqual({ file: 'classifier.bin', classes: 1000, layer: 'conv_preds' })
       expect(fs.readFileSync(path.join(folder, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/)
       expect(fs.readFileSync(path.join(folder, 'SOURCE.md'), 'utf8')).toMatch(/Where the files came from/)
       const bb = await loadBackbone(bundledModelsDir(), name, { complete: true })
       expect([bb.inputSize, bb.featureDim, bb.scaling, bb.format]).toEqual([224, features, 'symmetric', 'layers'])
       expect(bb.path).toMatch(/fused convolutions/)
+      expect(bb.classifier?.kernel.length).toBe(features * 1000)
       bb.dispose()
     }
   }, 120_000)
@@ -100,7 +102,10 @@ describe.skipIf(!shared)('the cut models against the full ones (../shared/models
 
   it.each(NAMES)('%s: scripts/bundle-backbone.mjs reproduces the bundled files byte for byte', (name) => {
     const out = path.join(root, 'cut', name)
-    const files = cutLayersFolder(full(name), out, 'conv_pw_13_relu')
+    const files = [
+      ...cutLayersFolder(full(name), out, 'conv_pw_13_relu'),
+      copyClassifier(full(name), out, 'conv_preds').file,
+    ]
     const hashes = readManifest(path.join(bundledModelsDir(), name))!.sha256!
     expect(Object.fromEntries(files.map((f) => [f, sha256File(path.join(out, f))]))).toEqual(hashes)
   })

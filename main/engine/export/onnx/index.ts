@@ -118,7 +118,12 @@ export function convertKeras(source: KerasSource, opts: OnnxOptions = {}): Uint8
   for (const layer of layers) {
     const x = values.get(layer.inbound ?? '')
     if (!x) throw new StudioError(`layer ${layer.name} reads ${layer.inbound}, which comes later or not at all`)
-    values.set(layer.name, convertLayer(b, x, layer, source.weights(layer.name)))
+    const more = (layer.more ?? []).map((name) => {
+      const v = values.get(name)
+      if (!v) throw new StudioError(`layer ${layer.name} reads ${name}, which comes later or not at all`)
+      return v
+    })
+    values.set(layer.name, convertLayer(b, x, layer, source.weights(layer.name), more))
   }
   const last = toNhwc(b, values.get(output)!, 'output')
   const outputName = b.unique(opts.outputName ?? 'probabilities')
@@ -138,7 +143,10 @@ export function convertKeras(source: KerasSource, opts: OnnxOptions = {}): Uint8
   })
 }
 
-/** The layers in order, each with the one layer it reads, of a Sequential or single-path functional model. */
+/**
+ * The layers in order, each with the one layer it reads, of a Sequential or single-path functional
+ * model; a Concatenate may read several (a branch that joins again, e.g. class scores beside features).
+ */
 export function parseTopology(topology: unknown): Parsed {
   const t = isObject(topology) && isObject(topology.model_config) ? topology.model_config : topology
   if (!isObject(t) || !('config' in t)) throw new StudioError('the model has no Keras topology to export')
@@ -168,9 +176,12 @@ export function parseTopology(topology: unknown): Parsed {
     .filter((l) => l !== inputLayer)
     .map((l) => {
       const nodes = l.inbound_nodes as unknown[][][]
-      if (nodes.length !== 1 || nodes[0]!.length !== 1)
+      const joins = l.class_name === 'Concatenate' && nodes.length === 1 && nodes[0]!.length > 1
+      if (nodes.length !== 1 || (nodes[0]!.length !== 1 && !joins))
         throw new StudioError(`layer ${nameOf(l)} has several inputs or is used twice; only chains export to ONNX`)
-      return layerOf(l, String(nodes[0]![0]![0]))
+      const layer = layerOf(l, String(nodes[0]![0]![0]))
+      if (joins) layer.more = nodes[0]!.slice(1).map((n) => String(n[0]))
+      return layer
     })
   return { layers, input: { name: ins[0]![0], shape: shape.slice(1).map(Number) }, output: outs[0]![0] }
 }

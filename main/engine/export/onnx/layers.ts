@@ -7,6 +7,8 @@ export interface KerasLayer {
   name: string
   config: Record<string, unknown>
   inbound: string | null
+  /** A layer with several inputs (Concatenate): the layers of its inputs after the first. */
+  more?: string[]
 }
 
 class UnsupportedLayer extends StudioError {}
@@ -168,10 +170,24 @@ function zeroPadding(p: unknown): [[number, number], [number, number]] {
   return [side(p[0]), side(p[1])]
 }
 
-/** Adds one layer to the graph; returns its output value. */
-export function convertLayer(b: GraphBuilder, x: Value, layer: KerasLayer, w: Weights): Value {
+/** Adds one layer to the graph; returns its output value. `more`: a multi-input layer's other inputs. */
+export function convertLayer(b: GraphBuilder, x: Value, layer: KerasLayer, w: Weights, more: Value[] = []): Value {
   const cfg = layer.config
   switch (layer.className) {
+    case 'Concatenate': {
+      // Feature vectors side by side (the transfer preset's pooled features and class scores).
+      const all = [x, ...more]
+      if (all.some((v) => v.nchw || v.shape.length !== 1) || ![-1, 1].includes(Number(cfg.axis ?? -1)))
+        throw new UnsupportedLayer(`layer ${layer.name} (Concatenate) is exported for vectors only`)
+      const size = all.reduce((n, v) => n + v.shape[0]!, 0)
+      const y = b.op(
+        'Concat',
+        all.map((v) => v.name),
+        layer.name,
+        [{ name: 'axis', i: 1 }],
+      )
+      return { name: y, shape: [size], nchw: false }
+    }
     case 'Dropout':
     case 'SpatialDropout2D':
     case 'GaussianNoise':

@@ -4,12 +4,16 @@ import { ValidationError } from '../../errors'
 import { saveGraphStage } from '../../runs'
 import type { Split } from '../../store'
 import { backboneFolders, defaultBackbone, FALLBACK_BACKBONE, listBackboneEntries, locateBackbone } from '../backbones'
+import * as tf from '@tensorflow/tfjs'
+import type { BackendName } from '../backend'
+import { startFeatureRunner } from '../extract-pool'
 import { splitPasses } from '../feature-passes'
 import { passesSource } from '../sources'
 import { fineTune, fineTuneStage, tailFeatures, tailOf, type Maps, type Tail } from '../fine-tune'
 import { folderSaver, loadModel } from '../model-io'
 import { combine, loadBackbone, transferHead } from '../transfer'
-import { storedTransferRecipe, TRANSFER_DEFAULTS } from '../transfer-recipe'
+import { CLASS_SCORES_WEIGHT, storedTransferRecipe, TRANSFER_DEFAULTS } from '../transfer-recipe'
+import { disposeAdded, withClassScores } from '../class-scores'
 import { definePreset, type AfterFit } from './types'
 
 /**
@@ -31,7 +35,10 @@ export const transferPreset = definePreset({
     const backbone = defaultBackbone(entries)
     const spec = entries.find((e) => e.name === (asked.backbone ?? backbone))?.spec
     const size = spec?.trainSize ?? spec?.inputSize
-    return { backbone, ...(size ? { inputSize: size } : {}) }
+    // Class scores where the backbone ships its classifier, unless fine-tuning is asked for (class-scores.ts).
+    const classScores =
+      spec?.manifest?.classifier && !spec.output && !(asked.fineTune?.blocks ?? 0) ? CLASS_SCORES_WEIGHT : 0
+    return { backbone, ...(size ? { inputSize: size } : {}), transfer: { ...TRANSFER_DEFAULTS, classScores } }
   },
   // The backbone fixes the size; a models-folder backbone may take more than the bundled 224.
   inputSize: { min: 24, max: 512 },
@@ -52,6 +59,8 @@ export const transferPreset = definePreset({
           `input size ${cfg.inputSize} does not match`,
       )
     }
+    // The backbone on every core for extraction (extract-pool.ts); its threads start while the first images decode.
+    const runner = startFeatureRunner(backbone, { backend: tf.getBackend() as BackendName, workers: cfg.workers })
     const spec = { size: cfg.inputSize, fit: cfg.fit }
     const recipe = storedTransferRecipe(cfg)
     const { stage, note } = fineTuneStage(backbone, recipe.fineTune.blocks)
@@ -59,12 +68,28 @@ export const transferPreset = definePreset({
     const maps = new Map<Split, Maps>()
     const copies = recipe.featureAugment.copies
     const copiesNote = copies ? `; ${copies} augmented copies of each training image` : ''
+    const weight = recipe.classScores
+    const classifier = backbone.classifier
+    if (weight > 0 && !classifier) {
+      backbone.dispose()
+      throw new ValidationError(
+        `classScores: backbone ${backbone.name} ships no classifier (backbone.json's classifier); set classScores to 0`,
+      )
+    }
+    // The head's input: the pooled features, with the class probabilities appended where asked.
+    const headDim = backbone.featureDim + (weight > 0 ? classifier!.classes : 0)
+    const scoresNote = weight > 0 ? `; ${classifier!.classes} class probabilities (×${weight}) appended` : ''
     let tuned: Tail | null = null
     const features = (f: Float32Array[], set: { imageIds: number[]; labels: Int32Array }) =>
-      passesSource(f, backbone.featureDim, set, ctx.numClasses)
+      passesSource(
+        weight > 0 ? f.map((x) => withClassScores(x, backbone.featureDim, classifier!, weight)) : f,
+        headDim,
+        set,
+        ctx.numClasses,
+      )
     return {
       scaling: backbone.scaling,
-      buildModel: () => transferHead(backbone.featureDim, ctx.numClasses, cfg.seed),
+      buildModel: () => transferHead(headDim, ctx.numClasses, cfg.seed),
       // Pixel augmentation does not apply; feature augmentation gives the training split more passes.
       source: async (split) => {
         const held = maps.get(split)
@@ -75,6 +100,7 @@ export const transferPreset = definePreset({
           seed: cfg.seed,
           stage,
           batchSize: cfg.batchSize,
+          runner,
         }
         const p = await splitPasses(ctx.paths, backbone, ctx.items(split), spec, ctx.hashes, ctx.onProblem, opts)
         if (!p.maps) return features(p.features, p)
@@ -118,17 +144,27 @@ export const transferPreset = definePreset({
           }),
       plan: () => ({
         workers: 1,
-        why: `transfer trains a small head on cached features: one thread; features: ${backbone.path}${copiesNote}${note}`,
+        why:
+          `transfer trains a small head on cached features: one thread; features: ${backbone.path}, ` +
+          `extracted on ${runner.why}${copiesNote}${scoresNote}${note}`,
       }),
       save: async (model, run) => {
         if (backbone.format === 'layers') {
-          await combine(backbone, model).save(folderSaver(run.model))
+          const whole = combine(backbone, model, weight)
+          try {
+            await whole.save(folderSaver(run.model))
+          } finally {
+            disposeAdded(whole, backbone.extractor!, model)
+          }
           return null
         }
         await model.save(folderSaver(run.model))
         return saveGraphStage(run, found.folder, backbone.output!)
       },
-      dispose: () => backbone.dispose(),
+      dispose: () => {
+        void runner.dispose()
+        backbone.dispose()
+      },
     }
   },
 })
