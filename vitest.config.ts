@@ -1,13 +1,30 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { defineConfig } from 'vitest/config'
+
+/**
+ * Test files that mock modules or stub globals (`vi.mock`, `vi.doMock`, `vi.stubGlobal`, `vi.stubEnv`),
+ * found by reading them, so a new one is isolated without being listed: in a shared module graph a
+ * mock would reach the files after it. The renderer's other files (stores and helpers on plain data)
+ * share a worker like the engine's.
+ */
+function filesThatMock(): string[] {
+  const root = import.meta.dirname
+  return fs
+    .readdirSync(path.join(root, 'tests'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => path.posix.join('tests', f.split(path.sep).join('/')))
+    .filter((f) => /\bvi\.(mock|doMock|stubGlobal|stubEnv)\(/.test(fs.readFileSync(path.join(root, f), 'utf8')))
+}
 
 /**
  * Files that change process-wide state (module mocks, environment variables read at import, the
  * TF.js backend, Electron or network fakes): each runs in a fresh module graph.
  */
 const ISOLATED = [
+  ...filesThatMock(),
   'tests/main/**/*.test.ts',
   'tests/security/**/*.test.ts',
-  'tests/renderer/**/*.test.ts',
   'tests/cli/quality.test.ts',
   'tests/cli/train-auto-cli.test.ts',
   'tests/e2e/backbones.e2e.test.ts',
