@@ -6,7 +6,13 @@
  * every row's hash, so the page fetches and decodes a thumbnail per tile as it would in a real project.
  * `--no-thumbs` leaves them out (tiles show the "missing" placeholder).
  *
- *   npm run build && npm run bench:grid [-- --images 100000] [-- --no-thumbs]
+ * `--first-only` stops after the first tile; `--repeat K` loads the page K times (each in a fresh
+ * browser context: nothing cached) and prints every first-tile time with the requests' timeline
+ * (the page, its scripts, the API calls), so builds can be compared in alternation on a noisy VM;
+ * `--renderer DIR[,DIR2…]` serves another build of the page (default out/renderer); with several, the
+ * loads alternate between them (A, B, A, B…) on the one server, and each build's median is printed.
+ *
+ *   npm run build && npm run bench:grid [-- --images 100000] [-- --no-thumbs] [-- --first-only] [-- --repeat 5]
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -19,9 +25,15 @@ import { serveProject } from '../main/server/server'
 import { insertSyntheticImages } from '../tests/helpers/synthetic'
 import { CHROMIUM_ARGS } from './lib/scale-browser'
 
-const n = Number(process.argv[process.argv.indexOf('--images') + 1] || 100_000) || 100_000
-const renderer = path.resolve(import.meta.dirname, '../out/renderer')
-if (!fs.existsSync(path.join(renderer, 'index.html'))) throw new Error('run npm run build first')
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined)
+const n = Number(arg('--images') ?? 100_000) || 100_000
+const renderers = (arg('--renderer') ?? path.join(import.meta.dirname, '../out/renderer'))
+  .split(',')
+  .map((d) => path.resolve(d))
+const renderer = renderers[0]!
+const repeat = Math.max(1, Number(arg('--repeat') ?? 1) || 1)
+for (const r of renderers)
+  if (!fs.existsSync(path.join(r, 'index.html'))) throw new Error(`${r}: run npm run build first`)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'studio-grid-'))
 const studio = Studio.init(dir)
 insertSyntheticImages(studio, n)
@@ -52,11 +64,9 @@ if (thumbs) {
   }
   console.log(`thumbnails for ${n} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 }
-const server = await serveProject(studio.root, {
-  rendererDir: renderer,
-  log: () => {},
-  recentFile: path.join(dir, 'recent.json'),
-})
+// The server reads rendererDir at every request: the loads below switch builds between pages.
+const serveOpts = { rendererDir: renderer, log: () => {}, recentFile: path.join(dir, 'recent.json') }
+const server = await serveProject(studio.root, serveOpts)
 console.log(
   `resources: ${os.availableParallelism()} cores shared by the server (this Node process, one SQLite connection) ` +
     'and headless Chromium (software rendering, --disable-gpu, its own processes)',
@@ -65,17 +75,56 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: CHROMIUM_ARGS,
 })
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
 // Note the moment the first tile enters the DOM, from inside the page.
-await page.addInitScript(`new MutationObserver((_, obs) => {
+const watchFirstTile = `new MutationObserver((_, obs) => {
   if (document.querySelector('[data-index="0"] img')) { window.firstTile = performance.now(); obs.disconnect() }
-}).observe(document, { childList: true, subtree: true })`)
+}).observe(document, { childList: true, subtree: true })`
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const tiles = new Map<string, number[]>(renderers.map((r) => [r, []]))
+const loads = repeat > 1 ? repeat * renderers.length : 0
+for (let k = 0; k < loads; k++) {
+  const r = renderers[k % renderers.length]!
+  serveOpts.rendererDir = r
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const p = await context.newPage()
+  await p.addInitScript(watchFirstTile)
+  await p.goto(server.url)
+  await p.waitForSelector('[data-index="0"] img')
+  tiles.get(r)!.push((await p.evaluate('window.firstTile')) as number)
+  // Where the time went: when each request of the page started and ended (ms after navigation start).
+  const timeline = (await p.evaluate(
+    `performance.getEntriesByType('resource').map((e) => e.name.replace(/^.*\\/(api\\/call\\/)?/, '').replace(/\\?.*$/, '') + ' ' + e.startTime.toFixed(0) + '–' + e.responseEnd.toFixed(0)).filter((l) => !/^[0-9a-f]{64}/.test(l)).join(', ')`,
+  )) as string
+  const name = renderers.length > 1 ? ` (${path.relative(process.cwd(), r) || r})` : ''
+  console.log(`  load ${k + 1}${name}: first tile ${tiles.get(r)!.at(-1)!.toFixed(0)} ms; ${timeline}`)
+  await context.close()
+}
+serveOpts.rendererDir = renderer
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+await page.addInitScript(watchFirstTile)
 await page.goto(server.url)
 await page.waitForSelector('[data-index="0"]')
 const firstPaint = (await page.evaluate('window.firstTile')) as number
 console.log(
   `${n} images${thumbs ? ' with thumbnails' : ''}: first tile in the DOM ${firstPaint.toFixed(0)} ms after navigation start`,
 )
+for (const [r, xs] of tiles) {
+  if (xs.length)
+    console.log(
+      `  ${r}: ${xs.length} fresh loads ${xs.map((x) => x.toFixed(0)).join(', ')}; median ${median(xs).toFixed(0)} ms`,
+    )
+}
+if (process.argv.includes('--first-only')) {
+  const medians = [...tiles.values()].filter((xs) => xs.length).map((xs) => median(xs).toFixed(0))
+  console.log(
+    `first_paint_ms=${firstPaint.toFixed(0)}${medians.length ? ` first_paint_median_ms=${medians.join(',')}` : ''}`,
+  )
+  await browser.close()
+  await server.close()
+  studio.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+  process.exit(0)
+}
 
 // Two scripted scrolls, every frame's duration recorded from inside the page (a string, so the
 // bundler's helpers never reach it):

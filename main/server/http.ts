@@ -140,5 +140,14 @@ export function serveStatic(
   const isFile = wanted.startsWith(root + path.sep) && fs.statSync(wanted, { throwIfNoEntry: false })?.isFile()
   const file = isFile ? wanted : path.join(root, 'index.html')
   const type = MIME[path.extname(file)] ?? 'application/octet-stream'
-  sendFile(res, file, { ...headers, 'content-type': type, 'x-content-type-options': 'nosniff' }, log)
+  // The build names every file under assets/ by its content hash: a reload takes them from the cache.
+  // The page itself is asked again each time (it names the current build's files).
+  const hashed = isFile && path.relative(root, file).split(path.sep)[0] === 'assets'
+  const cache = hashed ? 'public, max-age=31536000, immutable' : 'no-cache'
+  sendFile(
+    res,
+    file,
+    { ...headers, 'content-type': type, 'x-content-type-options': 'nosniff', 'cache-control': cache },
+    log,
+  )
 }

@@ -1,17 +1,11 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { useAppStore } from './stores/app'
 import BrowseView from './views/BrowseView.vue'
-import EvaluateView from './views/EvaluateView.vue'
-import ExportView from './views/ExportView.vue'
-import HealthView from './views/HealthView.vue'
-import ImportView from './views/ImportView.vue'
-import LabelNextView from './views/LabelNextView.vue'
 import ProjectsView from './views/ProjectsView.vue'
-import ReviewView from './views/ReviewView.vue'
-import SettingsView from './views/SettingsView.vue'
-import RunsView from './views/RunsView.vue'
-import TrainView from './views/TrainView.vue'
-import TryView from './views/TryView.vue'
+
+// Browse (where an open project lands) and Projects (where Studio starts without one) come with the
+// page; every other view is its own chunk, fetched when first visited, so the first screen does not
+// wait for the code of Train, Evaluate, Explain and the rest to load and run.
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -19,16 +13,16 @@ export const router = createRouter({
     { path: '/', redirect: '/browse' },
     { path: '/projects', component: ProjectsView },
     { path: '/browse', component: BrowseView },
-    { path: '/import', component: ImportView },
-    { path: '/health', component: HealthView },
-    { path: '/review', component: ReviewView },
-    { path: '/label-next', component: LabelNextView },
-    { path: '/train', component: TrainView },
-    { path: '/runs', component: RunsView },
-    { path: '/evaluate', component: EvaluateView },
-    { path: '/try', component: TryView },
-    { path: '/export', component: ExportView },
-    { path: '/settings', component: SettingsView },
+    { path: '/import', component: () => import('./views/ImportView.vue') },
+    { path: '/health', component: () => import('./views/HealthView.vue') },
+    { path: '/review', component: () => import('./views/ReviewView.vue') },
+    { path: '/label-next', component: () => import('./views/LabelNextView.vue') },
+    { path: '/train', component: () => import('./views/TrainView.vue') },
+    { path: '/runs', component: () => import('./views/RunsView.vue') },
+    { path: '/evaluate', component: () => import('./views/EvaluateView.vue') },
+    { path: '/try', component: () => import('./views/TryView.vue') },
+    { path: '/export', component: () => import('./views/ExportView.vue') },
+    { path: '/settings', component: () => import('./views/SettingsView.vue') },
   ],
 })
 
