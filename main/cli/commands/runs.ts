@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { runDto } from '../../engine/api/dto'
 import { ValidationError } from '../../engine/errors'
 import { afterTrainingSection } from '../../engine/evaluation/card-sections'
 import { confusionCell, evaluation } from '../../engine/evaluation/report'
@@ -15,7 +14,8 @@ export function registerRuns(program: Command): void {
   common(program.command('runs'))
     .description('list training runs: status, preset, dataset version, backend, duration, accuracy')
     .action((opts: CommonOptions) =>
-      withStudio(opts, (s) => {
+      withStudio(opts, async (s) => {
+        const { runDto } = await import('../../engine/api/dto')
         reapCrashedRuns(s.store, s.root)
         // The contract's RunDto, mapped as the service maps it: the page and --json read the same.
         const now = Date.now()
