@@ -1,6 +1,6 @@
 import { LabelService } from './labels/service'
-import { importSource, type ImportOptions, type ImportSummary } from './media/importer'
-import { ensureThumbnail, originalPath } from './media/thumbnails'
+import { originalPath } from './media/formats'
+import type { ImportOptions, ImportSummary } from './media/importer'
 import { NotFoundError } from './errors'
 import {
   createStore,
@@ -57,7 +57,9 @@ export class Studio {
     return this.project.paths.root
   }
 
-  import(source: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+  // The importer and thumbnails (sharp) load on first use: commands that only read or label start without them.
+  async import(source: string, opts: ImportOptions = {}): Promise<ImportSummary> {
+    const { importSource } = await import('./media/importer')
     return importSource({ store: this.store, labels: this.labels, paths: this.project.paths }, source, opts)
   }
 
@@ -86,7 +88,8 @@ export class Studio {
     return originalPath(this.project.paths, img)
   }
 
-  thumbnailPath(img: ImageRecord): Promise<string> {
+  async thumbnailPath(img: ImageRecord): Promise<string> {
+    const { ensureThumbnail } = await import('./media/thumbnails')
     return ensureThumbnail(this.project.paths, img)
   }
 

@@ -60,6 +60,8 @@ describe('the studio CLI loads heavy modules only for the commands that use them
     expect(r.code, r.stderr).toBe(0)
     expect(r.modules.some((m) => m.endsWith('/main/engine/studio.ts'))).toBe(true)
     expect(heavy(r.modules)).toEqual([])
+    // The importer and thumbnails (sharp) load when an import or a thumbnail needs them.
+    expect(r.modules.filter((m) => m.includes('/node_modules/sharp/'))).toEqual([])
     const s = Studio.open(proj)
     try {
       expect(s.stats().classes).toEqual({ cats: 0, dogs: 2 })

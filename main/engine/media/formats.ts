@@ -1,4 +1,5 @@
 import path from 'node:path'
+import type { ImageRecord, ProjectPaths } from '../store'
 
 /** File extensions the scanner treats as images; anything else is counted as ignored. */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
@@ -42,6 +43,11 @@ export function storedFormat(sharpFormat: string | undefined, compression?: stri
 /** Content-addressed locations: media/ab/abcdef….jpg and thumbs/ab/abcdef….webp. */
 export function mediaFile(mediaDir: string, hash: string, ext: string): string {
   return path.join(mediaDir, hash.slice(0, 2), hash + ext)
+}
+
+/** Path of an image's original inside the project. */
+export function originalPath(paths: ProjectPaths, img: Pick<ImageRecord, 'hash' | 'ext'>): string {
+  return mediaFile(paths.media, img.hash, img.ext)
 }
 
 export function thumbFile(thumbsDir: string, hash: string): string {

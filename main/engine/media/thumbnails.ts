@@ -2,13 +2,10 @@ import fs from 'node:fs/promises'
 import { NotFoundError } from '../errors'
 import type { ImageRecord, ProjectPaths } from '../store'
 import { decodeBudget } from './decode-budget'
-import { mediaFile, thumbFile } from './formats'
+import { originalPath, thumbFile } from './formats'
 import { exists, thumbnail, writeAtomic } from './ingest'
 
-/** Path of an image's original inside the project. */
-export function originalPath(paths: ProjectPaths, img: Pick<ImageRecord, 'hash' | 'ext'>): string {
-  return mediaFile(paths.media, img.hash, img.ext)
-}
+export { originalPath }
 
 /** Path of an image's thumbnail, regenerated from the original when it is missing. */
 export async function ensureThumbnail(
