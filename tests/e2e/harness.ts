@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { serveProject, type RunningServer } from '../../main/server/server'
+import { buildAppIf } from '../helpers/build'
 
 /**
  * The page in Debian's Chromium against `studio serve`, for the E2E files: builds the renderer when
@@ -33,12 +33,7 @@ function rendererIsStale(): boolean {
 }
 
 export function buildRendererIfStale(): void {
-  if (!rendererIsStale()) return
-  const b = spawnSync(process.execPath, [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-    cwd: repo,
-    encoding: 'utf8',
-  })
-  if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
+  buildAppIf(rendererIsStale)
 }
 
 export interface StudioPage {

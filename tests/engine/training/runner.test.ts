@@ -7,6 +7,7 @@ import { ProjectLockedError, ValidationError } from '../../../main/engine/errors
 import { Studio } from '../../../main/engine/studio'
 import type { TrainEvent } from '../../../main/engine/training/events'
 import { resumeTraining, startTraining } from '../../../main/engine/training/runner'
+import { buildAppIf } from '../../helpers/build'
 import { makeImages, tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
 
@@ -58,14 +59,7 @@ describe('training in a child process', () => {
   it('the built app trains through its bundled worker (out/main/worker.js), as the packaged Electron app does', async () => {
     const repo = path.resolve(import.meta.dirname, '../../..')
     const worker = path.join(repo, 'out/main/worker.js')
-    if (!fs.existsSync(worker)) {
-      const b = spawnSync(
-        process.execPath,
-        [path.join(repo, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
-        { cwd: repo, encoding: 'utf8' },
-      )
-      if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`)
-    }
+    buildAppIf(() => !fs.existsSync(worker))
     const events: TrainEvent[] = []
     const h = startTraining(studio, { ...quick, epochs: 1 }, (e) => events.push(e), { workerEntry: worker })
     expect(await h.done).toBe('done')
