@@ -9,6 +9,9 @@
  *
  *   npm run bench:transfer                        # every recipe, default over 3 seeds
  *   npm run bench:transfer -- --recipes default   # some recipes (names as printed), --seeds 1
+ *   npm run bench:transfer -- --extraction-only [--rounds 2]
+ *       # extraction incl. decode of every image from a cold cache, one thread vs the pool of
+ *       # extraction threads (extract-pool.ts), A/B alternating, for 0.25 @224, 0.75 @224, 0.75 @288
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -18,6 +21,10 @@ import { Studio } from '../main/engine/studio'
 import { withDefaults, type TrainConfig } from '../main/engine/training/config'
 import type { TrainEvent } from '../main/engine/training/events'
 import { runTraining } from '../main/engine/training/trainer'
+import { selectBackend } from '../main/engine/training/backend'
+import { bundledModelsDir } from '../main/engine/training/backbones'
+import { featureRunner, localRunner } from '../main/engine/training/extract-pool'
+import { loadBackbone, splitFeatures } from '../main/engine/training/transfer'
 import { printResources, trainerBackend, trainerWorkers } from './lib/resources'
 
 const hymenoptera = path.resolve(import.meta.dirname, '../../shared/data/hymenoptera')
@@ -28,7 +35,7 @@ const arg = (name: string): string | undefined => {
 
 const v25 = 'mobilenet_v1_0.25_224'
 const v75 = 'mobilenet_v1_0.75_224'
-const plain = { tta: 'off', calibration: 'off' } as const
+const plain = { tta: 'off', calibration: 'off', classScores: 0 } as const
 const aug = (copies: number) => ({ featureAugment: { copies, flip: true, minCrop: 0.7, color: 0.1 } })
 const ft = (blocks: number, epochs = 5) => ({ fineTune: { blocks, epochs, learningRate: 0.0001 } })
 
@@ -40,6 +47,10 @@ const RECIPES: { name: string; cfg: Partial<TrainConfig> }[] = [
   { name: '0.75 @224 + fine-tune 1', cfg: { backbone: v75, inputSize: 224, ...plain, ...aug(0), ...ft(1) } },
   { name: 'frozen 0.75 @288', cfg: { backbone: v75, inputSize: 288, ...plain, ...aug(0), ...ft(0) } },
   { name: '0.75 @288 + feature aug ×4', cfg: { backbone: v75, inputSize: 288, ...plain, ...aug(4), ...ft(0) } },
+  {
+    name: '0.75 @288 + class scores ×30',
+    cfg: { backbone: v75, inputSize: 288, ...plain, classScores: 30, ...aug(0), ...ft(0) },
+  },
   { name: 'default', cfg: {} },
 ]
 
@@ -121,6 +132,76 @@ const row = (name: string, r: Result) =>
   `| ${name} | ${pct(r.accuracy)} | ${r.ece.toFixed(3)} | ${r.minutes.toFixed(2)} | ${r.cpuMinutes.toFixed(2)} | ${r.extractPerSec.toFixed(0)} | ${r.extractPerCpuSec.toFixed(0)} | ` +
   `${r.extractSeconds.toFixed(0)} | ${r.fineTuneSeconds.toFixed(0)} | ${r.epochs} |`
 
+/**
+ * Extraction only: every image of both splits decoded and run through the backbone from a cold
+ * cache, on one thread (as before the pool) and on the pool (threads started inside the timing),
+ * alternating so both see the same neighbours. Wall-clock and per-CPU-second rates (CPU of every
+ * thread of this process: decoding, backbone threads, the main thread).
+ */
+async function extractionOnly(studio: Studio): Promise<void> {
+  await selectBackend('wasm')
+  const rounds = Number(arg('rounds') ?? 2)
+  const version = createDatasetVersion(studio.store, {
+    seed: 1,
+    fractions: withDefaults({}).fractions,
+    useOriginSplits: true,
+  })
+  const items = studio.store.datasets.items(version)
+  const hashes = new Map(items.map((i) => [i.imageId, i.hash]))
+  console.log(
+    `uptime: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (load 1/5/15 min); ${items.length} images`,
+  )
+  console.log('| backbone @ input | threads | img/s (wall) | img/CPU-s | seconds | thread start s |')
+  console.log('|---|---|---|---|---|---|')
+  for (const [name, size] of [
+    [v25, 224],
+    [v75, 224],
+    [v75, 288],
+  ] as const) {
+    const bb = await loadBackbone(bundledModelsDir(), name, { complete: true, inputSize: size })
+    for (let r = 0; r < rounds; r++) {
+      for (const pooled of r % 2 ? [true, false] : [false, true]) {
+        fs.rmSync(path.join(studio.root, 'cache'), { recursive: true, force: true })
+        fs.mkdirSync(path.join(studio.root, 'cache'))
+        const t0 = performance.now()
+        const cpu0 = process.cpuUsage()
+        const runner = pooled ? await featureRunner(bb, { backend: 'wasm', workers: null }) : localRunner(bb)
+        const started = (performance.now() - t0) / 1000
+        const got = await splitFeatures(
+          studio.project.paths,
+          bb,
+          items,
+          { size, fit: 'cover' },
+          hashes,
+          () => {},
+          32,
+          256,
+          runner,
+        )
+        const wall = (performance.now() - t0) / 1000
+        const c = process.cpuUsage(cpu0)
+        const threads = runner.threads
+        await runner.dispose()
+        const n = got.imageIds.length
+        console.log(
+          `| ${name.replace('mobilenet_v1_', '').replace('_224', '')} @${size} | ${threads} | ${(n / wall).toFixed(1)} | ` +
+            `${(n / ((c.user + c.system) / 1e6)).toFixed(1)} | ${wall.toFixed(1)} | ${pooled ? started.toFixed(1) : '–'} |`,
+        )
+      }
+    }
+    bb.dispose()
+  }
+  console.log(
+    `uptime after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  )
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(hymenoptera)) {
     console.log(`bench:transfer skipped: ${hymenoptera} is missing`)
@@ -141,12 +222,17 @@ async function main(): Promise<void> {
     console.log(
       `import of ${hymenoptera}: ${((performance.now() - t0) / 1000).toFixed(1)} s; ${os.cpus().length} cores`,
     )
+    if (process.argv.includes('--extraction-only')) {
+      await extractionOnly(studio)
+      studio.close()
+      return
+    }
     const wanted = arg('recipes')?.split(',')
     const seeds = Number(arg('seeds') ?? 3)
     const d = withDefaults({ preset: 'transfer' })
     console.log(
       `default recipe: backbone ${d.backbone}, feature aug ${JSON.stringify(d.featureAugment)}, ` +
-        `fine-tune ${JSON.stringify(d.fineTune)}, tta ${d.tta}, calibration ${d.calibration}`,
+        `fine-tune ${JSON.stringify(d.fineTune)}, class scores ×${d.classScores}, tta ${d.tta}, calibration ${d.calibration}`,
     )
     console.log(
       '| recipe | val accuracy | ECE | minutes | CPU minutes | extraction img/s | img/CPU-s | extraction s | fine-tune s | epochs |',

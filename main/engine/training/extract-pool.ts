@@ -4,10 +4,12 @@ import type { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { errorMessage } from '../errors'
 import type { BackendName } from './backend'
-import { augmentedBatch, type CopyDraw } from './feature-augment'
+import { batchInputs, type FromExtractor, type ToExtractor } from './extract-batch'
+import type { CopyDraw } from './feature-augment'
 import { autoWorkers, spawnThread } from './parallel'
-import { scale, type Scaling } from './presets/scaling'
-import type { Backbone } from './transfer'
+import type { Backbone } from './backbone-load'
+
+export { batchInputs, type BackboneSource, type FromExtractor, type ToExtractor } from './extract-batch'
 
 /**
  * Feature extraction on every core. The wasm backend runs one thread in Node, so the backbone on
@@ -18,37 +20,6 @@ import type { Backbone } from './transfer'
  * only gathers batches, decodes (sharp, its own threads) and writes the cache. Where the threads
  * cannot start, extraction runs on this thread as before (localRunner), and the run records why.
  */
-
-/** Where a backbone was loaded from, so another thread can load the same one (transfer.ts loadBackbone). */
-export interface BackboneSource {
-  dir: string
-  name: string
-  complete: boolean
-  inputSize?: number
-}
-
-/** trainer thread → extraction thread: `init` once, then one `features` per batch. */
-export type ToExtractor =
-  | { type: 'init'; backend: BackendName; source: BackboneSource }
-  | { type: 'features'; pixels: Uint8Array; n: number; size: number; draws: CopyDraw[] | null }
-
-/** extraction thread → trainer thread: one reply per message. */
-export type FromExtractor =
-  | { type: 'ready'; featureDim: number }
-  | { type: 'features'; features: Float32Array }
-  | { type: 'error'; message: string }
-
-/** The scaled input of n images gathered in one buffer (n × size × size × 3 bytes): plain, or as `draws` make them. */
-export function batchInputs(
-  pixels: Uint8Array,
-  n: number,
-  size: number,
-  scaling: Scaling,
-  draws: CopyDraw[] | null,
-): tf.Tensor4D {
-  if (draws) return augmentedBatch(pixels, n, size, draws, scaling)
-  return tf.tidy(() => scale(tf.tensor4d(pixels, [n, size, size, 3], 'int32'), scaling) as tf.Tensor4D)
-}
 
 /** A backbone's features over batches of decoded pixels, on this thread or on a pool of threads. */
 export interface FeatureRunner {

@@ -6,8 +6,8 @@
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { selectBackend } from './backend'
-import { batchInputs, type FromExtractor, type ToExtractor } from './extract-pool'
-import { loadBackbone, type Backbone } from './transfer'
+import { batchInputs, type FromExtractor, type ToExtractor } from './extract-batch'
+import { loadBackbone, type Backbone } from './backbone-load'
 
 let backbone: Backbone | null = null
 
