@@ -52,6 +52,10 @@ export class ImageQueries {
   private readonly sql: Sql
   private readonly anchors = new Map<string, { stamp: string; list: [string | number | null, number][] }>()
   private readonly searchPlans = new Map<string, { stamp: string; few: boolean }>()
+  private readonly confusion = new Map<
+    number,
+    { stamp: string; rows: { classId: number | null; predicted: number | null; n: number }[] }
+  >()
 
   /** `attributes`: the value counts the attribute filter picks its plan by. */
   constructor(
@@ -202,6 +206,8 @@ export class ImageQueries {
   }
 
   count(filter: ImageFilter = {}): number {
+    const lens = this.lensCount(filter)
+    if (lens !== null) return lens
     if (filter.attribute && !filterSql(filter).where.length) {
       // The attribute alone: its value counts know the answer (visiting 50,000 rows to count them costs ≈ 250 ms).
       const name = filter.attribute.name.trim().toLowerCase()
@@ -210,6 +216,45 @@ export class ImageQueries {
     const { where, params } = this.filterSql(filter, 'count')
     const sql = `SELECT count(*) AS n FROM images i ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
     return (this.sql(sql).get(...params) as { n: number }).n
+  }
+
+  /**
+   * The count of a lens filter on the predicted class or its correctness (with or without a class
+   * filter) from the run's confusion counts: (image class, predicted index) → images, one grouped
+   * pass over the run's rows, kept per run until the data changes. Browse counts once per filter
+   * change, and each lens filter would otherwise test every row of the project again (≈ 60–120 ms at
+   * 100,000 images). Null when the filter has anything else (confidence, origin, search, …).
+   */
+  private lensCount(f: ImageFilter): number | null {
+    const { runId, predictedClassIds, correct, classIds, unlabeled } = f
+    if (runId === undefined || (!predictedClassIds?.length && correct === undefined)) return null
+    const others = [f.origin, f.search, f.split, f.versionId, f.minConfidence, f.maxConfidence, f.finding, f.attribute]
+    if (others.some((v) => v !== undefined) || f.suspects) return null
+    const stamp = dataStamp(this.sql)
+    let cells = this.confusion.get(runId)
+    if (cells?.stamp !== stamp) {
+      // Driven by the images' (class_id, id) index with one lens-row probe each (joining from the
+      // run's rows instead fetches 100,000 image rows at random: 2–3× slower). −1: a row whose
+      // predicted index has no class; NULL: no row (the image is in no lens filter).
+      const rows = this.sql(
+        `SELECT classId, predicted, count(*) AS n FROM (SELECT i.class_id AS classId,
+          (SELECT coalesce(${this.predictedClassSql(runId)}, -1) FROM ${LENS_ROWS_SQL} p
+            WHERE p.run_id = ? AND p.image_id = i.id) AS predicted FROM images i)
+        WHERE predicted IS NOT NULL GROUP BY 1, 2`,
+      ).all(runId) as { classId: number | null; predicted: number; n: number }[]
+      cells = { stamp, rows: rows.map((r) => ({ ...r, predicted: r.predicted === -1 ? null : r.predicted })) }
+      this.confusion.set(runId, cells)
+      if (this.confusion.size > 4) this.confusion.delete(this.confusion.keys().next().value!)
+    }
+    const wanted = new Set(classIds ?? [])
+    let n = 0
+    for (const c of cells.rows) {
+      if ((classIds?.length || unlabeled) && !(c.classId === null ? unlabeled : wanted.has(c.classId))) continue
+      if (predictedClassIds?.length && (c.predicted === null || !predictedClassIds.includes(c.predicted))) continue
+      if (correct !== undefined && (c.predicted === c.classId) !== correct) continue
+      n += c.n
+    }
+    return n
   }
 
   /** Distinct origin tags with their image counts. */

@@ -114,3 +114,46 @@ describe('browse filters over splits and a run’s predictions', () => {
     expect((await service.facets()).versions).toEqual([expect.objectContaining({ id: version, test: predicted.size })])
   })
 })
+
+describe('lens counts', () => {
+  it('count every lens filter on predicted class and correctness as the pages do, scores and predictions mixed', () => {
+    // Scores for every second image, unlabeled ones included (the rest keep the run’s test predictions).
+    const v = studio.store.datasets.version(version)!
+    const k = v.classes.length
+    studio.store.quality.insertScores(
+      runId,
+      studio.store.images
+        .page({ limit: 1000 })
+        .items.filter((i) => i.id % 2 === 0)
+        .map((i) => {
+          const predIndex = (i.id * 7) % (k + 1) // k: an index past the version's classes (no class)
+          return { imageId: i.id, predIndex, confidence: 0.5, margin: 0.1, entropy: 0.5, probs: new Float32Array(k) }
+        }),
+    )
+    const classes = studio.labels.classes()
+    const filters: ImageFilter[] = []
+    for (const correct of [undefined, true, false])
+      for (const predictedClassIds of [undefined, [classes[0]!.id], [classes[1]!.id, classes[2]!.id]])
+        for (const cls of [
+          {},
+          { classIds: [classes[1]!.id] },
+          { unlabeled: true },
+          { classIds: [classes[0]!.id], unlabeled: true },
+        ])
+          if (correct !== undefined || predictedClassIds) filters.push({ runId, correct, predictedClassIds, ...cls })
+    const check = () => {
+      for (const f of filters) {
+        const n = ids(f).length
+        expect(studio.store.images.count(f), JSON.stringify(f)).toBe(n)
+        // With paging fields, as the service passes its request.
+        expect(studio.store.images.count({ ...f, sort: 'name', limit: 5 } as ImageFilter)).toBe(n)
+      }
+    }
+    check()
+    expect(ids({ runId, correct: false }).length).toBeGreaterThan(0)
+    // A label change moves images between correct and incorrect: the counts follow.
+    const wrong = ids({ runId, correct: false }).slice(0, 5)
+    studio.labels.setLabels(wrong, classes[0]!.id)
+    check()
+  })
+})
