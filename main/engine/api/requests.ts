@@ -34,8 +34,7 @@ const folder = z
   .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL byte')
 /** Requests without a payload accept nothing, null or `{}` (void: the argument may be left out). */
 const none = z.void().or(z.null()).or(z.object({}).strict())
-/** How many of an attribute's values (most common first) `attributes` lists; the rest are its "other". */
-export const ATTRIBUTE_TOP_VALUES = 50
+export { ATTRIBUTE_TOP_VALUES } from './attribute-limits'
 /** Names and values are checked, with their own messages, by attributes/attributes.ts. */
 const attributeName = z.string().min(1).max(1000)
 const imageIds = z.array(id).min(1).max(100_000)

@@ -1,4 +1,5 @@
-import { ATTRIBUTE_TOP_VALUES, type ImageQuery } from '../api/requests'
+import { ATTRIBUTE_TOP_VALUES } from '../api/attribute-limits'
+import type { ImageQuery } from '../api/requests'
 import { builtInSql, isBuiltIn } from './builtin-attributes'
 
 /** Browse's attribute filter: a value, no value (null), or `other` (a value outside the top ones). */
