@@ -35,6 +35,7 @@ export function autoFacts(studio: Studio, env: PresetEnv = {}): Omit<Parameters<
       top1: e.spec!.imagenetTop1,
       imagesPerSecond: e.spec!.manifest?.speed?.imagesPerSecond ?? null,
       inputSize: e.spec!.inputSize!,
+      trainSize: e.spec!.trainSize ?? e.spec!.inputSize!,
     }))
   return { data, backbones, presets: presetDefaults(env), cores: Math.max(1, os.availableParallelism()) }
 }

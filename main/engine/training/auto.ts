@@ -28,9 +28,14 @@ export interface AutoBackbone {
   title: string
   /** ImageNet top-1 accuracy; null: unknown (ranked last). */
   top1: number | null
-  /** Measured feature extraction, images per second on the machine its manifest names; null: unknown. */
+  /**
+   * Measured feature extraction at `inputSize`, images per CPU-second of the one thread it ran on
+   * (the manifest's speed); null: unknown.
+   */
   imagesPerSecond: number | null
   inputSize: number
+  /** The side the transfer preset trains it at (backbone.json's trainSize); absent: inputSize. */
+  trainSize?: number
 }
 
 /** The presets' defaults as they are now (withDefaults of each), the part Auto reads. */
@@ -87,6 +92,17 @@ export const DECODES_PER_CORE = 150
  * on this project's two-core VM while other work ran, so this errs long.
  */
 export const FINE_TUNE_COST = 8
+/**
+ * Extraction runs on one thread per core (extract-pool.ts): each thread's share of the manifest's
+ * one-thread speed, measured on the two-core VM (bench:transfer --extraction-only: 21–22 images per
+ * CPU-second on the pool against 26–28 on one thread, MobileNet v1 0.75 at 224 px, thread start
+ * included).
+ */
+export const POOL_EFFICIENCY = 0.8
+/** Seconds the extraction threads take to start (overlapping the first decodes; from source, tsx compiles first). */
+export const POOL_START_SECONDS = 3
+/** Extraction threads at most (parallel.ts autoWorkers' cap). */
+const MAX_EXTRACTION_THREADS = 4
 /** Share of the budget Auto plans to fill: estimates are rough and the user asked for "about". */
 const FILL = 0.85
 /** Images at or under this side that are also grayscale are scans, digits, clothing: the CNN's ground. */
@@ -103,6 +119,17 @@ export function cnnEpochSeconds(n: number, size: number, cores: number): number 
   return n / perSecond
 }
 
+/**
+ * A backbone's extraction speed for a run, images per second: the manifest's one-thread speed at
+ * its inputSize, scaled to the side the run trains at (cost grows with the pixels, side²), on
+ * `threads` threads.
+ */
+export function extractionRate(b: AutoBackbone, threads: number): number {
+  const side = b.trainSize ?? b.inputSize
+  const perThread = (b.imagesPerSecond ?? 20) * (b.inputSize / side) ** 2
+  return threads > 1 ? perThread * threads * POOL_EFFICIENCY : perThread
+}
+
 /** The whole transfer run, seconds: extraction (copies included), head epochs, fine-tuning, the mirror pass. */
 export function transferSeconds(
   d: AutoData,
@@ -110,13 +137,16 @@ export function transferSeconds(
   t: AutoPresetDefaults['transfer'],
   cores: number,
 ): number {
-  const ips = b.imagesPerSecond ?? 20
+  const threads = Math.max(1, Math.min(cores, MAX_EXTRACTION_THREADS))
+  const ips = extractionRate(b, threads)
+  // Fine-tuning and the mirror pass run on the trainer's one thread.
+  const one = extractionRate(b, 1)
   const train = d.images * 0.7
-  const extract = (d.images + train * t.copies) / ips
+  const extract = (d.images + train * t.copies) / ips + (threads > 1 ? POOL_START_SECONDS : 0)
   // A fine-tuning epoch costs FINE_TUNE_COST extraction passes per training image (measured, below).
-  const fineTune = t.fineTuneBlocks > 0 ? (t.fineTuneEpochs * train * FINE_TUNE_COST) / ips : 0
+  const fineTune = t.fineTuneBlocks > 0 ? (t.fineTuneEpochs * train * FINE_TUNE_COST) / one : 0
   // The mirror pass (test-time augmentation is decided on val) runs the whole model unfused: half the speed.
-  const mirror = (d.images * 0.3) / (ips / 2)
+  const mirror = (d.images * 0.3) / (one / 2)
   const head = t.epochs * 0.05 * Math.max(1, d.images / 1000)
   const decode = d.images / (DECODES_PER_CORE * Math.max(1, cores))
   return extract + fineTune + mirror + head + decode
@@ -151,7 +181,7 @@ export function planAuto(input: AutoInput): AutoPlan {
       }
     }
     if (!transfer) {
-      const fastest = ranked.reduce((a, b) => ((b.imagesPerSecond ?? 0) > (a.imagesPerSecond ?? 0) ? b : a))
+      const fastest = ranked.reduce((a, b) => (extractionRate(b, 1) > extractionRate(a, 1) ? b : a))
       const s = transferSeconds(d, fastest, { ...p.transfer, copies: 0, fineTuneBlocks: 0 }, cores)
       whyNot = `features of ${d.images} images with the fastest backbone (${fastest.title}) would take about ${minutes(s)}, over the ${minutes(budget)} budget`
     }
@@ -170,7 +200,7 @@ export function planAuto(input: AutoInput): AutoPlan {
       value: b.name,
       why:
         `${b.title}: ImageNet top-1 ${b.top1 === null ? 'unknown' : `${(b.top1 * 100).toFixed(1)} %`}, ` +
-        `${b.imagesPerSecond ?? '?'} images/s` +
+        `${b.imagesPerSecond ?? '?'} images/s per thread at ${b.inputSize} px` +
         (better.length
           ? `; ${better.map((x) => x.title).join(', ')} would not fit ${minutes(budget)}`
           : '; the most accurate one installed'),

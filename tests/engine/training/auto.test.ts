@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import {
   cnnEpochSeconds,
+  extractionRate,
   parseBudget,
   planAuto,
+  POOL_EFFICIENCY,
+  transferSeconds,
   type AutoBackbone,
   type AutoData,
   type AutoInput,
@@ -124,6 +127,39 @@ describe('planAuto: the seed CNN’s input and epochs', () => {
       expect(plan.choices.every((c) => c.why.length > 10)).toBe(true)
       expect(plan.config).toMatchObject({ tta: 'auto', calibration: 'auto' })
     }
+  })
+})
+
+describe('transfer cost', () => {
+  const light = { epochs: 100, copies: 0, fineTuneBlocks: 0, fineTuneEpochs: 5 }
+
+  it('extraction scales with the pixels of the side the run trains at, and with the extraction threads', () => {
+    const at288 = { ...big, trainSize: 288 }
+    expect(extractionRate(big, 1)).toBe(31)
+    expect(extractionRate(at288, 1)).toBeCloseTo(31 * (224 / 288) ** 2, 6)
+    expect(extractionRate(at288, 2)).toBeCloseTo(2 * POOL_EFFICIENCY * extractionRate(at288, 1), 6)
+    // A larger side costs more; a second core less.
+    expect(transferSeconds(photos, at288, light, 2)).toBeGreaterThan(transferSeconds(photos, big, light, 2))
+    expect(transferSeconds(photos, at288, light, 1)).toBeGreaterThan(transferSeconds(photos, at288, light, 2))
+    // Ten times the images: about ten times the extraction.
+    const many = { ...photos, images: 4000 }
+    const ratio = transferSeconds(many, at288, light, 2) / transferSeconds(photos, at288, light, 2)
+    expect(ratio).toBeGreaterThan(7)
+    expect(ratio).toBeLessThan(11)
+  })
+
+  it('hymenoptera (398 photos, 2 classes) with the bundled backbones at 288 px: MobileNet v1 0.75 within 2 minutes', () => {
+    const bundled = [
+      { ...small, trainSize: 288 },
+      { ...big, trainSize: 288 },
+    ]
+    const hym = { ...photos, images: 398, smallestClass: 191 }
+    const plan = planAuto(
+      input({ data: hym, backbones: bundled, presets: { ...presets, transfer: light }, budgetSeconds: 120 }),
+    )
+    expect(plan.config).toMatchObject({ preset: 'transfer', backbone: big.name })
+    expect(plan.estimateSeconds).toBeGreaterThan(20)
+    expect(plan.estimateSeconds).toBeLessThan(120 * 0.85)
   })
 })
 
