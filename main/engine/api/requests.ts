@@ -1,30 +1,17 @@
 import { z } from 'zod'
+import { FINDING_KINDS } from './constants'
+
+export { ATTRIBUTE_TOP_VALUES, FINDING_KINDS } from './constants'
 
 /**
  * The shape of every request payload: the one source. The contract (preload/contract.ts) derives
  * its request types from these with `z.infer`, the store derives its image query from `imageQuery`,
- * and `schemas.ts` validates with them at both transports. This file imports nothing but zod so
- * that the renderer's type check, which reaches it through the contract, stays free of Node code.
+ * and `schemas.ts` validates with them at both transports. This file imports nothing but zod and
+ * constants.ts so that the renderer's type check, which reaches it through the contract, stays free
+ * of Node code.
  */
 
 const id = z.number().int().positive()
-/** The health report's stable finding kinds (the contract's FindingKind). */
-export const FINDING_KINDS = [
-  'conflicting-duplicate',
-  'near-duplicate',
-  'split-leakage',
-  'class-imbalance',
-  'small-class',
-  'empty-class',
-  'outlier-small',
-  'outlier-aspect',
-  'outlier-grayscale',
-  'outlier-dark',
-  'outlier-bright',
-  'outlier-blurry',
-  'unreadable',
-  'skipped-not-image',
-] as const
 const uncertaintyBy = z.enum(['margin', 'entropy', 'least-confidence'])
 /** A file-system path. A NUL byte would reach Node's fs as a raw TypeError (a 500); refuse it here, named. */
 const folder = z
@@ -34,7 +21,6 @@ const folder = z
   .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL byte')
 /** Requests without a payload accept nothing, null or `{}` (void: the argument may be left out). */
 const none = z.void().or(z.null()).or(z.object({}).strict())
-export { ATTRIBUTE_TOP_VALUES } from './attribute-limits'
 /** Names and values are checked, with their own messages, by attributes/attributes.ts. */
 const attributeName = z.string().min(1).max(1000)
 const imageIds = z.array(id).min(1).max(100_000)

@@ -1,7 +1,7 @@
 import type { FindingDto, FindingKind } from '../../../preload/contract'
 import type { ImageSignals } from './signals'
 
-export { FINDING_KINDS } from '../api/requests'
+export { FINDING_KINDS } from '../api/constants'
 export type { FindingKind } from '../../../preload/contract'
 /** A finding as the contract carries it. */
 export type Finding = FindingDto

@@ -1,4 +1,4 @@
-import { ATTRIBUTE_TOP_VALUES } from '../api/attribute-limits'
+import { ATTRIBUTE_TOP_VALUES } from '../api/constants'
 import type { ImageQuery } from '../api/requests'
 import { builtInSql, isBuiltIn } from './builtin-attributes'
 
