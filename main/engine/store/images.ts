@@ -3,7 +3,7 @@ import { ValidationError } from '../errors'
 import { attributeMatches, attributeWhere, type FilterUse } from './attribute-filter'
 import type { AttributeQueries } from './attributes'
 import { dataStamp, statementCache, type Db, type Sql } from './db'
-import { LATEST_CHECK_SQL, LENS_ROWS_SQL, UNDECIDED_SUSPECT_SQL } from './quality'
+import { LATEST_CHECK_SQL, UNDECIDED_SUSPECT_SQL } from './quality'
 
 export interface ImageRecord {
   id: number
@@ -233,16 +233,18 @@ export class ImageQueries {
     const stamp = dataStamp(this.sql)
     let cells = this.confusion.get(runId)
     if (cells?.stamp !== stamp) {
-      // Driven by the images' (class_id, id) index with one lens-row probe each (joining from the
-      // run's rows instead fetches 100,000 image rows at random: 2–3× slower). −1: a row whose
-      // predicted index has no class; NULL: no row (the image is in no lens filter).
+      // Scores: driven by the images' (class_id, id) index with one primary-key probe each (joining
+      // from the scores instead fetches 100,000 image rows at random: 3× slower). Then the run's
+      // predictions of images it did not score (LENS_ROWS_SQL's two parts), a test split's worth.
+      const predicted = this.predictedClassSql(runId)
       const rows = this.sql(
-        `SELECT classId, predicted, count(*) AS n FROM (SELECT i.class_id AS classId,
-          (SELECT coalesce(${this.predictedClassSql(runId)}, -1) FROM ${LENS_ROWS_SQL} p
-            WHERE p.run_id = ? AND p.image_id = i.id) AS predicted FROM images i)
-        WHERE predicted IS NOT NULL GROUP BY 1, 2`,
-      ).all(runId) as { classId: number | null; predicted: number; n: number }[]
-      cells = { stamp, rows: rows.map((r) => ({ ...r, predicted: r.predicted === -1 ? null : r.predicted })) }
+        `SELECT i.class_id AS classId, ${predicted} AS predicted, count(*) AS n
+        FROM images i CROSS JOIN scores p ON p.run_id = ? AND p.image_id = i.id GROUP BY 1, 2
+        UNION ALL SELECT i.class_id, ${predicted}, count(*) FROM predictions p JOIN images i ON i.id = p.image_id
+        WHERE p.run_id = ? AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.run_id = p.run_id AND s.image_id = p.image_id)
+        GROUP BY 1, 2`,
+      ).all(runId, runId) as { classId: number | null; predicted: number | null; n: number }[]
+      cells = { stamp, rows }
       this.confusion.set(runId, cells)
       if (this.confusion.size > 4) this.confusion.delete(this.confusion.keys().next().value!)
     }
@@ -407,22 +409,27 @@ function filterSql(
       opts.predicted ??
       `json_extract((SELECT v.classes FROM runs r JOIN dataset_versions v ON v.id = r.dataset_version
         WHERE r.id = p.run_id), '$[' || p.pred_index || '].id')`
-    const cond = ['p.run_id = ?', 'p.image_id = i.id']
-    params.push(f.runId)
+    const cond: string[] = []
+    const values: unknown[] = []
     if (f.predictedClassIds?.length) {
       cond.push(`${predicted} IN (${f.predictedClassIds.map(() => '?').join(', ')})`)
-      params.push(...f.predictedClassIds)
+      values.push(...f.predictedClassIds)
     }
     if (f.correct !== undefined) cond.push(f.correct ? `${predicted} IS i.class_id` : `${predicted} IS NOT i.class_id`)
     if (f.minConfidence !== undefined) {
       cond.push('p.confidence >= ?')
-      params.push(f.minConfidence)
+      values.push(f.minConfidence)
     }
     if (f.maxConfidence !== undefined) {
       cond.push('p.confidence <= ?')
-      params.push(f.maxConfidence)
+      values.push(f.maxConfidence)
     }
-    where.push(`EXISTS (SELECT 1 FROM ${LENS_ROWS_SQL} p WHERE ${cond.join(' AND ')})`)
+    // The image's lens row (LENS_ROWS_SQL: its score, else its prediction) passes the test: one
+    // primary-key probe of the scores for a scored image, not a compound query per row.
+    const test = `coalesce(${cond.join(' AND ')}, 0)`
+    where.push(`coalesce((SELECT ${test} FROM scores p WHERE p.run_id = ? AND p.image_id = i.id),
+      (SELECT ${test} FROM predictions p WHERE p.run_id = ? AND p.image_id = i.id), 0)`)
+    params.push(...values, f.runId, ...values, f.runId)
   }
   if (f.suspects) {
     // Undecided suspects of the latest label check (the service shows none while it is stale).
