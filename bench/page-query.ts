@@ -7,8 +7,8 @@
  *
  *   npm run bench:pages [-- --images 100000]
  *
- * Last line: page_p95_ms=<p95 over every page of every shape> lens_p95_ms=<the lens pages alone>
- * count_max_ms=<the slowest count>.
+ * Last line: page_p95_ms=<p95 over the first shapes' pages> scale_p95_ms=<over bench:scale's shapes>
+ * lens_p95_ms=<their lens pages alone> scale_cpu_p95_ms=<CPU time per page> count_max_ms=<the slowest count>.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -119,5 +119,6 @@ studio.close()
 fs.rmSync(dir, { recursive: true, force: true })
 console.log(
   `page_p95_ms=${pct(every, 0.95).toFixed(2)} scale_p95_ms=${scale.p95.toFixed(2)} lens_p95_ms=${scale.lensP95.toFixed(2)} ` +
+    `scale_cpu_p95_ms=${scale.cpuP95.toFixed(2)} ` +
     `count_max_ms=${Math.max(...counts).toFixed(1)}`,
 )

@@ -10,7 +10,9 @@
  *
  *   npx tsx bench/split-scale.ts [--images 100000] [--hashes random|fashion]
  *
- * Last line: images=<n> labeled=<n> split_s=<the version as training freezes it>.
+ * Each part is timed in wall and CPU seconds (the CPU figure moves less with the VM's load).
+ * Last line: images=<n> labeled=<n> hashes=<kind> split_s=<the version as training freezes it> split_cpu_s=<its CPU>
+ * afresh_s=<createDatasetVersion(store), grouping afresh> afresh_cpu_s=<its CPU>.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -66,42 +68,41 @@ t = performance.now()
 await healthReport(studio, {}, null)
 console.log(`health report (fills the groups' cache): ${secs().toFixed(2)} s`)
 
-t = performance.now()
-const versionId = createDatasetVersion(studio.store, {}, splitGroupsOf(studio))
-const splitSecs = secs()
-t = performance.now()
-const groups = splitGroupsOf(studio)
-const groupSecs = secs()
-t = performance.now()
-const labeled = studio.store.datasets.labeledImages()
-const readSecs = secs()
-t = performance.now()
-planSplit(labeled, new Map(studio.labels.classes().map((c) => [c.id, c.name])), {}, groups)
-const planSecs = secs()
-t = performance.now()
-createDatasetVersion(studio.store, {}, splitGroupsOf(studio))
-const reuseSecs = secs()
-t = performance.now()
-createDatasetVersion(studio.store, {})
-const afreshSecs = secs()
-t = performance.now()
-const { ids, hashes: phashes, tone } = studio.store.health.hashes()
-const hashReadSecs = secs()
-t = performance.now()
-const afreshGroups = nearDuplicateGroups(ids, phashes, NEAR_DUP_BITS, tone)
-const groupingSecs = secs()
+/** Wall and CPU seconds of `fn` (CPU: this process's user + system time, which a loaded VM inflates less). */
+function timed<T>(fn: () => T): { value: T; wall: number; cpu: number } {
+  const t0 = performance.now()
+  const c0 = process.cpuUsage()
+  const value = fn()
+  const c = process.cpuUsage(c0)
+  return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 }
+}
+const fmt = (x: { wall: number; cpu: number }) => `${x.wall.toFixed(3)} s (CPU ${x.cpu.toFixed(3)})`
+const names = () => new Map(studio.labels.classes().map((c) => [c.id, c.name]))
+const split = timed(() => createDatasetVersion(studio.store, {}, splitGroupsOf(studio)))
+const versionId = split.value
+const groupsRead = timed(() => splitGroupsOf(studio))
+const groups = groupsRead.value
+const read = timed(() => studio.store.datasets.labeledImages())
+const labeled = read.value
+const plan = timed(() => planSplit(labeled, names(), {}, groups))
+const reuse = timed(() => createDatasetVersion(studio.store, {}, splitGroupsOf(studio)))
+const afresh = timed(() => createDatasetVersion(studio.store, {}))
+const hashRead = timed(() => studio.store.health.hashes())
+const { ids, hashes: phashes, tone } = hashRead.value
+const grouping = timed(() => nearDuplicateGroups(ids, phashes, NEAR_DUP_BITS, tone))
 const v = studio.store.datasets.versions().find((x) => x.id === versionId)!
 console.log(
   `dataset version ${versionId}: train ${v.train}, val ${v.val}, test ${v.test} of ${labeled.length} labeled in ` +
-    `${splitSecs.toFixed(3)} s (goal < 1 s); parts: groups ${groupSecs.toFixed(3)} s (${groups.length}, cached), ` +
-    `labeled rows read ${readSecs.toFixed(3)} s, plan ${planSecs.toFixed(3)} s; ` +
-    `asking again (nothing changed, reused) ${reuseSecs.toFixed(3)} s; grouping afresh (createDatasetVersion(store)) ${afreshSecs.toFixed(3)} s ` +
-    `(hashes read ${hashReadSecs.toFixed(3)} s, grouping ${groupingSecs.toFixed(3)} s: ${afreshGroups.length} groups)`,
+    `${fmt(split)} (goal < 1 s); parts: groups ${fmt(groupsRead)} (${groups.length}, cached), ` +
+    `labeled rows read ${fmt(read)}, plan ${fmt(plan)}; asking again (nothing changed, reused) ${fmt(reuse)}; ` +
+    `grouping afresh (createDatasetVersion(store)) ${fmt(afresh)} ` +
+    `(hashes read ${fmt(hashRead)}, grouping ${fmt(grouping)}: ${grouping.value.length} groups)`,
 )
 console.log(`peak RSS ${rss.peakMb.toFixed(0)} MB`)
 rss.stop()
 studio.close()
 fs.rmSync(dir, { recursive: true, force: true })
 console.log(
-  `images=${n} labeled=${labeled.length} hashes=${kind} split_s=${splitSecs.toFixed(3)} afresh_s=${afreshSecs.toFixed(3)}`,
+  `images=${n} labeled=${labeled.length} hashes=${kind} split_s=${split.wall.toFixed(3)} split_cpu_s=${split.cpu.toFixed(3)} ` +
+    `afresh_s=${afresh.wall.toFixed(3)} afresh_cpu_s=${afresh.cpu.toFixed(3)}`,
 )
