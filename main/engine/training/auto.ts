@@ -139,14 +139,15 @@ export function transferSeconds(
 ): number {
   const threads = Math.max(1, Math.min(cores, MAX_EXTRACTION_THREADS))
   const ips = extractionRate(b, threads)
-  // Fine-tuning and the mirror pass run on the trainer's one thread.
+  // Fine-tuning runs on the trainer's one thread.
   const one = extractionRate(b, 1)
   const train = d.images * 0.7
   const extract = (d.images + train * t.copies) / ips + (threads > 1 ? POOL_START_SECONDS : 0)
   // A fine-tuning epoch costs FINE_TUNE_COST extraction passes per training image (measured, below).
   const fineTune = t.fineTuneBlocks > 0 ? (t.fineTuneEpochs * train * FINE_TUNE_COST) / one : 0
-  // The mirror pass (test-time augmentation is decided on val) runs the whole model unfused: half the speed.
-  const mirror = (d.images * 0.3) / (one / 2)
+  // The mirror pass (test-time augmentation is decided on val): mirrored features on the extraction
+  // threads; after fine-tuning, the whole saved model unfused on one thread (half the speed).
+  const mirror = t.fineTuneBlocks > 0 ? (d.images * 0.3) / (one / 2) : (d.images * 0.3) / ips
   const head = t.epochs * 0.05 * Math.max(1, d.images / 1000)
   const decode = d.images / (DECODES_PER_CORE * Math.max(1, cores))
   return extract + fineTune + mirror + head + decode

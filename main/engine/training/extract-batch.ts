@@ -17,7 +17,7 @@ export interface BackboneSource {
 /** trainer thread → extraction thread: `init` once, then one `features` per batch. */
 export type ToExtractor =
   | { type: 'init'; backend: BackendName; source: BackboneSource }
-  | { type: 'features'; pixels: Uint8Array; n: number; size: number; draws: CopyDraw[] | null }
+  | { type: 'features'; pixels: Uint8Array; n: number; size: number; draws: Draws }
 
 /** extraction thread → trainer thread: one reply per message. */
 export type FromExtractor =
@@ -25,14 +25,17 @@ export type FromExtractor =
   | { type: 'features'; features: Float32Array }
   | { type: 'error'; message: string }
 
-/** The scaled input of n images gathered in one buffer (n × size × size × 3 bytes): plain, or as `draws` make them. */
-export function batchInputs(
-  pixels: Uint8Array,
-  n: number,
-  size: number,
-  scaling: Scaling,
-  draws: CopyDraw[] | null,
-): tf.Tensor4D {
-  if (draws) return augmentedBatch(pixels, n, size, draws, scaling)
-  return tf.tidy(() => scale(tf.tensor4d(pixels, [n, size, size, 3], 'int32'), scaling) as tf.Tensor4D)
+/** How a batch's images are changed before the backbone: not at all, as augmented copies draw them, or mirrored. */
+export type Draws = CopyDraw[] | 'mirror' | null
+
+/**
+ * The scaled input of n images gathered in one buffer (n × size × size × 3 bytes): plain, as
+ * `draws` make them, or mirrored left–right (test-time augmentation's mirror image, exactly).
+ */
+export function batchInputs(pixels: Uint8Array, n: number, size: number, scaling: Scaling, draws: Draws): tf.Tensor4D {
+  if (draws && draws !== 'mirror') return augmentedBatch(pixels, n, size, draws, scaling)
+  return tf.tidy(() => {
+    const x = scale(tf.tensor4d(pixels, [n, size, size, 3], 'int32'), scaling) as tf.Tensor4D
+    return draws === 'mirror' ? tf.reverse(x, 2) : x
+  })
 }

@@ -4,12 +4,11 @@ import type { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { errorMessage } from '../errors'
 import type { BackendName } from './backend'
-import { batchInputs, type FromExtractor, type ToExtractor } from './extract-batch'
-import type { CopyDraw } from './feature-augment'
+import { batchInputs, type Draws, type FromExtractor, type ToExtractor } from './extract-batch'
 import { autoWorkers, spawnThread } from './parallel'
 import type { Backbone } from './backbone-load'
 
-export { batchInputs, type BackboneSource, type FromExtractor, type ToExtractor } from './extract-batch'
+export { batchInputs, type BackboneSource, type Draws, type FromExtractor, type ToExtractor } from './extract-batch'
 
 /**
  * Feature extraction on every core. The wasm backend runs one thread in Node, so the backbone on
@@ -33,7 +32,7 @@ export interface FeatureRunner {
    * Features (n × featureDim) of n images in `pixels` (n × size × size × 3 bytes, a buffer of its
    * own: a pool transfers it to a thread, leaving it empty here).
    */
-  run(pixels: Uint8Array, n: number, draws: CopyDraw[] | null): Promise<Float32Array>
+  run(pixels: Uint8Array, n: number, draws: Draws): Promise<Float32Array>
   dispose(): Promise<void>
 }
 
@@ -153,7 +152,7 @@ class ExtractionPool implements FeatureRunner {
     )
   }
 
-  run(pixels: Uint8Array, n: number, draws: CopyDraw[] | null): Promise<Float32Array> {
+  run(pixels: Uint8Array, n: number, draws: Draws): Promise<Float32Array> {
     if (this.failed) return Promise.reject(this.failed)
     return new Promise((resolve, reject) => {
       this.queue.push({ msg: { type: 'features', pixels, n, size: this.size, draws }, resolve, reject })

@@ -103,16 +103,20 @@ async function mirrorPass(
   evalSet: Source,
 ): Promise<{ val: Float32Array[]; eval: Float32Array[] }> {
   const { cfg, paths } = p
-  const classifier = await loadClassifier(paths, graph)
+  // The preset's own way where it has one (the transfer preset's extraction threads), else the saved model.
+  const own = p.preset.mirrored?.bind(p.preset)
+  const classifier = own ? null : await loadClassifier(paths, graph)
   try {
     const spec = { size: cfg.inputSize, fit: cfg.fit }
     const pass = async (s: Source, splitName: Split, fallback: Float32Array[]) => {
-      const m = await mirroredProbs(classifier, project, items(splitName), spec, p.preset.scaling, cfg.batchSize)
+      const m = own
+        ? await own(splitName, p.model)
+        : await mirroredProbs(classifier!, project, items(splitName), spec, p.preset.scaling, cfg.batchSize)
       return s.imageIds.map((id, i) => m.get(id) ?? fallback[i]!)
     }
     const val = await pass(p.val, 'val', plain.val)
     return { val, eval: split === 'val' ? val : await pass(evalSet, split, plain.eval) }
   } finally {
-    classifier.dispose()
+    classifier?.dispose()
   }
 }

@@ -72,6 +72,41 @@ export async function extractFeatures(
   )
 }
 
+/**
+ * Features of each image's mirror image (what test-time augmentation averages in), computed like
+ * the plain ones and cached beside them under mirror/, by image id; images that cannot be read are
+ * left out (the plain pass reported them).
+ */
+export async function mirroredFeatures(
+  paths: ProjectPaths,
+  backbone: Backbone,
+  items: DatasetItem[],
+  spec: InputSpec,
+  hashes: Map<number, string>,
+  runner: FeatureRunner,
+  batchSize = 32,
+): Promise<SplitFeatures> {
+  const dir = path.join(featureDir(paths, backbone, spec), 'mirror')
+  const { imageIds, labels, parts } = await splitChunks(
+    paths,
+    items,
+    spec,
+    () => {},
+    256,
+    (set) =>
+      extractCached(
+        paths,
+        backbone.featureDim,
+        set.imageIds.length,
+        (i) => path.join(dir, `${hashes.get(set.imageIds[i]!)}.f32`),
+        (idx) => runner.run(gatherRows(set, idx), idx.length, 'mirror'),
+        batchSize,
+        runner.depth,
+      ),
+  )
+  return { imageIds, labels, features: concat(parts) }
+}
+
 /** Rows of a pixel set gathered into one new buffer (a batch's input, which a runner may transfer away). */
 export function gatherRows(set: PixelSet, rows: readonly number[]): Uint8Array {
   const per = set.spec.size * set.spec.size * 3

@@ -68,7 +68,7 @@ describe('planAuto: the preset', () => {
   })
 
   it('a budget the best backbone does not fit even without its extras: the faster one, naming the better one', () => {
-    const plan = planAuto(input({ data: { ...photos, images: 2000 }, budgetSeconds: 100 }))
+    const plan = planAuto(input({ data: { ...photos, images: 3000 }, budgetSeconds: 100 }))
     expect(plan.config).toMatchObject({ preset: 'transfer', backbone: small.name })
     expect(choice(plan, 'backbone')!.why).toContain('MobileNet v1 0.75 would not fit')
   })

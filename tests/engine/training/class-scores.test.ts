@@ -156,6 +156,31 @@ describe('class scores', () => {
   }, 60_000)
 })
 
+describe('test-time augmentation of a transfer run', () => {
+  it('mirror images on the extraction threads give what the saved model gives on mirrored files', async () => {
+    const id = await trainInProcess(studio, { ...base, tta: 'on' })
+    const run = studio.store.runs.get(id)!
+    expect(run.error).toBeNull()
+    const summary = JSON.parse(run.summary!) as { tta: { used: boolean } }
+    expect(summary.tta.used).toBe(true)
+    // The mirrored features are cached beside the plain ones.
+    const mirrors = path.join(studio.root, 'cache', 'features', 'scored-32-cover', 'mirror')
+    expect(fs.readdirSync(mirrors).filter((f) => f.endsWith('.f32')).length).toBeGreaterThan(0)
+    // Stored: the average of each image and its mirror as the run computed them (features → head);
+    // predict: the saved model on the file and on its mirror image (preprocessing.json's tta).
+    const preds = studio.store.runs.predictions(id).slice(0, 4)
+    const fromFiles = await predictImages(
+      studio,
+      id,
+      preds.map((p) => studio.originalPath(studio.image(p.imageId))),
+    )
+    const classes = studio.store.datasets.version(run.datasetVersion)!.classes.map((c) => c.name)
+    preds.forEach((p, i) =>
+      classes.forEach((c, k) => expect(Math.abs(fromFiles[i]!.probabilities[c]! - p.probs[k]!)).toBeLessThan(1e-4)),
+    )
+  }, 60_000)
+})
+
 function tmArtifacts(dir: string): tf.io.ModelArtifacts {
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
     modelTopology: tf.io.ModelArtifacts['modelTopology']

@@ -11,7 +11,8 @@ import { splitPasses } from '../feature-passes'
 import { passesSource } from '../sources'
 import { fineTune, fineTuneStage, tailFeatures, tailOf, type Maps, type Tail } from '../fine-tune'
 import { folderSaver, loadModel } from '../model-io'
-import { combine, loadBackbone, transferHead } from '../transfer'
+import { combine, loadBackbone, mirroredFeatures, transferHead } from '../transfer'
+import { NonFiniteOutputError } from '../predict'
 import { CLASS_SCORES_WEIGHT, storedTransferRecipe, TRANSFER_DEFAULTS } from '../transfer-recipe'
 import { disposeAdded, withClassScores } from '../class-scores'
 import { definePreset, type AfterFit } from './types'
@@ -108,8 +109,31 @@ export const transferPreset = definePreset({
         maps.set(split, m)
         return features(tuned ? [tailFeatures(tuned, m, cfg.batchSize)] : p.features, p)
       },
+      // The mirror images for test-time augmentation: features on the extraction threads, then the head
+      // (the saved model's mirrored predictions to float rounding). Fine-tuned stages run only in the saved model.
       ...(stage === null
-        ? {}
+        ? {
+            mirrored: async (split: Split, head: tf.LayersModel) => {
+              const f = await mirroredFeatures(
+                ctx.paths,
+                backbone,
+                ctx.items(split),
+                spec,
+                ctx.hashes,
+                runner,
+                cfg.batchSize,
+              )
+              const x = weight > 0 ? withClassScores(f.features, backbone.featureDim, classifier!, weight) : f.features
+              const n = f.imageIds.length
+              const probs = n
+                ? tf.tidy(() => (head.predict(tf.tensor2d(x, [n, headDim])) as tf.Tensor).dataSync() as Float32Array)
+                : new Float32Array(0)
+              if (!probs.every(Number.isFinite))
+                throw new NonFiniteOutputError('the model produced NaN or infinite outputs')
+              const k = ctx.numClasses
+              return new Map(f.imageIds.map((id, i) => [id, probs.slice(i * k, (i + 1) * k)]))
+            },
+          }
         : {
             afterFit: async (run: AfterFit) => {
               const train = maps.get('train')!

@@ -102,6 +102,13 @@ export interface PresetRun {
   /** Writes the trained model to `run.model` (and what else predict needs); returns the stage predict runs first. */
   save(model: tf.LayersModel, run: RunPaths): Promise<GraphStage | null>
   /**
+   * Probabilities of each image of a split's mirror image through the trained `model`, by image id
+   * (images that cannot be read left out), for test-time augmentation, computed the preset's own
+   * faster way (the transfer preset: mirrored features on its extraction threads, then the head).
+   * Absent: the trainer runs the saved model on mirrored pixels.
+   */
+  mirrored?(split: Split, model: tf.LayersModel): Promise<Map<number, Float32Array>>
+  /**
    * A phase after the epochs (the transfer preset's fine-tuning), given the trained model; sources
    * asked for afterwards give what the final model sees. Absent: none.
    */
