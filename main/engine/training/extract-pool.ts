@@ -79,24 +79,29 @@ export async function featureRunner(backbone: Backbone, opts: RunnerOptions): Pr
 }
 
 /**
- * featureRunner started now and usable at once: batches asked for before the threads are ready
- * wait for them (so starting them overlaps the first chunk's decoding). `why` says how it ran once
- * it has started.
+ * featureRunner usable at once: started now when `eager` (so starting the threads overlaps the
+ * first chunk's decoding), else at the first batch (a run whose features are all cached starts no
+ * threads). Batches asked for before the threads are ready wait for them. `why` says how it ran
+ * once it has started.
  */
-export function startFeatureRunner(backbone: Backbone, opts: RunnerOptions): FeatureRunner {
-  const started = featureRunner(backbone, opts)
+export function startFeatureRunner(backbone: Backbone, opts: RunnerOptions & { eager: boolean }): FeatureRunner {
+  let started: Promise<FeatureRunner> | null = null
   let got: FeatureRunner | null = null
-  void started.then((r) => (got = r))
+  const start = () => {
+    started ??= featureRunner(backbone, opts).then((r) => (got = r))
+    return started
+  }
+  if (opts.eager) void start()
   return {
     get threads() {
       return got?.threads ?? 1
     },
     get why() {
-      return got?.why ?? 'threads starting'
+      return got?.why ?? (started ? 'threads starting' : 'no thread: every feature was cached')
     },
     depth: 2 * autoWorkers(opts.backend, opts.workers).workers,
-    run: async (pixels, n, draws) => (await started).run(pixels, n, draws),
-    dispose: async () => (await started).dispose(),
+    run: async (pixels, n, draws) => (await start()).run(pixels, n, draws),
+    dispose: async () => (started ? (await started).dispose() : undefined),
   }
 }
 

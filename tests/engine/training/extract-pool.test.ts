@@ -5,7 +5,12 @@ import { writeShapes } from '../../../main/cli/demo-shapes'
 import { createDatasetVersion } from '../../../main/engine/datasets/versions'
 import { Studio } from '../../../main/engine/studio'
 import { selectBackend } from '../../../main/engine/training/backend'
-import { featureRunner, localRunner, type FeatureRunner } from '../../../main/engine/training/extract-pool'
+import {
+  featureRunner,
+  localRunner,
+  startFeatureRunner,
+  type FeatureRunner,
+} from '../../../main/engine/training/extract-pool'
 import { drawCopy, FEATURE_AUGMENT_OFF } from '../../../main/engine/training/feature-augment'
 import { loadBackbone, splitFeatures, type Backbone } from '../../../main/engine/training/transfer'
 import { writeTinyMobileNet } from '../../helpers/tiny-mobilenet'
@@ -86,6 +91,15 @@ describe('feature extraction on a pool of threads', () => {
     } finally {
       studio.close()
     }
+  }, 20_000)
+
+  it('started lazily, it starts no thread until a batch comes (a run whose features are all cached)', async () => {
+    const lazy = startFeatureRunner(backbone, { backend: 'wasm', workers: 2, eager: false })
+    expect([lazy.threads, lazy.why]).toEqual([1, 'no thread: every feature was cached'])
+    const f = await lazy.run(pixels(2, 5), 2, 'mirror')
+    expect(lazy.threads).toBe(2)
+    expect(maxDiff(f, await localRunner(backbone).run(pixels(2, 5), 2, 'mirror'))).toBeLessThan(1e-4)
+    await lazy.dispose()
   }, 20_000)
 
   it('falls back to this thread, saying why, where the threads cannot start; a thread that dies fails its batch', async () => {

@@ -11,7 +11,7 @@ import { splitPasses } from '../feature-passes'
 import { passesSource } from '../sources'
 import { fineTune, fineTuneStage, tailFeatures, tailOf, type Maps, type Tail } from '../fine-tune'
 import { folderSaver, loadModel } from '../model-io'
-import { combine, loadBackbone, mirroredFeatures, transferHead } from '../transfer'
+import { combine, featureDir, loadBackbone, mirroredFeatures, transferHead } from '../transfer'
 import { NonFiniteOutputError } from '../predict'
 import { CLASS_SCORES_WEIGHT, storedTransferRecipe, TRANSFER_DEFAULTS } from '../transfer-recipe'
 import { disposeAdded, withClassScores } from '../class-scores'
@@ -60,9 +60,14 @@ export const transferPreset = definePreset({
           `input size ${cfg.inputSize} does not match`,
       )
     }
-    // The backbone on every core for extraction (extract-pool.ts); its threads start while the first images decode.
-    const runner = startFeatureRunner(backbone, { backend: tf.getBackend() as BackendName, workers: cfg.workers })
+    // The backbone on every core for extraction (extract-pool.ts): where features are missing from the
+    // cache its threads start now, while the first images decode; else at the first batch, if any.
     const spec = { size: cfg.inputSize, fit: cfg.fit }
+    const runner = startFeatureRunner(backbone, {
+      backend: tf.getBackend() as BackendName,
+      workers: cfg.workers,
+      eager: !allCached(featureDir(ctx.paths, backbone, spec), ctx.items('train').concat(ctx.items('val'))),
+    })
     const recipe = storedTransferRecipe(cfg)
     const { stage, note } = fineTuneStage(backbone, recipe.fineTune.blocks)
     // Fine-tuning: activations entering the first unfrozen stage, per split; the tail once tuned.
@@ -192,3 +197,8 @@ export const transferPreset = definePreset({
     }
   },
 })
+
+/** Every item's plain features are in the cache folder. */
+function allCached(dir: string, items: { hash: string }[]): boolean {
+  return items.every((i) => fs.existsSync(path.join(dir, `${i.hash}.f32`)))
+}
