@@ -184,11 +184,20 @@ describe('nearDuplicateGroups', () => {
           colourfulness.push(r() * 60)
         }
       }
+      // A random walk of small steps: one long chain with hundreds of leaders (the leader index's case).
+      for (let i = 0; i < 400; i++) {
+        hashes.push(i ? flip(hashes.at(-1)!, 4) : (BigInt(word()) << 32n) | BigInt(word()))
+        brightness.push(100)
+        colourfulness.push(20)
+      }
       const hex = hashes.map((h) => h.toString(16).padStart(16, '0'))
-      const ids = hex.map((_, i) => 1000 + ((i * 7919) % 1500))
+      const ids = hex.map((_, i) => 1000 + ((i * 7919) % hex.length))
       const tone = { brightness, colourfulness }
       const expected = allPairsGroups(ids, hex, tone)
       expect(expected.some((g) => g.length > 3)).toBe(true)
+      const walk = new Set(ids.slice(1500))
+      // More leaders in the walk's chain than splitChains tries one by one before its index.
+      expect(expected.filter((g) => g.some((id) => walk.has(id))).length).toBeGreaterThan(48)
       expect(nearDuplicateGroups(ids, hex, NEAR_DUP_BITS, tone)).toEqual(expected)
       expect(nearDuplicateGroups(ids, hex)).toEqual(allPairsGroups(ids, hex, null))
     }
