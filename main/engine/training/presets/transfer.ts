@@ -60,20 +60,7 @@ export const transferPreset = definePreset({
           `input size ${cfg.inputSize} does not match`,
       )
     }
-    // The backbone on every core for extraction (extract-pool.ts): where features are missing from the
-    // cache its threads start now, while the first images decode; else at the first batch, if any.
-    const spec = { size: cfg.inputSize, fit: cfg.fit }
-    const runner = startFeatureRunner(backbone, {
-      backend: tf.getBackend() as BackendName,
-      workers: cfg.workers,
-      eager: !allCached(featureDir(ctx.paths, backbone, spec), ctx.items('train').concat(ctx.items('val'))),
-    })
     const recipe = storedTransferRecipe(cfg)
-    const { stage, note } = fineTuneStage(backbone, recipe.fineTune.blocks)
-    // Fine-tuning: activations entering the first unfrozen stage, per split; the tail once tuned.
-    const maps = new Map<Split, Maps>()
-    const copies = recipe.featureAugment.copies
-    const copiesNote = copies ? `; ${copies} augmented copies of each training image` : ''
     const weight = recipe.classScores
     const classifier = backbone.classifier
     if (weight > 0 && !classifier) {
@@ -82,6 +69,19 @@ export const transferPreset = definePreset({
         `classScores: backbone ${backbone.name} ships no classifier (backbone.json's classifier); set classScores to 0`,
       )
     }
+    const { stage, note } = fineTuneStage(backbone, recipe.fineTune.blocks)
+    // The backbone on every core for extraction (extract-pool.ts): where features are missing from the
+    // cache its threads start now, while the first images decode; else at the first batch, if any.
+    const spec = { size: cfg.inputSize, fit: cfg.fit }
+    const runner = startFeatureRunner(backbone, {
+      backend: tf.getBackend() as BackendName,
+      workers: cfg.workers,
+      eager: !allCached(featureDir(ctx.paths, backbone, spec), ctx.items('train').concat(ctx.items('val'))),
+    })
+    // Fine-tuning: activations entering the first unfrozen stage, per split; the tail once tuned.
+    const maps = new Map<Split, Maps>()
+    const copies = recipe.featureAugment.copies
+    const copiesNote = copies ? `; ${copies} augmented copies of each training image` : ''
     // The head's input: the pooled features, with the class probabilities appended where asked.
     const headDim = backbone.featureDim + (weight > 0 ? classifier!.classes : 0)
     const scoresNote = weight > 0 ? `; ${classifier!.classes} class probabilities (×${weight}) appended` : ''
