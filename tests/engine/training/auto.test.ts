@@ -58,10 +58,15 @@ describe('planAuto: the preset', () => {
     expect(choice(plan, 'preset')!.why).toContain('no usable backbone')
   })
 
-  it('small grayscale images: the seed CNN even with backbones, at their own size', () => {
+  it('small grayscale images: the seed CNN even with backbones, at 32 px (a 2×2 grid after its last pooling)', () => {
     const plan = planAuto(input({ data: fashion, budgetSeconds: 900 }))
-    expect(plan.config).toMatchObject({ preset: 'seed-cnn', inputSize: 28 })
+    expect(plan.config).toMatchObject({ preset: 'seed-cnn', inputSize: 32 })
     expect(choice(plan, 'preset')!.why).toContain('small and grayscale')
+    expect(choice(plan, 'input size')!.why).toContain('2×2 grid')
+    // Between 32 px and the preset's default: the images' own size.
+    const own = planAuto(input({ data: { ...fashion, medianSide: 40 }, budgetSeconds: 900 }))
+    expect(own.config.inputSize).toBe(40)
+    expect(choice(own, 'input size')!.why).toBe('the images are about 40 px')
     // Small but in colour: transfer is still considered.
     const colour = planAuto(input({ data: { ...photos, medianSide: 32 }, budgetSeconds: 600 }))
     expect(colour.config.preset).toBe('transfer')
