@@ -30,6 +30,7 @@ describe('studio train transfer recipe flags', () => {
       '--no-aug-flip',
       '--fine-tune-epochs <n>',
       '--fine-tune-lr <rate>',
+      '--class-scores <weight>',
     ])
       expect(help).toContain(flag)
   }, 60_000)
@@ -40,6 +41,8 @@ describe('studio train transfer recipe flags', () => {
       [['--aug-crop', 'x'], /featureAugment\.minCrop must be a number from 0\.3 to 1 \(got NaN\)/],
       [['--fine-tune', '9'], /fineTune\.blocks must be a whole number from 0 to 8 \(got 9\)/],
       [['--fine-tune-lr', '1'], /fineTune\.learningRate must be a number above 0, at most 0\.01/],
+      [['--class-scores', '-1'], /classScores must be a number from 0 \(off\) to 1000 \(got -1\)/],
+      [['--class-scores', '30', '--fine-tune', '1'], /classScores and fineTune cannot both be on/],
     ]
     for (const [args, message] of cases) {
       const r = studio(['train', ...p, ...args])
@@ -67,6 +70,8 @@ describe('studio train transfer recipe flags', () => {
       '1',
       '--fine-tune-epochs',
       '1',
+      '--class-scores',
+      '0',
     ])
     expect(r.status).toBe('done')
     const runs = studioJson<{ runs: { run: number; config: Record<string, unknown> }[] }>(['runs', '--project', proj])
@@ -74,6 +79,7 @@ describe('studio train transfer recipe flags', () => {
       inputSize: 224,
       featureAugment: { ...TRANSFER_DEFAULTS.featureAugment, copies: 1, flip: false },
       fineTune: { ...TRANSFER_DEFAULTS.fineTune, blocks: 1, epochs: 1 },
+      classScores: 0,
     })
   }, 180_000)
 })

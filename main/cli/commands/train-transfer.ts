@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
 import type { TrainConfig } from '../../engine/training/config'
 import { presets } from '../../engine/training/presets'
-import { TRANSFER_RECIPE_OFF, type TransferRecipe } from '../../engine/training/transfer-recipe'
+import { CLASS_SCORES_WEIGHT, TRANSFER_RECIPE_OFF, type TransferRecipe } from '../../engine/training/transfer-recipe'
 
 /**
  * `studio train`'s options for the transfer preset's recipe (engine: training/transfer-recipe.ts):
- * augmented copies on the feature path and fine-tuning. Values go to the config as given; its
+ * augmented copies on the feature path, fine-tuning and the backbone's class scores. Values go to the config as given; its
  * checks refuse a bad one, naming the field.
  */
 export interface TransferCliOptions {
@@ -16,6 +16,7 @@ export interface TransferCliOptions {
   fineTune?: number
   fineTuneEpochs?: number
   fineTuneLr?: number
+  classScores?: number
 }
 
 const d: TransferRecipe = presets.list.find((p) => p.defaults.transfer)?.defaults.transfer ?? TRANSFER_RECIPE_OFF
@@ -53,6 +54,12 @@ export function addTransferOptions(cmd: Command): void {
       `transfer: fine-tuning learning rate (default: ${d.fineTune.learningRate})`,
       parseNumber,
     )
+    .option(
+      '--class-scores <weight>',
+      'transfer: the backbone\u2019s own ImageNet class probabilities appended to its features at this weight; ' +
+        `0 = off (default: ${CLASS_SCORES_WEIGHT} where the backbone ships its classifier and fine-tuning is off, else 0)`,
+      parseNumber,
+    )
 }
 
 /** The config fields the options set; the others stay the preset's. */
@@ -72,6 +79,7 @@ export function transferFrom(o: TransferCliOptions): Partial<TrainConfig> {
   // Partial parts: withDefaults fills the rest of each from the preset.
   if (Object.keys(aug).length) c.featureAugment = aug as TrainConfig['featureAugment']
   if (Object.keys(ft).length) c.fineTune = ft as TrainConfig['fineTune']
+  if (o.classScores !== undefined) c.classScores = o.classScores
   return c
 }
 
