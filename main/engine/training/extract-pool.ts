@@ -196,7 +196,9 @@ class ExtractionPool implements FeatureRunner {
 
   async dispose(): Promise<void> {
     this.failed ??= new Error('extraction threads stopped')
-    for (const job of this.queue.splice(0)) job.reject(this.failed)
+    // Batches on the threads too: a terminated thread never answers, and lost() ignores it from here on.
+    for (const job of [...this.busy.values(), ...this.queue.splice(0)]) job.reject(this.failed)
+    this.busy.clear()
     const threads = this.all.splice(0)
     await Promise.all(threads.map((t) => t.terminate()))
   }

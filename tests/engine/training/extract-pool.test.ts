@@ -128,4 +128,25 @@ parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage(
     await expect(doomed.run(pixels(2, 1), 2, null)).rejects.toThrow(/exited/)
     await doomed.dispose()
   }, 20_000)
+
+  it('stopped with batches on its threads and in its queue, every batch fails at once (none left waiting)', async () => {
+    const silent = path.join(root, 'silent.mjs')
+    fs.writeFileSync(
+      silent,
+      `import { parentPort } from 'node:worker_threads'
+parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage({ type: 'ready', featureDim: 16 }) })`,
+    )
+    const stuck = await featureRunner(backbone, { backend: 'wasm', workers: 2, entry: silent })
+    expect(stuck.threads).toBe(2)
+    // Two batches on the threads (which never answer), one in the queue.
+    const outcomes = [1, 2, 3].map((i) =>
+      stuck.run(pixels(2, i), 2, null).then(
+        () => 'answered',
+        (e: Error) => e.message,
+      ),
+    )
+    await stuck.dispose()
+    const never = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2000))
+    for (const o of outcomes) expect(await Promise.race([o, never])).toMatch(/stopped/)
+  }, 20_000)
 })
