@@ -273,6 +273,7 @@ export class ImageQueries {
    */
   private fewSearchMatches(search: string): boolean {
     if ([...search].length < 3) return false // the trigram index knows substrings of 3 characters and more
+    if (search.includes('\0')) return false // an FTS5 query ends at NUL ("unterminated string"): LIKE alone
     const stamp = dataStamp(this.sql)
     const known = this.searchPlans.get(search)
     if (known?.stamp === stamp) return known.few

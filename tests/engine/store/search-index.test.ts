@@ -106,6 +106,19 @@ describe('search by the trigram index', () => {
     expect(ids({ search: 'ph' })).toEqual(like('ph'))
   })
 
+  it('a search with a NUL character answers as LIKE did instead of failing (an FTS5 phrase ends at NUL)', () => {
+    const search = 'photo_0012\u0000x'
+    const pattern = `%${search.replace(/[\\%_]/g, (m) => '\\' + m)}%`
+    const want = studio.store.db
+      .prepare(
+        `SELECT id FROM images WHERE original_name LIKE ? ESCAPE '\\' OR rel_path LIKE ? ESCAPE '\\' ORDER BY id`,
+      )
+      .pluck()
+      .all(pattern, pattern)
+    expect(ids({ search })).toEqual(want)
+    expect(studio.store.images.count({ search })).toBe(want.length)
+  })
+
   it('follows new, renamed and deleted images', () => {
     const id = add('zebra-crossing.jpg', 'street/zebra-crossing.jpg')
     expect(ids({ search: 'zebra' })).toEqual([id])
