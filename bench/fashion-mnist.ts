@@ -4,16 +4,17 @@
  * an ablation of the seed CNN's default recipe (at reduced size), then of the default recipe at
  * full size; the last line is the full-size run's `test_accuracy=<fraction> minutes=<m>`.
  *
- *   npm run bench:fashion [-- --epochs 10 --batch 64 --lr 0.002 --limit 54000 --size 28]
+ *   npm run bench:fashion [-- --epochs 10 --batch 64 --lr 0.002 --limit 54000 --size 32]
  *     [--dropout 0.25,0.5 --label-smoothing 0.1 --schedule cosine --warmup-epochs 1 --weight-decay 0.05
  *      --crop-pad 2 --flip | --no-flip]   (the recipe, as `studio train` takes it; default: the preset's)
  *     [--ablation-limit 3000 --ablation-epochs 10 --ablation-val 500 | --no-ablation | --only-ablation]
  *     [--classic]   (also the classic recipe, all off, at full size: the "before" of the ECE comparison)
  *
  * Epochs, batch size and learning rate default to the seed-cnn preset's (config.ts); the input is
- * 28 px (the set's own size) unless --size says otherwise. The 70,000 IDX images enter the project
- * as image rows whose decoded pixels are placed in the project's pixel cache (grey replicated to
- * RGB; at another --size resized bilinearly) — what an import followed by the first decode
+ * 32 px unless --size says otherwise: the side Auto gives these 28 px images (auto.ts CNN_GRID_SIDE:
+ * the seed CNN's last pooling then keeps a 2×2 grid; at 28 px, the set's own size, a 1×1 one). The
+ * 70,000 IDX images enter the project as image rows whose decoded pixels are placed in the
+ * project's pixel cache (grey replicated to RGB; at another size than 28 resized bilinearly) — what an import followed by the first decode
  * produces — so the run measures training, not PNG encoding. Splits come from the set: 54,000 train
  * / 6,000 val (the last 6,000 of its training file) / 10,000 test; --limit takes the first N train
  * images (the val split stays whole). The ablation runs on the first --ablation-limit train images
@@ -30,6 +31,7 @@ import { startTraining } from '../main/engine/training/runner'
 import { NO_AUGMENT } from '../main/engine/training/augment'
 import { withDefaults, type TrainConfig } from '../main/engine/training/config'
 import { RECIPE_OFF } from '../main/engine/training/recipe'
+import { CNN_GRID_SIDE } from '../main/engine/training/auto'
 import { trainResult } from '../main/cli/commands/train'
 import { recipeFrom } from '../main/cli/commands/train-recipe'
 import { printResources, trainerBackend, trainerWorkers } from './lib/resources'
@@ -40,7 +42,7 @@ const text = (name: string) => {
 }
 const num = (name: string) => (text(name) === undefined ? undefined : Number(text(name)))
 const flag = (name: string) => process.argv.includes(`--${name}`)
-const size = num('size') ?? 28
+const size = num('size') ?? CNN_GRID_SIDE
 const limit = Math.min(54_000, num('limit') ?? 54_000)
 const asked: Partial<TrainConfig> = {
   preset: 'seed-cnn',
