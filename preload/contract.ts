@@ -143,6 +143,12 @@ export interface PresetDto {
   transfer?: {
     featureAugment: { copies: number; flip: boolean; minCrop: number; color: number }
     fineTune: { blocks: number; epochs: number; learningRate: number }
+    /**
+     * Weight of the class scores (the backbone's own ImageNet class probabilities appended to its
+     * features) where they are on. The engine turns them on by default wherever the chosen backbone
+     * ships a classifier (BackboneDto.classifier) and fine-tuning is off; 0 = never by default.
+     */
+    classScores: number
   }
 }
 
@@ -179,6 +185,8 @@ export interface BackboneDto {
   speedMeasured: string | null
   /** SPDX identifier of the weights' license; null where unstated. */
   license: string | null
+  /** Ships its ImageNet classifier (backbone.json's classifier), so the transfer preset's class scores can be on. */
+  classifier: boolean
 }
 
 /** Training settings the form may send; the engine fills in the preset's defaults. */

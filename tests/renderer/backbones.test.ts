@@ -14,6 +14,7 @@ const backbone = (name: string, more: Partial<BackboneDto> = {}): BackboneDto =>
   imagesPerSecond: 41.6,
   speedMeasured: 'wasm backend, 2 cores, batch 32',
   license: 'Apache-2.0',
+  classifier: true,
   ...more,
 })
 

@@ -119,6 +119,7 @@ describe('the Train form', () => {
       // A preset without a transfer recipe: off.
       augCopies: 0,
       fineTuneBlocks: 0,
+      classScores: false,
     })
     // The Augment box is the classic set (rotation, shift, light); crop padding and the mirror are the recipe's.
     expect(

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { PresetDto } from '../../preload/contract'
-import { settingText } from '../../renderer/src/composables/compare'
+import type { BackboneDto, PresetDto, RunDto } from '../../preload/contract'
+import { configRows, settingText } from '../../renderer/src/composables/compare'
 import { formFor, formFromConfig, trainRequest } from '../../renderer/src/composables/train-form'
-import { transferProblems } from '../../renderer/src/composables/train-transfer'
+import { classScoresBlocked, transferProblems } from '../../renderer/src/composables/train-transfer'
 
 const defaults = {
   inputSize: 288,
@@ -14,6 +14,20 @@ const defaults = {
   backbone: 'mobilenet_v1_0.75_224',
   fractions: { train: 0.7, val: 0.15, test: 0.15 },
 }
+const backbone = (name: string, classifier: boolean): BackboneDto => ({
+  name,
+  title: name === 'mine' ? 'My net' : 'MobileNet v1 0.75',
+  origin: 'bundled',
+  problem: null,
+  inputSize: 224,
+  featureSize: 768,
+  parameters: null,
+  bytes: 1,
+  imagesPerSecond: null,
+  speedMeasured: null,
+  license: null,
+  classifier,
+})
 const transfer: PresetDto = {
   name: 'transfer',
   label: 'Transfer',
@@ -24,7 +38,9 @@ const transfer: PresetDto = {
   transfer: {
     featureAugment: { copies: 4, flip: true, minCrop: 0.7, color: 0.1 },
     fineTune: { blocks: 0, epochs: 5, learningRate: 0.0001 },
+    classScores: 30,
   },
+  backbones: [backbone('mobilenet_v1_0.75_224', true), backbone('mine', false)],
 }
 const seed: PresetDto = { ...transfer, name: 'seed-cnn', fields: ['inputSize'], transfer: undefined }
 
@@ -50,6 +66,39 @@ describe('the Train form’s transfer recipe', () => {
     expect([old.augCopies, old.fineTuneBlocks]).toEqual([4, 0])
   })
 
+  it('class scores: on by default where the backbone ships a classifier, sent at the preset’s weight or 0', () => {
+    const form = formFor(transfer)
+    expect(form.classScores).toBe(true)
+    expect(classScoresBlocked(form, transfer)).toBeNull()
+    expect(trainRequest(form, transfer).classScores).toBe(30)
+    form.classScores = false
+    expect(trainRequest(form, transfer).classScores).toBe(0)
+    // Another weight from the engine is what is sent.
+    const heavier = { ...transfer, transfer: { ...transfer.transfer!, classScores: 12 } }
+    expect(trainRequest(formFor(heavier), heavier).classScores).toBe(12)
+    // No preset recipe, no field.
+    expect('classScores' in trainRequest(formFor(seed), seed)).toBe(false)
+  })
+
+  it('class scores: blocked with the reason by a backbone without a classifier or by fine-tuning, then sent as 0', () => {
+    const mine = { ...formFor(transfer), backbone: 'mine' }
+    expect(classScoresBlocked(mine, transfer)).toBe('My net ships no ImageNet classifier')
+    expect(trainRequest(mine, transfer).classScores).toBe(0)
+    const tuned = { ...formFor(transfer), fineTuneBlocks: 2 }
+    expect(classScoresBlocked(tuned, transfer)).toMatch(/^fine-tuning is on/)
+    expect(trainRequest(tuned, transfer)).toMatchObject({ classScores: 0, fineTune: { blocks: 2 } })
+    // The wish stays: back to a frozen backbone, they are sent again.
+    expect(trainRequest({ ...tuned, fineTuneBlocks: 0 }, transfer).classScores).toBe(30)
+    expect(classScoresBlocked(formFor(transfer), { ...transfer, backbones: [] })).toBe('no backbone can be used')
+  })
+
+  it('class scores: "train again" restores a run’s; a run from before them had them off', () => {
+    expect(formFromConfig(transfer, { classScores: 0 }).classScores).toBe(false)
+    expect(formFromConfig(transfer, { classScores: 30 }).classScores).toBe(true)
+    expect(formFromConfig(transfer, {}).classScores).toBe(false)
+    expect(formFromConfig(transfer, { classScores: '30' }).classScores).toBe(false)
+  })
+
   it('names a value out of range', () => {
     const form = { ...formFor(transfer), augCopies: 17, fineTuneBlocks: 1.5 }
     expect(transferProblems(form, transfer)).toEqual({
@@ -70,5 +119,14 @@ describe('Runs/compare reads the transfer recipe in words', () => {
       'last 2 blocks, 5 epochs at 0.0001',
     )
     expect(settingText('fineTune', { blocks: 0, epochs: 5, learningRate: 0.0001 })).toBe('off (backbone frozen)')
+    expect(settingText('classScores', 30)).toBe('×30')
+    expect(settingText('classScores', 0)).toBe('off')
+    const runs = [{ config: { classScores: 30 } }, { config: { classScores: 0 } }] as unknown as RunDto[]
+    expect(configRows(runs)[0]).toEqual({
+      key: 'classScores',
+      label: 'Class scores',
+      values: ['×30', 'off'],
+      differs: true,
+    })
   })
 })

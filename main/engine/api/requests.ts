@@ -107,6 +107,8 @@ export const trainRequest = z
       .object({ blocks: z.number().int(), epochs: z.number().int(), learningRate: z.number() })
       .strict()
       .optional(),
+    /** Weight of the backbone's ImageNet class probabilities appended to its features; 0 = off. */
+    classScores: z.number().optional(),
     /** null: early stopping off. */
     patience: z.number().int().nullable().optional(),
     seed: z.number().int().min(0).optional(),

@@ -186,5 +186,7 @@ export function backboneDto(e: BackboneEntry): BackboneDto {
     imagesPerSecond: m?.speed?.imagesPerSecond ?? null,
     speedMeasured: m?.speed?.measured ?? null,
     license: m?.license ?? null,
+    // As the transfer preset decides its class-scores default (presets/transfer.ts): not for graph models.
+    classifier: Boolean(m?.classifier) && !e.spec?.output,
   }
 }

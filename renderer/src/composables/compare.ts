@@ -58,6 +58,7 @@ const SETTINGS: Record<string, { label: string; show?: (v: unknown, config: Reco
   auto: { label: 'Train the best model', show: (v) => autoText(v) },
   featureAugment: { label: 'Feature augmentation', show: (v) => featureAugmentText(v) },
   fineTune: { label: 'Fine-tuning', show: (v) => fineTuneText(v) },
+  classScores: { label: 'Class scores', show: (v) => (typeof v === 'number' && v > 0 ? `×${v}` : 'off') },
 }
 
 /** The transfer preset's augmented copies in words (engine: training/feature-augment.ts). */

@@ -1,23 +1,29 @@
 import type { PresetDto, TrainRequestDto } from '../../../preload/contract'
+import { backboneChoice } from './backbones'
 
 /**
  * The Train form's transfer recipe (presets with `PresetDto.transfer`): augmented copies per
- * training image on the feature path and the backbone blocks fine-tuned after the head. The rest
- * of each part (crop, mirror, colour; fine-tuning epochs and rate) stays the preset's; what each
- * means is documented in the engine (training/transfer-recipe.ts).
+ * training image on the feature path, the backbone blocks fine-tuned after the head, and the class
+ * scores (the backbone's own ImageNet class probabilities appended to its features). The rest of
+ * each part (crop, mirror, colour; fine-tuning epochs and rate; the class-score weight) stays the
+ * preset's; what each means is documented in the engine (training/transfer-recipe.ts).
  */
 export interface TransferForm {
   /** 0 to 16; 0 = off. */
   augCopies: number
   /** Backbone blocks fine-tuned from the end; 0 = backbone frozen. */
   fineTuneBlocks: number
+  /** Class scores wanted; sent only where they can be on (see classScoresBlocked). */
+  classScores: boolean
 }
 
-export const EMPTY_TRANSFER: TransferForm = { augCopies: 0, fineTuneBlocks: 0 }
+export const EMPTY_TRANSFER: TransferForm = { augCopies: 0, fineTuneBlocks: 0, classScores: false }
 
 export function transferFormFor(preset: PresetDto): TransferForm {
   const t = preset.transfer
-  return t ? { augCopies: t.featureAugment.copies, fineTuneBlocks: t.fineTune.blocks } : EMPTY_TRANSFER
+  return t
+    ? { augCopies: t.featureAugment.copies, fineTuneBlocks: t.fineTune.blocks, classScores: t.classScores > 0 }
+    : EMPTY_TRANSFER
 }
 
 /** The fields showing a run's stored config; values of unexpected type keep the default. */
@@ -30,20 +36,43 @@ export function transferFormFromConfig(preset: PresetDto, config: Record<string,
   return {
     augCopies: field(config.featureAugment, 'copies', d.augCopies),
     fineTuneBlocks: field(config.fineTune, 'blocks', d.fineTuneBlocks),
+    // A run from before class scores had them off.
+    classScores: typeof config.classScores === 'number' ? config.classScores > 0 : false,
   }
+}
+
+/**
+ * Why the class scores cannot be on for the form's backbone and fine-tuning (the engine refuses
+ * both), or null where they can.
+ */
+export function classScoresBlocked(
+  form: Pick<TransferForm, 'fineTuneBlocks'> & { backbone: string },
+  preset: PresetDto,
+): string | null {
+  if (!preset.transfer) return 'this model has no pretrained backbone'
+  const b = backboneChoice(preset, form.backbone).selected
+  if (!b) return 'no backbone can be used'
+  if (!b.classifier) return `${b.title} ships no ImageNet classifier`
+  if (form.fineTuneBlocks > 0) return 'fine-tuning is on (set Fine-tune last blocks to 0 to use them)'
+  return null
 }
 
 /** The transfer recipe's part of the start request (only for presets that have one). */
-export function transferRequest(form: TransferForm, preset: PresetDto): Partial<TrainRequestDto> {
+export function transferRequest(
+  form: TransferForm & { backbone: string },
+  preset: PresetDto,
+): Partial<TrainRequestDto> {
   const t = preset.transfer
   if (!t) return {}
+  const on = form.classScores && classScoresBlocked(form, preset) === null
   return {
     featureAugment: { ...t.featureAugment, copies: form.augCopies },
     fineTune: { ...t.fineTune, blocks: form.fineTuneBlocks },
+    classScores: on ? t.classScores : 0,
   }
 }
 
-/** Problems of the two fields, by field (the engine checks the same ranges). */
+/** Problems of the two number fields, by field (the engine checks the same ranges). */
 export function transferProblems(form: TransferForm, preset: PresetDto): Partial<Record<keyof TransferForm, string>> {
   if (!preset.transfer) return {}
   const e: Partial<Record<keyof TransferForm, string>> = {}

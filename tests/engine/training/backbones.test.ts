@@ -18,6 +18,7 @@ import { withDefaults } from '../../../main/engine/training/config'
 import { folderSaver } from '../../../main/engine/training/model-io'
 import { describePresets, presets } from '../../../main/engine/training/presets'
 import { loadBackbone } from '../../../main/engine/training/transfer'
+import { CLASS_SCORES_WEIGHT } from '../../../main/engine/training/transfer-recipe'
 import { tmpDir } from '../../helpers/fixtures'
 
 const root = tmpDir()
@@ -231,6 +232,14 @@ describe('the default backbone', () => {
       ['renamed', false],
       ['small', true],
     ])
+    // Both bundled MobileNets ship their ImageNet classifier (class scores); the test folders' do not.
+    expect(transfer.backbones?.filter((b) => b.problem === null).map((b) => [b.name, b.classifier])).toEqual([
+      [SMALL, true],
+      [BEST, true],
+      ['plain', false],
+      ['small', false],
+    ])
+    expect(transfer.transfer?.classScores).toBe(CLASS_SCORES_WEIGHT)
     expect(describePresets(presets, { modelsDir: user }).find((p) => p.name === 'seed-cnn')).not.toHaveProperty(
       'backbones',
     )

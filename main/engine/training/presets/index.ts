@@ -1,6 +1,7 @@
 import type { PresetDto } from '../../../../preload/contract'
 import { backboneDto, backboneFolders, listBackboneEntries } from '../backbones'
 import { withDefaults } from '../config'
+import { CLASS_SCORES_WEIGHT } from '../transfer-recipe'
 import { presets, type PresetRegistry } from './registry'
 import type { PresetEnv } from './types'
 
@@ -52,7 +53,13 @@ export function describePresets(registry: PresetRegistry = presets, env: PresetE
         flip: d.augment?.flip ?? false,
       },
       ...(p.defaults.transfer
-        ? { transfer: { featureAugment: { ...d.featureAugment }, fineTune: { ...d.fineTune } } }
+        ? {
+            transfer: {
+              featureAugment: { ...d.featureAugment },
+              fineTune: { ...d.fineTune },
+              classScores: CLASS_SCORES_WEIGHT,
+            },
+          }
         : {}),
       ...(p.fields.includes('backbone')
         ? { backbones: listBackboneEntries(backboneFolders(env.modelsDir)).map(backboneDto) }
