@@ -76,7 +76,8 @@ export function addTrainOptions(cmd: Command): void {
     .option('--backend <name>', `auto | ${BACKENDS.join(' | ')} (default auto: the fastest that loads)`)
     .option(
       '--workers <n>',
-      'data-parallel training threads (default: one per core where that helps; 1 = off)',
+      'data-parallel training threads, and the transfer preset\u2019s feature extraction threads ' +
+        '(default: one per core where that helps; 1 = off)',
       parseId,
     )
     .option('--resume <run>', 'continue a failed, cancelled or crashed run from its last checkpoint', parseId)
