@@ -6,20 +6,21 @@ import { Studio } from '../../main/engine/studio'
 import { tmpDir } from '../helpers/fixtures'
 import { axeProblems, haveChromium, openStudioPage, type StudioPage } from './harness'
 
-/** The Train form's transfer recipe: augmented copies and fine-tuned blocks, from the preset's defaults. */
+/** The Train form's transfer recipe: augmented copies, fine-tuned blocks and class scores, from the preset's defaults. */
 describe.skipIf(!haveChromium)('Train: the transfer recipe (Chromium against browser mode)', () => {
   const root = tmpDir()
+  let studio: Studio
   let ui: StudioPage
 
   beforeAll(async () => {
     await writeShapes(path.join(root, 'shapes'), 4)
-    const studio = Studio.init(path.join(root, 'proj'))
+    studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'shapes'))
-    studio.close()
-    ui = await openStudioPage(path.join(root, 'proj'), path.join(root, 'recent.json'))
+    ui = await openStudioPage(studio.root, path.join(root, 'recent.json'))
   }, 180_000)
   afterAll(async () => {
     await ui?.close()
+    studio?.close()
   })
 
   it('shows copies and fine-tuned blocks for the transfer preset only, with their defaults', async () => {
@@ -38,7 +39,46 @@ describe.skipIf(!haveChromium)('Train: the transfer recipe (Chromium against bro
     await p.fill(`${group} input >> nth=1`, '1')
     expect(await p.inputValue(`${group} input >> nth=0`)).toBe('4')
     expect(await p.inputValue(`${group} input >> nth=1`)).toBe('1')
+    // Class scores: the engine refuses them with fine-tuning, so the box says why and is off.
+    const scores = '[data-testid="class-scores"] input[type="checkbox"]'
+    expect(await p.isDisabled(scores)).toBe(true)
+    expect(await p.isChecked(scores)).toBe(false)
+    expect(await p.textContent('[data-testid="class-scores-blocked"]')).toMatch(/^Not available: fine-tuning is on/)
+    await p.locator('[data-testid="class-scores"]').scrollIntoViewIfNeeded()
     await ui.shot('train-transfer-01-recipe')
     expect(await axeProblems(p)).toEqual([])
   })
+
+  it('class scores: on by default for a bundled MobileNet, and a run started unchecked records 0', async () => {
+    const p = ui.page
+    await p.selectOption('.form select >> nth=0', 'seed-cnn')
+    await p.selectOption('.form select >> nth=0', 'transfer')
+    const scores = '[data-testid="class-scores"] input[type="checkbox"]'
+    await p.waitForSelector(scores)
+    expect(await p.isEnabled(scores)).toBe(true)
+    expect(await p.isChecked(scores)).toBe(true)
+    expect(await p.$('[data-testid="class-scores-blocked"]')).toBeNull()
+    await ui.shot('train-transfer-02-class-scores')
+    await p.uncheck(scores)
+    await p.fill('label:has-text("Epochs") input', '1')
+    await p.click('button:has-text("Start training")')
+    // The run's config is stored when it starts; stop it there (no training needed for this check).
+    await p.waitForFunction(() =>
+      /Run \d+/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''),
+    )
+    const run = studio.store.runs.list()[0]!
+    expect(JSON.parse(run.config)).toMatchObject({ preset: 'transfer', classScores: 0, fineTune: { blocks: 0 } })
+    if (await p.isEnabled('button:has-text("Cancel")')) {
+      await p.click('button:has-text("Cancel")')
+      await p.click('button:has-text("Stop the run")').catch(() => {}) // it may have ended meanwhile
+    }
+    await p.waitForFunction(
+      () =>
+        /Run \d+: (done|failed|cancelled)/.test(
+          document.querySelector('[data-testid="train-status"]')?.textContent ?? '',
+        ),
+      null,
+      { timeout: 120_000 },
+    )
+  }, 150_000)
 })
