@@ -113,7 +113,10 @@ describe('signal backfill of a project imported before signals existed', () => {
     } finally {
       other.close()
     }
+    // Back to schema 7: what later migrations added goes too (migration 9's search index).
     const raw = new Database(path.join(dir, 'studio.db'))
+    raw.exec(`DROP TRIGGER images_search_insert; DROP TRIGGER images_search_delete;
+      DROP TRIGGER images_search_update; DROP TABLE images_search;`)
     raw.pragma('user_version = 7')
     raw.close()
     const reopened = Studio.open(dir)
