@@ -1,11 +1,9 @@
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { errorMessage } from '../errors'
 import type { BackendName } from './backend'
 import { batchInputs, type Draws, type FromExtractor, type ToExtractor } from './extract-batch'
-import { autoWorkers, spawnThread } from './parallel'
+import { askThread, autoWorkers, spawnThread, threadEntry } from './parallel'
 import type { Backbone } from './backbone-load'
 
 export { batchInputs, type BackboneSource, type Draws, type FromExtractor, type ToExtractor } from './extract-batch'
@@ -137,7 +135,7 @@ class ExtractionPool implements FeatureRunner {
   }
 
   static async start(backbone: Backbone, opts: RunnerOptions & { workers: number }): Promise<ExtractionPool> {
-    const entry = opts.entry ?? defaultEntry()
+    const entry = opts.entry ?? threadEntry('extract-worker')
     const threads: Worker[] = []
     try {
       for (let i = 0; i < opts.workers; i++) threads.push(spawnThread(entry))
@@ -205,30 +203,8 @@ class ExtractionPool implements FeatureRunner {
 }
 
 /** Starts a thread's backbone; resolves with its feature length. */
-function init(t: Worker, msg: ToExtractor): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const done = (f: () => void) => {
-      t.off('message', onMessage)
-      t.off('error', onError)
-      t.off('exit', onExit)
-      f()
-    }
-    const onMessage = (r: FromExtractor) =>
-      done(() =>
-        r.type === 'ready'
-          ? resolve(r.featureDim)
-          : reject(new Error(r.type === 'error' ? r.message : 'unexpected reply')),
-      )
-    const onError = (err: Error) => done(() => reject(err))
-    const onExit = (code: number) => done(() => reject(new Error(`extraction thread exited (code ${code})`)))
-    t.on('message', onMessage)
-    t.on('error', onError)
-    t.on('exit', onExit)
-    t.postMessage(msg)
-  })
-}
-
-function defaultEntry(): string {
-  const here = fileURLToPath(import.meta.url)
-  return path.join(path.dirname(here), here.endsWith('.ts') ? 'extract-worker.ts' : 'extract-worker.js')
+async function init(t: Worker, msg: ToExtractor): Promise<number> {
+  const r = await askThread<FromExtractor>(t, msg, 'extraction thread')
+  if (r.type === 'ready') return r.featureDim
+  throw new Error(r.type === 'error' ? r.message : 'unexpected reply')
 }

@@ -85,7 +85,7 @@ export class ParallelStepper {
   ) {}
 
   static async start(model: tf.LayersModel, optimizer: tf.Optimizer, opts: ParallelOptions): Promise<ParallelStepper> {
-    const entry = opts.entry ?? defaultShardEntry()
+    const entry = opts.entry ?? threadEntry('shard-worker')
     const rule = ruleOf(optimizer)
     const { slices, total } = layoutOf(model.trainableWeights.map((w) => w.shape as number[]))
     const xRow = (model.inputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)
@@ -176,25 +176,27 @@ export class ParallelStepper {
 
 /** Sends a message and waits for the thread's reply (one request at a time per thread). */
 function ask(t: Worker, msg: ToShard): Promise<FromShard> {
+  return askThread<FromShard>(t, msg, 'training worker').then((r) => {
+    if (r.type === 'error') throw new Error(`training worker: ${r.message}`)
+    return r
+  })
+}
+
+/**
+ * Posts `msg` to a thread and resolves with its next reply, whatever it says; rejects when the
+ * thread fails or exits first (`name` says which thread in that message).
+ */
+export function askThread<R>(t: Worker, msg: unknown, name: string): Promise<R> {
   return new Promise((resolve, reject) => {
-    const onMessage = (r: FromShard) => {
-      cleanup()
-      if (r.type === 'error') reject(new Error(`training worker: ${r.message}`))
-      else resolve(r)
-    }
-    const onError = (err: Error) => {
-      cleanup()
-      reject(err)
-    }
-    const onExit = (code: number) => {
-      cleanup()
-      reject(new Error(`training worker exited (code ${code})`))
-    }
-    const cleanup = () => {
+    const done = (f: () => void) => {
       t.off('message', onMessage)
       t.off('error', onError)
       t.off('exit', onExit)
+      f()
     }
+    const onMessage = (r: R) => done(() => resolve(r))
+    const onError = (err: Error) => done(() => reject(err))
+    const onExit = (code: number) => done(() => reject(new Error(`${name} exited (code ${code})`)))
     t.on('message', onMessage)
     t.on('error', onError)
     t.on('exit', onExit)
@@ -210,7 +212,11 @@ export function spawnThread(entry: string): Worker {
   return new Worker(code, { eval: true })
 }
 
-function defaultShardEntry(): string {
+/**
+ * A thread entry beside this file: `<name>.ts` running from source (tsx), `<name>.js` in a build
+ * (each an entry of the same bundle, in out/main beside the chunk that holds this code).
+ */
+export function threadEntry(name: string): string {
   const here = fileURLToPath(import.meta.url)
-  return path.join(path.dirname(here), here.endsWith('.ts') ? 'shard-worker.ts' : 'shard-worker.js')
+  return path.join(path.dirname(here), `${name}${here.endsWith('.ts') ? '.ts' : '.js'}`)
 }
