@@ -155,6 +155,8 @@ describe.skipIf(!haveChromium)('the other views (Chromium against browser mode)'
   it('Export: the list shows validation accuracy when there is no test split; the model card is rendered, safely', async () => {
     const p = page()
     await p.click('nav >> text=Export')
+    // Views are chunks fetched on first visit: until Export's arrives, the last view (and its Run list) shows.
+    await p.waitForSelector('h2:has-text("Export a model")')
     const option = (await p.textContent('select[aria-label="Run"] option'))!
     expect(option).toMatch(/run 1 \(.*, val \d+\.\d %\)/)
     await p.fill('input[aria-label="Destination folder"]', path.join(root, 'exported'))
