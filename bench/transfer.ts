@@ -9,9 +9,10 @@
  *
  *   npm run bench:transfer                        # every recipe, default over 3 seeds
  *   npm run bench:transfer -- --recipes default   # some recipes (names as printed), --seeds 1
- *   npm run bench:transfer -- --extraction-only [--rounds 2]
- *       # extraction incl. decode of every image from a cold cache, one thread vs the pool of
- *       # extraction threads (extract-pool.ts), A/B alternating, for 0.25 @224, 0.75 @224, 0.75 @288
+ *   npm run bench:transfer -- --extraction-only [--rounds 2] [--modes tfjs,pool,onnxruntime] [--sizes 0.75@224]
+ *       # extraction incl. decode of every image from a cold cache, A/B alternating: the wasm backbone
+ *       # on this thread (tfjs), on the pool of extraction threads (pool, extract-pool.ts), and
+ *       # onnxruntime-node's native kernels (onnxruntime, extract-native.ts); 0.25 @224, 0.75 @224, 0.75 @288
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -154,21 +155,31 @@ async function extractionOnly(studio: Studio): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(' ')} (load 1/5/15 min); ${items.length} images`,
   )
-  console.log('| backbone @ input | threads | img/s (wall) | img/CPU-s | seconds | thread start s |')
-  console.log('|---|---|---|---|---|---|')
-  for (const [name, size] of [
-    [v25, 224],
-    [v75, 224],
-    [v75, 288],
-  ] as const) {
+  // tfjs: the wasm fused backbone on this thread; pool: on one thread per core (extract-pool.ts);
+  // onnxruntime: onnxruntime-node's native kernels on this thread (extract-native.ts).
+  const modes = (arg('modes') ?? 'tfjs,pool,onnxruntime').split(',')
+  const sides = (arg('sizes') ?? '0.25@224,0.75@224,0.75@288').split(',').map((s) => {
+    const [w, px] = s.split('@')
+    return [w === '0.25' ? v25 : v75, Number(px)] as const
+  })
+  console.log('| backbone @ input | runtime | threads | img/s (wall) | img/CPU-s | seconds | start s |')
+  console.log('|---|---|---|---|---|---|---|')
+  for (const [name, size] of sides) {
     const bb = await loadBackbone(bundledModelsDir(), name, { complete: true, inputSize: size })
     for (let r = 0; r < rounds; r++) {
-      for (const pooled of r % 2 ? [true, false] : [false, true]) {
+      for (const mode of r % 2 ? [...modes].reverse() : modes) {
         fs.rmSync(path.join(studio.root, 'cache'), { recursive: true, force: true })
         fs.mkdirSync(path.join(studio.root, 'cache'))
         const t0 = performance.now()
         const cpu0 = process.cpuUsage()
-        const runner = pooled ? await featureRunner(bb, { backend: 'wasm', workers: null }) : localRunner(bb)
+        const runner =
+          mode === 'tfjs'
+            ? localRunner(bb)
+            : await featureRunner(bb, {
+                backend: 'wasm',
+                workers: null,
+                runtime: mode === 'pool' ? 'tfjs' : 'onnxruntime',
+              })
         const started = (performance.now() - t0) / 1000
         const got = await splitFeatures(
           studio.project.paths,
@@ -187,8 +198,8 @@ async function extractionOnly(studio: Studio): Promise<void> {
         await runner.dispose()
         const n = got.imageIds.length
         console.log(
-          `| ${name.replace('mobilenet_v1_', '').replace('_224', '')} @${size} | ${threads} | ${(n / wall).toFixed(1)} | ` +
-            `${(n / ((c.user + c.system) / 1e6)).toFixed(1)} | ${wall.toFixed(1)} | ${pooled ? started.toFixed(1) : '–'} |`,
+          `| ${name.replace('mobilenet_v1_', '').replace('_224', '')} @${size} | ${mode} | ${threads} | ${(n / wall).toFixed(1)} | ` +
+            `${(n / ((c.user + c.system) / 1e6)).toFixed(1)} | ${wall.toFixed(1)} | ${mode === 'tfjs' ? '–' : started.toFixed(1)} |`,
         )
       }
     }

@@ -5,6 +5,7 @@ import type { BackendName } from './backend'
 import { batchInputs, type Draws, type FromExtractor, type ToExtractor } from './extract-batch'
 import { askThread, autoWorkers, spawnThread, threadEntry } from './parallel'
 import type { Backbone } from './backbone-load'
+import { extractionRuntime, nativeRunner, type ExtractionRuntime } from './extract-native'
 
 export { batchInputs, type BackboneSource, type Draws, type FromExtractor, type ToExtractor } from './extract-batch'
 
@@ -59,6 +60,11 @@ export interface RunnerOptions {
   workers: number | null
   /** Thread entry; default extract-worker.ts beside this file (tsx) or extract-worker.js in a build. */
   entry?: string
+  /**
+   * auto: ONNX Runtime's native kernels where onnxruntime-node loads (extract-native.ts), else the
+   * TensorFlow.js backend as below; default STUDIO_EXTRACTION (auto).
+   */
+  runtime?: ExtractionRuntime
 }
 
 /**
@@ -66,13 +72,24 @@ export interface RunnerOptions {
  * thread, the reason recorded in `why`.
  */
 export async function featureRunner(backbone: Backbone, opts: RunnerOptions): Promise<FeatureRunner> {
+  const runtime = opts.runtime ?? extractionRuntime()
+  let instead = ''
+  if (runtime !== 'tfjs') {
+    const native = await nativeRunner(backbone)
+    if (typeof native !== 'string') return native
+    if (runtime === 'onnxruntime') throw new Error(`STUDIO_EXTRACTION=onnxruntime: ${native}`)
+    instead = `; not onnxruntime-node: ${native}`
+  }
   const { workers, why } = autoWorkers(opts.backend, opts.workers)
-  if (workers < 2) return localRunner(backbone, `one thread (${why})`)
-  if (!backbone.source) return localRunner(backbone, 'one thread (the backbone was not loaded from a folder)')
+  if (workers < 2) return localRunner(backbone, `one thread (${why})${instead}`)
+  if (!backbone.source) return localRunner(backbone, `one thread (the backbone was not loaded from a folder)${instead}`)
   try {
-    return await ExtractionPool.start(backbone, { ...opts, workers })
+    return await ExtractionPool.start(backbone, { ...opts, workers }, instead)
   } catch (err) {
-    return localRunner(backbone, `one thread (${workers} extraction threads could not start: ${errorMessage(err)})`)
+    return localRunner(
+      backbone,
+      `one thread (${workers} extraction threads could not start: ${errorMessage(err)})${instead}`,
+    )
   }
 }
 
@@ -134,7 +151,11 @@ class ExtractionPool implements FeatureRunner {
     return this.all.length
   }
 
-  static async start(backbone: Backbone, opts: RunnerOptions & { workers: number }): Promise<ExtractionPool> {
+  static async start(
+    backbone: Backbone,
+    opts: RunnerOptions & { workers: number },
+    note = '',
+  ): Promise<ExtractionPool> {
     const entry = opts.entry ?? threadEntry('extract-worker')
     const threads: Worker[] = []
     try {
@@ -151,7 +172,7 @@ class ExtractionPool implements FeatureRunner {
     return new ExtractionPool(
       threads,
       backbone.inputSize,
-      `${threads.length} threads, one backbone each (${opts.backend})`,
+      `${threads.length} threads, one backbone each (${opts.backend})${note}`,
     )
   }
 

@@ -44,7 +44,7 @@ beforeAll(async () => {
   await selectBackend('wasm')
   await writeTinyMobileNet(models, 'tiny', size)
   backbone = await loadBackbone(models, 'tiny', { inputSize: size })
-  pool = await featureRunner(backbone, { backend: 'wasm', workers: 2 })
+  pool = await featureRunner(backbone, { backend: 'wasm', runtime: 'tfjs', workers: 2 })
 }, 60_000)
 
 afterAll(async () => {
@@ -94,7 +94,7 @@ describe('feature extraction on a pool of threads', () => {
   }, 20_000)
 
   it('started lazily, it starts no thread until a batch comes (a run whose features are all cached)', async () => {
-    const lazy = startFeatureRunner(backbone, { backend: 'wasm', workers: 2, eager: false })
+    const lazy = startFeatureRunner(backbone, { backend: 'wasm', runtime: 'tfjs', workers: 2, eager: false })
     expect([lazy.threads, lazy.why]).toEqual([1, 'no thread: every feature was cached'])
     const f = await lazy.run(pixels(2, 5), 2, 'mirror')
     expect(lazy.threads).toBe(2)
@@ -109,12 +109,14 @@ describe('feature extraction on a pool of threads', () => {
       `import { parentPort } from 'node:worker_threads'
 parentPort.on('message', () => parentPort.postMessage({ type: 'error', message: 'no backend here' }))`,
     )
-    const fallback = await featureRunner(backbone, { backend: 'wasm', workers: 2, entry: refusing })
+    const fallback = await featureRunner(backbone, { backend: 'wasm', runtime: 'tfjs', workers: 2, entry: refusing })
     expect(fallback.threads).toBe(1)
     expect(fallback.why).toMatch(/one thread \(2 extraction threads could not start: no backend here\)/)
     const f = await fallback.run(pixels(2, 9), 2, null)
     expect(maxDiff(f, await localRunner(backbone).run(pixels(2, 9), 2, null))).toBe(0)
-    expect((await featureRunner(backbone, { backend: 'wasm', workers: 1 })).why).toMatch(/^one thread \(1 worker/)
+    expect((await featureRunner(backbone, { backend: 'wasm', runtime: 'tfjs', workers: 1 })).why).toMatch(
+      /^one thread \(1 worker/,
+    )
 
     const dying = path.join(root, 'dying.mjs')
     fs.writeFileSync(
@@ -122,7 +124,7 @@ parentPort.on('message', () => parentPort.postMessage({ type: 'error', message: 
       `import { parentPort } from 'node:worker_threads'
 parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage({ type: 'ready', featureDim: 16 }); else process.exit(3) })`,
     )
-    const doomed = await featureRunner(backbone, { backend: 'wasm', workers: 2, entry: dying })
+    const doomed = await featureRunner(backbone, { backend: 'wasm', runtime: 'tfjs', workers: 2, entry: dying })
     expect(doomed.threads).toBe(2)
     await expect(doomed.run(pixels(2, 1), 2, null)).rejects.toThrow(/extraction thread exited \(code 3\)/)
     await expect(doomed.run(pixels(2, 1), 2, null)).rejects.toThrow(/exited/)
@@ -136,7 +138,7 @@ parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage(
       `import { parentPort } from 'node:worker_threads'
 parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage({ type: 'ready', featureDim: 16 }) })`,
     )
-    const stuck = await featureRunner(backbone, { backend: 'wasm', workers: 2, entry: silent })
+    const stuck = await featureRunner(backbone, { backend: 'wasm', runtime: 'tfjs', workers: 2, entry: silent })
     expect(stuck.threads).toBe(2)
     // Two batches on the threads (which never answer), one in the queue.
     const outcomes = [1, 2, 3].map((i) =>
