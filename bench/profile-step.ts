@@ -2,10 +2,13 @@
  * bench/profile-step: where one training step of the seed CNN goes on the selected backend, per
  * kernel (summed over a few steps), for the batch a worker thread computes.
  *
- *   npx tsx bench/profile-step.ts [--batch 16] [--steps 5] [--shapes]   (--shapes: one row per kernel and input shapes)
+ *   npx tsx bench/profile-step.ts [--batch 16] [--steps 5] [--size 64] [--classes 4] [--shapes] [--composed]
+ *   (--shapes: one row per kernel and input shapes; --composed: the convolution gradients as forward
+ *   convolutions instead of the direct SIMD kernels, for comparison)
  */
 import * as tf from '@tensorflow/tfjs'
 import { selectBackend } from '../main/engine/training/backend'
+import { kernelOptions } from '../main/engine/training/kernels/wasm-kernel'
 import { shardGradients } from '../main/engine/training/shard'
 import { seedCnn } from '../main/engine/training/presets'
 
@@ -13,10 +16,13 @@ const arg = (name: string, dflt: number) => Number(process.argv[process.argv.ind
 const batch = arg('--batch', 16)
 const steps = arg('--steps', 5)
 const be = await selectBackend()
-const model = seedCnn(64, 4, 1)
+kernelOptions.directConvGradients = !process.argv.includes('--composed')
+const size = arg('--size', 64)
+const classes = arg('--classes', 4)
+const model = seedCnn(size, classes, 1)
 const opt = tf.train.adam(1e-3)
-const xs = tf.randomUniform([batch, 64, 64, 3])
-const ys = tf.oneHot(tf.randomUniform([batch], 0, 4, 'int32'), 4).toFloat()
+const xs = tf.randomUniform([batch, size, size, 3])
+const ys = tf.oneHot(tf.randomUniform([batch], 0, classes, 'int32'), classes).toFloat()
 const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
 const step = () => {
   const r = shardGradients(model, xs, ys, batch, null)
@@ -27,8 +33,11 @@ const step = () => {
 }
 for (let i = 0; i < 3; i++) step()
 const t0 = performance.now()
+const c0 = process.cpuUsage()
 for (let i = 0; i < steps; i++) step()
 const wall = (performance.now() - t0) / steps
+const used = process.cpuUsage(c0)
+const cpu = (used.user + used.system) / 1000 / steps
 const totals = new Map<string, { ms: number; n: number; shapes: Set<string> }>()
 const prof = await tf.profile(async () => {
   for (let i = 0; i < steps; i++) step()
@@ -42,7 +51,8 @@ for (const k of prof.kernels) {
   totals.set(key, t)
 }
 console.log(
-  `${be.name}, batch ${batch}: ${wall.toFixed(1)} ms/step (${((batch * 1000) / wall).toFixed(1)} img/s on one thread)`,
+  `${be.name}, batch ${batch}, ${size} px${kernelOptions.directConvGradients ? '' : ' (composed gradients)'}: ` +
+    `${wall.toFixed(1)} ms/step, ${cpu.toFixed(1)} ms CPU (${((batch * 1000) / wall).toFixed(1)} img/s on one thread)`,
 )
 const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms)
 for (const [name, t] of rows.slice(0, 18))

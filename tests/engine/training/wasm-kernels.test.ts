@@ -88,6 +88,30 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
     ['5×3 stride 2 same, odd sizes', [3, 15, 9, 2], [5, 3, 2, 3], 2, 'same', 1],
     ['1×1 stride 1', [5, 7, 7, 16], [1, 1, 16, 8], 1, 'valid', 1],
     ['seed-cnn layer 2 channels', [2, 15, 15, 32], [3, 3, 32, 64], 1, 'valid', 1],
+    // Direct SIMD kernels: 4 input × 8 output channels at a time (filter), 8 input channels (input).
+    ['seed-cnn layer 3 at 32 px: 4×4 outputs, batch 1', [1, 6, 6, 64], [3, 3, 64, 128], 1, 'valid', 1],
+    [
+      "1×1 outputs, odd position count (the input kernel's single-position tail)",
+      [3, 3, 3, 8],
+      [3, 3, 8, 16],
+      1,
+      'valid',
+      1,
+    ],
+    ['8 in, 8 out, same padding, odd sizes', [2, 7, 5, 8], [3, 3, 8, 8], 1, 'same', 1],
+    ['16 in, 24 out, stride 2 same, odd sizes', [2, 9, 11, 16], [3, 3, 16, 24], 2, 'same', 1],
+    [
+      '8 in, 16 out, 5×3 stride 2 valid (last row and column read by no tap)',
+      [1, 12, 10, 8],
+      [5, 3, 8, 16],
+      2,
+      'valid',
+      1,
+    ],
+    // Multiples of 4 but not 8: only the filter gradient's kernel takes 12 inputs; 12 outputs go to the composed one.
+    ['12 in, 8 out (filter: direct kernel; input: composed)', [2, 7, 6, 12], [3, 3, 12, 8], 1, 'valid', 1],
+    ['8 in, 12 out (filter: composed; input: direct kernel)', [2, 7, 6, 8], [3, 3, 8, 12], 1, 'same', 1],
+    ['1×1 filter, 1×1 input, batch 1', [1, 1, 1, 8], [1, 1, 8, 8], 1, 'valid', 1],
   ]
   for (const [name, xs, fs, s, pad, d] of cases) {
     it(name, async () => {

@@ -83,3 +83,9 @@ export interface KernelOverride {
   kernelName: string
   replace: (original: tf.KernelFunc) => tf.KernelFunc
 }
+
+/**
+ * Switches for benches that compare a kernel's paths in one process (bench/profile-step.ts
+ * --composed): false sends the convolution gradients to the forward-convolution formulations.
+ */
+export const kernelOptions = { directConvGradients: true }

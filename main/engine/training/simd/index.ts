@@ -35,6 +35,38 @@ export interface HeapKernels {
     KH: number,
     KW: number,
   ): void
+  conv_filter_grad(
+    x: number,
+    dy: number,
+    dw: number,
+    B: number,
+    H: number,
+    W: number,
+    Cin: number,
+    OH: number,
+    OW: number,
+    Cout: number,
+    KH: number,
+    KW: number,
+    sh: number,
+    sw: number,
+  ): void
+  conv_input_grad(
+    dy: number,
+    wt: number,
+    dx: number,
+    B: number,
+    OH: number,
+    OW: number,
+    Cout: number,
+    Hp: number,
+    Wp: number,
+    Cin: number,
+    KH: number,
+    KW: number,
+    sh: number,
+    sw: number,
+  ): void
 }
 
 const compiled = new Map<string, WebAssembly.Module>()
