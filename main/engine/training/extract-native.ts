@@ -95,14 +95,20 @@ export async function nativeRunner(backbone: Backbone): Promise<FeatureRunner | 
     await session.release()
     return `onnxruntime-node could not run the backbone: ${errorMessage(err).split('\n')[0]}`
   }
+  const buffer = new Float32Array(SUB_BATCH * per)
   // Batches run one after another, in the order asked.
   let queue: Promise<unknown> = Promise.resolve()
   const runBatch = async (pixels: Uint8Array, n: number, draws: Draws): Promise<Float32Array> => {
-    const x = inputs(pixels, n, size, backbone.scaling, draws)
+    // Augmented copies are made by TensorFlow.js for the whole batch; plain and mirrored images
+    // are scaled a few at a time into one buffer.
+    const all = draws && draws !== 'mirror' ? inputs(pixels, n, size, backbone.scaling, draws) : null
     const out = new Float32Array(n * dim)
     for (let s = 0; s < n; s += SUB_BATCH) {
       const k = Math.min(SUB_BATCH, n - s)
-      out.set(await runSync(x.subarray(s * per, (s + k) * per), k), s * dim)
+      const x =
+        all?.subarray(s * per, (s + k) * per) ??
+        inputs(pixels.subarray(s * per, (s + k) * per), k, size, backbone.scaling, draws, buffer.subarray(0, k * per))
+      out.set(await runSync(x, k), s * dim)
       // Let finished decodes hand out the next ones before the next few images.
       await new Promise((r) => setImmediate(r))
     }
@@ -124,28 +130,26 @@ export async function nativeRunner(backbone: Backbone): Promise<FeatureRunner | 
   }
 }
 
-/** 256 uint8 values scaled as presets/scaling.ts does in float32 (x / 127.5 − 1, or x / 255): the same bits. */
-function lookup(scaling: Scaling): Float32Array {
-  const t = new Float32Array(256)
-  for (let v = 0; v < 256; v++) t[v] = scaling === 'unit' ? v / 255 : Math.fround(v / 127.5) - 1
-  return t
-}
-
-const tables = new Map<Scaling, Float32Array>()
-
-/**
- * The backbone's input of n images (n × size × size × 3, NHWC float32), as batchInputs makes it:
- * plain and mirrored images scaled here (a table of 256 values), augmented copies by TensorFlow.js.
- */
-export function inputs(pixels: Uint8Array, n: number, size: number, scaling: Scaling, draws: Draws): Float32Array {
-  if (draws && draws !== 'mirror')
-    return tf.tidy(() => batchInputs(pixels, n, size, scaling, draws).dataSync() as Float32Array)
-  let t = tables.get(scaling)
-  if (!t) tables.set(scaling, (t = lookup(scaling)))
-  const x = new Float32Array(n * size * size * 3)
+export function inputs(
+  pixels: Uint8Array,
+  n: number,
+  size: number,
+  scaling: Scaling,
+  draws: Draws,
+  into = new Float32Array(n * size * size * 3),
+): Float32Array {
+  if (draws && draws !== 'mirror') {
+    into.set(tf.tidy(() => batchInputs(pixels, n, size, scaling, draws).dataSync() as Float32Array))
+    return into
+  }
+  // In float32, as presets/scaling.ts: a uint8 divided in double and rounded to float32 is the
+  // float32 quotient, and the − 1 is rounded once as it is stored.
+  const unit = scaling === 'unit'
+  const len = n * size * size * 3
   if (!draws) {
-    for (let i = 0; i < x.length; i++) x[i] = t[pixels[i]!]!
-    return x
+    if (unit) for (let i = 0; i < len; i++) into[i] = pixels[i]! / 255
+    else for (let i = 0; i < len; i++) into[i] = Math.fround(pixels[i]! / 127.5) - 1
+    return into
   }
   // Mirrored: each row's pixels in reverse order, each pixel's channels kept.
   const row = size * 3
@@ -154,10 +158,11 @@ export function inputs(pixels: Uint8Array, n: number, size: number, scaling: Sca
     for (let c = 0; c < size; c++) {
       const from = o + (size - 1 - c) * 3
       const to = o + c * 3
-      x[to] = t[pixels[from]!]!
-      x[to + 1] = t[pixels[from + 1]!]!
-      x[to + 2] = t[pixels[from + 2]!]!
+      for (let ch = 0; ch < 3; ch++) {
+        const v = pixels[from + ch]!
+        into[to + ch] = unit ? v / 255 : Math.fround(v / 127.5) - 1
+      }
     }
   }
-  return x
+  return into
 }
