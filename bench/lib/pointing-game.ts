@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { gradCam, peak } from '../../main/engine/explain/gradcam'
 import { rng } from '../../main/engine/random'
-import { seedCnn } from '../../main/engine/training/presets/seed-cnn'
+import { seedCnn } from '../../main/engine/training/presets/seed-cnn-model'
 import { clutterSample, inBox, pointingTolerance, type ClutterSample } from '../../tests/helpers/clutter'
 
 export interface PointingGame {

@@ -71,9 +71,22 @@ describe('the studio CLI loads heavy modules only for the commands that use them
     }
   })
 
-  it('train --help loads the presets that describe its options', () => {
+  // The presets describe train's options and check its flags; their models, the pixel pipeline and
+  // the backbones load only when a run starts, so help and a refused flag answer without TF.js.
+  const tfjs = (modules: string[]) => modules.filter((m) => /\/node_modules\/(@tensorflow\/|onnxruntime)/.test(m))
+
+  it('train --help loads the presets that describe its options, not TF.js', () => {
     const r = loadsOf(['train', '--help'], trace)
     expect(r.code, r.stderr).toBe(0)
     expect(r.modules.some((m) => m.endsWith('/main/engine/training/presets/registry.ts'))).toBe(true)
+    expect(tfjs(r.modules)).toEqual([])
+  })
+
+  it('train refuses a bad flag before loading TF.js', () => {
+    const r = loadsOf(['train', '--project', proj, '--label-smoothing', '2'], trace)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/labelSmoothing must be a number from 0 to below 1 \(got 2\)/)
+    expect(r.modules.some((m) => m.endsWith('/main/engine/training/config.ts'))).toBe(true)
+    expect(tfjs(r.modules)).toEqual([])
   })
 })

@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander'
 import { ValidationError } from '../../engine/errors'
 import { requestedAugmentation, type Augmentation } from '../../engine/training/augment'
 import type { TrainConfig } from '../../engine/training/config'
-import { presets, type PresetSpec } from '../../engine/training/presets'
+import { presets } from '../../engine/training/presets/registry'
+import type { PresetSpec } from '../../engine/training/presets/types'
 import { RECIPE_OFF, SCHEDULES, type Recipe, type Schedule } from '../../engine/training/recipe'
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { TrainConfig } from '../../engine/training/config'
-import { presets } from '../../engine/training/presets'
+import { presets } from '../../engine/training/presets/registry'
 import { CLASS_SCORES_WEIGHT, TRANSFER_RECIPE_OFF, type TransferRecipe } from '../../engine/training/transfer-recipe'
 
 /**

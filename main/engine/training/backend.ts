@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '../errors'
 import { registerWasmGradientKernels } from './kernels'
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
-export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu']
+import { BACKENDS, type BackendName } from './backend-names'
+
+export { BACKENDS, type BackendName } from './backend-names'
 
 export interface BackendInfo {
   name: BackendName

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors'
-import { checkFeatureAugment, FEATURE_AUGMENT_OFF, type FeatureAugment } from './feature-augment'
+import { checkFeatureAugment, FEATURE_AUGMENT_OFF, type FeatureAugment } from './feature-augment-config'
 
-export type { FeatureAugment } from './feature-augment'
+export type { FeatureAugment } from './feature-augment-config'
 
 /**
  * What the transfer preset's recipe adds to a run's config: augmented copies on the feature path

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { camModel, gradCam } from '../../../main/engine/explain/gradcam'
 import { selectBackend } from '../../../main/engine/training/backend'
-import { seedCnn } from '../../../main/engine/training/presets/seed-cnn'
+import { seedCnn } from '../../../main/engine/training/presets/seed-cnn-model'
 import { modelArtifacts } from '../../../main/engine/training/model-io'
 import { combine, loadBackbone, transferHead } from '../../../main/engine/training/transfer'
 

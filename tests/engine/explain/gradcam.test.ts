@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { gradCam, peak } from '../../../main/engine/explain/gradcam'
 import { selectBackend } from '../../../main/engine/training/backend'
-import { seedCnn } from '../../../main/engine/training/presets/seed-cnn'
+import { seedCnn } from '../../../main/engine/training/presets/seed-cnn-model'
 import { clutterSample, inBox, pointingTolerance } from '../../helpers/clutter'
 
 const SIZE = 48

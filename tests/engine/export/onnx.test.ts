@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { onnxFromArtifacts, toOnnx } from '../../../main/engine/export/onnx'
 import { modelArtifacts } from '../../../main/engine/training/model-io'
-import { seedCnn } from '../../../main/engine/training/presets/seed-cnn'
+import { seedCnn } from '../../../main/engine/training/presets/seed-cnn-model'
 import { combine, loadBackbone, transferHead } from '../../../main/engine/training/transfer'
 import { SHARED } from '../../helpers/fixtures'
 

@@ -7,7 +7,7 @@ import type { PresetEnv } from './types'
 
 export { PRESET_NAMES, PresetRegistry, presets, type PresetName } from './registry'
 export { scale, type Scaling } from './scaling'
-export { seedCnn } from './seed-cnn'
+export { seedCnn } from './seed-cnn-model'
 export {
   definePreset,
   type PresetContext,

@@ -1,48 +1,7 @@
 import os from 'node:os'
-import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '../../errors'
-import { RECIPE_OFF, type Recipe } from '../recipe'
-import { pixelRun } from './pixels'
+import type { Recipe } from '../recipe'
 import { definePreset } from './types'
-
-/**
- * The classic seed CNN the product grew from:
- * Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, 3×3 kernels, ReLU. The recipe
- * may put dropout on either side of the dense layer (a rate of 0 adds no layer, so the model is
- * the classic one). Initializers are seeded so a run is reproducible; dropout masks are not: a
- * fixed tfjs dropout seed would draw the same mask at every step, so they come from tfjs's own
- * unseeded stream.
- */
-export function seedCnn(
-  size: number,
-  numClasses: number,
-  seed: number,
-  dropout: Recipe['dropout'] = RECIPE_OFF.dropout,
-): tf.LayersModel {
-  if (!Number.isInteger(size) || size < 24 || size > 224) {
-    throw new ValidationError(`input size must be 24–224 pixels (got ${size})`)
-  }
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k })
-  const conv = (filters: number, k: number) => ({
-    filters,
-    kernelSize: 3,
-    activation: 'relu' as const,
-    kernelInitializer: init(k),
-  })
-  const m = tf.sequential({ name: 'seed_cnn' })
-  m.add(tf.layers.conv2d({ inputShape: [size, size, 3], ...conv(32, 1) }))
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
-  m.add(tf.layers.conv2d(conv(64, 2)))
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
-  m.add(tf.layers.conv2d(conv(128, 3)))
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
-  m.add(tf.layers.flatten())
-  if (dropout.beforeDense > 0) m.add(tf.layers.dropout({ rate: dropout.beforeDense }))
-  m.add(tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init(4) }))
-  if (dropout.afterDense > 0) m.add(tf.layers.dropout({ rate: dropout.afterDense }))
-  m.add(tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer: init(5) }))
-  return m
-}
 
 /**
  * The seed CNN's recipe defaults (over RECIPE_OFF, recipe.ts), chosen from bench/RESULTS.md's
@@ -80,8 +39,11 @@ export const seedCnnPreset = definePreset({
     return seedCnnMemory(size, shard).bytes <= THREAD_MEMORY_BYTES ? {} : { batchSize: 32 }
   },
   validate: (cfg) => checkMemory(cfg.inputSize, Math.ceil(cfg.batchSize / threadsFor(cfg.workers)), cfg.batchSize),
-  prepare: async (ctx) =>
-    pixelRun(ctx, () => seedCnn(ctx.cfg.inputSize, ctx.numClasses, ctx.cfg.seed, ctx.cfg.dropout)),
+  // The model and the pixel pipeline load TF.js: only a run loads them, not the config checks or --help.
+  prepare: async (ctx) => {
+    const [{ pixelRun }, { seedCnn }] = await Promise.all([import('./pixels'), import('./seed-cnn-model')])
+    return pixelRun(ctx, () => seedCnn(ctx.cfg.inputSize, ctx.numClasses, ctx.cfg.seed, ctx.cfg.dropout))
+  },
 })
 
 /**
