@@ -1,7 +1,7 @@
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
-import { router } from './router'
+import { prefetchViews, router } from './router'
 import { setupStores } from './stores/setup'
 import './style.css'
 
@@ -9,4 +9,7 @@ const app = createApp(App).use(createPinia()).use(router)
 app.mount('#app')
 // The stores that follow the engine start once the first view is on screen and has asked for its
 // data: their requests (training presets, backbones…) then queue behind the first page's, not before.
-void router.isReady().then(() => setTimeout(setupStores, 0))
+void router.isReady().then(() => {
+  setTimeout(setupStores, 0)
+  prefetchViews()
+})
