@@ -2,7 +2,7 @@
  * bench/profile-step: where one training step of the seed CNN goes on the selected backend, per
  * kernel (summed over a few steps), for the batch a worker thread computes.
  *
- *   npx tsx bench/profile-step.ts [--batch 16] [--steps 5] [--size 64] [--classes 4] [--shapes] [--composed]
+ *   npx tsx bench/profile-step.ts [--batch 16] [--steps 5] [--size 64] [--classes 4] [--shapes] [--composed] [--rows 18]
  *   (--shapes: one row per kernel and input shapes; --composed: the convolution gradients as forward
  *   convolutions instead of the direct SIMD kernels, for comparison)
  */
@@ -55,7 +55,7 @@ console.log(
     `${wall.toFixed(1)} ms/step, ${cpu.toFixed(1)} ms CPU (${((batch * 1000) / wall).toFixed(1)} img/s on one thread)`,
 )
 const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms)
-for (const [name, t] of rows.slice(0, 18))
+for (const [name, t] of rows.slice(0, arg('--rows', 18)))
   console.log(`${t.ms.toFixed(1).padStart(7)} ms  ${t.n.toFixed(0).padStart(3)}×  ${name}  ${[...t.shapes].join(' ')}`)
 console.log(
   `${rows

@@ -112,6 +112,8 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
     ['12 in, 8 out (filter: direct kernel; input: composed)', [2, 7, 6, 12], [3, 3, 12, 8], 1, 'valid', 1],
     ['8 in, 12 out (filter: composed; input: direct kernel)', [2, 7, 6, 8], [3, 3, 8, 12], 1, 'same', 1],
     ['1×1 filter, 1×1 input, batch 1', [1, 1, 1, 8], [1, 1, 8, 8], 1, 'valid', 1],
+    // The filter kernel streams ~64 KB of images per pass: 2 of these, then the last one alone.
+    ['3 images of 20×20×8 (filter kernel: groups of 2 and 1)', [3, 20, 20, 8], [3, 3, 8, 8], 1, 'valid', 1],
   ]
   for (const [name, xs, fs, s, pad, d] of cases) {
     it(name, async () => {

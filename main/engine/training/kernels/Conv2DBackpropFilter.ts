@@ -73,7 +73,9 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
       const { outHeight: OH, outWidth: OW } = info
       const out = backend.makeOutput([KH, KW, Cin, Cout], 'float32')
       const at = (t: Info) => heapOffset(backend, t)
-      simd.conv_filter_grad(at(padded), at(dy), at(out), B, PH, PW, Cin, OH, OW, Cout, KH, KW, sh, sw)
+      // Images per pass: their x and dy within about 64 KB (half an L2 cache).
+      const G = Math.max(1, Math.floor(65536 / (4 * (PH * PW * Cin + OH * OW * Cout))))
+      simd.conv_filter_grad(at(padded), at(dy), at(out), B, PH, PW, Cin, OH, OW, Cout, KH, KW, sh, sw, G)
       return out
     }
     const xt = temps.keep(run('Transpose', backend, { x: padded }, { perm: [3, 1, 2, 0] }))

@@ -255,10 +255,10 @@
   (func (export "conv_filter_grad")
     (param $x i32) (param $dy i32) (param $dw i32)
     (param $B i32) (param $H i32) (param $W i32) (param $Cin i32) (param $OH i32) (param $OW i32) (param $Cout i32)
-    (param $KH i32) (param $KW i32) (param $sh i32) (param $sw i32)
-    (local $cib i32) (local $cob i32) (local $xstep i32) (local $b i32) (local $kh i32) (local $kw i32)
+    (param $KH i32) (param $KW i32) (param $sh i32) (param $sw i32) (param $G i32)
+    (local $b0 i32) (local $bend i32) (local $cib i32) (local $cob i32) (local $xstep i32) (local $b i32) (local $kh i32) (local $kw i32)
     (local $ci i32) (local $co i32) (local $oh i32) (local $ow i32) (local $xp i32) (local $dp i32)
-    (local $ximg i32) (local $dyimg i32) (local $tap i32) (local $w0 i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
+    (local $ximg i32) (local $tap i32) (local $w0 i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $d0 v128) (local $d1 v128) (local $s v128)
@@ -267,10 +267,10 @@
     (local.set $xstep (i32.mul (local.get $sw) (local.get $cib)))
     (memory.fill (local.get $dw) (i32.const 0)
       (i32.mul (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $Cin)) (local.get $cob)))
-    (block $b_end (loop $b_loop
-      (br_if $b_end (i32.ge_u (local.get $b) (local.get $B)))
-      (local.set $ximg (i32.add (local.get $x) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $H)) (local.get $W)) (local.get $cib))))
-      (local.set $dyimg (i32.add (local.get $dy) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $OH)) (local.get $OW)) (local.get $cob))))
+    (block $g_end (loop $g_loop
+      (br_if $g_end (i32.ge_u (local.get $b0) (local.get $B)))
+      (local.set $bend (select (i32.add (local.get $b0) (local.get $G)) (local.get $B)
+        (i32.lt_u (i32.add (local.get $b0) (local.get $G)) (local.get $B))))
       (local.set $kh (i32.const 0))
       (block $kh_end (loop $kh_loop
         (br_if $kh_end (i32.ge_u (local.get $kh) (local.get $KH)))
@@ -295,7 +295,12 @@
               (local.set $c10 (v128.load (local.get $w1))) (local.set $c11 (v128.load offset=16 (local.get $w1)))
               (local.set $c20 (v128.load (local.get $w2))) (local.set $c21 (v128.load offset=16 (local.get $w2)))
               (local.set $c30 (v128.load (local.get $w3))) (local.set $c31 (v128.load offset=16 (local.get $w3)))
-              (local.set $dp (i32.add (local.get $dyimg) (local.get $co)))
+              ;; dy[b0, 0, 0, co]: the group's images are consecutive in dy
+              (local.set $dp (i32.add (i32.add (local.get $dy) (local.get $co))
+                (i32.mul (i32.mul (i32.mul (local.get $b0) (local.get $OH)) (local.get $OW)) (local.get $cob))))
+              (local.set $b (local.get $b0))
+              (loop $b_loop
+              (local.set $ximg (i32.add (local.get $x) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $H)) (local.get $W)) (local.get $cib))))
               (local.set $oh (i32.const 0))
               (block $oh_end (loop $oh_loop
                 (br_if $oh_end (i32.ge_u (local.get $oh) (local.get $OH)))
@@ -324,6 +329,8 @@
                   (br_if $ow_loop (local.get $ow)))
                 (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
                 (br $oh_loop)))
+              (local.set $b (i32.add (local.get $b) (i32.const 1)))
+              (br_if $b_loop (i32.lt_u (local.get $b) (local.get $bend))))
               (v128.store (local.get $w0) (local.get $c00)) (v128.store offset=16 (local.get $w0) (local.get $c01))
               (v128.store (local.get $w1) (local.get $c10)) (v128.store offset=16 (local.get $w1) (local.get $c11))
               (v128.store (local.get $w2) (local.get $c20)) (v128.store offset=16 (local.get $w2) (local.get $c21))
@@ -336,8 +343,8 @@
           (br $kw_loop)))
         (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
         (br $kh_loop)))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $b_loop)))
+      (local.set $b0 (local.get $bend))
+      (br $g_loop)))
   )
 
   ;; Conv2DBackpropInput, NHWC, Cin % 8 == 0, dilation 1, as a GEMM scattered into dx (col2im without

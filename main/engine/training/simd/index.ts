@@ -50,6 +50,7 @@ export interface HeapKernels {
     KW: number,
     sh: number,
     sw: number,
+    G: number,
   ): void
   conv_input_grad(
     dy: number,
