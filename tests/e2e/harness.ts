@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import AxeBuilder from '@axe-core/playwright'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { serveProject, type RunningServer } from '../../main/server/server'
 import { buildAppIf } from '../helpers/build'
@@ -41,7 +41,39 @@ export interface StudioPage {
   browser: Browser
   page: Page
   shot(name: string): Promise<void>
+  /** Resolves once no request of the page has been in flight for `quietMs` (see `trackRequests`). */
+  settled(quietMs?: number): Promise<void>
   close(): Promise<void>
+}
+
+/**
+ * Counts the page's requests in flight (the contract's POSTs, thumbnails, chunks; not the events
+ * WebSocket) and returns a wait for the moment none has been for `quietMs`: what a view shows once
+ * its data has arrived, without a fixed sleep that is too long on a quiet machine and may be too
+ * short on a loaded one.
+ */
+export function trackRequests(page: Page): (quietMs?: number) => Promise<void> {
+  let inFlight = 0
+  let changedAt = Date.now()
+  page.on('request', () => {
+    inFlight++
+    changedAt = Date.now()
+  })
+  const done = () => {
+    inFlight = Math.max(0, inFlight - 1)
+    changedAt = Date.now()
+  }
+  page.on('requestfinished', done)
+  page.on('requestfailed', done)
+  return async (quietMs = 100) => {
+    const deadline = Date.now() + 30_000
+    while (inFlight > 0 || Date.now() - changedAt < quietMs) {
+      if (Date.now() > deadline) throw new Error(`requests still in flight after 30 s (${inFlight})`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    // And the frame those responses render into.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+  }
 }
 
 export async function openStudioPage(projectDir: string, recentFile: string): Promise<StudioPage> {
@@ -59,10 +91,12 @@ export async function openStudioPage(projectDir: string, recentFile: string): Pr
   // A page of its own context: axe-core's Playwright builder needs one (browser.newPage() pages are refused).
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const page = await context.newPage()
+  const settled = trackRequests(page)
   return {
     server,
     browser,
     page,
+    settled,
     shot: async (name) => void (await page.screenshot({ path: path.join(shots, `${name}.png`) })),
     close: async () => {
       await browser.close()
@@ -71,11 +105,41 @@ export async function openStudioPage(projectDir: string, recentFile: string): Pr
   }
 }
 
-/** axe-core's critical and serious findings on the page as it is now, one line each (empty: none). */
+type AxeRun = (
+  context: Document,
+  options: object,
+) => Promise<{
+  violations: { id: string; impact?: string | null; nodes: { target: string[]; failureSummary?: string }[] }[]
+}>
+
+let axeSourceText: string | undefined
+/** The axe-core that `@axe-core/playwright` (the dev dependency) brings, as a script. */
+const axeSource = (): string => {
+  const fromAxePlaywright = createRequire(createRequire(import.meta.url).resolve('@axe-core/playwright'))
+  return (axeSourceText ??= fs.readFileSync(fromAxePlaywright.resolve('axe-core/axe.min.js'), 'utf8'))
+}
+
+/** The WCAG A/AA rules: what "violations" means here (best-practice rules are advice, not failures). */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+
+/**
+ * axe-core's critical and serious findings on the page as it is now, one line each (empty: none).
+ * The same rules as `@axe-core/playwright`'s `withTags(AXE_TAGS).analyze()`, run with `axe.run` in
+ * the page itself (the page has no frames): axe's source is injected once per document rather than
+ * three times per check with a blank page opened for `finishRun`, and only the violations are
+ * gathered (`resultTypes`), not every passing node: 0.1-0.3 s a check instead of 0.7-1.4 s, with the
+ * same findings (compared on Browse, Train and Settings with and without planted violations).
+ */
 export async function axeProblems(page: Page): Promise<string[]> {
-  // The WCAG A/AA rules: what "violations" means here (best-practice rules are advice, not failures).
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  return r.violations
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource())
+  const violations = await page.evaluate(
+    (tags) =>
+      (window as unknown as { axe: { run: AxeRun } }).axe
+        .run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+        .then((r) => r.violations),
+    AXE_TAGS,
+  )
+  return violations
     .filter((v) => v.impact === 'critical' || v.impact === 'serious')
     .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id}: ${n.target.join(' ')} — ${n.failureSummary ?? ''}`))
 }

@@ -78,7 +78,11 @@ describe.skipIf(!haveChromium)('the other views (Chromium against browser mode)'
     await p.waitForSelector('[data-testid="confusion"] [data-cell="0-0"]')
     await p.click('[data-cell="1-1"]')
     await p.waitForSelector('[data-testid="cell-title"]')
-    await p.waitForTimeout(600) // the smooth scroll
+    // The smooth scroll: until its end, the title moves into view.
+    await p.waitForFunction(() => {
+      const r = document.querySelector('[data-testid="cell-title"]')!.getBoundingClientRect()
+      return r.top >= 0 && r.top < window.innerHeight
+    })
     expect(await inViewport('[data-testid="cell-title"]')).toBe(true)
     expect(await p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('cell-title')
     await ui.shot('v2-10-evaluate-cell')
@@ -226,11 +230,15 @@ describe.skipIf(!haveChromium)('the other views (Chromium against browser mode)'
         problems.push(...found)
       }
       await p.emulateMedia({ colorScheme: scheme })
+      // One fresh page (no dialog or selection of an earlier test left open), then every view as the
+      // user reaches it: the address changes, the view's own element shows, its data arrives.
+      await p.goto(`${new URL(ui.server.url).origin}/#/${VIEWS[0]![0]}`)
+      await p.reload()
       for (const [view, ready] of VIEWS) {
         await p.goto(`${new URL(ui.server.url).origin}/#/${view}`)
-        await p.reload()
+        await p.waitForSelector(`main > .${view}`)
         await p.waitForSelector(ready)
-        await p.waitForTimeout(300)
+        await ui.settled()
         await ui.shot(`v2-view-${scheme}-${view}`)
         await check(view)
       }
@@ -249,6 +257,25 @@ describe.skipIf(!haveChromium)('the other views (Chromium against browser mode)'
       expect(problems).toEqual([])
     }, 300_000)
   }
+
+  it('the accessibility check finds a violation when there is one (a nameless button, faint text)', async () => {
+    const p = page()
+    await p.goto(`${new URL(ui.server.url).origin}/#/settings`)
+    await p.waitForSelector('main > .settings')
+    expect(await axeProblems(p)).toEqual([])
+    await p.evaluate(() => {
+      const main = document.querySelector('main > .settings')!
+      main.append(document.createElement('button'))
+      const faint = document.createElement('p')
+      faint.textContent = 'faint'
+      faint.style.color = '#eee'
+      faint.style.background = '#fff'
+      main.prepend(faint)
+    })
+    const found = await axeProblems(p)
+    expect(found.some((f) => f.startsWith('critical button-name: '))).toBe(true)
+    expect(found.some((f) => f.startsWith('serious color-contrast: '))).toBe(true)
+  })
 
   it('every control is reached by Tab with a visible focus ring, tiles and matrix cells included', async () => {
     const p = page()
@@ -304,6 +331,8 @@ describe.skipIf(!haveChromium)('the other views (Chromium against browser mode)'
     await p.click('[data-testid="try-sample"]')
     await p.waitForSelector('.browse')
     await showsCount(p, 48)
+    // The class panel is asked for beside the images: it may come a moment after the count.
+    await p.waitForFunction(() => document.querySelectorAll('.classes li .name').length > 0)
     expect(await p.locator('.classes li .name').allTextContents()).toEqual(['circle', 'cross', 'square', 'triangle'])
     await ui.shot('v2-18-sample-project')
   })
