@@ -16,7 +16,7 @@ const arg = (name: string, dflt: number) => Number(process.argv[process.argv.ind
 const batch = arg('--batch', 16)
 const steps = arg('--steps', 5)
 const be = await selectBackend()
-kernelOptions.directConvGradients = !process.argv.includes('--composed')
+kernelOptions.directConvolutions = !process.argv.includes('--composed')
 const size = arg('--size', 64)
 const classes = arg('--classes', 4)
 const model = seedCnn(size, classes, 1)
@@ -51,7 +51,7 @@ for (const k of prof.kernels) {
   totals.set(key, t)
 }
 console.log(
-  `${be.name}, batch ${batch}, ${size} px${kernelOptions.directConvGradients ? '' : ' (composed gradients)'}: ` +
+  `${be.name}, batch ${batch}, ${size} px${kernelOptions.directConvolutions ? '' : ' (composed gradients)'}: ` +
     `${wall.toFixed(1)} ms/step, ${cpu.toFixed(1)} ms CPU (${((batch * 1000) / wall).toFixed(1)} img/s on one thread)`,
 )
 const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms)

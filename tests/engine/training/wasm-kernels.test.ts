@@ -21,7 +21,7 @@ async function filterGrad(
   pad: 'valid' | 'same',
   dilations: number,
   seed: number,
-): Promise<Float32Array> {
+): Promise<Float32Array[]> {
   await tf.setBackend(backend)
   return tf.tidy(() => {
     const x = tf.tensor4d(
@@ -48,7 +48,7 @@ async function filterGrad(
         .mul(r)
         .sum(),
     )([x, w])
-    return Float32Array.from([...(gw!.dataSync() as Float32Array), ...(gx!.dataSync() as Float32Array)])
+    return [gw!, gx!, y].map((t) => t.dataSync() as Float32Array)
   })
 }
 
@@ -62,7 +62,7 @@ function relErr(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(num / Math.max(den, 1e-30))
 }
 
-describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm kernels) match the cpu backend', () => {
+describe('wasm Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput (SIMD kernels, or composed from wasm kernels) match the cpu backend', () => {
   beforeAll(async () => {
     expect((await selectBackend('wasm')).name).toBe('wasm')
   })
@@ -88,7 +88,8 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
     ['5×3 stride 2 same, odd sizes', [3, 15, 9, 2], [5, 3, 2, 3], 2, 'same', 1],
     ['1×1 stride 1', [5, 7, 7, 16], [1, 1, 16, 8], 1, 'valid', 1],
     ['seed-cnn layer 2 channels', [2, 15, 15, 32], [3, 3, 32, 64], 1, 'valid', 1],
-    // Direct SIMD kernels: 4 input × 8 output channels at a time (filter), 8 input channels (input).
+    // Direct SIMD kernels: 4 input × 8 output channels at a time (filter), 8 input channels (input),
+    // 8 output channels and at least 8 input channels at stride 1 (forward).
     ['seed-cnn layer 3 at 32 px: 4×4 outputs, batch 1', [1, 6, 6, 64], [3, 3, 64, 128], 1, 'valid', 1],
     [
       "1×1 outputs, odd position count (the input kernel's single-position tail)",
@@ -100,6 +101,14 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
     ],
     ['8 in, 8 out, same padding, odd sizes', [2, 7, 5, 8], [3, 3, 8, 8], 1, 'same', 1],
     ['16 in, 24 out, stride 2 same, odd sizes', [2, 9, 11, 16], [3, 3, 16, 24], 2, 'same', 1],
+    [
+      '12 in, 16 out, 3×5 same, 5 positions (forward: a block of 4, then 1)',
+      [1, 1, 5, 12],
+      [3, 5, 12, 16],
+      1,
+      'same',
+      1,
+    ],
     [
       '8 in, 16 out, 5×3 stride 2 valid (last row and column read by no tap)',
       [1, 12, 10, 8],
@@ -119,8 +128,11 @@ describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput (composed from wasm 
     it(name, async () => {
       const cpu = await filterGrad('cpu', xs, fs, s, pad, d, 7)
       const wasm = await filterGrad('wasm', xs, fs, s, pad, d, 7)
-      expect(wasm.length).toBe(cpu.length)
-      expect(relErr(wasm, cpu)).toBeLessThan(1e-4)
+      // The filter gradient, the input gradient and the convolution itself, each on its own scale.
+      for (const [i, part] of ['filter gradient', 'input gradient', 'forward'].entries()) {
+        expect(wasm[i]!.length, part).toBe(cpu[i]!.length)
+        expect(relErr(wasm[i]!, cpu[i]!), part).toBeLessThan(1e-4)
+      }
     })
   }
 

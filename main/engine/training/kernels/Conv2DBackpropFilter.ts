@@ -67,7 +67,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
       top || left || bottom || right ? temps.keep(run('PadV2', backend, { x }, { paddings, constantValue: 0 })) : x
     // Channels in groups of 4 in and 8 out: the SIMD GEMM read straight from x and dy, without the
     // transposes (bench/RESULTS.md, "Direct convolution gradients").
-    const direct = kernelOptions.directConvGradients && Cin % 4 === 0 && Cout % 8 === 0 && dh === 1 && dw === 1
+    const direct = kernelOptions.directConvolutions && Cin % 4 === 0 && Cout % 8 === 0 && dh === 1 && dw === 1
     if (simd && direct && x.dtype === 'float32') {
       const [, PH, PW] = padded.shape as Shape4
       const { outHeight: OH, outWidth: OW } = info

@@ -31,7 +31,7 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
     const info = tf.backend_util.computeConv2DInfo(inputShape, fShape, strides, 1, pad, dimRoundingMode)
     if (dataFormat === 'NCHW') return original(raw)
     const simd = heapKernels(backend)
-    if (simd && kernelOptions.directConvGradients && fShape[2] % 8 === 0 && dy.dtype === 'float32') {
+    if (simd && kernelOptions.directConvolutions && fShape[2] % 8 === 0 && dy.dtype === 'float32') {
       return scattered(simd, dy, filter, info, backend)
     }
     if (info.strideHeight !== 1 || info.strideWidth !== 1) return original(raw)

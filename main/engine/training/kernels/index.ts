@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { batchMatMulConfig } from './BatchMatMul'
+import { conv2DConfig } from './Conv2D'
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter'
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput'
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter'
@@ -11,7 +12,7 @@ import type { KernelOverride } from './wasm-kernel'
 /**
  * Training kernels for the wasm backend, one file each: the gradients it lacks (Conv2DBackpropFilter,
  * the two depthwise gradients) and faster versions of ones a profile of the seed CNN showed
- * dominating a step (Conv2DBackpropInput at stride 1, MaxPoolGrad, BatchMatMul with a transposed
+ * dominating a step (Conv2D and Conv2DBackpropInput, MaxPoolGrad, BatchMatMul with a transposed
  * operand, Sum over the leading axes). Each is checked against the cpu backend in
  * tests/engine/training/wasm-kernels.test.ts.
  */
@@ -23,6 +24,7 @@ const kernels: (tf.KernelConfig | KernelOverride)[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   conv2DBackpropInputConfig,
+  conv2DConfig,
 ]
 
 /** Registers them all before the wasm backend starts; later calls do nothing. */

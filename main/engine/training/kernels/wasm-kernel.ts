@@ -85,7 +85,8 @@ export interface KernelOverride {
 }
 
 /**
- * Switches for benches that compare a kernel's paths in one process (bench/profile-step.ts
- * --composed): false sends the convolution gradients to the forward-convolution formulations.
+ * Switches for benches that compare a kernel's paths in one process (bench/conv-grads.ts,
+ * bench/profile-step.ts --composed): false sends Conv2D to the backend's kernel and the
+ * convolution gradients to their forward-convolution formulations instead of the SIMD GEMMs.
  */
-export const kernelOptions = { directConvGradients: true }
+export const kernelOptions = { directConvolutions: true }

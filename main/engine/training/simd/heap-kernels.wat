@@ -449,7 +449,86 @@
       (br $p_loop)))
   )
 
-  ;; Byte address of dx[b, oh·sh, ow·sw, 0] for output position p = (b·OH + oh)·OW + ow.
+  ;; Conv2D, NHWC, Cout % 8 == 0, dilation 1, every tap inside x (the caller pads x):
+  ;; y[b, oh, ow, co] = Σ_{kh, kw, ci} x[b, oh·sh + kh, ow·sw + kw, ci] · w[kh, kw, ci, co]. A GEMM read
+  ;; straight from x (no im2col): blocks of 4 output positions × 8 filters in registers; for each
+  ;; filter row kh, a position's (kw, ci) inputs are KW·Cin consecutive floats of x, and the
+  ;; filter's rows for them consecutive rows of w. Any Cin (a first layer's 3 too).
+  (func (export "conv_forward")
+    (param $x i32) (param $w i32) (param $y i32)
+    (param $B i32) (param $H i32) (param $W i32) (param $Cin i32) (param $OH i32) (param $OW i32) (param $Cout i32)
+    (param $KH i32) (param $KW i32) (param $sh i32) (param $sw i32)
+    (local $cib i32) (local $cob i32) (local $P i32) (local $p i32) (local $n i32) (local $row i32) (local $taps i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $co i32) (local $kh i32) (local $xo i32) (local $wp i32) (local $q i32) (local $o i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $w0 v128) (local $w1 v128) (local $s v128)
+    (local.set $cib (i32.shl (local.get $Cin) (i32.const 2)))
+    (local.set $cob (i32.shl (local.get $Cout) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $W) (local.get $cib)))
+    (local.set $taps (i32.mul (local.get $KW) (local.get $cib)))
+    (local.set $P (i32.mul (i32.mul (local.get $B) (local.get $OH)) (local.get $OW)))
+    (block $p_end (loop $p_loop
+      (br_if $p_end (i32.ge_u (local.get $p) (local.get $P)))
+      ;; n: positions in this block (4, or 1 for the last few); unused rows repeat position p
+      (local.set $n (select (i32.const 4) (i32.const 1) (i32.le_u (i32.add (local.get $p) (i32.const 4)) (local.get $P))))
+      (local.set $a0 (call $dx_at (local.get $p) (local.get $x) (local.get $OH) (local.get $OW) (local.get $H) (local.get $W) (local.get $cib) (local.get $sh) (local.get $sw)))
+      (local.set $a1 (local.get $a0)) (local.set $a2 (local.get $a0)) (local.set $a3 (local.get $a0))
+      (if (i32.eq (local.get $n) (i32.const 4)) (then
+        (local.set $a1 (call $dx_at (i32.add (local.get $p) (i32.const 1)) (local.get $x) (local.get $OH) (local.get $OW) (local.get $H) (local.get $W) (local.get $cib) (local.get $sh) (local.get $sw)))
+        (local.set $a2 (call $dx_at (i32.add (local.get $p) (i32.const 2)) (local.get $x) (local.get $OH) (local.get $OW) (local.get $H) (local.get $W) (local.get $cib) (local.get $sh) (local.get $sw)))
+        (local.set $a3 (call $dx_at (i32.add (local.get $p) (i32.const 3)) (local.get $x) (local.get $OH) (local.get $OW) (local.get $H) (local.get $W) (local.get $cib) (local.get $sh) (local.get $sw)))))
+      (local.set $co (i32.const 0))
+      (block $co_end (loop $co_loop
+        (br_if $co_end (i32.ge_u (local.get $co) (local.get $cob)))
+        (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+        (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+        (local.set $wp (i32.add (local.get $w) (local.get $co)))
+        (local.set $kh (i32.const 0))
+        (block $kh_end (loop $kh_loop
+          (br_if $kh_end (i32.ge_u (local.get $kh) (local.get $KH)))
+          (local.set $xo (i32.mul (local.get $kh) (local.get $row)))
+          (local.set $q (i32.const 0))
+          (loop $q_loop
+            (local.set $w0 (v128.load (local.get $wp)))
+            (local.set $w1 (v128.load offset=16 (local.get $wp)))
+            (local.set $s (v128.load32_splat (i32.add (local.get $a0) (local.get $xo))))
+            (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $w0))))
+            (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $w1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $a1) (local.get $xo))))
+            (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $w0))))
+            (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $w1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $a2) (local.get $xo))))
+            (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $w0))))
+            (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $w1))))
+            (local.set $s (v128.load32_splat (i32.add (local.get $a3) (local.get $xo))))
+            (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $w0))))
+            (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $w1))))
+            (local.set $wp (i32.add (local.get $wp) (local.get $cob)))
+            (local.set $xo (i32.add (local.get $xo) (i32.const 4)))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (br_if $q_loop (i32.lt_u (local.get $q) (local.get $taps))))
+          (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+          (br $kh_loop)))
+        ;; rows 3, 2, 1, then 0: in a block of 1, all four are position p with the same values
+        (local.set $o (i32.add (i32.add (local.get $y) (local.get $co)) (i32.mul (i32.add (local.get $p) (i32.sub (local.get $n) (i32.const 1))) (local.get $cob))))
+        (v128.store (local.get $o) (local.get $c30)) (v128.store offset=16 (local.get $o) (local.get $c31))
+        (local.set $o (i32.add (i32.add (local.get $y) (local.get $co)) (i32.mul (i32.add (local.get $p) (i32.shr_u (local.get $n) (i32.const 1))) (local.get $cob))))
+        (v128.store (local.get $o) (local.get $c20)) (v128.store offset=16 (local.get $o) (local.get $c21))
+        (local.set $o (i32.add (i32.add (local.get $y) (local.get $co)) (i32.mul (i32.add (local.get $p) (i32.shr_u (local.get $n) (i32.const 2))) (local.get $cob))))
+        (v128.store (local.get $o) (local.get $c10)) (v128.store offset=16 (local.get $o) (local.get $c11))
+        (local.set $o (i32.add (i32.add (local.get $y) (local.get $co)) (i32.mul (local.get $p) (local.get $cob))))
+        (v128.store (local.get $o) (local.get $c00)) (v128.store offset=16 (local.get $o) (local.get $c01))
+        (local.set $co (i32.add (local.get $co) (i32.const 32)))
+        (br $co_loop)))
+      (local.set $p (i32.add (local.get $p) (local.get $n)))
+      (br $p_loop)))
+  )
+
+  ;; Byte address of dx[b, oh·sh, ow·sw, 0] (or x's) for output position p = (b·OH + oh)·OW + ow; dx is [B, Hp, Wp, C].
   (func $dx_at
     (param $p i32) (param $dx i32) (param $OH i32) (param $OW i32) (param $Hp i32) (param $Wp i32) (param $cib i32)
     (param $sh i32) (param $sw i32) (result i32)

@@ -52,6 +52,22 @@ export interface HeapKernels {
     sw: number,
     G: number,
   ): void
+  conv_forward(
+    x: number,
+    w: number,
+    y: number,
+    B: number,
+    H: number,
+    W: number,
+    Cin: number,
+    OH: number,
+    OW: number,
+    Cout: number,
+    KH: number,
+    KW: number,
+    sh: number,
+    sw: number,
+  ): void
   conv_input_grad(
     dy: number,
     wt: number,
