@@ -10,7 +10,7 @@ import { Studio } from '../../main/engine/studio'
 import { serveProject, type RunningServer } from '../../main/server/server'
 import { makeImages, tmpDir } from '../helpers/fixtures'
 import { trainInProcess } from '../helpers/training'
-import { buildRendererIfStale, CHROMIUM, haveChromium, repo } from './harness'
+import { buildRendererIfStale, CHROMIUM, haveChromium, nextFrames, repo } from './harness'
 
 const shots = path.join(repo, 'test-output', 'e2e')
 
@@ -376,7 +376,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     expect(await cancel.isEnabled()).toBe(true)
     await shot('16-training-live')
     await page.emulateMedia({ colorScheme: 'dark' })
-    await page.waitForTimeout(300)
+    await nextFrames(page)
     await shot('17-training-live-dark')
     await page.emulateMedia({ colorScheme: 'light' })
 

@@ -71,8 +71,7 @@ export function trackRequests(page: Page): (quietMs?: number) => Promise<void> {
       if (Date.now() > deadline) throw new Error(`requests still in flight after 30 s (${inFlight})`)
       await new Promise((r) => setTimeout(r, 20))
     }
-    // And the frame those responses render into.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+    await nextFrames(page) // and the frame those responses render into
   }
 }
 
@@ -143,6 +142,14 @@ export async function axeProblems(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'critical' || v.impact === 'serious')
     .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id}: ${n.target.join(' ')} — ${n.failureSummary ?? ''}`))
 }
+
+/**
+ * Resolves after the page has drawn two more frames: what a change of colour scheme (or anything
+ * else applied at the next style pass, the charts' redraw on the theme's change event included)
+ * needs before a screenshot shows it.
+ */
+export const nextFrames = (page: Page): Promise<void> =>
+  page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))))
 
 /** The text of the toolbar line with the count and the message (Browse). */
 export const toolsText = (page: Page) => page.textContent('.tools').then((t) => t ?? '')

@@ -9,7 +9,7 @@ import { Studio } from '../../main/engine/studio'
 import { serveProject, type RunningServer } from '../../main/server/server'
 import { SHARED, tmpDir } from '../helpers/fixtures'
 import { trainInProcess } from '../helpers/training'
-import { buildRendererIfStale, CHROMIUM, haveChromium, repo } from './harness'
+import { buildRendererIfStale, CHROMIUM, haveChromium, nextFrames, repo } from './harness'
 
 const shots = path.join(repo, 'test-output', 'e2e-quality')
 const MODELS = path.join(SHARED, 'models')
@@ -51,7 +51,7 @@ describe.skipIf(!haveChromium)('Health, Label next and Review in Chromium agains
   async function shots2(name: string) {
     await shot(`${name}-light`)
     await page.emulateMedia({ colorScheme: 'dark' })
-    await page.waitForTimeout(150)
+    await nextFrames(page)
     await shot(`${name}-dark`)
     await page.emulateMedia({ colorScheme: 'light' })
   }

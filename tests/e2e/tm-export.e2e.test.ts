@@ -121,8 +121,11 @@ async function prepare(name: string, train: (s: Studio) => Promise<number>): Pro
   }
 }
 
-/** What @teachablemachine/image says for each image: tmImage.load(model, metadata), then model.predict(img). */
-async function tmPredictions(folder: string, urls: string[]): Promise<{ probs: number[][]; labels: string[] }> {
+/**
+ * What @teachablemachine/image says for each image of each list: tmImage.load(model, metadata) once,
+ * then model.predict(img) per image (one page and one model load for every list of a run).
+ */
+async function tmPredictions(folder: string, lists: string[][]): Promise<{ probs: number[][][]; labels: string[] }> {
   const page = await browser.newPage()
   try {
     await page.goto(`${base}/index.html`)
@@ -131,15 +134,19 @@ async function tmPredictions(folder: string, urls: string[]): Promise<{ probs: n
       await tf.setBackend('cpu')
       const model = await tmImage.load('${folder}/tm/model.json', '${folder}/tm/metadata.json')
       const probs = []
-      for (const url of ${JSON.stringify(urls)}) {
-        const img = new Image()
-        img.src = url
-        await img.decode()
-        probs.push((await model.predict(img)).map((c) => c.probability))
+      for (const urls of ${JSON.stringify(lists)}) {
+        const list = []
+        for (const url of urls) {
+          const img = new Image()
+          img.src = url
+          await img.decode()
+          list.push((await model.predict(img)).map((c) => c.probability))
+        }
+        probs.push(list)
       }
       return { probs, labels: model.getClassLabels(), version: tf.version.tfjs }
     })()`
-    const r = (await page.evaluate(script)) as { probs: number[][]; labels: string[]; version: string }
+    const r = (await page.evaluate(script)) as { probs: number[][][]; labels: string[]; version: string }
     expect(r.version).toBe('1.3.1')
     return r
   } finally {
@@ -167,10 +174,10 @@ const PLAIN = { ...RECIPE_OFF, learningRate: 0.001 }
 
 async function checkCase(c: Case): Promise<void> {
   expect(c.images.length).toBeGreaterThan(5)
-  const exact = await tmPredictions(c.name, c.pixels)
-  expect(exact.labels).toEqual(['circle', 'cross', 'square', 'triangle'])
-  const onPixels = compare(c, exact.probs)
-  const onFiles = compare(c, (await tmPredictions(c.name, c.images)).probs)
+  const tm = await tmPredictions(c.name, [c.pixels, c.images])
+  expect(tm.labels).toEqual(['circle', 'cross', 'square', 'triangle'])
+  const onPixels = compare(c, tm.probs[0]!)
+  const onFiles = compare(c, tm.probs[1]!)
   console.log(
     `TM ${c.name}: ${c.images.length} images; Studio's pixels: top-1 ${onPixels.agree}, max diff ` +
       `${onPixels.maxDiff.toExponential(1)}; original files: top-1 ${onFiles.agree}, max diff ${onFiles.maxDiff.toFixed(3)}`,
