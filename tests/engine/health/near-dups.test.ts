@@ -202,10 +202,49 @@ describe('nearDuplicateGroups', () => {
       expect(nearDuplicateGroups(ids, hex)).toEqual(allPairsGroups(ids, hex, null))
     }
   })
+
+  it('gives the all-pairs groups when most bits lean one way (pHash-like: the chunks are dealt by how bits split)', () => {
+    const r = rng(21)
+    // Bit p is set with probability lean[p]: a third of the bits nearly constant, some half-and-half.
+    const lean = Array.from({ length: 64 }, (_, p) => (p % 3 === 0 ? (p % 2 ? 0.97 : 0.03) : 0.2 + 0.6 * r()))
+    const draw = () => {
+      let h = 0n
+      for (let p = 0; p < 64; p++) if (r() < lean[p]!) h |= 1n << BigInt(63 - p)
+      return h
+    }
+    const flip = (h: bigint, bits: number) => {
+      for (let f = 0; f < bits; f++) h ^= 1n << BigInt(Math.floor(r() * 64))
+      return h
+    }
+    const hashes: bigint[] = []
+    const brightness: number[] = []
+    for (let i = 0; i < 1200; i++) {
+      const from = hashes.length ? Math.floor(r() * hashes.length) : -1
+      if (from >= 0 && r() < 0.5) {
+        hashes.push(flip(hashes[from]!, Math.floor(r() * (NEAR_DUP_BITS + 3))))
+        brightness.push(brightness[from]! + (r() - 0.5) * 4 * TONE_TOLERANCE)
+      } else {
+        hashes.push(draw())
+        brightness.push(r() * 255)
+      }
+    }
+    const hex = hashes.map((h) => h.toString(16).padStart(16, '0'))
+    const ids = hex.map((_, i) => i + 1)
+    const tone = { brightness, colourfulness: brightness.map(() => 10) }
+    const expected = allPairsGroups(ids, hex, tone)
+    expect(expected.length).toBeGreaterThan(20)
+    expect(expected.some((g) => g.length > 5)).toBe(true)
+    expect(nearDuplicateGroups(ids, hex, NEAR_DUP_BITS, tone)).toEqual(expected)
+    expect(nearDuplicateGroups(ids, hex)).toEqual(allPairsGroups(ids, hex, null))
+    // Other distances too: radius 1 (7 bits), 3 (12 bits) and 0 (exact copies only).
+    for (const bits of [0, 7, 12]) {
+      expect(nearDuplicateGroups(ids, hex, bits)).toEqual(allPairsGroups(ids, hex, null, bits))
+    }
+  })
 })
 
 /**
- * The definition, pair by pair: union every pair within NEAR_DUP_BITS (and the tone tolerance);
+ * The definition, pair by pair: union every pair within `maxBits` (and the tone tolerance);
  * split each chain in index order around leaders (a member joins the first leader within reach);
  * groups of more than one, ordered by chain (lowest index) then leader, as sorted ids.
  */
@@ -213,13 +252,14 @@ function allPairsGroups(
   ids: number[],
   hashes: string[],
   tone: { brightness: number[]; colourfulness: number[] } | null,
+  maxBits = NEAR_DUP_BITS,
 ): number[][] {
   const n = hashes.length
   const parent = Array.from({ length: n }, (_, i) => i)
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)))
   const hi = hashes.map((h) => parseInt(h.slice(0, 8), 16))
   const lo = hashes.map((h) => parseInt(h.slice(8), 16))
-  const close = (i: number, j: number) => popcount(hi[i]! ^ hi[j]!) + popcount(lo[i]! ^ lo[j]!) <= NEAR_DUP_BITS
+  const close = (i: number, j: number) => popcount(hi[i]! ^ hi[j]!) + popcount(lo[i]! ^ lo[j]!) <= maxBits
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const sameTone =
