@@ -98,6 +98,8 @@ export function nearDuplicateGroups(
 }
 
 const CHUNKS = 4
+/** Chains up to this size are split member by member against their leaders, larger ones through the buckets. */
+const SMALL_CHAIN = 24
 const KEY_BITS = 16
 const BUCKETS = 1 << KEY_BITS
 
@@ -282,7 +284,32 @@ function splitChains(
     root[i] = find(i)
     open[root[i]!] = open[root[i]!]! + 1
   }
-  // Each chunk's buckets of the open images in chains of two or more: bucket v is places
+  const size = open.slice()
+  const leaderOf = new Int32Array(n).fill(-1)
+  // Small chains (most of them) by the rule itself: each member tries its chain's leaders in order.
+  // Their leaders are kept in the chain's share of `ledBy` (a counting sort's layout by root).
+  const first = new Int32Array(n)
+  for (let r = 0, at = 0; r < n; r++) {
+    first[r] = at
+    if (size[r]! <= SMALL_CHAIN) at += size[r]!
+  }
+  const ledBy = new Int32Array(n)
+  const led = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    const r = root[i]!
+    if (size[r]! < 2 || size[r]! > SMALL_CHAIN) continue
+    let l = i
+    for (let t = first[r]!; t < first[r]! + led[r]!; t++) {
+      const c = ledBy[t]!
+      if (popcount(hi[i]! ^ hi[c]!) + popcount(lo[i]! ^ lo[c]!) <= maxBits) {
+        l = c
+        break
+      }
+    }
+    if (l === i) ledBy[first[r]! + led[r]!++] = i
+    leaderOf[i] = l
+  }
+  // Each chunk's buckets of the open images of the larger chains: bucket v is places
   // at[2v] … at[2v] + at[2v + 1] of slot, four numbers a place (image, root, hash halves), so a
   // search reads its buckets in order; where[c·n + j] is image j's place in chunk c.
   const ats = keys.map(() => new Int32Array(2 * BUCKETS))
@@ -294,11 +321,11 @@ function splitChains(
     const key = keys[c]!
     const at = ats[c]!
     const slot = slots[c]!
-    for (let i = 0; i < n; i++) if (open[root[i]!]! > 1) at[2 * key[i]! + 1]!++
+    for (let i = 0; i < n; i++) if (size[root[i]!]! > SMALL_CHAIN) at[2 * key[i]! + 1]!++
     for (let v = 1; v < BUCKETS; v++) at[2 * v] = at[2 * v - 2]! + at[2 * v - 1]!
     for (let v = 0; v < BUCKETS; v++) at[2 * v + 1] = 0
     for (let i = 0; i < n; i++) {
-      if (open[root[i]!]! < 2) continue
+      if (size[root[i]!]! <= SMALL_CHAIN) continue
       const v = key[i]!
       const k = at[2 * v]! + at[2 * v + 1]!++
       slot[4 * k] = i
@@ -324,7 +351,6 @@ function splitChains(
     }
   }
   const masks = flipMasks(radius)
-  const leaderOf = new Int32Array(n).fill(-1)
   for (let i = 0; i < n; i++) {
     const r = root[i]!
     if (leaderOf[i] !== -1 || open[r]! < 2) continue
