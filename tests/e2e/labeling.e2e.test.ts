@@ -5,7 +5,7 @@ import { writeShapes } from '../../main/engine/sample/shapes'
 import { Studio } from '../../main/engine/studio'
 import { makeImages, tmpDir } from '../helpers/fixtures'
 import { trainInProcess } from '../helpers/training'
-import { haveChromium, openStudioPage, showsCount, toolsText, type StudioPage } from './harness'
+import { haveChromium, nextFrames, openStudioPage, showsCount, toolsText, type StudioPage } from './harness'
 
 /** Browse as a labeler uses it: the large view, keys, undo you can see, classes, the labeling flow. */
 describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mode)', () => {
@@ -101,7 +101,7 @@ describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mod
     const before = classOf(5)
     await p.focus('nav >> text=Import')
     await p.keyboard.press('1')
-    await p.waitForTimeout(300)
+    await ui.settled() // a relabel would be a request: this waits for it to be answered
     expect(classOf(5)).toBe(before)
     expect(p.url()).toMatch(/#\/browse/)
     await p.click('[data-index="5"]')
@@ -280,7 +280,7 @@ describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mod
     await p.keyboard.press('l')
     await p.waitForFunction(() => document.querySelector('.tile.focused')?.getAttribute('data-index') === '1')
     await p.keyboard.press('ArrowRight')
-    await p.waitForTimeout(200)
+    await nextFrames(p)
     expect(await focusedIndex()).toBe(1)
     await p.keyboard.press('?')
     await p.click('button:has-text("Reset keys")')
