@@ -161,7 +161,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await page.click('nav >> text=Train')
     await page.fill('label:has-text("Input size") input', '32')
     await page.fill('label:has-text("Epochs") input', '3')
-    await page.fill('label:has-text("Batch") input', '8')
+    await page.fill('label:has-text("Batch") input', '16')
     await page.click('text=Start training')
     // Mid-run: batch progress shown and the curve has points.
     await page.waitForFunction(() =>
@@ -363,7 +363,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     // Long enough to be still running through all of this; cancelled below. No early stopping.
     await page.fill('label:has-text("Input size") input', '32')
     await page.fill('label:has-text("Epochs") input', '500')
-    await page.fill('label:has-text("Batch") input', '8')
+    await page.fill('label:has-text("Batch") input', '16')
     await page.fill('label:has-text("Early stopping patience") input', '0')
     await start.click()
     await page.waitForFunction(() =>
