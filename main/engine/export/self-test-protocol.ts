@@ -17,7 +17,7 @@ export interface SelfTestJob {
   files: string[]
   /**
    * ONNX runtimes to try, in order; default: STUDIO_ONNX_RUNTIME (one package name) in the process's
-   * environment, else onnxruntime-node where it loads (a devDependency), else onnxruntime-web (WebAssembly).
+   * environment, else onnxruntime-node where it loads, else onnxruntime-web (WebAssembly).
    */
   onnxRuntimes?: OnnxRuntimePackage[]
 }

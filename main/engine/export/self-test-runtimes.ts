@@ -207,8 +207,8 @@ async function tfBackend(): Promise<string> {
 const ONNX_RUNTIMES: readonly OnnxRuntimePackage[] = ['onnxruntime-node', 'onnxruntime-web']
 
 /**
- * onnxruntime-node (native, a devDependency: present from source, not in a packaged app), else
- * onnxruntime-web (WebAssembly, which runs in Node; a dependency, so a packaged app has it).
+ * onnxruntime-node (native), else, where its library does not load, onnxruntime-web (WebAssembly,
+ * which runs in Node). Both are dependencies and ship in the desktop packages.
  * STUDIO_ONNX_RUNTIME=onnxruntime-web (or -node) names the one to use, e.g. to check the fallback.
  */
 export function onnxRuntimeOrder(env: NodeJS.ProcessEnv = process.env): readonly OnnxRuntimePackage[] {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import { GRAYSCALE_SPREAD } from '../store/builtin-attributes'
 import type { Studio } from '../studio'
@@ -27,6 +28,7 @@ export function autoFacts(studio: Studio, env: PresetEnv = {}): Omit<Parameters<
       ? measured.filter((r) => r.colourfulness! < GRAYSCALE_SPREAD).length / measured.length
       : 0,
   }
+  const native = nativeExtractionInstalled()
   const backbones: AutoBackbone[] = listBackboneEntries(backboneFolders(env.modelsDir))
     .filter((e) => !e.problem && e.spec?.inputSize)
     .map((e) => ({
@@ -36,6 +38,8 @@ export function autoFacts(studio: Studio, env: PresetEnv = {}): Omit<Parameters<
       imagesPerSecond: e.spec!.manifest?.speed?.imagesPerSecond ?? null,
       inputSize: e.spec!.inputSize!,
       trainSize: e.spec!.trainSize ?? e.spec!.inputSize!,
+      // Layers backbones convert for ONNX Runtime (extract-native.ts); graph backbones stay on wasm.
+      native: native && e.spec!.output === null,
     }))
   return { data, backbones, presets: presetDefaults(env), cores: Math.max(1, os.availableParallelism()) }
 }
@@ -88,4 +92,19 @@ export function autoConfig(plan: AutoPlan, explicit: Partial<TrainConfig>): Part
     choices: plan.choices,
   }
   return { ...plan.config, ...explicit, auto }
+}
+
+/**
+ * Whether feature extraction can run on onnxruntime-node (extract-native.ts picks it where it loads
+ * and STUDIO_EXTRACTION is not tfjs): the package resolves. Loading it is left to the run; a library
+ * that then fails to load sends the run to the wasm threads, and Auto's estimate errs short.
+ */
+export function nativeExtractionInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.STUDIO_EXTRACTION?.trim() === 'tfjs') return false
+  try {
+    createRequire(import.meta.url).resolve('onnxruntime-node')
+    return true
+  } catch {
+    return false
+  }
 }

@@ -36,6 +36,11 @@ export interface AutoBackbone {
   inputSize: number
   /** The side the transfer preset trains it at (backbone.json's trainSize); absent: inputSize. */
   trainSize?: number
+  /**
+   * Extraction will run on ONNX Runtime's native kernels (extract-native.ts: a layers backbone where
+   * onnxruntime-node is installed and STUDIO_EXTRACTION allows it) rather than the wasm threads.
+   */
+  native?: boolean
 }
 
 /** The presets' defaults as they are now (withDefaults of each), the part Auto reads. */
@@ -99,6 +104,12 @@ export const FINE_TUNE_COST = 8
  * included).
  */
 export const POOL_EFFICIENCY = 0.8
+/**
+ * ONNX Runtime's native kernels against the manifest's wasm speed, per image on one thread: MobileNet
+ * v1 0.75 at 224 px, 7.4–9.4 against 25–27 CPU-ms (bench/RESULTS.md, "Extraction speed, again"). The
+ * native path runs on the trainer's thread while sharp decodes on the other cores.
+ */
+export const NATIVE_SPEEDUP = 3
 /** Seconds the extraction threads take to start (overlapping the first decodes; from source, tsx compiles first). */
 export const POOL_START_SECONDS = 3
 /** Extraction threads at most (parallel.ts autoWorkers' cap). */
@@ -133,6 +144,7 @@ export function cnnEpochSeconds(n: number, size: number, cores: number): number 
 export function extractionRate(b: AutoBackbone, threads: number): number {
   const side = b.trainSize ?? b.inputSize
   const perThread = (b.imagesPerSecond ?? 20) * (b.inputSize / side) ** 2
+  if (b.native) return perThread * NATIVE_SPEEDUP
   return threads > 1 ? perThread * threads * POOL_EFFICIENCY : perThread
 }
 
@@ -145,15 +157,15 @@ export function transferSeconds(
 ): number {
   const threads = Math.max(1, Math.min(cores, MAX_EXTRACTION_THREADS))
   const ips = extractionRate(b, threads)
-  // Fine-tuning runs on the trainer's one thread.
-  const one = extractionRate(b, 1)
   const train = d.images * 0.7
-  const extract = (d.images + train * t.copies) / ips + (threads > 1 ? POOL_START_SECONDS : 0)
-  // A fine-tuning epoch costs FINE_TUNE_COST extraction passes per training image (measured, below).
-  const fineTune = t.fineTuneBlocks > 0 ? (t.fineTuneEpochs * train * FINE_TUNE_COST) / one : 0
+  const extract = (d.images + train * t.copies) / ips + (threads > 1 && !b.native ? POOL_START_SECONDS : 0)
+  // A fine-tuning epoch costs FINE_TUNE_COST extraction passes per training image (measured, below),
+  // on TensorFlow.js whichever runtime extracts.
+  const tfjsOne = extractionRate({ ...b, native: false }, 1)
+  const fineTune = t.fineTuneBlocks > 0 ? (t.fineTuneEpochs * train * FINE_TUNE_COST) / tfjsOne : 0
   // The mirror pass (test-time augmentation is decided on val): mirrored features on the extraction
   // threads; after fine-tuning, the whole saved model unfused on one thread (half the speed).
-  const mirror = t.fineTuneBlocks > 0 ? (d.images * 0.3) / (one / 2) : (d.images * 0.3) / ips
+  const mirror = t.fineTuneBlocks > 0 ? (d.images * 0.3) / (tfjsOne / 2) : (d.images * 0.3) / ips
   const head = t.epochs * 0.05 * Math.max(1, d.images / 1000)
   const decode = d.images / (DECODES_PER_CORE * Math.max(1, cores))
   return extract + fineTune + mirror + head + decode
@@ -208,6 +220,7 @@ export function planAuto(input: AutoInput): AutoPlan {
       why:
         `${b.title}: ImageNet top-1 ${b.top1 === null ? 'unknown' : `${(b.top1 * 100).toFixed(1)} %`}, ` +
         `${b.imagesPerSecond ?? '?'} images/s per thread at ${b.inputSize} px` +
+        (b.native ? ` (about ${NATIVE_SPEEDUP}× that on ONNX Runtime's native kernels)` : '') +
         (better.length
           ? `; ${better.map((x) => x.title).join(', ')} would not fit ${minutes(budget)}`
           : '; the most accurate one installed'),

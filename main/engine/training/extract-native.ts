@@ -13,8 +13,8 @@ import type { Scaling } from './presets/scaling'
  * ONNX exporter (export/onnx) and run on this thread with one intra-op thread. On MobileNet v1
  * 0.75 it takes about a third of the CPU time of the wasm backend's fused convolutions (bench/RESULTS.md,
  * "Extraction speed, again"), so one core runs the backbone while sharp decodes on the other, and
- * no extraction threads need to start. onnxruntime-node is a devDependency: present when Studio
- * runs from source, absent from a packaged app, which keeps the wasm pool (extract-pool.ts).
+ * no extraction threads need to start. onnxruntime-node is a dependency whose native library the
+ * desktop packages ship for their platform; where it does not load, the wasm pool runs (extract-pool.ts).
  *
  * The runtime blocks this thread while it runs, so a batch runs a few images at a time with a
  * turn of the event loop between (sharp's finished decodes start the next ones meanwhile).

@@ -49,7 +49,6 @@ describe('the packaged app', () => {
 
   it('has onnxruntime-web as a dependency, with the files it loads in Node kept', () => {
     expect(pkg.dependencies['onnxruntime-web']).toBeTruthy()
-    expect(pkg.dependencies['onnxruntime-node']).toBeUndefined()
     const excluded = listOf('files')
       .filter((p) => p.startsWith('!'))
       .map((p) => p.slice(1))
@@ -74,5 +73,41 @@ describe('the packaged app', () => {
     expect(excluded.some((g) => matches('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm', g))).toBe(
       true,
     )
+  })
+
+  // Feature extraction runs on onnxruntime-node's native kernels (training/extract-native.ts): the
+  // package is a dependency, its library is unpacked from the asar (the OS loads it from a real
+  // file), and each platform's packages keep their own library only (the package carries all three).
+  it('has onnxruntime-node as a dependency, its library unpacked and other platforms\u2019 left out', () => {
+    expect(pkg.dependencies['onnxruntime-node']).toBeTruthy()
+    expect(pkg.devDependencies['onnxruntime-node']).toBeUndefined()
+    const lib = 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1'
+    expect(listOf('asarUnpack').some((g) => matches(lib, g))).toBe(true)
+    const platformFiles = (key: string) => {
+      const block = builder.slice(builder.indexOf(`\n${key}:`) + 1)
+      const m = /\n {2}files:\n((?: {4}- .+\n)+)/.exec(block.slice(0, block.indexOf('\n', block.indexOf('target:'))))
+      return (m?.[1] ?? '')
+        .split('\n')
+        .map((l) => /- '?!([^']+?)'?$/.exec(l.trim())?.[1])
+        .filter((g): g is string => Boolean(g))
+    }
+    const binary = (os: string) => `node_modules/onnxruntime-node/bin/napi-v6/${os}/x64/onnxruntime_binding.node`
+    for (const [key, own, others] of [
+      ['linux', 'linux', ['darwin', 'win32']],
+      ['mac', 'darwin', ['linux', 'win32']],
+      ['win', 'win32', ['darwin', 'linux']],
+    ] as const) {
+      const excluded = platformFiles(key)
+      expect(excluded.length, `${key}: files`).toBeGreaterThan(0)
+      expect(
+        excluded.some((g) => matches(binary(own), g)),
+        `${key} keeps its own library`,
+      ).toBe(false)
+      for (const os of others)
+        expect(
+          excluded.some((g) => matches(binary(os), g)),
+          `${key} leaves out ${os}`,
+        ).toBe(true)
+    }
   })
 })

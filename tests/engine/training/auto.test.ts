@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   cnnEpochSeconds,
   extractionRate,
+  NATIVE_SPEEDUP,
   parseBudget,
   planAuto,
   POOL_EFFICIENCY,
@@ -10,6 +11,7 @@ import {
   type AutoData,
   type AutoInput,
 } from '../../../main/engine/training/auto'
+import { nativeExtractionInstalled } from '../../../main/engine/training/auto-facts'
 
 const photos: AutoData = { images: 400, classes: 2, smallestClass: 190, medianSide: 375, grayscale: 0.02 }
 const fashion: AutoData = { images: 70_000, classes: 10, smallestClass: 7000, medianSide: 28, grayscale: 1 }
@@ -151,6 +153,24 @@ describe('transfer cost', () => {
     const ratio = transferSeconds(many, at288, light, 2) / transferSeconds(photos, at288, light, 2)
     expect(ratio).toBeGreaterThan(7)
     expect(ratio).toBeLessThan(11)
+  })
+
+  it('extraction on ONNX Runtime (native) runs on one thread at NATIVE_SPEEDUP × the wasm speed, with no threads to start', () => {
+    const native = { ...big, trainSize: 288, native: true }
+    const wasm = { ...big, trainSize: 288 }
+    expect(extractionRate(native, 2)).toBeCloseTo(NATIVE_SPEEDUP * extractionRate(wasm, 1), 6)
+    expect(extractionRate(native, 4)).toBe(extractionRate(native, 1))
+    expect(transferSeconds(photos, native, light, 2)).toBeLessThan(transferSeconds(photos, wasm, light, 2))
+    // Fine-tuning runs on TensorFlow.js whichever runtime extracts: its cost is the same.
+    const tuned = { ...light, fineTuneBlocks: 1 }
+    const tuneCost = (b: typeof wasm) => transferSeconds(photos, b, tuned, 2) - transferSeconds(photos, b, light, 2)
+    expect(tuneCost(native)).toBeGreaterThan(0.9 * tuneCost(wasm))
+  })
+
+  it('knows whether onnxruntime-node is installed, and STUDIO_EXTRACTION=tfjs turns the native estimate off', () => {
+    expect(nativeExtractionInstalled({ STUDIO_EXTRACTION: 'tfjs' })).toBe(false)
+    // This checkout has the package (a dependency).
+    expect(nativeExtractionInstalled({})).toBe(true)
   })
 
   it('hymenoptera (398 photos, 2 classes) with the bundled backbones at 288 px: MobileNet v1 0.75 within 2 minutes', () => {
