@@ -3,8 +3,9 @@
  * kernel (summed over a few steps), for the batch a worker thread computes.
  *
  *   npx tsx bench/profile-step.ts [--batch 16] [--steps 5] [--size 64] [--classes 4] [--shapes] [--composed] [--rows 18]
- *   (--shapes: one row per kernel and input shapes; --composed: the convolution gradients as forward
- *   convolutions instead of the direct SIMD kernels, for comparison)
+ *   (--shapes: one row per kernel and input shapes; --composed: the backend's Conv2D and the
+ *   convolution gradients as forward convolutions instead of the direct SIMD kernels, for comparison;
+ *   CPU: the process's CPU time per step, less sensitive than wall time to a shared machine's load)
  */
 import * as tf from '@tensorflow/tfjs'
 import { selectBackend } from '../main/engine/training/backend'
@@ -51,7 +52,7 @@ for (const k of prof.kernels) {
   totals.set(key, t)
 }
 console.log(
-  `${be.name}, batch ${batch}, ${size} px${kernelOptions.directConvolutions ? '' : ' (composed gradients)'}: ` +
+  `${be.name}, batch ${batch}, ${size} px${kernelOptions.directConvolutions ? '' : ' (composed: backend Conv2D, gradients as forward convolutions)'}: ` +
     `${wall.toFixed(1)} ms/step, ${cpu.toFixed(1)} ms CPU (${((batch * 1000) / wall).toFixed(1)} img/s on one thread)`,
 )
 const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms)
