@@ -75,13 +75,13 @@ describe('wasm Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput (SIMD kernel
     'valid' | 'same',
     number,
   ][] = [
-    ['3×3 stride 1 valid (first-layer SIMD kernel for the filter)', [4, 12, 11, 3], [3, 3, 3, 8], 1, 'valid', 1],
-    ['RGB 3×3, 32 filters, many rows (first-layer SIMD kernel)', [2, 40, 37, 3], [3, 3, 3, 32], 1, 'valid', 1],
-    ['1 channel 5×3, 16 filters (first-layer SIMD kernel)', [2, 9, 8, 1], [5, 3, 1, 16], 1, 'valid', 1],
+    ['RGB 3×3 stride 1 valid (filter kernel, channels padded to 4)', [4, 12, 11, 3], [3, 3, 3, 8], 1, 'valid', 1],
+    ['RGB 3×3, 32 filters, many rows (filter kernel, channels padded to 4)', [2, 40, 37, 3], [3, 3, 3, 32], 1, 'valid', 1],
+    ['1 channel 5×3, 16 filters, stride 2 same (filter kernel, channel padded to 4)', [2, 9, 8, 1], [5, 3, 1, 16], 2, 'same', 1],
     // The SIMD kernel computes 8 filters at a time: counts that are multiples of 4 only must not reach it.
     ['RGB 3×3, 4 filters (not a multiple of 8: the composed kernel)', [2, 10, 9, 3], [3, 3, 3, 4], 1, 'valid', 1],
     ['RGB 3×3, 12 filters (not a multiple of 8: the composed kernel)', [2, 10, 9, 3], [3, 3, 3, 12], 1, 'valid', 1],
-    ['RGB 3×3 same, 8 filters (padded: the composed kernel)', [2, 9, 8, 3], [3, 3, 3, 8], 1, 'same', 1],
+    ['RGB 3×3 same, 8 filters (spatial and channel padding: filter kernel)', [2, 9, 8, 3], [3, 3, 3, 8], 1, 'same', 1],
     ['3×3 stride 1 same', [3, 10, 10, 5], [3, 3, 5, 4], 1, 'same', 1],
     ['3×3 stride 2 valid', [2, 13, 12, 4], [3, 3, 4, 6], 2, 'valid', 1],
     ['3×3 stride 2 same', [2, 12, 13, 3], [3, 3, 3, 7], 2, 'same', 1],

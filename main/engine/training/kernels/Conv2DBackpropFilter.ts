@@ -19,7 +19,7 @@ import {
  * stride = the original dilation, dilation = the original stride, then [Cin, KH, KW, Cout] → [KH, KW, Cin, Cout].
  * It runs at the backend's forward-conv speed instead of an im2col loop's. Channels in groups of 4
  * in and 8 out take a SIMD kernel instead (a GEMM read straight from x and dy, 1.4–1.8× faster at the
- * seed CNN's shapes), and 1–4 input channels the first-layer one.
+ * seed CNN's shapes; 1–3 input channels padded to 4).
  */
 function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy', tf.Conv2DBackpropFilterAttrs>): Info {
   const { x, dy } = inputs
@@ -33,28 +33,43 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
   const [B, H, W, Cin] = x.shape as Shape4
   const [KH, KW, , Cout] = filterShape
   const { top, left } = info.padInfo
-  // A first layer (RGB input): one SIMD pass, 2× the backend's convolution with 3 channels. The
-  // kernel computes 8 filters at a time.
-  const simd = heapKernels(backend)
-  const unit = sh === 1 && sw === 1 && dh === 1 && dw === 1
-  const inside = !top && !left && info.outHeight + KH - 1 <= H && info.outWidth + KW - 1 <= W
-  if (simd && Cin <= 4 && Cout % 8 === 0 && unit && inside && x.dtype === 'float32') {
-    const out = backend.makeOutput([KH, KW, Cin, Cout], 'float32')
-    const tmp = backend.makeOutput([KH, KW, Cin, Cout], 'float32')
-    try {
-      const at = (t: Info) => heapOffset(backend, t)
-      const { outHeight: OH, outWidth: OW } = info
-      simd.conv_filter_grad_small_cin(at(x), at(dy), at(out), at(tmp), B, H, W, Cin, OH, OW, Cout, KH, KW)
-    } finally {
-      backend.disposeData(tmp.dataId)
-    }
-    return out
-  }
   // Pad so that every (kh, oh) tap lands inside: rows needed = (KH−1)·dh + (OH−1)·sh + 1.
   const needH = (KH - 1) * dh + (info.outHeight - 1) * sh + 1
   const needW = (KW - 1) * dw + (info.outWidth - 1) * sw + 1
   const bottom = Math.max(0, needH - H - top)
   const right = Math.max(0, needW - W - left)
+  const simd = heapKernels(backend)
+  // Input channels in groups of 4 (1–3 padded to 4, a first layer's RGB) and filters in groups of
+  // 8: the SIMD GEMM read straight from x and dy, without the transposes (bench/RESULTS.md,
+  // "Convolutions as SIMD GEMMs on the wasm heap").
+  const direct = kernelOptions.directConvolutions && (Cin % 4 === 0 || Cin < 4) && Cout % 8 === 0
+  if (simd && direct && dh === 1 && dw === 1 && x.dtype === 'float32') {
+    const C4 = Math.ceil(Cin / 4) * 4
+    const temps = temporaries(backend)
+    try {
+      const paddings = [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, C4 - Cin],
+      ]
+      const padded = paddings.some(([a, b]) => a || b)
+        ? temps.keep(run('PadV2', backend, { x }, { paddings, constantValue: 0 }))
+        : x
+      const [, PH, PW] = padded.shape as Shape4
+      const { outHeight: OH, outWidth: OW } = info
+      const out = backend.makeOutput([KH, KW, C4, Cout], 'float32')
+      const at = (t: Info) => heapOffset(backend, t)
+      // Images per pass: their x and dy within about 64 KB (half an L2 cache).
+      const G = Math.max(1, Math.floor(65536 / (4 * (PH * PW * C4 + OH * OW * Cout))))
+      simd.conv_filter_grad(at(padded), at(dy), at(out), B, PH, PW, C4, OH, OW, Cout, KH, KW, sh, sw, G)
+      if (C4 === Cin) return out
+      temps.keep(out)
+      return run('Slice', backend, { x: out }, { begin: [0, 0, 0, 0], size: [KH, KW, Cin, Cout] })
+    } finally {
+      temps.dispose()
+    }
+  }
   const temps = temporaries(backend)
   try {
     const paddings = [
@@ -65,19 +80,6 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
     ]
     const padded =
       top || left || bottom || right ? temps.keep(run('PadV2', backend, { x }, { paddings, constantValue: 0 })) : x
-    // Channels in groups of 4 in and 8 out: the SIMD GEMM read straight from x and dy, without the
-    // transposes (bench/RESULTS.md, "Direct convolution gradients").
-    const direct = kernelOptions.directConvolutions && Cin % 4 === 0 && Cout % 8 === 0 && dh === 1 && dw === 1
-    if (simd && direct && x.dtype === 'float32') {
-      const [, PH, PW] = padded.shape as Shape4
-      const { outHeight: OH, outWidth: OW } = info
-      const out = backend.makeOutput([KH, KW, Cin, Cout], 'float32')
-      const at = (t: Info) => heapOffset(backend, t)
-      // Images per pass: their x and dy within about 64 KB (half an L2 cache).
-      const G = Math.max(1, Math.floor(65536 / (4 * (PH * PW * Cin + OH * OW * Cout))))
-      simd.conv_filter_grad(at(padded), at(dy), at(out), B, PH, PW, Cin, OH, OW, Cout, KH, KW, sh, sw, G)
-      return out
-    }
     const xt = temps.keep(run('Transpose', backend, { x: padded }, { perm: [3, 1, 2, 0] }))
     const dyt = temps.keep(run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }))
     const convAttrs = { strides: [dh, dw], pad: 'valid', dilations: [sh, sw], dataFormat: 'NHWC' }

@@ -20,21 +20,6 @@ export interface HeapKernels {
   ): void
   sum_rows(x: number, out: number, rows: number, C: number, tmp: number): void
   matmul_small_m(a: number, b: number, out: number, M: number, K: number, N: number): void
-  conv_filter_grad_small_cin(
-    x: number,
-    dy: number,
-    dw: number,
-    tmp: number,
-    B: number,
-    H: number,
-    W: number,
-    Cin: number,
-    OH: number,
-    OW: number,
-    Cout: number,
-    KH: number,
-    KW: number,
-  ): void
   conv_filter_grad(
     x: number,
     dy: number,
