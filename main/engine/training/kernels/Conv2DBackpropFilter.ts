@@ -43,7 +43,8 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
   // 8: the SIMD GEMM read straight from x and dy, without the transposes (bench/RESULTS.md,
   // "Convolutions as SIMD GEMMs on the wasm heap").
   const direct = kernelOptions.directConvolutions && (Cin % 4 === 0 || Cin < 4) && Cout % 8 === 0
-  if (simd && direct && dh === 1 && dw === 1 && x.dtype === 'float32') {
+  const some = info.outHeight > 0 && info.outWidth > 0 // the kernel's innermost loop runs at least once
+  if (simd && direct && some && dh === 1 && dw === 1 && x.dtype === 'float32') {
     const C4 = Math.ceil(Cin / 4) * 4
     const temps = temporaries(backend)
     try {
