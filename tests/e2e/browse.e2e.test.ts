@@ -30,7 +30,7 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     await makeImages(path.join(root, 'shapes'), 22, 700) // unlabeled, at the top level
     studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'shapes'))
-    await trainInProcess(studio, { epochs: 1, inputSize: 32 })
+    await trainInProcess(studio, { epochs: 1, inputSize: 32, workers: 1 })
     server = await serveProject(studio.root, {
       rendererDir: path.join(repo, 'out/renderer'),
       log: () => {},

@@ -50,7 +50,7 @@ describe.skipIf(!haveChromium)('Content-Security-Policy in Chromium', () => {
     await writeShapes(path.join(root, 'data', 'val'), 3, 2)
     studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'data'))
-    const full = withDefaults({ epochs: 1, inputSize: 32, useOriginSplits: true })
+    const full = withDefaults({ epochs: 1, inputSize: 32, useOriginSplits: true, workers: 1 })
     const v = createDatasetVersion(studio.store, { seed: full.seed, fractions: full.fractions, useOriginSplits: true })
     const id = studio.store.runs.create({
       datasetVersion: v,

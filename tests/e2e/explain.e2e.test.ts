@@ -53,7 +53,7 @@ describe.skipIf(!haveChromium)('Where the model looks (Chromium against browser 
     await writeShapes(path.join(root, 'shapes'), 12)
     const studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'shapes'))
-    runId = await trainInProcess(studio, { epochs: 3, inputSize: 32 })
+    runId = await trainInProcess(studio, { epochs: 3, inputSize: 32, workers: 1 })
     studio.close()
     // A landscape file for Try: the run covers its centre square, the PNG keeps its own 120 × 80.
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80"><rect width="100%" height="100%"

@@ -38,7 +38,7 @@ describe.skipIf(!haveChromium)('labeling in Browse (Chromium against browser mod
     await makeImages(path.join(root, 'shapes'), 8, 700) // unlabeled, at the top level
     studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'shapes'))
-    await trainInProcess(studio, { epochs: 1, inputSize: 32 })
+    await trainInProcess(studio, { epochs: 1, inputSize: 32, workers: 1 })
     ui = await openStudioPage(studio.root, path.join(root, 'recent.json'))
     await page().goto(ui.server.url)
     await page().waitForSelector('[data-index="0"] img')

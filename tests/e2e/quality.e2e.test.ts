@@ -99,7 +99,12 @@ describe.skipIf(!haveChromium)('Health, Label next and Review in Chromium agains
     for (let i = 0; i < 10; i++) await blocky(path.join(src, `u-${i}.jpg`), 200 + i, i % 2 ? 'red' : 'blue')
     studio = Studio.init(path.join(root, 'proj'))
     await studio.import(src)
-    await trainInProcess(studio, { epochs: 2, inputSize: 32, fractions: { train: 0.6, val: 0.2, test: 0.2 } })
+    await trainInProcess(studio, {
+      epochs: 2,
+      inputSize: 32,
+      fractions: { train: 0.6, val: 0.2, test: 0.2 },
+      workers: 1,
+    })
     server = await serveProject(studio.root, {
       rendererDir: path.join(repo, 'out/renderer'),
       log: () => {},

@@ -17,7 +17,7 @@ describe.skipIf(!haveChromium)('Evaluate by attribute (Chromium against browser 
     await writeShapes(path.join(root, 'shapes'), 12)
     const studio = Studio.init(path.join(root, 'proj'))
     await studio.import(path.join(root, 'shapes'))
-    await trainInProcess(studio, { epochs: 1, inputSize: 24 })
+    await trainInProcess(studio, { epochs: 1, inputSize: 24, workers: 1 })
     const ids = studio.store.images.page({ limit: 1000 }).items.map((i) => i.id)
     setAttribute(
       studio.store,

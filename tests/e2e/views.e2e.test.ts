@@ -12,7 +12,7 @@ import { axeProblems, haveChromium, openStudioPage, showsCount, type StudioPage 
 
 /** A run on the import's own train/val folders: no test split, so its headline accuracy is validation's. */
 async function trainOnOriginSplits(s: Studio): Promise<number> {
-  const full = withDefaults({ epochs: 1, inputSize: 32, useOriginSplits: true })
+  const full = withDefaults({ epochs: 1, inputSize: 32, useOriginSplits: true, workers: 1 })
   const v = createDatasetVersion(s.store, { seed: full.seed, fractions: full.fractions, useOriginSplits: true })
   const id = s.store.runs.create({
     datasetVersion: v,
