@@ -42,6 +42,13 @@ export interface ParallelOptions {
   entry?: string
 }
 
+/**
+ * A run shorter than this on one thread trains on one: each extra participant starts its own
+ * TensorFlow.js and wasm backend (1–2 s) and every step then waits for the slowest thread; the E2E
+ * files' runs of 32–72 images took 1.5–2.1 s on one thread against 3.4–4.3 s on two.
+ */
+export const SHORT_RUN_SECONDS = 10
+
 /** Most participants autoWorkers picks; see there. */
 const MAX_AUTO_WORKERS = 4
 
@@ -54,11 +61,23 @@ const MAX_AUTO_WORKERS = 4
  * ways leaves each thread a few images per step. Scaling was measured on 2 cores only
  * (bench/RESULTS.md); `workers` in the config asks for more.
  */
-export function autoWorkers(backend: BackendName, requested: number | null): { workers: number; why: string } {
+export function autoWorkers(
+  backend: BackendName,
+  requested: number | null,
+  /** The whole training's estimated seconds on one thread, where the caller knows it. */
+  oneThreadSeconds: number | null = null,
+): { workers: number; why: string } {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
   if (requested !== null) return { workers: requested, why: `${requested} worker(s) by setting` }
   if (backend === 'tensorflow') return { workers: 1, why: 'the native backend uses every core itself' }
   if (cores < 2) return { workers: 1, why: 'one core' }
+  if (oneThreadSeconds !== null && oneThreadSeconds < SHORT_RUN_SECONDS)
+    return {
+      workers: 1,
+      why:
+        `a short run (about ${Math.max(1, Math.round(oneThreadSeconds))} s of training on one core): ` +
+        'a second worker would take longer to start than it saves',
+    }
   const n = Math.min(cores, MAX_AUTO_WORKERS)
   const one = `(${backend} runs one thread per worker in Node)`
   if (n === cores) return { workers: n, why: `${n} data-parallel workers, one per core ${one}` }

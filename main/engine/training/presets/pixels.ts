@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs'
 import type { Scaling } from '../../runs'
 import { folderSaver } from '../model-io'
+import { cnnEpochSeconds } from '../auto'
 import { autoWorkers } from '../parallel'
 import { loadPixels } from '../pixels'
 import { pixelSource } from '../sources'
@@ -20,7 +21,13 @@ export function pixelRun(ctx: PresetContext, buildModel: () => tf.LayersModel, s
       const set = await loadPixels(ctx.paths, ctx.items(split), spec, ctx.onProblem)
       return pixelSource(set, ctx.numClasses, scaling, split === 'train' ? ctx.cfg.augment : null)
     },
-    plan: (backend) => autoWorkers(backend, ctx.cfg.workers),
+    plan: (backend) =>
+      autoWorkers(
+        backend,
+        ctx.cfg.workers,
+        // The seed CNN's one-core speed (auto.ts), scaled by the pixels: a short run stays on one thread.
+        cnnEpochSeconds(ctx.items('train').length, ctx.cfg.inputSize, 1) * ctx.cfg.epochs,
+      ),
     save: async (model, run) => {
       await model.save(folderSaver(run.model))
       return null
