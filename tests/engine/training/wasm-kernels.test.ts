@@ -76,8 +76,22 @@ describe('wasm Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput (SIMD kernel
     number,
   ][] = [
     ['RGB 3×3 stride 1 valid (filter kernel, channels padded to 4)', [4, 12, 11, 3], [3, 3, 3, 8], 1, 'valid', 1],
-    ['RGB 3×3, 32 filters, many rows (filter kernel, channels padded to 4)', [2, 40, 37, 3], [3, 3, 3, 32], 1, 'valid', 1],
-    ['1 channel 5×3, 16 filters, stride 2 same (filter kernel, channel padded to 4)', [2, 9, 8, 1], [5, 3, 1, 16], 2, 'same', 1],
+    [
+      'RGB 3×3, 32 filters, many rows (filter kernel, channels padded to 4)',
+      [2, 40, 37, 3],
+      [3, 3, 3, 32],
+      1,
+      'valid',
+      1,
+    ],
+    [
+      '1 channel 5×3, 16 filters, stride 2 same (filter kernel, channel padded to 4)',
+      [2, 9, 8, 1],
+      [5, 3, 1, 16],
+      2,
+      'same',
+      1,
+    ],
     // The SIMD kernel computes 8 filters at a time: counts that are multiples of 4 only must not reach it.
     ['RGB 3×3, 4 filters (not a multiple of 8: the composed kernel)', [2, 10, 9, 3], [3, 3, 3, 4], 1, 'valid', 1],
     ['RGB 3×3, 12 filters (not a multiple of 8: the composed kernel)', [2, 10, 9, 3], [3, 3, 3, 12], 1, 'valid', 1],
