@@ -84,11 +84,12 @@ export interface AutoPlan {
 }
 
 /**
- * Seed CNN training speed, images per second per core at a 28 px input (bench:fashion on this
- * project's two-core VM: 10 epochs of 60,000 images in 10.7 min ≈ 470 per core, less for the
- * recipe's augmentation); cost grows with the pixel count.
+ * Seed CNN training speed, images per second per core at a 28 px input: bench:fashion on this
+ * project's two-core VM with the SIMD GEMM convolutions, 1,270–1,300 images/s at 32 px on two cores
+ * (bench/RESULTS.md, "With the SIMD GEMM convolutions"), ≈ 830 per core at 28 px, rounded down for
+ * the epoch's evaluation and a busier machine; cost grows with the pixel count.
  */
-export const SEED_CNN_IMAGES_PER_CORE_28PX = 400
+export const SEED_CNN_IMAGES_PER_CORE_28PX = 800
 /** Images decoded (sharp, once per image and size) per second per core, for a first run. */
 export const DECODES_PER_CORE = 150
 /**
