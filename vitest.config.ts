@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { defineConfig } from 'vitest/config'
 
@@ -46,8 +47,9 @@ const shared = {
 
 export default defineConfig({
   test: {
-    // Tests spawn CLIs and use sharp's threads; two cores are all there is.
-    maxWorkers: 2,
+    // One worker more than cores: many files spend part of their time waiting on a child process (the
+    // CLI, the trainer) or the browser, and the third keeps both cores of a 2-core machine busy then.
+    maxWorkers: os.availableParallelism() + 1,
     reporters: ['default'],
     projects: [
       {
