@@ -15,6 +15,7 @@ import { drawCopy, FEATURE_AUGMENT_OFF } from '../../../main/engine/training/fea
 import { loadBackbone, splitFeatures, type Backbone } from '../../../main/engine/training/transfer'
 import { writeTinyMobileNet } from '../../helpers/tiny-mobilenet'
 import { tmpDir } from '../../helpers/fixtures'
+import { maxDiff, randomPixels } from '../../helpers/pixels'
 
 const root = tmpDir()
 const models = path.join(root, 'models')
@@ -22,23 +23,7 @@ const size = 32
 let backbone: Backbone
 let pool: FeatureRunner
 
-/** n random images of size × size × 3 bytes, deterministic. */
-function pixels(n: number, seed: number): Uint8Array {
-  const px = new Uint8Array(n * size * size * 3)
-  let s = seed
-  for (let i = 0; i < px.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0
-    px[i] = s >>> 24
-  }
-  return px
-}
-
-const maxDiff = (a: Float32Array, b: Float32Array) => {
-  expect(a.length).toBe(b.length)
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!))
-  return d
-}
+const pixels = (n: number, seed: number) => randomPixels(n, size, seed)
 
 beforeAll(async () => {
   await selectBackend('wasm')

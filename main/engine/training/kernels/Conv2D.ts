@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs'
 import { heapKernels } from '../simd'
 import {
   heapOffset,
+  padNhwc,
   type Info,
   type KernelArgs,
   kernelOptions,
   type KernelOverride,
   type KernelResult,
   type RawKernelArgs,
-  run,
   type Shape4,
   temporaries,
   wasmKernel,
@@ -51,14 +51,7 @@ function conv2D(original: tf.KernelFunc) {
     const right = Math.max(0, OW + KW - 1 - W - left)
     const temps = temporaries(backend)
     try {
-      const paddings = [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, 0],
-      ]
-      const padded =
-        top || left || bottom || right ? temps.keep(run('PadV2', backend, { x }, { paddings, constantValue: 0 })) : x
+      const padded = padNhwc(backend, temps, x, [top, bottom, left, right])
       const [, PH, PW] = padded.shape as Shape4
       const out = backend.makeOutput([B, OH, OW, Cout], 'float32')
       const at = (t: Info) => heapOffset(backend, t)

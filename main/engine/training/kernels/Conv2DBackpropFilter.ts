@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { heapKernels } from '../simd'
 import {
   heapOffset,
+  padNhwc,
   type Info,
   type KernelArgs,
   kernelOptions,
@@ -48,15 +49,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
     const C4 = Math.ceil(Cin / 4) * 4
     const temps = temporaries(backend)
     try {
-      const paddings = [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, C4 - Cin],
-      ]
-      const padded = paddings.some(([a, b]) => a || b)
-        ? temps.keep(run('PadV2', backend, { x }, { paddings, constantValue: 0 }))
-        : x
+      const padded = padNhwc(backend, temps, x, [top, bottom, left, right], C4 - Cin)
       const [, PH, PW] = padded.shape as Shape4
       const { outHeight: OH, outWidth: OW } = info
       const out = backend.makeOutput([KH, KW, C4, Cout], 'float32')
@@ -73,14 +66,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs<'x' | 'dy',
   }
   const temps = temporaries(backend)
   try {
-    const paddings = [
-      [0, 0],
-      [top, bottom],
-      [left, right],
-      [0, 0],
-    ]
-    const padded =
-      top || left || bottom || right ? temps.keep(run('PadV2', backend, { x }, { paddings, constantValue: 0 })) : x
+    const padded = padNhwc(backend, temps, x, [top, bottom, left, right])
     const xt = temps.keep(run('Transpose', backend, { x: padded }, { perm: [3, 1, 2, 0] }))
     const dyt = temps.keep(run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }))
     const convAttrs = { strides: [dh, dw], pad: 'valid', dilations: [sh, sw], dataFormat: 'NHWC' }

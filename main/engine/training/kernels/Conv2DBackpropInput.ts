@@ -3,6 +3,7 @@ import { type HeapKernels, heapKernels } from '../simd'
 import {
   type HeapBackend,
   heapOffset,
+  padNhwc,
   type Info,
   type KernelArgs,
   kernelOptions,
@@ -44,16 +45,7 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
     if (top < 0 || left < 0 || bottom < 0 || right < 0) return original(raw)
     const temps = temporaries(backend)
     try {
-      const paddings = [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, 0],
-      ]
-      const padded =
-        top || left || bottom || right
-          ? temps.keep(run('PadV2', backend, { x: dy }, { paddings, constantValue: 0 }))
-          : dy
+      const padded = padNhwc(backend, temps, dy, [top, bottom, left, right])
       const flipped = temps.keep(run('Reverse', backend, { x: filter }, { dims: [0, 1] }))
       const swapped = temps.keep(run('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] }))
       const convAttrs = { strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC' }

@@ -70,6 +70,27 @@ export function temporaries(backend: HeapBackend): { keep: (t: Info) => Info; di
   }
 }
 
+/**
+ * `x` (NHWC) zero-padded by [top, bottom] rows, [left, right] columns and `channels` more channels,
+ * kept among `temps`; `x` itself where there is nothing to pad.
+ */
+export function padNhwc(
+  backend: HeapBackend,
+  temps: { keep: (t: Info) => Info },
+  x: Info,
+  [top, bottom, left, right]: [number, number, number, number],
+  channels = 0,
+): Info {
+  if (!(top || bottom || left || right || channels)) return x
+  const paddings = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, channels],
+  ]
+  return temps.keep(run('PadV2', backend, { x }, { paddings, constantValue: 0 }))
+}
+
 /** Byte offset of a tensor in the wasm heap (what the SIMD kernels take). */
 export function heapOffset(backend: HeapBackend, t: Info): number {
   return backend.typedArrayFromHeap(t).byteOffset
