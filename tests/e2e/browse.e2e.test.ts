@@ -70,6 +70,9 @@ describe.skipIf(!haveChromium)('the studio page in Chromium against browser mode
     // A fling defers the thumbnails of the rows it passes; they load as soon as the scroll settles.
     // The fling is four scroll events within one task (far over 4000 px/s on any machine), and the
     // tiles are read after Vue's render (a microtask), before the next frame could end the fling.
+    // The first screen's late requests (the stores' first refresh, the other views' chunks) are over
+    // first: a refresh that lands inside the fling would redraw the grid while its rows are re-read.
+    await page.waitForLoadState('networkidle')
     const during = (await page.evaluate(`(async () => {
       const el = document.querySelector('[data-testid="grid"]')
       for (let k = 0; k < 4; k++) {
