@@ -45,9 +45,8 @@ export async function nativeRunner(backbone: Backbone): Promise<FeatureRunner | 
   let ort: typeof Ort
   let version: string
   try {
-    // A variable name keeps bundlers from resolving the optional package.
-    const pkg = 'onnxruntime-node'
-    ort = (await import(/* @vite-ignore */ pkg)) as typeof Ort
+    // Loaded on first use: its native library is not needed until a run extracts features.
+    ort = (await import('onnxruntime-node')) as typeof Ort
     version = (ort.env.versions as Record<string, string | undefined>).node ?? ''
   } catch (err) {
     return `onnxruntime-node does not load here: ${errorMessage(err).split('\n')[0]}`
