@@ -1,27 +1,21 @@
 import { resolve } from 'node:path'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'electron-vite'
+import { THREAD_ENTRIES } from './scripts/thread-entries.mjs'
 
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      // The shell, the training process it forks (out/main/worker.js, run by Electron as Node) and
-      // that process's data-parallel threads (out/main/shard-worker.js).
+      // The shell and the processes and threads the engine starts (scripts/thread-entries.mjs): the
+      // training process it forks (out/main/worker.js, run by Electron as Node), its data-parallel
+      // threads (out/main/shard-worker.js), extraction, export and quality threads.
       lib: {
         entry: {
           index: resolve(import.meta.dirname, 'main/index.ts'),
-          worker: resolve(import.meta.dirname, 'main/engine/training/worker.ts'),
-          'shard-worker': resolve(import.meta.dirname, 'main/engine/training/shard-worker.ts'),
-          // Its feature-extraction threads (main/engine/training/extract-pool.ts).
-          'extract-worker': resolve(import.meta.dirname, 'main/engine/training/extract-worker.ts'),
-          // The export thread (main/engine/export/off-thread.ts): writes and zips off the main thread.
-          'export-worker': resolve(import.meta.dirname, 'main/engine/export/export-worker.ts'),
-          // The export self-test (main/engine/export/self-test-run.ts): a fresh process that loads each exported
-          // format with its own runtime (forked; Electron runs it as plain Node, ELECTRON_RUN_AS_NODE).
-          'self-test-worker': resolve(import.meta.dirname, 'main/engine/export/self-test-worker.ts'),
-          // Scoring and label checks (main/engine/quality/off-thread.ts): decoding and models off the main thread.
-          'quality-worker': resolve(import.meta.dirname, 'main/engine/quality/quality-worker.ts'),
+          ...Object.fromEntries(
+            Object.entries(THREAD_ENTRIES).map(([name, file]) => [name, resolve(import.meta.dirname, file)]),
+          ),
         },
       },
       // Native and heavy modules stay outside the bundle and load from node_modules; all of

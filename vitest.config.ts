@@ -50,6 +50,8 @@ export default defineConfig({
     // One worker more than cores: many files spend part of their time waiting on a child process (the
     // CLI, the trainer) or the browser, and the third keeps both cores of a 2-core machine busy then.
     maxWorkers: os.availableParallelism() + 1,
+    // Builds the command the CLI tests run (out/cli), once for both projects.
+    globalSetup: ['tests/helpers/global-setup.ts'],
     reporters: ['default'],
     projects: [
       {

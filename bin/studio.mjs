@@ -1,8 +1,18 @@
 #!/usr/bin/env node
-// The `studio` command. The engine is TypeScript; tsx compiles it on the fly so the command
-// works straight after `npm install`, with no build step.
-import { register } from 'tsx/esm/api'
+// The `studio` command. The engine is TypeScript: straight after `npm install` tsx compiles it on the
+// fly, with no build step. Where the command's build (out/cli: `npm run build`, scripts/build-cli.mjs)
+// exists and was made from the sources as they are now, the command runs that instead: it starts in
+// about a third of the time (no compiling, one file per module group instead of ≈ 250).
+// STUDIO_CLI=source runs the sources whatever is built.
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { freshBuild } from './fresh-build.mjs'
 
-register()
-const { main } = await import('../main/cli/index.ts')
-process.exitCode = await main(process.argv)
+const built = process.env.STUDIO_CLI === 'source' ? null : freshBuild(path.resolve(import.meta.dirname, '..'))
+if (built) {
+  await import(pathToFileURL(built).href)
+} else {
+  const { register } = await import('tsx/esm/api')
+  register()
+  await import('../main/cli/run.ts')
+}

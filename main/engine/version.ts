@@ -2,16 +2,18 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 /**
- * Studio's version, from its package.json: the folder above this module that holds it is the
- * repository from source (main/engine/) and the app folder in a build (out/main/, bundled), so the
- * search walks up instead of assuming a depth.
+ * The folder that holds Studio's package.json: the repository from source (two folders above
+ * main/engine/), the app folder in a build (out/main/, out/cli/, bundled), so the search walks up
+ * instead of assuming a depth.
  */
-export const STUDIO_VERSION: string = findVersion(import.meta.dirname)
+export const STUDIO_ROOT: string = findRoot(import.meta.dirname)
 
-function findVersion(from: string): string {
+/** Studio's version, from its package.json. */
+export const STUDIO_VERSION: string = versionIn(path.join(STUDIO_ROOT, 'package.json'))!
+
+function findRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    const version = versionIn(path.join(dir, 'package.json'))
-    if (version) return version
+    if (versionIn(path.join(dir, 'package.json'))) return dir
     if (path.dirname(dir) === dir) throw new Error(`Studio's package.json was not found above ${from}`)
   }
 }

@@ -8,12 +8,20 @@ import { makeImages, tmpDir } from '../helpers/fixtures'
 
 const TRACE = path.resolve(import.meta.dirname, '../helpers/trace-loads.mjs')
 
-/** Runs `studio …` in a child process and returns its exit code and the modules it loaded. */
-function loadsOf(args: string[], trace: string): { code: number; stderr: string; modules: string[] } {
+/**
+ * Runs `studio …` in a child process and returns its exit code and the modules it loaded: from
+ * source (STUDIO_CLI=source; the module names below are the sources') or as bin/studio.mjs chooses
+ * (the command's build, out/cli, which the test run's global setup made).
+ */
+function loadsOf(
+  args: string[],
+  trace: string,
+  from: 'source' | 'chosen' = 'source',
+): { code: number; stderr: string; modules: string[] } {
   fs.rmSync(trace, { force: true })
   const r = spawnSync(process.execPath, ['--import', TRACE, STUDIO_BIN, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, STUDIO_TRACE_LOADS: trace },
+    env: { ...process.env, STUDIO_TRACE_LOADS: trace, STUDIO_CLI: from === 'source' ? 'source' : '' },
     timeout: 60_000,
   })
   const modules = fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean) : []
@@ -88,5 +96,18 @@ describe('the studio CLI loads heavy modules only for the commands that use them
     expect(r.stderr).toMatch(/labelSmoothing must be a number from 0 to below 1 \(got 2\)/)
     expect(r.modules.some((m) => m.endsWith('/main/engine/training/config.ts'))).toBe(true)
     expect(tfjs(r.modules)).toEqual([])
+  })
+
+  // The build keeps the sources' lazy imports as chunks of their own.
+  it('the built command (out/cli) runs where it matches the sources, and loads TF.js as lazily', () => {
+    const help = loadsOf(['--help'], trace, 'chosen')
+    expect(help.code, help.stderr).toBe(0)
+    expect(help.modules.some((m) => m.endsWith('/out/cli/studio.js'))).toBe(true)
+    expect(help.modules.some((m) => m.includes('/main/cli/'))).toBe(false)
+    expect(tfjs(help.modules)).toEqual([])
+    const refused = loadsOf(['train', '--project', proj, '--label-smoothing', '2'], trace, 'chosen')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/labelSmoothing must be a number from 0 to below 1 \(got 2\)/)
+    expect(tfjs(refused.modules)).toEqual([])
   })
 })

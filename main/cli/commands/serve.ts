@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { Command } from 'commander'
 import fs from 'node:fs'
 import { common, type CommonOptions } from '../output'
+import { STUDIO_ROOT } from '../../engine/version'
 import { parseId } from './project'
 
 export function registerServe(program: Command): void {
@@ -16,7 +17,7 @@ export function registerServe(program: Command): void {
       // project, else the page starts in Projects (open, create, recent).
       const explicit = cmd.getOptionValueSource('project') !== 'default'
       const dir = explicit || fs.existsSync(path.join(opts.project, 'studio.db')) ? opts.project : null
-      const rendererDir = path.resolve(import.meta.dirname, '../../../out/renderer')
+      const rendererDir = path.join(STUDIO_ROOT, 'out', 'renderer')
       const { serveProject } = await import('../../server/server')
       const server = await serveProject(dir, { port: opts.port, rendererDir })
       process.stdout.write(
