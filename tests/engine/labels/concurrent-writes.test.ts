@@ -76,9 +76,16 @@ describe('label writes from two connections', () => {
         await sleep(i % 4 ? 0 : 1)
       }
     })()
-    const results = await Promise.all(
-      [0, 1, 2, 3].map((k) => cli(['label', 'set', k % 2 ? 'cat' : 'dog', ...cliIds, '--project', proj])),
-    )
+    // Rounds of four CLI writers at once until this connection has written a few hundred times
+    // meanwhile (a round lasts as long as the command takes to start: ≈ 0.1–0.5 s).
+    const results: CliResult[] = []
+    for (let round = 0; round < 2 || (writes <= 200 && round < 20); round++) {
+      results.push(
+        ...(await Promise.all(
+          [0, 1, 2, 3].map((k) => cli(['label', 'set', k % 2 ? 'cat' : 'dog', ...cliIds, '--project', proj])),
+        )),
+      )
+    }
     running = false
     await loop
     for (const r of results) if (r.code !== 0) failures.push(`cli: ${r.stderr.trim()}`)
