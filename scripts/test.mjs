@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: the checks (scripts/checks.mjs: type checks, ESLint, Prettier) and the suite (vitest run,
-// with any arguments given to npm test) at once. The checks run at a lower CPU priority: the suite
-// keeps both cores while it has work for them and the checks take up the time it leaves idle (the
-// last slow files, processes waiting on each other), so on two cores they add little to its time
-// instead of ≈ 40 s before it. The checks' report is printed after the suite's; the exit status is
+// with any arguments given to npm test) at once. The checks run only on idle CPU time (SCHED_IDLE,
+// checks.mjs --nice): the suite keeps both cores while it has work for them and the checks take up
+// the time it leaves idle (the last slow files, processes waiting on each other or the browser), so
+// on two cores they add little to its time instead of ≈ 40 s before it. The checks' report is printed after the suite's; the exit status is
 // 1 if either failed.
 import { spawn } from 'node:child_process'
 import path from 'node:path'
