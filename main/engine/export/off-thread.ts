@@ -1,6 +1,5 @@
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { entryOf, startThread } from '../entries'
 import { StudioError } from '../errors'
 import type { Studio } from '../studio'
 import type { ExportResult } from './bundle'
@@ -69,15 +68,6 @@ export function exportOffThread(
   })
 }
 
-function spawnThread(entry: string, job: ExportJob): Worker {
-  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData: job })
-  const api = import.meta.resolve('tsx/esm/api')
-  const url = JSON.stringify(pathToFileURL(entry).href)
-  const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${url}) })`
-  return new Worker(code, { eval: true, workerData: job })
-}
+const spawnThread = (entry: string, job: ExportJob): Worker => startThread(entry, { workerData: job })
 
-function workerEntry(): string {
-  const here = fileURLToPath(import.meta.url)
-  return path.join(path.dirname(here), here.endsWith('.ts') ? 'export-worker.ts' : 'export-worker.js')
-}
+const workerEntry = (): string => entryOf('export-worker', import.meta.url)

@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { entryOf, forkArgs } from '../entries'
 import { judge, notChecked, type FormatName, type SelfTestCases, type SelfTestResult } from './self-test'
 import type { FormatToTest, FromSelfTest, OnnxRuntimePackage, SelfTestJob, ToSelfTest } from './self-test-protocol'
 
@@ -71,9 +70,8 @@ const lastLine = (text: string) => text.trim().split('\n').pop()!.slice(0, 300)
  * plain Node (Electron sets it for fork too; stated here so the child never opens a window).
  */
 function spawn(entry: string): ChildProcess {
-  const fromSource = entry.endsWith('.ts')
   return fork(entry, [], {
-    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
+    execArgv: forkArgs(entry),
     env: process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : { ...process.env },
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -81,10 +79,7 @@ function spawn(entry: string): ChildProcess {
 }
 
 /**
- * From source the process runs self-test-worker.ts; in a build (electron-vite bundles this file into
- * out/main/index.js) out/main/self-test-worker.js, an entry of the same bundle.
+ * From source the process runs self-test-worker.ts (or the command's build of it, entries.ts); in a
+ * build (electron-vite bundles this file into out/main/index.js) out/main/self-test-worker.js.
  */
-function defaultEntry(): string {
-  const here = fileURLToPath(import.meta.url)
-  return path.join(path.dirname(here), here.endsWith('.ts') ? 'self-test-worker.ts' : 'self-test-worker.js')
-}
+const defaultEntry = (): string => entryOf('self-test-worker', import.meta.url)

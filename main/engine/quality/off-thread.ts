@@ -1,6 +1,5 @@
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { entryOf, startThread } from '../entries'
 import { StudioError } from '../errors'
 import type { FeatureDupsResult } from '../health/feature-job'
 import type { Studio } from '../studio'
@@ -107,17 +106,7 @@ function runInThread(job: QualityJob, hooks: ThreadHooks): Promise<Extract<Quali
   })
 }
 
-function spawnThread(entry: string, job: QualityJob): Worker {
-  if (!entry.endsWith('.ts')) return new Worker(entry, { workerData: job })
-  // From source: load the TypeScript entry through tsx, as export/off-thread.ts does.
-  const api = import.meta.resolve('tsx/esm/api')
-  const url = JSON.stringify(pathToFileURL(entry).href)
-  const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${url}) })`
-  return new Worker(code, { eval: true, workerData: job })
-}
+const spawnThread = (entry: string, job: QualityJob): Worker => startThread(entry, { workerData: job })
 
-/** From source quality-worker.ts next to this file; in a build out/main/quality-worker.js (electron.vite.config.ts). */
-function workerEntry(): string {
-  const here = fileURLToPath(import.meta.url)
-  return path.join(path.dirname(here), here.endsWith('.ts') ? 'quality-worker.ts' : 'quality-worker.js')
-}
+/** quality-worker.ts beside this file from source (entries.ts); in a build out/main/quality-worker.js. */
+const workerEntry = (): string => entryOf('quality-worker', import.meta.url)

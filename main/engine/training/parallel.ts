@@ -1,8 +1,7 @@
 import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
+import { entryOf, startThread } from '../entries'
 import type { BackendName } from './backend'
 import { recipeOf } from './optimizer'
 import type { FromShard, ToShard } from './protocol'
@@ -223,19 +222,8 @@ export function askThread<R>(t: Worker, msg: unknown, name: string): Promise<R> 
   })
 }
 
-/** A worker thread on `entry`; a .ts entry (running from source) loads through tsx's ESM hooks. */
-export function spawnThread(entry: string): Worker {
-  if (!entry.endsWith('.ts')) return new Worker(entry)
-  const api = import.meta.resolve('tsx/esm/api')
-  const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}) })`
-  return new Worker(code, { eval: true })
-}
+/** A worker thread on `entry` (entries.ts). */
+export const spawnThread = (entry: string): Worker => startThread(entry)
 
-/**
- * A thread entry beside this file: `<name>.ts` running from source (tsx), `<name>.js` in a build
- * (each an entry of the same bundle, in out/main beside the chunk that holds this code).
- */
-export function threadEntry(name: string): string {
-  const here = fileURLToPath(import.meta.url)
-  return path.join(path.dirname(here), `${name}${here.endsWith('.ts') ? '.ts' : '.js'}`)
-}
+/** The entry of thread `name` for this module (entries.ts). */
+export const threadEntry = (name: string): string => entryOf(name, import.meta.url)

@@ -1,7 +1,6 @@
 import { fork } from 'node:child_process'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { ConflictError, NotFoundError } from '../errors'
+import { entryOf, forkArgs } from '../entries'
 import { createDatasetVersion, splitGroupsOf } from '../datasets/versions'
 import { acquireLock } from '../lock'
 import type { RunStatus } from '../store'
@@ -28,7 +27,7 @@ export interface TrainingHandle {
 export interface TrainOptions {
   /** Folder of pretrained backbones for the transfer preset (default STUDIO_MODELS_DIR or ~/.studio/models). */
   modelsDir?: string | null
-  /** The training process's entry; default: worker.ts beside this file (tsx), or worker.js in a build. */
+  /** The training process's entry; default: entryOf('worker') (worker.ts through tsx, or a build's worker.js). */
   workerEntry?: string
 }
 
@@ -109,13 +108,10 @@ export function resumeTraining(
 }
 
 /**
- * From source (tsx) the worker is worker.ts beside this file; in a build (electron-vite bundles this
- * file into out/main/index.js) it is out/main/worker.js, a second entry of the same bundle.
+ * worker.ts beside this file from source (or the command's build of it, entries.ts); in a build
+ * (electron-vite bundles this file into out/main/index.js) out/main/worker.js, an entry of the same bundle.
  */
-function defaultWorkerEntry(): string {
-  const here = fileURLToPath(import.meta.url)
-  return path.join(path.dirname(here), here.endsWith('.ts') ? 'worker.ts' : 'worker.js')
-}
+const defaultWorkerEntry = (): string => entryOf('worker', import.meta.url)
 
 function spawnTrainer(
   studio: Studio,
@@ -124,10 +120,9 @@ function spawnTrainer(
   release: () => void,
   entry = defaultWorkerEntry(),
 ): TrainingHandle {
-  const fromSource = entry.endsWith('.ts')
   // Inside Electron, fork runs the Electron binary as plain Node (ELECTRON_RUN_AS_NODE).
   const child = fork(entry, [], {
-    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
+    execArgv: forkArgs(entry),
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeShapes } from '../../../main/cli/demo-shapes'
+import { entryOf } from '../../../main/engine/entries'
 import { ProjectLockedError, ValidationError } from '../../../main/engine/errors'
 import { Studio } from '../../../main/engine/studio'
 import type { TrainEvent } from '../../../main/engine/training/events'
@@ -65,6 +67,29 @@ describe('training in a child process', () => {
     expect(await h.done).toBe('done')
     expect(events.find((e) => e.type === 'start')).toMatchObject({ backend: 'wasm' })
     expect(studio.store.runs.get(h.runId)).toMatchObject({ status: 'done', epochsDone: 1 })
+  }, 120_000)
+
+  it('from source the trainer is worker.ts through tsx (STUDIO_CLI=source), else the command’s build of it', async () => {
+    const repo = path.resolve(import.meta.dirname, '../../..')
+    const source = path.join(repo, 'main/engine/training/worker.ts')
+    const here = pathToFileURL(path.join(repo, 'main/engine/training/runner.ts')).href
+    // The test run's global setup built the command from these sources.
+    expect(entryOf('worker', here)).toBe(path.join(repo, 'out/cli/worker.js'))
+    expect(entryOf('worker', pathToFileURL(path.join(repo, 'out/main/index.js')).href)).toBe(
+      path.join(repo, 'out/main/worker.js'),
+    )
+    const before = process.env.STUDIO_CLI
+    process.env.STUDIO_CLI = 'source'
+    try {
+      expect(entryOf('worker', here)).toBe(source)
+      const events: TrainEvent[] = []
+      const h = startTraining(studio, { ...quick, epochs: 1 }, (e) => events.push(e))
+      expect(await h.done).toBe('done')
+      expect(events.find((e) => e.type === 'start')).toMatchObject({ backend: 'wasm' })
+    } finally {
+      if (before === undefined) delete process.env.STUDIO_CLI
+      else process.env.STUDIO_CLI = before
+    }
   }, 120_000)
 
   it('allows one training run at a time per project', async () => {
