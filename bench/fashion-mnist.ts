@@ -171,6 +171,26 @@ interface Result {
   status: string
 }
 
+/** What the run's summary says about its end: test-time augmentation and temperature (finalize.ts). */
+interface Summary {
+  ece?: number
+  tta?: { used: boolean; reason: string; eval: { plain: { accuracy: number }; tta: { accuracy: number } } | null }
+  temperature?: { applied: boolean; value: number }
+}
+
+function afterTraining(s: Summary): string {
+  const pct = (v: number) => `${(v * 100).toFixed(2)} %`
+  const e = s.tta?.eval
+  const tta = s.tta
+    ? `test-time mirror ${s.tta.used ? 'used' : 'not used'} (${s.tta.reason})` +
+      (e ? `; test accuracy plain ${pct(e.plain.accuracy)}, with the mirror ${pct(e.tta.accuracy)}` : '')
+    : 'no test-time augmentation record'
+  const t = s.temperature
+    ? `; temperature ${s.temperature.applied ? s.temperature.value.toFixed(2) : 'not applied'}`
+    : ''
+  return tta + t
+}
+
 async function train(studio: Studio, name: string, config: Partial<TrainConfig>): Promise<Result> {
   const t1 = performance.now()
   let lastLog = 0
@@ -210,8 +230,9 @@ async function train(studio: Studio, name: string, config: Partial<TrainConfig>)
   clearInterval(poll)
   const minutes = (performance.now() - t1) / 60_000
   const run = studio.store.runs.get(handle.runId)!
-  const summary = run.summary ? (JSON.parse(run.summary) as { ece?: number }) : null
+  const summary = run.summary ? (JSON.parse(run.summary) as Summary) : null
   if (status !== 'done') console.log(`[${name}] status ${status}${run.error ? `: ${run.error}` : ''}`)
+  if (summary) console.log(`  ${afterTraining(summary)}`)
   return {
     name,
     accuracy: trainResult(studio, run).test_accuracy,
