@@ -7,20 +7,31 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { build } from 'esbuild'
-import { INPUTS_FILE } from '../bin/fresh-build.mjs'
+import { freshBuild, INPUTS_FILE } from '../bin/fresh-build.mjs'
 import { THREAD_ENTRIES } from './thread-entries.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 const out = path.join(root, 'out', 'cli')
 
-/** Builds into a fresh folder, then puts it in place of out/cli (a command started meanwhile finds one whole build). */
-export async function buildCli() {
-  const tmp = `${out}.tmp-${process.pid}`
-  fs.rmSync(tmp, { recursive: true, force: true })
+/** Files a build leaves that the next one did not write are removed once they are this old. */
+const KEEP_OLD_FILES_MS = 24 * 3600_000
+
+/**
+ * Builds the command into out/cli unless the build there already matches the sources (`force`
+ * rebuilds anyway). In place: a command running from an earlier build keeps finding the chunks it
+ * loads lazily (old files go only after a day); the record of sources (inputs.json) is removed
+ * first and written last, so a command starting meanwhile runs the sources.
+ */
+export async function buildCli({ force = false } = {}) {
+  if (!force && freshBuild(root, out)) return { dir: out, files: null, built: false }
+  // Modification times from before the build: a file saved while it runs then reads as changed.
+  const before = new Map(sourceFiles().map((f) => [f, fs.statSync(path.join(root, f)).mtimeMs]))
+  fs.mkdirSync(out, { recursive: true })
+  fs.rmSync(path.join(out, INPUTS_FILE), { force: true })
   const result = await build({
     absWorkingDir: root,
     entryPoints: { studio: 'main/cli/run.ts', ...THREAD_ENTRIES },
-    outdir: tmp,
+    outdir: out,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -33,19 +44,35 @@ export async function buildCli() {
     metafile: true,
     logLevel: 'warning',
   })
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(root, f)))
+  for (const f of fs.readdirSync(out)) {
+    const file = path.join(out, f)
+    if (!written.has(file) && Date.now() - fs.statSync(file).mtimeMs > KEEP_OLD_FILES_MS) fs.rmSync(file)
+  }
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => !f.includes('node_modules'))
     .sort()
-    .map((f) => [f, fs.statSync(path.join(root, f)).mtimeMs])
-  fs.writeFileSync(path.join(tmp, INPUTS_FILE), JSON.stringify({ inputs }) + '\n')
-  const old = `${out}.old-${process.pid}`
-  if (fs.existsSync(out)) fs.renameSync(out, old)
-  fs.renameSync(tmp, out)
-  fs.rmSync(old, { recursive: true, force: true })
-  return { dir: out, files: inputs.length }
+    .map((f) => [f, before.get(f) ?? fs.statSync(path.join(root, f)).mtimeMs])
+  const tmp = path.join(out, `${INPUTS_FILE}.${process.pid}`)
+  fs.writeFileSync(tmp, JSON.stringify({ inputs }) + '\n')
+  fs.renameSync(tmp, path.join(out, INPUTS_FILE))
+  return { dir: out, files: inputs.length, built: true }
+}
+
+/** The files a build can read from the repository: main/, preload/ and package.json. */
+function sourceFiles() {
+  const under = (dir) =>
+    fs
+      .readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+      .map((f) => path.posix.join(dir, f.split(path.sep).join('/')))
+      .filter((f) => fs.statSync(path.join(root, f)).isFile())
+  return [...under('main'), ...under('preload'), 'package.json']
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { dir, files } = await buildCli()
-  process.stdout.write(`studio command built from ${files} source files into ${path.relative(root, dir)}\n`)
+  const { dir, files, built } = await buildCli({ force: process.argv.includes('--force') })
+  const where = path.relative(root, dir)
+  process.stdout.write(
+    built ? `studio command built from ${files} source files into ${where}\n` : `${where} is up to date\n`,
+  )
 }

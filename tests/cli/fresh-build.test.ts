@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freshBuild, INPUTS_FILE } from '../../bin/fresh-build.mjs'
+import { buildCli } from '../../scripts/build-cli.mjs'
 import { tmpDir } from '../helpers/fixtures'
 
 /** A tree with two "sources" and a build of them that recorded their modification times. */
@@ -48,5 +49,11 @@ describe('whether the command runs its build', () => {
     ;({ root, dir } = tree())
     fs.rmSync(path.join(dir, 'studio.js'))
     expect(freshBuild(root, dir)).toBeNull()
+  })
+
+  it('the build the test run made is the sources as they are: building again leaves it alone', async () => {
+    const root = path.resolve(import.meta.dirname, '../..')
+    expect(freshBuild(root)).toBe(path.join(root, 'out/cli/studio.js'))
+    expect(await buildCli()).toMatchObject({ built: false })
   })
 })
