@@ -29,3 +29,8 @@ export function freshBuild(root, dir = path.join(root, 'out', 'cli')) {
   }
   return entry
 }
+
+/** The command's build entry to run instead of the sources: freshBuild's, unless STUDIO_CLI=source. */
+export function runnableBuild(root) {
+  return process.env.STUDIO_CLI === 'source' ? null : freshBuild(root)
+}

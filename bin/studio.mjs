@@ -6,9 +6,9 @@
 // STUDIO_CLI=source runs the sources whatever is built.
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { freshBuild } from './fresh-build.mjs'
+import { runnableBuild } from './fresh-build.mjs'
 
-const built = process.env.STUDIO_CLI === 'source' ? null : freshBuild(path.resolve(import.meta.dirname, '..'))
+const built = runnableBuild(path.resolve(import.meta.dirname, '..'))
 if (built) {
   await import(pathToFileURL(built).href)
 } else {

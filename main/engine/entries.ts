@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { freshBuild } from '../../bin/fresh-build.mjs'
+import { runnableBuild } from '../../bin/fresh-build.mjs'
 import { STUDIO_ROOT } from './version'
 
 /**
@@ -17,7 +17,7 @@ import { STUDIO_ROOT } from './version'
 export function entryOf(name: string, moduleUrl: string): string {
   const here = fileURLToPath(moduleUrl)
   if (!here.endsWith('.ts')) return path.join(path.dirname(here), `${name}.js`)
-  const built = process.env.STUDIO_CLI === 'source' ? null : freshBuild(STUDIO_ROOT)
+  const built = runnableBuild(STUDIO_ROOT)
   return built ? path.join(path.dirname(built), `${name}.js`) : path.join(path.dirname(here), `${name}.ts`)
 }
 

@@ -1,4 +1,3 @@
-import type { Worker } from 'node:worker_threads'
 import { entryOf, startThread } from '../entries'
 import { StudioError } from '../errors'
 import type { Studio } from '../studio'
@@ -46,7 +45,7 @@ export function exportOffThread(
     opts: { format: opts.format, quantize: opts.quantize },
   }
   return new Promise((resolve, reject) => {
-    const thread = spawnThread(workerEntry(), job)
+    const thread = startThread(entryOf('export-worker', import.meta.url), { workerData: job })
     let settled = false
     thread.once('message', (reply: ExportReply) => {
       settled = true
@@ -67,7 +66,3 @@ export function exportOffThread(
     })
   })
 }
-
-const spawnThread = (entry: string, job: ExportJob): Worker => startThread(entry, { workerData: job })
-
-const workerEntry = (): string => entryOf('export-worker', import.meta.url)

@@ -1,4 +1,3 @@
-import type { Worker } from 'node:worker_threads'
 import { entryOf, startThread } from '../entries'
 import { StudioError } from '../errors'
 import type { FeatureDupsResult } from '../health/feature-job'
@@ -73,7 +72,7 @@ export async function featureDupsOffThread(studio: Studio, hooks: ThreadHooks): 
  */
 function runInThread(job: QualityJob, hooks: ThreadHooks): Promise<Extract<QualityMessage, { type: 'done' }>> {
   return new Promise((resolve, reject) => {
-    const thread = spawnThread(workerEntry(), job)
+    const thread = startThread(entryOf('quality-worker', import.meta.url), { workerData: job })
     let settled = false
     let timer: NodeJS.Timeout | null = null
     const settle = (fn: () => void) => {
@@ -105,8 +104,3 @@ function runInThread(job: QualityJob, hooks: ThreadHooks): Promise<Extract<Quali
     )
   })
 }
-
-const spawnThread = (entry: string, job: QualityJob): Worker => startThread(entry, { workerData: job })
-
-/** quality-worker.ts beside this file from source (entries.ts); in a build out/main/quality-worker.js. */
-const workerEntry = (): string => entryOf('quality-worker', import.meta.url)

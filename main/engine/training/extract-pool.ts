@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs'
 import { errorMessage } from '../errors'
 import type { BackendName } from './backend'
 import { batchInputs, type Draws, type FromExtractor, type ToExtractor } from './extract-batch'
-import { askThread, autoWorkers, spawnThread, threadEntry } from './parallel'
+import { entryOf, startThread } from '../entries'
+import { askThread, autoWorkers } from './parallel'
 import type { Backbone } from './backbone-load'
 import { extractionRuntime, nativeRunner, type ExtractionRuntime } from './extract-native'
 
@@ -156,10 +157,10 @@ class ExtractionPool implements FeatureRunner {
     opts: RunnerOptions & { workers: number },
     note = '',
   ): Promise<ExtractionPool> {
-    const entry = opts.entry ?? threadEntry('extract-worker')
+    const entry = opts.entry ?? entryOf('extract-worker', import.meta.url)
     const threads: Worker[] = []
     try {
-      for (let i = 0; i < opts.workers; i++) threads.push(spawnThread(entry))
+      for (let i = 0; i < opts.workers; i++) threads.push(startThread(entry))
       const dims = await Promise.all(
         threads.map((t) => init(t, { type: 'init', backend: opts.backend, source: backbone.source! })),
       )

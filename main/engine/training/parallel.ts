@@ -103,7 +103,7 @@ export class ParallelStepper {
   ) {}
 
   static async start(model: tf.LayersModel, optimizer: tf.Optimizer, opts: ParallelOptions): Promise<ParallelStepper> {
-    const entry = opts.entry ?? threadEntry('shard-worker')
+    const entry = opts.entry ?? entryOf('shard-worker', import.meta.url)
     const rule = ruleOf(optimizer)
     const { slices, total } = layoutOf(model.trainableWeights.map((w) => w.shape as number[]))
     const xRow = (model.inputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)
@@ -122,7 +122,7 @@ export class ParallelStepper {
     )
     stepper.iteration = await readOptimizerState(optimizer, slices, mem.slots)
     try {
-      for (let i = 1; i < opts.workers; i++) stepper.threads.push(spawnThread(entry))
+      for (let i = 1; i < opts.workers; i++) stepper.threads.push(startThread(entry))
       await Promise.all(
         stepper.threads.map((t, i) =>
           ask(t, {
@@ -221,9 +221,3 @@ export function askThread<R>(t: Worker, msg: unknown, name: string): Promise<R> 
     t.postMessage(msg)
   })
 }
-
-/** A worker thread on `entry` (entries.ts). */
-export const spawnThread = (entry: string): Worker => startThread(entry)
-
-/** The entry of thread `name` for this module (entries.ts). */
-export const threadEntry = (name: string): string => entryOf(name, import.meta.url)
