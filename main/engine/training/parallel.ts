@@ -37,7 +37,7 @@ export interface ParallelOptions {
   labelSmoothing?: number
   /** Largest batch a step will get (sizes the shared input buffers). */
   maxBatch: number
-  /** Worker entry; default shard-worker.ts beside this file (tsx) or shard-worker.js in a build. */
+  /** Worker entry; default entryOf('shard-worker') (entries.ts: shard-worker.ts through tsx, or a build's .js). */
   entry?: string
 }
 
