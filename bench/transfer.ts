@@ -37,7 +37,7 @@ const arg = (name: string): string | undefined => {
 
 const v25 = 'mobilenet_v1_0.25_224'
 const v75 = 'mobilenet_v1_0.75_224'
-const plain = { tta: 'off', calibration: 'off', classScores: 0 } as const
+const plain = { tta: 'off', calibration: 'off', classScores: 0, heads: 1 } as const
 const aug = (copies: number) => ({ featureAugment: { copies, flip: true, minCrop: 0.7, color: 0.1 } })
 const ft = (blocks: number, epochs = 5) => ({ fineTune: { blocks, epochs, learningRate: 0.0001 } })
 
@@ -55,6 +55,7 @@ const RECIPES: { name: string; cfg: Partial<TrainConfig> }[] = [
   },
   { name: 'default', cfg: {} },
   { name: 'default + scores ×60', cfg: { classScores: 60 } },
+  { name: 'default + one head', cfg: { heads: 1 } },
 ]
 
 interface Result {
@@ -266,7 +267,7 @@ async function main(): Promise<void> {
     const d = withDefaults({ preset: 'transfer' })
     console.log(
       `default recipe: backbone ${d.backbone}, feature aug ${JSON.stringify(d.featureAugment)}, ` +
-        `fine-tune ${JSON.stringify(d.fineTune)}, class scores ×${d.classScores}, tta ${d.tta}, calibration ${d.calibration}`,
+        `fine-tune ${JSON.stringify(d.fineTune)}, class scores ×${d.classScores}, heads ${d.heads}, tta ${d.tta}, calibration ${d.calibration}`,
     )
     console.log(
       '| recipe | val accuracy | ECE | minutes | CPU minutes | extraction img/s | img/CPU-s | extraction s | fine-tune s | epochs |',

@@ -149,6 +149,8 @@ export interface PresetDto {
      * ships a classifier (BackboneDto.classifier) and fine-tuning is off; 0 = never by default.
      */
     classScores: number
+    /** Heads trained from different seeds and averaged where fine-tuning is off (1: one head). */
+    heads: number
   }
 }
 

@@ -24,6 +24,9 @@ describe('studio train transfer recipe flags', () => {
     expect(help).toMatch(new RegExp(`--aug-copies <n> .*\\(default: ${d.featureAugment.copies}\\)`))
     expect(help).toMatch(new RegExp(`--aug-crop <fraction> .*\\(default: ${d.featureAugment.minCrop}\\)`))
     expect(help).toMatch(new RegExp(`--fine-tune <blocks> .*\\(default: ${d.fineTune.blocks}\\)`))
+    expect(help).toMatch(
+      new RegExp(`--heads <n> .*\\(default: ${d.heads} where fine-tuning is off, else 1; at most 10\\)`),
+    )
     for (const flag of [
       '--aug-color <fraction>',
       '--aug-flip',
@@ -43,6 +46,9 @@ describe('studio train transfer recipe flags', () => {
       [['--fine-tune-lr', '1'], /fineTune\.learningRate must be a number above 0, at most 0\.01/],
       [['--class-scores', '-1'], /classScores must be a number from 0 \(off\) to 1000 \(got -1\)/],
       [['--class-scores', '30', '--fine-tune', '1'], /classScores and fineTune cannot both be on/],
+      [['--heads', '0'], /heads must be a whole number from 1 to 10 \(got 0\)/],
+      [['--heads', '2.5'], /heads must be a whole number from 1 to 10 \(got 2\.5\)/],
+      [['--heads', '3', '--class-scores', '0', '--fine-tune', '1'], /heads and fineTune cannot both be on/],
     ]
     for (const [args, message] of cases) {
       const r = studio(['train', ...p, ...args])
@@ -51,6 +57,9 @@ describe('studio train transfer recipe flags', () => {
     }
     expect(studio(['train', '--project', proj, '--aug-copies', '2']).stderr).toMatch(
       /featureAugment: the seed-cnn preset has no cached features to augment/,
+    )
+    expect(studio(['train', '--project', proj, '--heads', '2']).stderr).toMatch(
+      /heads: the seed-cnn preset trains no head on cached features/,
     )
     expect(studioJson<{ runs: unknown[] }>(['runs', '--project', proj]).runs).toEqual([])
   }, 300_000)
@@ -80,6 +89,8 @@ describe('studio train transfer recipe flags', () => {
       featureAugment: { ...TRANSFER_DEFAULTS.featureAugment, copies: 1, flip: false },
       fineTune: { ...TRANSFER_DEFAULTS.fineTune, blocks: 1, epochs: 1 },
       classScores: 0,
+      // Fine-tuning trains one head.
+      heads: 1,
     })
   }, 180_000)
 })

@@ -39,6 +39,7 @@ const transfer: PresetDto = {
     featureAugment: { copies: 4, flip: true, minCrop: 0.7, color: 0.1 },
     fineTune: { blocks: 0, epochs: 5, learningRate: 0.0001 },
     classScores: 30,
+    heads: 5,
   },
   backbones: [backbone('mobilenet_v1_0.75_224', true), backbone('mine', false)],
 }

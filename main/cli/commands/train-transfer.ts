@@ -1,11 +1,16 @@
 import type { Command } from 'commander'
 import type { TrainConfig } from '../../engine/training/config'
 import { presets } from '../../engine/training/presets/registry'
-import { CLASS_SCORES_WEIGHT, TRANSFER_RECIPE_OFF, type TransferRecipe } from '../../engine/training/transfer-recipe'
+import {
+  CLASS_SCORES_WEIGHT,
+  MAX_HEADS,
+  TRANSFER_RECIPE_OFF,
+  type TransferRecipe,
+} from '../../engine/training/transfer-recipe'
 
 /**
  * `studio train`'s options for the transfer preset's recipe (engine: training/transfer-recipe.ts):
- * augmented copies on the feature path, fine-tuning and the backbone's class scores. Values go to the config as given; its
+ * augmented copies on the feature path, fine-tuning, the backbone's class scores and averaged heads. Values go to the config as given; its
  * checks refuse a bad one, naming the field.
  */
 export interface TransferCliOptions {
@@ -17,6 +22,7 @@ export interface TransferCliOptions {
   fineTuneEpochs?: number
   fineTuneLr?: number
   classScores?: number
+  heads?: number
 }
 
 const d: TransferRecipe = presets.list.find((p) => p.defaults.transfer)?.defaults.transfer ?? TRANSFER_RECIPE_OFF
@@ -60,6 +66,12 @@ export function addTransferOptions(cmd: Command): void {
         `0 = off (default: ${CLASS_SCORES_WEIGHT} where the backbone ships its classifier and fine-tuning is off, else 0)`,
       parseNumber,
     )
+    .option(
+      '--heads <n>',
+      'transfer: heads trained from different seeds, each stopped at its best val epoch, their weights averaged; ' +
+        `1 = one head (default: ${d.heads} where fine-tuning is off, else 1; at most ${MAX_HEADS})`,
+      parseNumber,
+    )
 }
 
 /** The config fields the options set; the others stay the preset's. */
@@ -80,6 +92,7 @@ export function transferFrom(o: TransferCliOptions): Partial<TrainConfig> {
   if (Object.keys(aug).length) c.featureAugment = aug as TrainConfig['featureAugment']
   if (Object.keys(ft).length) c.fineTune = ft as TrainConfig['fineTune']
   if (o.classScores !== undefined) c.classScores = o.classScores
+  if (o.heads !== undefined) c.heads = o.heads
   return c
 }
 

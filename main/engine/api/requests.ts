@@ -109,6 +109,8 @@ export const trainRequest = z
       .optional(),
     /** Weight of the backbone's ImageNet class probabilities appended to its features; 0 = off. */
     classScores: z.number().optional(),
+    /** Heads trained from different seeds and averaged; 1 = one. */
+    heads: z.number().optional(),
     /** null: early stopping off. */
     patience: z.number().int().nullable().optional(),
     seed: z.number().int().min(0).optional(),

@@ -260,7 +260,7 @@ function subgroupLimitation(g: CardInput['subgroups']): string {
   decisions about people.`
 }
 
-/** The transfer recipe's rows (feature augmentation, fine-tuning, class scores); none for other presets or older runs. */
+/** The transfer recipe's rows (feature augmentation, fine-tuning, class scores, averaged heads); none for other presets or older runs. */
 function transferRows(config: TrainConfig): [string, string][] {
   if (config.preset !== 'transfer' || !config.featureAugment || !config.fineTune) return []
   const a = config.featureAugment
@@ -285,6 +285,13 @@ function transferRows(config: TrainConfig): [string, string][] {
         ? `the backbone's own classifier's class probabilities (×${config.classScores}) appended to its pooled ` +
           'features; the model computes them (a softmax layer beside the features)'
         : 'none',
+    ],
+    [
+      'heads averaged',
+      (config.heads ?? 1) > 1
+        ? `${config.heads} heads trained from different seeds, each stopped at its best val epoch, ` +
+          'their weights averaged into the one head the model keeps (the mean of their logits)'
+        : 'one head',
     ],
   ]
 }

@@ -45,6 +45,8 @@ export interface Prepared {
   state: TrainState
   /** Images that could not be read so far. */
   problems: PixelProblem[]
+  /** Compiles another model as `model` was (a new optimizer of the config's, its loss); the caller disposes the optimizer. */
+  compile(m: tf.LayersModel): RecipeOptimizer
 }
 
 export interface PrepareInput {
@@ -95,10 +97,14 @@ export async function prepare(input: PrepareInput, res: Resources): Promise<Prep
   if (!train.imageIds.length) throw new StudioError('no training images could be read')
 
   const model = res.hold(preset.buildModel(), (m) => m.dispose())
-  const optimizer = res.hold(makeOptimizer(cfg), (o) => o.dispose())
   const weights = cfg.classWeights ? inverseFrequency(train.labels, numClasses) : null
   const weightTensor = weights ? res.hold(tf.tensor1d(weights), (t) => t.dispose()) : null
-  model.compile({ optimizer, loss: compiledLoss(weightTensor, cfg.labelSmoothing), metrics: ['accuracy'] })
+  const compile = (m: tf.LayersModel) => {
+    const o = makeOptimizer(cfg)
+    m.compile({ optimizer: o, loss: compiledLoss(weightTensor, cfg.labelSmoothing), metrics: ['accuracy'] })
+    return o
+  }
+  const optimizer = res.hold(compile(model), (o) => o.dispose())
 
   let state: TrainState = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
   if (input.resume && hasCheckpoint(paths.checkpoint)) {
@@ -153,5 +159,6 @@ export async function prepare(input: PrepareInput, res: Resources): Promise<Prep
     stepper,
     state,
     problems,
+    compile,
   }
 }

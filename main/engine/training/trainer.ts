@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import * as tf from '@tensorflow/tfjs'
 import { errorMessage, NotFoundError } from '../errors'
 import { runPaths } from '../runs'
 import { Studio } from '../studio'
@@ -7,8 +8,8 @@ import { checkpointing, earlyStopping, nanStop, progress } from './callbacks'
 import type { TrainConfig } from './config'
 import type { TrainEvent } from './events'
 import { finalize } from './finalize'
-import { fit } from './fit'
-import { prepare, Resources } from './prepare'
+import { fit, type Callback } from './fit'
+import { prepare, Resources, type Prepared } from './prepare'
 import { storedConfig } from './recipe'
 import { isScheduled, learningRateSchedule } from './schedule'
 import { presets, type PresetRegistry } from './presets/registry'
@@ -91,6 +92,7 @@ export async function runTraining(
           runs.recordEpoch(run.id, l, p.state.bestEpoch)
           emit({ type: 'epoch', runId: run.id, ...l, etaSeconds: 0 })
         },
+        trainMember: (m, seed) => trainMember(p, m, seed, () => io.cancelled()),
       })
       if (after === 'cancelled') return finish('cancelled', null)
       p.val = await p.preset.source('val')
@@ -102,5 +104,47 @@ export async function runTraining(
   } finally {
     res.freeAll()
     studio.close()
+  }
+}
+
+/**
+ * AfterFit's trainMember: `m` trained on the run's data as the run's own model was (compiled
+ * alike, the schedule, the NaN stop, early stopping on val), on this thread, batches shuffled by
+ * `seed`; left holding its best val epoch's weights where the config restores the best (with no
+ * val split, its last). Records and saves nothing.
+ */
+async function trainMember(
+  p: Prepared,
+  m: tf.LayersModel,
+  seed: number,
+  cancelled: () => boolean,
+): Promise<'done' | 'cancelled'> {
+  const { cfg } = p
+  const optimizer = p.compile(m)
+  const state = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
+  let best: tf.Tensor[] = []
+  const keepBest: Callback = {
+    onEpochEnd: (l) => {
+      if (!l.best) return
+      tf.dispose(best)
+      best = m.getWeights().map((w) => w.clone())
+    },
+  }
+  try {
+    const ended = await fit(
+      { model: m, stepper: null, train: p.train, val: p.val },
+      { epochs: cfg.epochs, batchSize: cfg.batchSize, seed, initialEpoch: 0, cancelled },
+      [
+        ...(isScheduled(cfg.schedule, cfg.warmupEpochs) ? [learningRateSchedule(optimizer, cfg)] : []),
+        nanStop(state),
+        earlyStopping(state, cfg.patience),
+        keepBest,
+      ],
+    )
+    if (ended === 'done' && cfg.restoreBest && best.length) m.setWeights(best)
+    return ended
+  } finally {
+    tf.dispose(best)
+    optimizer.dispose()
   }
 }

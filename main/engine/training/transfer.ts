@@ -8,6 +8,8 @@ import type { Backbone } from './backbone-load'
 import { scoredModel } from './class-scores'
 import { localRunner, type FeatureRunner } from './extract-pool'
 import { loadPixels, type InputSpec, type PixelProblem, type PixelSet } from './pixels'
+import { mixSeed } from '../random'
+import type { AfterFit } from './presets/types'
 
 export { modelsDir } from './backbones'
 export { listBackbones, loadBackbone, type Backbone } from './backbone-load'
@@ -28,6 +30,42 @@ export function transferHead(featureDim: number, numClasses: number, seed: numbe
     }),
   )
   return head
+}
+
+/**
+ * The run's trained head averaged with `heads − 1` more, each built by `build(seed)` with its own
+ * seed (mixSeed(seed, k)), trained by the run's trainMember and stopped at its best val epoch: the
+ * heads' weights are averaged element-wise into the run's model, which the phase then leaves as
+ * its best (state.bestEpoch). The head is dropout and one Dense layer, so the average's logits are
+ * the mean of the heads' logits.
+ */
+export async function averageHeads(
+  run: Pick<AfterFit, 'model' | 'state' | 'cancelled' | 'trainMember'>,
+  heads: number,
+  build: (seed: number) => tf.LayersModel,
+  seed: number,
+): Promise<'done' | 'cancelled'> {
+  const sets: tf.Tensor[][] = [run.model.getWeights().map((w) => w.clone())]
+  try {
+    for (let k = 1; k < heads; k++) {
+      if (run.cancelled()) return 'cancelled'
+      const s = mixSeed(seed, k)
+      const head = build(s)
+      try {
+        if ((await run.trainMember(head, s)) === 'cancelled') return 'cancelled'
+        sets.push(head.getWeights().map((w) => w.clone()))
+      } finally {
+        head.dispose()
+      }
+    }
+    const mean = tf.tidy(() => sets[0]!.map((_, i) => tf.addN(sets.map((ws) => ws[i]!)).div(sets.length)))
+    run.model.setWeights(mean)
+    tf.dispose(mean)
+    run.state.bestEpoch = run.state.epoch
+    return 'done'
+  } finally {
+    for (const ws of sets) tf.dispose(ws)
+  }
 }
 
 /**

@@ -58,6 +58,7 @@ export function describePresets(registry: PresetRegistry = presets, env: PresetE
               featureAugment: { ...d.featureAugment },
               fineTune: { ...d.fineTune },
               classScores: CLASS_SCORES_WEIGHT,
+              heads: d.heads,
             },
           }
         : {}),

@@ -13,7 +13,7 @@ import { fineTune, fineTuneStage, tailFeatures, tailOf, type Maps, type Tail } f
 import { folderSaver, loadModel } from '../model-io'
 import { NonFiniteOutputError } from '../predict'
 import { passesSource } from '../sources'
-import { combine, featureDir, loadBackbone, mirroredFeatures, transferHead } from '../transfer'
+import { averageHeads, combine, featureDir, loadBackbone, mirroredFeatures, transferHead } from '../transfer'
 import { storedTransferRecipe } from '../transfer-recipe'
 import type { AfterFit, PresetContext, PresetRun } from './types'
 
@@ -57,6 +57,7 @@ export async function prepareTransfer(ctx: PresetContext): Promise<PresetRun> {
   // The head's input: the pooled features, with the class probabilities appended where asked.
   const headDim = backbone.featureDim + (weight > 0 ? classifier!.classes : 0)
   const scoresNote = weight > 0 ? `; ${classifier!.classes} class probabilities (×${weight}) appended` : ''
+  const headsNote = recipe.heads > 1 && stage === null ? `; ${recipe.heads} heads from different seeds, averaged` : ''
   let tuned: Tail | null = null
   const features = (f: Float32Array[], set: { imageIds: number[]; labels: Int32Array }) =>
     passesSource(
@@ -110,16 +111,19 @@ export async function prepareTransfer(ctx: PresetContext): Promise<PresetRun> {
             const k = ctx.numClasses
             return new Map(f.imageIds.map((id, i) => [id, probs.slice(i * k, (i + 1) * k)]))
           },
+          // More heads from other seeds, averaged with the run's (transfer-recipe.ts `heads`).
+          ...(recipe.heads > 1 && {
+            afterFit: async (run: AfterFit) => {
+              await restoreBest(run, cfg.restoreBest)
+              return averageHeads(run, recipe.heads, (seed) => transferHead(headDim, ctx.numClasses, seed), cfg.seed)
+            },
+          }),
         }
       : {
           afterFit: async (run: AfterFit) => {
             const train = maps.get('train')!
             // Fine-tuning starts from the head's best epoch.
-            if (cfg.restoreBest && run.state.bestEpoch !== run.state.epoch && fs.existsSync(run.paths.best)) {
-              const best = await loadModel(run.paths.best)
-              run.model.setWeights(best.getWeights())
-              best.dispose()
-            }
+            await restoreBest(run, cfg.restoreBest)
             const tail = tailOf(backbone.extractor!, backbone.fused!.stages[stage]!.layer)
             const ended = await fineTune({
               tail,
@@ -147,7 +151,7 @@ export async function prepareTransfer(ctx: PresetContext): Promise<PresetRun> {
       workers: 1,
       why:
         `transfer trains a small head on cached features: one thread; features: ${backbone.path}, ` +
-        `extracted on ${runner.why}${copiesNote}${scoresNote}${note}`,
+        `extracted on ${runner.why}${copiesNote}${scoresNote}${headsNote}${note}`,
     }),
     save: async (model, run) => {
       if (backbone.format === 'layers') {
@@ -172,4 +176,12 @@ export async function prepareTransfer(ctx: PresetContext): Promise<PresetRun> {
 /** Every item's plain features are in the cache folder. */
 function allCached(dir: string, items: { hash: string }[]): boolean {
   return items.every((i) => fs.existsSync(path.join(dir, `${i.hash}.f32`)))
+}
+
+/** The run's model back at its best epoch's weights, where the config keeps the best and it was not the last. */
+async function restoreBest(run: AfterFit, wanted: boolean): Promise<void> {
+  if (!wanted || run.state.bestEpoch === run.state.epoch || !fs.existsSync(run.paths.best)) return
+  const best = await loadModel(run.paths.best)
+  run.model.setWeights(best.getWeights())
+  best.dispose()
 }

@@ -22,10 +22,12 @@ export const transferPreset = definePreset({
     const backbone = defaultBackbone(entries)
     const spec = entries.find((e) => e.name === (asked.backbone ?? backbone))?.spec
     const size = spec?.trainSize ?? spec?.inputSize
-    // Class scores where the backbone ships its classifier, unless fine-tuning is asked for (class-scores.ts).
-    const classScores =
-      spec?.manifest?.classifier && !spec.output && !(asked.fineTune?.blocks ?? 0) ? CLASS_SCORES_WEIGHT : 0
-    return { backbone, ...(size ? { inputSize: size } : {}), transfer: { ...TRANSFER_DEFAULTS, classScores } }
+    // Class scores where the backbone ships its classifier, and averaged heads, unless fine-tuning is
+    // asked for (class-scores.ts, transfer-recipe.ts).
+    const tuning = (asked.fineTune?.blocks ?? 0) > 0
+    const classScores = spec?.manifest?.classifier && !spec.output && !tuning ? CLASS_SCORES_WEIGHT : 0
+    const heads = tuning ? 1 : TRANSFER_DEFAULTS.heads
+    return { backbone, ...(size ? { inputSize: size } : {}), transfer: { ...TRANSFER_DEFAULTS, classScores, heads } }
   },
   // The backbone fixes the size; a models-folder backbone may take more than the bundled 224.
   inputSize: { min: 24, max: 512 },

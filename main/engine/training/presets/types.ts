@@ -125,6 +125,13 @@ export interface AfterFit {
   cancelled(): boolean
   /** Records an epoch of the phase (the run's epoch log, an epoch event). */
   onEpoch(logs: EpochLogs): void
+  /**
+   * Trains another model (one `buildModel`'s shape, seeded otherwise) the way the run trained its
+   * own — a fresh optimizer, the config's schedule, loss and early stopping, the same training and
+   * val data, batches shuffled by `seed` — and leaves it holding its best val epoch's weights. Its
+   * epochs are not the run's: nothing is recorded or saved.
+   */
+  trainMember(model: tf.LayersModel, seed: number): Promise<'done' | 'cancelled'>
 }
 
 /** Declares a preset, keeping its name's literal type (PRESET_NAMES is made of them). */
