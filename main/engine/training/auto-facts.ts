@@ -65,6 +65,7 @@ export function presetDefaults(env: PresetEnv = {}): AutoPresetDefaults {
       copies: t.featureAugment?.copies ?? 0,
       fineTuneBlocks: t.fineTune?.blocks ?? 0,
       fineTuneEpochs: t.fineTune?.epochs ?? 0,
+      heads: t.heads ?? 1,
     },
   }
 }

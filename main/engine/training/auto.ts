@@ -53,6 +53,8 @@ export interface AutoPresetDefaults {
     /** Fine-tuning: unfrozen stages (0 = off) and its epochs. */
     fineTuneBlocks: number
     fineTuneEpochs: number
+    /** Heads trained and averaged (transfer-recipe.ts); absent: 1. */
+    heads?: number
   }
 }
 
@@ -149,7 +151,7 @@ export function extractionRate(b: AutoBackbone, threads: number): number {
   return threads > 1 ? perThread * threads * POOL_EFFICIENCY : perThread
 }
 
-/** The whole transfer run, seconds: extraction (copies included), head epochs, fine-tuning, the mirror pass. */
+/** The whole transfer run, seconds: extraction (copies included), every head's epochs, fine-tuning, the mirror pass. */
 export function transferSeconds(
   d: AutoData,
   b: AutoBackbone,
@@ -167,7 +169,7 @@ export function transferSeconds(
   // The mirror pass (test-time augmentation is decided on val): mirrored features on the extraction
   // threads; after fine-tuning, the whole saved model unfused on one thread (half the speed).
   const mirror = t.fineTuneBlocks > 0 ? (d.images * 0.3) / (tfjsOne / 2) : (d.images * 0.3) / ips
-  const head = t.epochs * 0.05 * Math.max(1, d.images / 1000)
+  const head = (t.heads ?? 1) * t.epochs * 0.05 * Math.max(1, d.images / 1000)
   const decode = d.images / (DECODES_PER_CORE * Math.max(1, cores))
   return extract + fineTune + mirror + head + decode
 }

@@ -155,6 +155,13 @@ describe('transfer cost', () => {
     expect(ratio).toBeLessThan(11)
   })
 
+  it('every averaged head adds its epochs', () => {
+    const one = transferSeconds(photos, big, light, 2)
+    const five = transferSeconds(photos, big, { ...light, heads: 5 }, 2)
+    expect(transferSeconds(photos, big, { ...light, heads: 1 }, 2)).toBe(one)
+    expect(five - one).toBeCloseTo(4 * light.epochs * 0.05, 6)
+  })
+
   it('extraction on ONNX Runtime (native) runs on one thread at NATIVE_SPEEDUP × the wasm speed, with no threads to start', () => {
     const native = { ...big, trainSize: 288, native: true }
     const wasm = { ...big, trainSize: 288 }
