@@ -120,6 +120,7 @@ describe('the Train form', () => {
       augCopies: 0,
       fineTuneBlocks: 0,
       classScores: false,
+      heads: 1,
     })
     // The Augment box is the classic set (rotation, shift, light); crop padding and the mirror are the recipe's.
     expect(

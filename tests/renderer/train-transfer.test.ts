@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { BackboneDto, PresetDto, RunDto } from '../../preload/contract'
 import { configRows, settingText } from '../../renderer/src/composables/compare'
 import { formFor, formFromConfig, trainRequest } from '../../renderer/src/composables/train-form'
-import { classScoresBlocked, transferProblems } from '../../renderer/src/composables/train-transfer'
+import { classScoresBlocked, headsBlocked, transferProblems } from '../../renderer/src/composables/train-transfer'
+import { validateTrainForm } from '../../renderer/src/composables/train-validate'
 
 const defaults = {
   inputSize: 288,
@@ -100,6 +101,38 @@ describe('the Train form’s transfer recipe', () => {
     expect(formFromConfig(transfer, { classScores: '30' }).classScores).toBe(false)
   })
 
+  it('heads: the preset’s default, sent as set while the backbone stays frozen', () => {
+    const form = formFor(transfer)
+    expect(form.heads).toBe(5)
+    expect(headsBlocked(form, transfer)).toBeNull()
+    expect(trainRequest(form, transfer).heads).toBe(5)
+    form.heads = 1
+    expect(trainRequest(form, transfer).heads).toBe(1)
+    form.heads = 10
+    expect(trainRequest(form, transfer).heads).toBe(10)
+    // Another default from the engine is the form's.
+    const three = { ...transfer, transfer: { ...transfer.transfer!, heads: 3 } }
+    expect(formFor(three).heads).toBe(3)
+    // No preset recipe, no field.
+    expect('heads' in trainRequest(formFor(seed), seed)).toBe(false)
+    expect(headsBlocked(formFor(seed), seed)).toMatch(/no head on cached features/)
+  })
+
+  it('heads: blocked with the reason while fine-tuning, then sent as 1; the wish stays', () => {
+    const tuned = { ...formFor(transfer), heads: 7, fineTuneBlocks: 1 }
+    expect(headsBlocked(tuned, transfer)).toBe('fine-tuning is on (set Fine-tune last blocks to 0 to average heads)')
+    expect(trainRequest(tuned, transfer)).toMatchObject({ heads: 1, fineTune: { blocks: 1 } })
+    expect(trainRequest({ ...tuned, fineTuneBlocks: 0 }, transfer).heads).toBe(7)
+  })
+
+  it('heads: "train again" restores a run’s; a run from before them (or an odd value) had one', () => {
+    expect(formFromConfig(transfer, { heads: 3 }).heads).toBe(3)
+    expect(formFromConfig(transfer, { heads: 1 }).heads).toBe(1)
+    expect(formFromConfig(transfer, {}).heads).toBe(1)
+    expect(formFromConfig(transfer, { heads: '5' }).heads).toBe(1)
+    expect(formFromConfig(transfer, { heads: null }).heads).toBe(1)
+  })
+
   it('names a value out of range', () => {
     const form = { ...formFor(transfer), augCopies: 17, fineTuneBlocks: 1.5 }
     expect(transferProblems(form, transfer)).toEqual({
@@ -107,6 +140,22 @@ describe('the Train form’s transfer recipe', () => {
       fineTuneBlocks: 'Enter a whole number from 0 to 8.',
     })
     expect(transferProblems(formFor(transfer), transfer)).toEqual({})
+    const heads = (v: unknown) => transferProblems({ ...formFor(transfer), heads: v as number }, transfer).heads
+    for (const bad of [0, 11, 2.5, -1, '', Number.NaN])
+      expect(heads(bad), String(bad)).toBe('Enter a whole number from 1 to 10.')
+    for (const ok of [1, 5, 10]) expect(heads(ok)).toBeUndefined()
+    // While fine-tuning the field is disabled and 1 is sent: what it held is no problem.
+    expect(transferProblems({ ...formFor(transfer), fineTuneBlocks: 1, heads: 0 }, transfer)).toEqual({})
+    expect(transferProblems({ ...formFor(seed), heads: 0 }, seed)).toEqual({})
+  })
+
+  it('blocks Start with the form’s other problems', () => {
+    const form = { ...formFor(transfer), heads: 11, augCopies: 17 }
+    expect(validateTrainForm(form, transfer)).toEqual({
+      heads: 'Enter a whole number from 1 to 10.',
+      augCopies: 'Enter a whole number from 0 to 16.',
+    })
+    expect(validateTrainForm(formFor(transfer), transfer)).toEqual({})
   })
 })
 
@@ -128,6 +177,23 @@ describe('Runs/compare reads the transfer recipe in words', () => {
       label: 'Class scores',
       values: ['×30', 'off'],
       differs: true,
+    })
+  })
+
+  it('heads averaged: the number; a run from before them had one', () => {
+    expect(settingText('heads', 5)).toBe('5')
+    expect(settingText('heads', 1)).toBe('1')
+    expect(settingText('heads', undefined)).toBe('1')
+    const runs = [{ config: { heads: 5 } }, { config: {} }, { config: { heads: 1 } }] as unknown as RunDto[]
+    expect(configRows(runs)).toEqual([
+      { key: 'heads', label: 'Heads averaged', values: ['5', '1', '1'], differs: true },
+    ])
+    const same = [{ config: { heads: 1, epochs: 3 } }, { config: { epochs: 3 } }] as unknown as RunDto[]
+    expect(configRows(same).find((r) => r.key === 'heads')).toEqual({
+      key: 'heads',
+      label: 'Heads averaged',
+      values: ['1', '1'],
+      differs: false,
     })
   })
 })

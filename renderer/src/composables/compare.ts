@@ -15,9 +15,15 @@ export function runSeries(runs: RunDto[], curves: Record<number, EpochDto[]>, xs
   })
 }
 
-/** How each known setting reads in the compare table: its label, and its value in words. */
+/**
+ * How each known setting reads in the compare table: its label, its value in words, and `absent`:
+ * the value a run stored before the setting existed had (shown for it instead of "—").
+ */
 const pctOf = (x: unknown) => `${Math.round(Number(x) * 100)} %`
-const SETTINGS: Record<string, { label: string; show?: (v: unknown, config: Record<string, unknown>) => string }> = {
+const SETTINGS: Record<
+  string,
+  { label: string; show?: (v: unknown, config: Record<string, unknown>) => string; absent?: unknown }
+> = {
   preset: { label: 'Model' },
   backbone: { label: 'Backbone' },
   inputSize: { label: 'Input size', show: (v) => `${String(v)} px` },
@@ -59,6 +65,7 @@ const SETTINGS: Record<string, { label: string; show?: (v: unknown, config: Reco
   featureAugment: { label: 'Feature augmentation', show: (v) => featureAugmentText(v) },
   fineTune: { label: 'Fine-tuning', show: (v) => fineTuneText(v) },
   classScores: { label: 'Class scores', show: (v) => (typeof v === 'number' && v > 0 ? `×${v}` : 'off') },
+  heads: { label: 'Heads averaged', show: (v) => (typeof v === 'number' ? String(v) : '1'), absent: 1 },
 }
 
 /** The transfer preset's augmented copies in words (engine: training/feature-augment.ts). */
@@ -124,7 +131,14 @@ export function configRows(runs: RunDto[]): { key: string; label: string; values
   const order = Object.keys(SETTINGS)
   return [...keys]
     .map((key) => {
-      const values = runs.map((r) => (key in r.config ? settingText(key, r.config[key], r.config) : '—'))
+      const absent = SETTINGS[key]?.absent
+      const values = runs.map((r) =>
+        key in r.config
+          ? settingText(key, r.config[key], r.config)
+          : absent !== undefined
+            ? settingText(key, absent, r.config)
+            : '—',
+      )
       return { key, label: SETTINGS[key]?.label ?? key, values, differs: new Set(values).size > 1 }
     })
     .sort((a, b) => Number(b.differs) - Number(a.differs) || order.indexOf(a.key) - order.indexOf(b.key))

@@ -2,10 +2,11 @@ import type { PresetDto, RunDto } from '../../../preload/contract'
 import { pct } from './format'
 import { hasField, type TrainForm } from './train-form'
 import { validateRecipe, type RecipeField } from './train-recipe'
+import { transferProblems, type TransferField } from './train-transfer'
 
 /** Form fields that can carry a message; `split` covers the three percentages. */
 export type TrainField =
-  'inputSize' | 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'seed' | 'split' | RecipeField
+  'inputSize' | 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'seed' | 'split' | RecipeField | TransferField
 export type TrainErrors = Partial<Record<TrainField, string>>
 
 /** An empty number field arrives as '' from v-model.number; anything but a finite number is no number. */
@@ -36,7 +37,7 @@ export function validateTrainForm(form: TrainForm, preset: PresetDto | undefined
   set('patience', whole(form.patience, 0, 1000, 'epochs'))
   set('seed', whole(form.seed, 0, 2 ** 31 - 1))
   set('split', splitProblem(form))
-  return { ...e, ...validateRecipe(form, preset) }
+  return { ...e, ...validateRecipe(form, preset), ...(preset ? transferProblems(form, preset) : {}) }
 }
 
 function splitProblem(f: TrainForm): string | undefined {
