@@ -4,15 +4,16 @@
  * an ablation of the seed CNN's default recipe (at reduced size), then of the default recipe at
  * full size; the last line is the full-size run's `test_accuracy=<fraction> minutes=<m>`.
  *
- *   npm run bench:fashion [-- --epochs 10 --batch 64 --lr 0.002 --limit 54000 --size 32]
+ *   npm run bench:fashion [-- --epochs 10 --batch 64 --lr 0.002 --limit 54000 --size 28]
  *     [--dropout 0.25,0.5 --label-smoothing 0.1 --schedule cosine --warmup-epochs 1 --weight-decay 0.05
- *      --crop-pad 2 --flip | --no-flip]   (the recipe, as `studio train` takes it; default: the preset's)
+ *      --same-padding 2 --crop-pad 2 --flip | --no-flip]   (the recipe, as `studio train` takes it; default: the preset's)
  *     [--ablation-limit 3000 --ablation-epochs 10 --ablation-val 500 | --no-ablation | --only-ablation]
  *     [--classic]   (also the classic recipe, all off, at full size: the "before" of the ECE comparison)
  *
  * Epochs, batch size and learning rate default to the seed-cnn preset's (config.ts); the input is
- * 32 px unless --size says otherwise: the side Auto gives these 28 px images (auto.ts CNN_GRID_SIDE:
- * the seed CNN's last pooling then keeps a 2×2 grid; at 28 px, the set's own size, a 1×1 one). The
+ * the set's own 28 px unless --size says otherwise (what Auto gives these images; the preset then
+ * zero-pads its last two convolutions, presets/seed-cnn.ts gridPadding, so a 3×3 grid enters the
+ * dense layer instead of 1×1). The
  * 70,000 IDX images enter the project as image rows whose decoded pixels are placed in the
  * project's pixel cache (grey replicated to RGB; at another size than 28 resized bilinearly) — what an import followed by the first decode
  * produces — so the run measures training, not PNG encoding. Splits come from the set: 54,000 train
@@ -31,7 +32,6 @@ import { startTraining } from '../main/engine/training/runner'
 import { NO_AUGMENT } from '../main/engine/training/augment'
 import { withDefaults, type TrainConfig } from '../main/engine/training/config'
 import { RECIPE_OFF } from '../main/engine/training/recipe'
-import { CNN_GRID_SIDE } from '../main/engine/training/auto'
 import { trainResult } from '../main/cli/commands/train'
 import { recipeFrom } from '../main/cli/commands/train-recipe'
 import { printResources, trainerBackend, trainerWorkers } from './lib/resources'
@@ -42,7 +42,7 @@ const text = (name: string) => {
 }
 const num = (name: string) => (text(name) === undefined ? undefined : Number(text(name)))
 const flag = (name: string) => process.argv.includes(`--${name}`)
-const size = num('size') ?? CNN_GRID_SIDE
+const size = num('size') ?? 28
 const limit = Math.min(54_000, num('limit') ?? 54_000)
 const asked: Partial<TrainConfig> = {
   preset: 'seed-cnn',
@@ -60,6 +60,7 @@ const asked: Partial<TrainConfig> = {
       warmupEpochs: num('warmup-epochs'),
       weightDecay: num('weight-decay'),
       cropPad: num('crop-pad'),
+      samePadding: num('same-padding'),
       flip: flag('flip') ? true : flag('no-flip') ? false : undefined,
     },
     'seed-cnn',
@@ -256,6 +257,7 @@ function words(c: TrainConfig): string {
       ? `${c.schedule}${c.warmupEpochs ? ` (warm-up ${c.warmupEpochs})` : ''}`
       : '',
     c.weightDecay ? `wd ${c.weightDecay}` : '',
+    c.samePadding ? `last ${c.samePadding} conv padded` : '',
   ].filter(Boolean)
   return `${parts.join(', ') || 'all off'}; ${c.epochs} epochs, batch ${c.batchSize}, lr ${c.learningRate}`
 }
@@ -309,6 +311,7 @@ if (ablation) {
           { ...base, dropout: { beforeDense: 0.25, afterDense: 0.5 } },
         ],
   )
+  if (full.samePadding) variants.push(['− padding (all convolutions valid)', { ...base, samePadding: 0 }])
   variants.push(
     full.weightDecay
       ? ['− weight decay', { ...base, weightDecay: 0 }]

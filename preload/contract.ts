@@ -121,7 +121,7 @@ export interface PresetDto {
   label: string
   description: string
   /** The optional form fields that apply to this preset. */
-  fields: ('inputSize' | 'backbone' | 'augment' | 'dropout')[]
+  fields: ('inputSize' | 'backbone' | 'augment' | 'dropout' | 'padding')[]
   defaults: {
     inputSize: number
     epochs: number
@@ -162,6 +162,12 @@ export interface RecipeDto {
   /** Epochs. */
   warmupEpochs: number
   weightDecay: number
+  /**
+   * Seed CNN: how many of its three convolutions, counted from the last, zero-pad ('same'). The
+   * default here is the preset's default input size's; left out of a request, the engine picks it
+   * by the input size (the fewest that leave a 3×3 grid into the dense layer).
+   */
+  samePadding: number
   /** Pixels. */
   cropPad: number
   flip: boolean

@@ -26,6 +26,7 @@ describe('studio train recipe flags', () => {
       '--schedule <name>',
       '--warmup-epochs <n>',
       '--weight-decay <wd>',
+      '--same-padding <n>',
       '--crop-pad <px>',
       '--flip',
       '--no-flip',
@@ -35,6 +36,7 @@ describe('studio train recipe flags', () => {
     // Defaults per preset where they differ: the seed CNN's measured recipe, the transfer preset's off.
     expect(help).toContain(`(default: seed-cnn ${SEED_CNN_RECIPE.weightDecay}, transfer 0)`)
     expect(help).toMatch(/--label-smoothing <eps> .*\(default: 0\)/)
+    expect(help).toMatch(/--same-padding <n> .*: 2 at 28 px, 1 at 32, 0 from 38\)/)
     expect(help).toContain(`(default: seed-cnn ${SEED_CNN_BATCH}, transfer 32)`)
   }, 60_000)
 
@@ -47,6 +49,9 @@ describe('studio train recipe flags', () => {
       [['--epochs', '2', '--warmup-epochs', '3'], /warmupEpochs must be a number from 0 to 2 \(got 3\)/],
       [['--weight-decay', '-1'], /weightDecay must be a number from 0 to 1/],
       [['--preset', 'transfer', '--dropout', '0.2'], /dropout: the transfer preset has no dropout/],
+      [['--same-padding', '4'], /samePadding must be a whole number from 0 to 3 \(got 4\)/],
+      [['--same-padding', '1.5'], /samePadding must be a whole number from 0 to 3 \(got NaN\)/],
+      [['--preset', 'transfer', '--same-padding', '1'], /samePadding: the transfer preset has no convolutions/],
     ]
     for (const [args, message] of cases) {
       const r = studio(['train', ...p, ...args])
@@ -78,6 +83,8 @@ describe('studio train recipe flags', () => {
       '--crop-pad',
       '2',
       '--no-flip',
+      '--same-padding',
+      '3',
     ])
     expect(r.status).toBe('done')
     const runs = studioJson<{ runs: { run: number; config: Record<string, unknown> }[] }>(['runs', ...p])
@@ -87,6 +94,7 @@ describe('studio train recipe flags', () => {
       schedule: 'onecycle',
       warmupEpochs: 0.5,
       weightDecay: 0.01,
+      samePadding: 3,
       augment: { flip: false, rotate: 0, crop: 0, brightness: 0, contrast: 0, cropPad: 2 },
     })
   }, 120_000)

@@ -11,6 +11,7 @@ const recipe = {
   schedule: 'cosine' as const,
   warmupEpochs: 1,
   weightDecay: 0.05,
+  samePadding: 0,
   cropPad: 2,
   flip: false,
 }

@@ -19,6 +19,7 @@ export interface RecipeCliOptions {
   schedule?: string
   warmupEpochs?: number
   weightDecay?: number
+  samePadding?: number
 }
 
 export function addRecipeOptions(cmd: Command): void {
@@ -59,6 +60,13 @@ export function addRecipeOptions(cmd: Command): void {
       `decoupled (AdamW) decay: kernels shrink by lr·wd per step (default: ${recipeDefault((r) => r.weightDecay)})`,
       parseFloat,
     )
+    .option(
+      '--same-padding <n>',
+      "seed-cnn: how many of its 3 convolutions, counted from the last, zero-pad ('same') instead of shrinking " +
+        'the map by 2 px (default: the fewest that leave a 3×3 grid into the dense layer at the input size: ' +
+        '2 at 28 px, 1 at 32, 0 from 38)',
+      parseWhole,
+    )
 }
 
 /**
@@ -76,6 +84,7 @@ export function recipeFrom(o: RecipeCliOptions, preset?: string): Partial<TrainC
   if (o.schedule !== undefined) c.schedule = o.schedule as Schedule
   if (o.warmupEpochs !== undefined) c.warmupEpochs = o.warmupEpochs
   if (o.weightDecay !== undefined) c.weightDecay = o.weightDecay
+  if (o.samePadding !== undefined) c.samePadding = o.samePadding
   return c
 }
 

@@ -3,6 +3,7 @@ import { afterTrainingSection, autoSection } from '../evaluation/card-sections'
 import type { EvaluationSummary } from '../evaluation/metrics'
 import type { DatasetVersion, EpochRecord, RunRecord, Split } from '../store'
 import type { TrainConfig } from '../training/config'
+import { RECIPE_OFF, recipeWith } from '../training/recipe'
 import { plural } from '../plural'
 import { exportLimitation, exportSection, type ExportedFormatCard } from './model-card-export'
 
@@ -113,6 +114,7 @@ ${table(
             .join(', ')
         : 'none',
     ],
+    ...recipeRows(c.config),
     ...transferRows(c.config),
     ['class weights', c.config.classWeights ? 'inverse frequency' : 'none'],
     ['seed', c.config.seed],
@@ -258,6 +260,39 @@ function subgroupLimitation(g: CardInput['subgroups']): string {
   return `- Performance has not been checked per subgroup of who or where the images come from (no such attributes were
   recorded: import a CSV with extra columns or use \`studio attr set\`); do that before relying on the model for
   decisions about people.`
+}
+
+/** The recipe's rows (recipe.ts); a config from before a field reads as that field off, as the trainer read it. */
+function recipeRows(config: TrainConfig): [string, string][] {
+  const r = recipeWith(config, RECIPE_OFF)
+  const d = r.dropout
+  const rows: [string, string][] = [
+    [
+      'learning-rate schedule',
+      r.schedule === 'onecycle'
+        ? `one-cycle, peak ${config.learningRate}`
+        : r.schedule === 'cosine'
+          ? `cosine from ${config.learningRate} down to 0`
+          : 'constant',
+    ],
+    ['warm-up', r.warmupEpochs ? `${r.warmupEpochs} epochs` : 'none'],
+    ['weight decay', r.weightDecay ? `decoupled (AdamW-style), ${r.weightDecay}` : 'none'],
+    ['label smoothing', r.labelSmoothing ? `ε = ${r.labelSmoothing}` : 'none'],
+  ]
+  if (config.preset !== 'seed-cnn') return rows
+  return [
+    ...rows,
+    [
+      'dropout',
+      d.beforeDense || d.afterDense ? `${d.beforeDense} before the dense layer, ${d.afterDense} after it` : 'none',
+    ],
+    [
+      'convolution padding',
+      r.samePadding
+        ? `the last ${r.samePadding} of the 3 convolutions zero-padded ('same'), the others 'valid'`
+        : "none ('valid', the classic layers)",
+    ],
+  ]
 }
 
 /** The transfer recipe's rows (feature augmentation, fine-tuning, class scores, averaged heads); none for other presets or older runs. */

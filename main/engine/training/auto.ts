@@ -1,4 +1,5 @@
 import type { TrainConfig } from './config'
+import { gridPadding, MIN_GRID, seedCnnShape } from './presets/seed-cnn'
 
 /**
  * "Train the best model": picks the preset, backbone, input size, recipe and epochs from the data
@@ -71,7 +72,7 @@ export interface AutoInput {
 
 /** One decision: what was chosen and why, in words the Train form and the model card show. */
 export interface AutoChoice {
-  what: 'preset' | 'backbone' | 'input size' | 'epochs' | 'recipe' | 'test-time augmentation'
+  what: 'preset' | 'backbone' | 'input size' | 'padding' | 'epochs' | 'recipe' | 'test-time augmentation'
   value: string
   why: string
 }
@@ -86,12 +87,13 @@ export interface AutoPlan {
 }
 
 /**
- * Seed CNN training speed, images per second per core at a 28 px input: bench:fashion on this
- * project's two-core VM with the SIMD GEMM convolutions, 1,270–1,300 images/s at 32 px on two cores
- * (bench/RESULTS.md, "With the SIMD GEMM convolutions"), ≈ 830 per core at 28 px, rounded down for
- * the epoch's evaluation and a busier machine; cost grows with the pixel count.
+ * Seed CNN training speed, in multiply-adds of one image's forward pass (seedCnnShape) trained per
+ * second per core: bench:fashion on this project's two-core VM with the SIMD GEMM convolutions,
+ * 1,270–1,300 images/s at 32 px unpadded (5.33 M) on two cores (bench/RESULTS.md, "With the SIMD
+ * GEMM convolutions") is 3.4 G per core, rounded down for the epoch's evaluation and a busier
+ * machine. A step's time follows the multiply-adds (padding and input size change them).
  */
-export const SEED_CNN_IMAGES_PER_CORE_28PX = 800
+export const SEED_CNN_MACS_PER_CORE = 3.2e9
 /** Images decoded (sharp, once per image and size) per second per core, for a first run. */
 export const DECODES_PER_CORE = 150
 /**
@@ -124,19 +126,11 @@ const SMALL_SIDE = 48
 const GRAYSCALE = 0.9
 /** Fewest epochs the seed CNN should get; fewer means a smaller input. */
 const MIN_CNN_EPOCHS = 3
-/**
- * The smallest side Auto gives the seed CNN unless the budget forces less: at 32 px its three 3×3
- * convolutions and 2×2 poolings end on a 2×2 grid (512 features into the dense layer), at 28 px on
- * 1×1 (128). Fashion-MNIST, same recipe, full size: 89.6 % at 28 px, 91.3 % at 32 (bench/RESULTS.md).
- */
-export const CNN_GRID_SIDE = 32
-
 const minutes = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`)
 
-/** Seed CNN seconds per epoch over `n` images at `size` px. */
-export function cnnEpochSeconds(n: number, size: number, cores: number): number {
-  const perSecond = SEED_CNN_IMAGES_PER_CORE_28PX * Math.max(1, cores) * (28 / size) ** 2
-  return n / perSecond
+/** Seed CNN seconds per epoch over `n` images at `size` px, with its default padding there unless given. */
+export function cnnEpochSeconds(n: number, size: number, cores: number, samePadding = gridPadding(size)): number {
+  return (n * seedCnnShape(size, samePadding).macs) / (SEED_CNN_MACS_PER_CORE * Math.max(1, cores))
 }
 
 /**
@@ -266,17 +260,11 @@ export function planAuto(input: AutoInput): AutoPlan {
   }
 
   choices.push({ what: 'preset', value: 'seed-cnn', why: `${whyNot}; the seed CNN trains from scratch on pixels` })
-  // The input: the images' own size when smaller than the preset's, but at least CNN_GRID_SIDE (its three
-  // convolution + pooling stages leave a 2×2 grid there, 1×1 below), never under the preset's minimum.
+  // The input: the images' own size when smaller than the preset's, never under the preset's minimum;
+  // the preset zero-pads as many convolutions as a small input needs (seed-cnn.ts gridPadding).
   const own = Math.round(d.medianSide)
-  let size = Math.max(p.seedCnn.inputMin, Math.min(p.seedCnn.inputSize, Math.max(CNN_GRID_SIDE, own)))
-  const sizeWhy: string[] = [
-    size >= p.seedCnn.inputSize
-      ? `the preset's default`
-      : own < CNN_GRID_SIDE && size === CNN_GRID_SIDE
-        ? `the images are about ${own} px; ${CNN_GRID_SIDE} px keeps a 2×2 grid after the last pooling (1×1 at ${own} px)`
-        : `the images are about ${own} px`,
-  ]
+  let size = Math.max(p.seedCnn.inputMin, Math.min(p.seedCnn.inputSize, own))
+  const sizeWhy: string[] = [size >= p.seedCnn.inputSize ? `the preset's default` : `the images are about ${own} px`]
   const train = d.images * 0.7
   const overhead = d.images / (DECODES_PER_CORE * Math.max(1, cores))
   const epochsAt = (s: number) =>
@@ -290,6 +278,14 @@ export function planAuto(input: AutoInput): AutoPlan {
   const cap = Math.max(p.seedCnn.epochs, 3 * p.seedCnn.epochs)
   const epochs = Math.max(1, Math.min(cap, epochsAt(size)))
   choices.push({ what: 'input size', value: `${size} px`, why: sizeWhy[0]! })
+  const padded = gridPadding(size)
+  choices.push({
+    what: 'padding',
+    value: padded ? `the last ${padded} of 3 convolutions zero-padded` : 'none (the classic layers)',
+    why: padded
+      ? `at ${size} px the fewest that leave a ${MIN_GRID}×${MIN_GRID} grid into the dense layer (${seedCnnShape(size, 0).grid}×${seedCnnShape(size, 0).grid} without)`
+      : `at ${size} px the classic layers already leave a ${seedCnnShape(size, 0).grid}×${seedCnnShape(size, 0).grid} grid`,
+  })
   const perEpoch = cnnEpochSeconds(train, size, cores)
   choices.push({
     what: 'epochs',

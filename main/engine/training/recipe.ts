@@ -3,8 +3,9 @@ import { checkAugmentation, type Augmentation } from './augment'
 
 /**
  * The recipe: what a run may change about how a model trains without changing its layers —
- * dropout around the seed CNN's dense layer, label smoothing, the learning-rate schedule and
- * decoupled weight decay (augmentation is `augment`, augment.ts). Every field is stored with the
+ * dropout around the seed CNN's dense layer, label smoothing, the learning-rate schedule,
+ * decoupled weight decay and the seed CNN's convolution padding (augmentation is `augment`,
+ * augment.ts). Every field is stored with the
  * run's config; the defaults are "off" (today's training) unless a preset sets its own.
  */
 export interface Recipe {
@@ -31,6 +32,14 @@ export interface Recipe {
    * scheduled rate; the decay never enters the gradient moments. 0 ≤ wd ≤ 1; 0 = off.
    */
   weightDecay: number
+  /**
+   * How many of the seed CNN's three convolutions, counted from the last, zero-pad their input
+   * ('same' padding: the map keeps its side) instead of shrinking it by 2 px ('valid', the classic
+   * layers). 0 = all valid, 2 = the second and third padded, 3 = all; 0 to 3. Small inputs end on
+   * a finer grid into the dense layer with it (28 px: 1×1 with none, 3×3 with two). Presets
+   * without the 'padding' field take 0.
+   */
+  samePadding: number
 }
 
 export const SCHEDULES = ['constant', 'cosine', 'onecycle'] as const
@@ -43,6 +52,7 @@ export const RECIPE_OFF: Recipe = {
   schedule: 'constant',
   warmupEpochs: 0,
   weightDecay: 0,
+  samePadding: 0,
 }
 
 /** The recipe fields of `c` over `d` (each field whole: dropout's two rates go together). */
@@ -53,6 +63,7 @@ export function recipeWith(c: Partial<Recipe>, d: Recipe): Recipe {
     schedule: c.schedule ?? d.schedule,
     warmupEpochs: c.warmupEpochs ?? d.warmupEpochs,
     weightDecay: c.weightDecay ?? d.weightDecay,
+    samePadding: c.samePadding ?? d.samePadding,
   }
 }
 
@@ -66,7 +77,7 @@ export function storedConfig<T extends object>(c: T & Partial<Recipe>): T & Reci
 
 /**
  * Checks a complete config's recipe and augmentation; messages name the field. `fields` are the
- * preset's (dropout needs 'dropout'; augmentation needs 'augment').
+ * preset's (dropout needs 'dropout'; samePadding needs 'padding'; augmentation needs 'augment').
  */
 export function checkRecipe(
   c: Recipe & { epochs: number; inputSize: number; augment: Augmentation | null; preset: string },
@@ -87,6 +98,11 @@ export function checkRecipe(
     throw new ValidationError(`schedule must be ${SCHEDULES.join(', ')} (got ${JSON.stringify(c.schedule)})`)
   rate('warmupEpochs', c.warmupEpochs, c.epochs, false)
   rate('weightDecay', c.weightDecay, 1, false)
+  const p = c.samePadding
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 3)
+    throw new ValidationError(`samePadding must be a whole number from 0 to 3 (got ${String(p)})`)
+  if (p > 0 && !fields.includes('padding'))
+    throw new ValidationError(`samePadding: the ${c.preset} preset has no convolutions of its own to pad`)
   if (c.augment) {
     if (!fields.includes('augment'))
       throw new ValidationError(`augment: the ${c.preset} preset trains on cached features, which are not augmented`)

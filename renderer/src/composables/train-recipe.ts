@@ -29,6 +29,7 @@ const RECIPE_OFF: RecipeDto = {
   schedule: 'constant',
   warmupEpochs: 0,
   weightDecay: 0,
+  samePadding: 0,
   cropPad: 0,
   flip: false,
 }

@@ -76,6 +76,21 @@ describe('ONNX export of the seed CNN', () => {
     })
   }
 
+  // Zero-padded convolutions (recipe samePadding): the default at 28 px pads the last two, at 25 all three.
+  for (const [size, padded] of [
+    [28, 2],
+    [25, 3],
+  ] as const) {
+    it(`matches TF.js within 1e-4 at ${size}×${size} with the last ${padded} convolutions padded`, async () => {
+      const model = seedCnn(size, 5, 3, { beforeDense: 0, afterDense: 0 }, padded)
+      made.push(model)
+      const r = await parity(model, toOnnx(model), 4, size)
+      expect(r.dims).toEqual([4, 5])
+      expect(r.maxDiff).toBeLessThan(1e-4)
+      expect(r.agree).toBe(4)
+    })
+  }
+
   it('gives the same bytes from the saved model.json + weights as from the model in memory', async () => {
     const model = seedCnn(24, 3, 9)
     made.push(model)

@@ -60,15 +60,21 @@ describe('planAuto: the preset', () => {
     expect(choice(plan, 'preset')!.why).toContain('no usable backbone')
   })
 
-  it('small grayscale images: the seed CNN even with backbones, at 32 px (a 2×2 grid after its last pooling)', () => {
+  it('small grayscale images: the seed CNN even with backbones, at their own size, padded to a 3×3 grid', () => {
     const plan = planAuto(input({ data: fashion, budgetSeconds: 900 }))
-    expect(plan.config).toMatchObject({ preset: 'seed-cnn', inputSize: 32 })
+    expect(plan.config).toMatchObject({ preset: 'seed-cnn', inputSize: 28 })
     expect(choice(plan, 'preset')!.why).toContain('small and grayscale')
-    expect(choice(plan, 'input size')!.why).toContain('2×2 grid')
-    // Between 32 px and the preset's default: the images' own size.
+    expect(choice(plan, 'input size')!.why).toBe('the images are about 28 px')
+    // The preset pads the last two convolutions at 28 px (seed-cnn.ts gridPadding); Auto says so.
+    expect(choice(plan, 'padding')!.value).toBe('the last 2 of 3 convolutions zero-padded')
+    expect(choice(plan, 'padding')!.why).toBe(
+      'at 28 px the fewest that leave a 3×3 grid into the dense layer (1×1 without)',
+    )
+    // Larger, still under the preset's default: the images' own size, no padding from 38 px.
     const own = planAuto(input({ data: { ...fashion, medianSide: 40 }, budgetSeconds: 900 }))
     expect(own.config.inputSize).toBe(40)
     expect(choice(own, 'input size')!.why).toBe('the images are about 40 px')
+    expect(choice(own, 'padding')!.why).toBe('at 40 px the classic layers already leave a 3×3 grid')
     // Small but in colour: transfer is still considered.
     const colour = planAuto(input({ data: { ...photos, medianSide: 32 }, budgetSeconds: 600 }))
     expect(colour.config.preset).toBe('transfer')

@@ -49,6 +49,7 @@ export function describePresets(registry: PresetRegistry = presets, env: PresetE
         schedule: d.schedule,
         warmupEpochs: d.warmupEpochs,
         weightDecay: d.weightDecay,
+        samePadding: d.samePadding,
         cropPad: d.augment?.cropPad ?? 0,
         flip: d.augment?.flip ?? false,
       },

@@ -14,6 +14,40 @@ export const SEED_CNN_RECIPE: Partial<Recipe> = {
   weightDecay: 0.05,
 }
 
+/**
+ * The side of the grid the seed CNN's last pooling should leave at least, which sets its default
+ * padding (gridPadding): Fashion-MNIST at its own 28 px with the last two convolutions padded (a
+ * 3×3 grid) reached 92.6 % where 32 px unpadded (2×2) reached 91.6 % (bench/RESULTS.md).
+ */
+export const MIN_GRID = 3
+
+/**
+ * The seed CNN's shape at an input side with the last `samePadding` convolutions zero-padded:
+ * each stage's convolution output side, the side of the grid into the dense layer, and the
+ * multiply-adds of one image's forward pass (what a training step's time follows).
+ */
+export function seedCnnShape(size: number, samePadding: number): { sides: number[]; grid: number; macs: number } {
+  let side = size
+  let channelsIn = 3
+  let macs = 0
+  const sides: number[] = []
+  ;[32, 64, 128].forEach((filters, i) => {
+    if (i < 3 - samePadding) side -= 2
+    sides.push(side)
+    macs += side * side * 9 * channelsIn * filters
+    side = Math.floor(side / 2)
+    channelsIn = filters
+  })
+  const flat = side * side * 128
+  return { sides, grid: side, macs: macs + flat * 512 }
+}
+
+/** The fewest convolutions, counted from the last, to zero-pad so the grid is at least MIN_GRID (3 where none is enough). */
+export function gridPadding(size: number): number {
+  for (let n = 0; n < 3; n++) if (seedCnnShape(size, n).grid >= MIN_GRID) return n
+  return 3
+}
+
 /** Images per step by default (bench/RESULTS.md, "Seed CNN recipe"); 32 where 64 does not fit memory. */
 export const SEED_CNN_BATCH = 64
 
@@ -21,7 +55,7 @@ export const seedCnnPreset = definePreset({
   name: 'seed-cnn',
   label: 'Seed CNN (from scratch)',
   description: 'Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, trained on pixels',
-  fields: ['inputSize', 'augment', 'dropout'],
+  fields: ['inputSize', 'augment', 'dropout', 'padding'],
   defaults: {
     inputSize: 64,
     epochs: 10,
@@ -32,17 +66,24 @@ export const seedCnnPreset = definePreset({
     recipe: SEED_CNN_RECIPE,
   },
   inputSize: { min: 24, max: 224 },
-  // Batch 64 where it fits a thread's memory at the asked input (up to ≈ 160 px on two threads), else the shared 32.
+  // The padding that keeps a MIN_GRID grid at the asked input; batch 64 where it fits a thread's
+  // memory there (up to ≈ 160 px on two threads), else the shared 32.
   installedDefaults: (_env, asked) => {
     const size = asked.inputSize ?? 64
+    const samePadding = asked.samePadding ?? gridPadding(size)
+    const recipe = { ...SEED_CNN_RECIPE, samePadding }
     const shard = Math.ceil(SEED_CNN_BATCH / threadsFor(asked.workers ?? null))
-    return seedCnnMemory(size, shard).bytes <= THREAD_MEMORY_BYTES ? {} : { batchSize: 32 }
+    return seedCnnMemory(size, shard, 10, samePadding).bytes <= THREAD_MEMORY_BYTES
+      ? { recipe }
+      : { recipe, batchSize: 32 }
   },
-  validate: (cfg) => checkMemory(cfg.inputSize, Math.ceil(cfg.batchSize / threadsFor(cfg.workers)), cfg.batchSize),
+  validate: (cfg) =>
+    checkMemory(cfg.inputSize, Math.ceil(cfg.batchSize / threadsFor(cfg.workers)), cfg.batchSize, cfg.samePadding),
   // The model and the pixel pipeline load TF.js: only a run loads them, not the config checks or --help.
   prepare: async (ctx) => {
     const [{ pixelRun }, { seedCnn }] = await Promise.all([import('./pixels'), import('./seed-cnn-model')])
-    return pixelRun(ctx, () => seedCnn(ctx.cfg.inputSize, ctx.numClasses, ctx.cfg.seed, ctx.cfg.dropout))
+    const { cfg } = ctx
+    return pixelRun(ctx, () => seedCnn(cfg.inputSize, ctx.numClasses, cfg.seed, cfg.dropout, cfg.samePadding))
   },
 })
 
@@ -68,13 +109,15 @@ export function seedCnnMemory(
   size: number,
   batch: number,
   classes = 10,
+  samePadding = 0,
 ): { bytes: number; perImage: number; fixed: number } {
+  const { sides } = seedCnnShape(size, samePadding)
   let side = size
   let floats = size * size * 3
   let channelsIn = 3
   let params = 0
-  for (const filters of [32, 64, 128]) {
-    side -= 2
+  for (const [i, filters] of [32, 64, 128].entries()) {
+    side = sides[i]!
     floats += side * side * filters
     params += 9 * channelsIn * filters + filters
     side = Math.floor(side / 2)
@@ -89,8 +132,8 @@ export function seedCnnMemory(
   return { bytes: fixed + perImage * batch, perImage, fixed }
 }
 
-function checkMemory(size: number, shard: number, batch: number): void {
-  const m = seedCnnMemory(size, shard)
+function checkMemory(size: number, shard: number, batch: number, samePadding: number): void {
+  const m = seedCnnMemory(size, shard, 10, samePadding)
   if (m.bytes <= THREAD_MEMORY_BYTES) return
   const gb = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GB`
   const threads = Math.ceil(batch / shard)
