@@ -25,8 +25,8 @@ export function pixelRun(ctx: PresetContext, buildModel: () => tf.LayersModel, s
       autoWorkers(
         backend,
         ctx.cfg.workers,
-        // The seed CNN's one-core speed (auto.ts), scaled by the pixels: a short run stays on one thread.
-        cnnEpochSeconds(ctx.items('train').length, ctx.cfg.inputSize, 1) * ctx.cfg.epochs,
+        // The seed CNN's one-core speed (auto.ts) at its shape: a short run stays on one thread.
+        cnnEpochSeconds(ctx.items('train').length, ctx.cfg.inputSize, 1, ctx.cfg.samePadding) * ctx.cfg.epochs,
       ),
     save: async (model, run) => {
       await model.save(folderSaver(run.model))
