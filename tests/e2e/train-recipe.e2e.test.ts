@@ -37,7 +37,20 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
     expect(await p.inputValue(field('Crop padding'))).toBe('0')
     expect(await p.isChecked(field('Mirror'))).toBe(false)
     // The seed CNN's measured defaults (presets/seed-cnn.ts): one-cycle with weight decay, the rest off.
-    expect(await p.inputValue(`${recipe} select`)).toBe(SEED_CNN_RECIPE.schedule)
+    const schedule = `${recipe} label:has-text("Learning-rate schedule") select`
+    expect(await p.inputValue(schedule)).toBe(SEED_CNN_RECIPE.schedule)
+    // Zero-padded convolutions: Auto, naming the engine's pick at the input size (64 px: none; 28 px: the last 2).
+    const padding = '[data-testid="same-padding"] select'
+    const paddingHelp = '#same-padding-help'
+    const autoLabel = () => p.$eval(`${padding} option[value="auto"]`, (o) => o.textContent?.trim())
+    expect(await p.inputValue(padding)).toBe('auto')
+    expect(await autoLabel()).toBe('Auto — by input size (0 now)')
+    expect(await p.textContent(paddingHelp)).toMatch(/6×6 grid into the dense layer at 64 px$/)
+    await p.fill('label:has-text("Input size") input', '28')
+    expect(await autoLabel()).toBe('Auto — by input size (2 now)')
+    expect(await p.textContent(paddingHelp)).toMatch(/3×3 grid into the dense layer at 28 px$/)
+    await p.locator('[data-testid="same-padding"]').scrollIntoViewIfNeeded()
+    await ui.shot('recipe-00-padding-auto-28')
     expect(Number(await p.inputValue(field('Weight decay')))).toBe(SEED_CNN_RECIPE.weightDecay)
     // A value out of range is named next to its field and Start waits.
     await p.fill(field('Label smoothing'), '1.5')
@@ -46,14 +59,18 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
     expect(await p.isDisabled('button:has-text("Start training")')).toBe(true)
     await ui.shot('recipe-01-train-advanced-problem')
     // The recipe for a short run.
-    await p.fill('label:has-text("Epochs") input', '2')
+    await p.fill('label:has-text("Epochs") input', '1')
     await p.fill('label:has-text("Input size") input', '32')
+    // Auto would pad the last 1 at 32 px; the last 2 leave a 3×3 grid.
+    expect(await autoLabel()).toBe('Auto — by input size (1 now)')
+    await p.selectOption(padding, { label: 'Last 2' })
+    expect(await p.textContent(paddingHelp)).toMatch(/3×3 grid into the dense layer at 32 px$/)
     await p.fill(field('Dropout before'), '0.25')
     await p.fill(field('Dropout after'), '0.5')
     await p.fill(field('Crop padding'), '2')
     await p.check(field('Mirror'))
     await p.fill(field('Label smoothing'), '0.1')
-    await p.selectOption(`${recipe} select`, 'cosine')
+    await p.selectOption(schedule, 'cosine')
     await p.fill(field('Warm-up epochs'), '0.5')
     await p.fill(field('Weight decay'), '0.05')
     expect(await p.isEnabled('button:has-text("Start training")')).toBe(true)
@@ -71,8 +88,9 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
     )
     const run = studio.store.runs.list()[0]!
     expect(JSON.parse(run.config)).toMatchObject({
-      epochs: 2,
+      epochs: 1,
       inputSize: 32,
+      samePadding: 2,
       dropout: { beforeDense: 0.25, afterDense: 0.5 },
       labelSmoothing: 0.1,
       schedule: 'cosine',
@@ -80,7 +98,8 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
       weightDecay: 0.05,
       augment: { flip: true, rotate: 0, crop: 0, brightness: 0, contrast: 0, cropPad: 2 },
     })
-    // A second run with the preset's defaults (choosing the preset again resets the form), then both compared.
+    // A second run with the preset's defaults (choosing the preset again resets the form): Auto sends no
+    // padding and the engine picks the last 1 at 32 px; then both compared.
     await p.selectOption('.form select >> nth=0', 'seed-cnn')
     await p.fill('label:has-text("Epochs") input', '1')
     await p.fill('label:has-text("Input size") input', '32')
@@ -90,6 +109,8 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
       null,
       { timeout: 120_000 },
     )
+    expect(await p.inputValue(padding)).toBe('auto')
+    expect(JSON.parse(studio.store.runs.list()[1]!.config)).toMatchObject({ inputSize: 32, samePadding: 1 })
     await p.click('nav >> text=Experiments')
     await p.check('input[aria-label="Compare run 1"]')
     await p.check('input[aria-label="Compare run 2"]')
@@ -104,6 +125,7 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
         ['Label smoothing', '0.1', 'off'],
         ['Learning-rate schedule', 'cosine', 'onecycle'],
         ['Warm-up', '0.5 epochs', 'none'],
+        ['Zero-padded convolutions', 'last 2', 'last 1'],
       ]),
     )
     await p.locator('[data-testid="compare"] table.side').scrollIntoViewIfNeeded()

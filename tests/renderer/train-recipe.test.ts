@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { PresetDto } from '../../preload/contract'
-import { settingText } from '../../renderer/src/composables/compare'
-import { formFor, trainRequest } from '../../renderer/src/composables/train-form'
-import { recipeFormFromConfig } from '../../renderer/src/composables/train-recipe'
+import type { RunDto } from '../../preload/contract'
+import { configRows, settingText } from '../../renderer/src/composables/compare'
+import { formFor, formFromConfig, trainRequest } from '../../renderer/src/composables/train-form'
+import {
+  autoPadding,
+  autoPaddingLabel,
+  paddingGridText,
+  recipeFormFromConfig,
+} from '../../renderer/src/composables/train-recipe'
 import { validateTrainForm } from '../../renderer/src/composables/train-validate'
 
 const recipe = {
@@ -19,7 +25,7 @@ const seed: PresetDto = {
   name: 'seed-cnn',
   label: 'Seed CNN',
   description: '',
-  fields: ['inputSize', 'augment', 'dropout'],
+  fields: ['inputSize', 'augment', 'dropout', 'padding'],
   inputSize: { min: 24, max: 224 },
   defaults: {
     inputSize: 64,
@@ -117,6 +123,60 @@ describe('the Train form’s Recipe group', () => {
     expect(validateTrainForm(formFor(seed), seed)).toEqual({})
     // Fields the preset does not have are not checked.
     expect(validateTrainForm({ ...formFor(transfer), dropoutBefore: 5, cropPad: -1 }, transfer)).toEqual({})
+  })
+})
+
+describe('the seed CNN’s zero-padded convolutions', () => {
+  // The port is checked against the engine at every size in tests/engine/training/seed-cnn-padding-page.test.ts.
+  it('picks as the engine documents (Recipe.samePadding): 3 at 24 px, 2 at 28, 1 at 30–37, 0 from 38', () => {
+    expect([24, 28, 30, 37, 38, 64].map(autoPadding)).toEqual([3, 2, 1, 1, 0, 0])
+  })
+
+  it('is Auto by default, sending nothing; an explicit choice is sent, 0 included', () => {
+    expect(formFor(seed).samePadding).toBe('auto')
+    expect(trainRequest({ ...formFor(seed), inputSize: 28 }, seed)).not.toHaveProperty('samePadding')
+    for (const n of [0, 1, 2, 3] as const)
+      expect(trainRequest({ ...formFor(seed), samePadding: n }, seed)).toMatchObject({ samePadding: n })
+    // A preset without the field never sends it.
+    expect(trainRequest({ ...formFor(transfer), samePadding: 2 }, transfer)).not.toHaveProperty('samePadding')
+  })
+
+  it('shows a stored run’s value as an explicit choice; a config without a number trained with none', () => {
+    expect(formFromConfig(seed, { samePadding: 2, inputSize: 28 }).samePadding).toBe(2)
+    expect(formFromConfig(seed, { samePadding: 0 }).samePadding).toBe(0)
+    expect(formFromConfig(seed, { inputSize: 28 }).samePadding).toBe(0)
+    expect(formFromConfig(seed, { samePadding: '2' }).samePadding).toBe(0)
+    expect(formFromConfig(seed, { samePadding: 7 }).samePadding).toBe(0)
+    // Train again sends it back as stored.
+    expect(trainRequest(formFromConfig(seed, { samePadding: 1, inputSize: 32 }), seed)).toMatchObject({
+      samePadding: 1,
+      inputSize: 32,
+    })
+  })
+
+  it('names Auto’s pick and the grid the choice leaves at the form’s input size', () => {
+    expect(autoPaddingLabel(28)).toBe('Auto — by input size (2 now)')
+    expect(autoPaddingLabel(64)).toBe('Auto — by input size (0 now)')
+    expect(autoPaddingLabel(NaN)).toBe('Auto — by input size')
+    expect(paddingGridText('auto', 28)).toBe('3×3 grid into the dense layer at 28 px')
+    expect(paddingGridText(0, 28)).toBe('1×1 grid into the dense layer at 28 px')
+    expect(paddingGridText(3, 28)).toBe('3×3 grid into the dense layer at 28 px')
+    expect(paddingGridText('auto', 64)).toBe('6×6 grid into the dense layer at 64 px')
+    expect(paddingGridText(2, 64)).toBe('7×7 grid into the dense layer at 64 px')
+    expect(paddingGridText(1, '' as unknown as number)).toBe('')
+  })
+
+  it('reads in Runs / compare as none or last N; older seed CNN runs none, backbone runs —', () => {
+    expect(settingText('samePadding', 0)).toBe('none')
+    expect(settingText('samePadding', 2)).toBe('last 2')
+    expect(settingText('samePadding', 0, { backbone: 'mobilenet_v2' })).toBe('—')
+    const run = (id: number, config: Record<string, unknown>) => ({ id, config }) as unknown as RunDto
+    const row = configRows([
+      run(1, { preset: 'seed-cnn', backbone: null, samePadding: 2 }),
+      run(2, { preset: 'seed-cnn', backbone: null }),
+      run(3, { preset: 'transfer', backbone: 'mobilenet_v2', samePadding: 0 }),
+    ]).find((r) => r.key === 'samePadding')
+    expect(row).toMatchObject({ label: 'Zero-padded convolutions', values: ['last 2', 'none', '—'], differs: true })
   })
 })
 

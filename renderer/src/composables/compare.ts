@@ -40,6 +40,7 @@ const SETTINGS: Record<
   seed: { label: 'Seed' },
   augment: { label: 'Augmentation', show: (v) => augmentText(v) },
   dropout: { label: 'Dropout', show: (v) => dropoutText(v) },
+  samePadding: { label: 'Zero-padded convolutions', show: (v, c) => paddingText(v, c), absent: 0 },
   labelSmoothing: { label: 'Label smoothing', show: (v) => (v ? String(v) : 'off') },
   schedule: { label: 'Learning-rate schedule' },
   warmupEpochs: { label: 'Warm-up', show: (v) => (v ? `${String(v)} epoch${v === 1 ? '' : 's'}` : 'none') },
@@ -66,6 +67,15 @@ const SETTINGS: Record<
   fineTune: { label: 'Fine-tuning', show: (v) => fineTuneText(v) },
   classScores: { label: 'Class scores', show: (v) => (typeof v === 'number' && v > 0 ? `×${v}` : 'off') },
   heads: { label: 'Heads averaged', show: (v) => (typeof v === 'number' ? String(v) : '1'), absent: 1 },
+}
+
+/**
+ * The seed CNN's zero-padded convolutions in words: "none", "last 2" (engine: Recipe.samePadding); runs stored
+ * before it trained with none. A run on a backbone has no convolutions of its own to pad: "—".
+ */
+function paddingText(v: unknown, config: Record<string, unknown>): string {
+  if (typeof config.backbone === 'string') return '—'
+  return typeof v === 'number' && v > 0 ? `last ${v}` : 'none'
 }
 
 /** The transfer preset's augmented copies in words (engine: training/feature-augment.ts). */

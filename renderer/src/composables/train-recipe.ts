@@ -2,9 +2,10 @@ import type { PresetDto, RecipeDto, TrainRequestDto } from '../../../preload/con
 
 /**
  * The Train form's Recipe group (under Advanced): dropout around the seed CNN's dense layer, crop
- * padding and the mirror (where the preset augments), label smoothing, the learning-rate schedule
- * with its warm-up, and weight decay. Defaults are the preset's (`PresetDto.recipe`, from the
- * engine's registry); what each means is documented in the engine (training/recipe.ts, augment.ts).
+ * padding and the mirror (where the preset augments), the seed CNN's zero-padded convolutions,
+ * label smoothing, the learning-rate schedule with its warm-up, and weight decay. Defaults are the
+ * preset's (`PresetDto.recipe`, from the engine's registry); what each means is documented in the
+ * engine (training/recipe.ts, augment.ts).
  */
 export interface RecipeForm {
   /** Rates, 0 ≤ r < 1 (0: no dropout layer). */
@@ -20,6 +21,60 @@ export interface RecipeForm {
   cropPad: number
   /** Mirror left–right at random: off for digits, text and anything with a handedness. */
   flip: boolean
+  /**
+   * How many of the seed CNN's convolutions, from the last, zero-pad their input (0–3), or 'auto':
+   * nothing sent, the engine picks it by the input size (autoPadding).
+   */
+  samePadding: PaddingChoice
+}
+
+export type PaddingChoice = 'auto' | 0 | 1 | 2 | 3
+
+/** The "Zero-padded convolutions" select's explicit choices (Auto is listed first, with its number). */
+export const PADDING_CHOICES: { value: Exclude<PaddingChoice, 'auto'>; label: string }[] = [
+  { value: 0, label: 'None (classic, all valid)' },
+  { value: 1, label: 'Last 1' },
+  { value: 2, label: 'Last 2' },
+  { value: 3, label: 'All 3' },
+]
+
+/**
+ * The side of the grid into the seed CNN's dense layer at an input side with the last `samePadding`
+ * convolutions zero-padded. Mirrors the engine's `seedCnnShape` (main/engine/training/presets/seed-cnn.ts):
+ * each of the three stages shrinks the side by 2 px unless padded, then pools it to half (rounded down).
+ */
+export function seedCnnGrid(size: number, samePadding: number): number {
+  let side = size
+  for (let i = 0; i < 3; i++) {
+    if (i < 3 - samePadding) side -= 2
+    side = Math.floor(side / 2)
+  }
+  return side
+}
+
+/**
+ * What the engine picks when a request leaves `samePadding` out: the fewest convolutions, from the
+ * last, to pad so the grid is at least 3×3 (3 where none is enough). Mirrors the engine's
+ * `gridPadding` and its MIN_GRID (main/engine/training/presets/seed-cnn.ts).
+ */
+export function autoPadding(size: number): number {
+  for (let n = 0; n < 3; n++) if (seedCnnGrid(size, n) >= 3) return n
+  return 3
+}
+
+const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0
+
+/** The select's Auto option: "Auto — by input size (2 now)", the number left out while the size is no size. */
+export function autoPaddingLabel(inputSize: number): string {
+  return `Auto — by input size${isSize(inputSize) ? ` (${autoPadding(inputSize)} now)` : ''}`
+}
+
+/** The help line under the select: what the choice leaves at the form's input size, e.g. "3×3 grid into the dense layer at 28 px". */
+export function paddingGridText(choice: PaddingChoice, inputSize: number): string {
+  if (!isSize(inputSize)) return ''
+  const n = choice === 'auto' ? autoPadding(inputSize) : choice
+  const g = seedCnnGrid(inputSize, n)
+  return `${g}×${g} grid into the dense layer at ${inputSize} px`
 }
 
 /** An engine that sends no recipe defaults trains without one. */
@@ -52,6 +107,8 @@ function recipeFormFrom(r: RecipeDto): RecipeForm {
     weightDecay: r.weightDecay,
     cropPad: r.cropPad,
     flip: r.flip,
+    // The preset's samePadding is the engine's pick at its default input size; the form lets the engine pick.
+    samePadding: 'auto',
   }
 }
 
@@ -78,16 +135,22 @@ export function recipeFormFromConfig(preset: PresetDto, config: Record<string, u
     // A run without augmentation had no padding and no mirror.
     cropPad: config.augment === null ? 0 : num(augment.cropPad, d.cropPad),
     flip: config.augment === null ? false : typeof augment.flip === 'boolean' ? augment.flip : d.flip,
+    // The run's padding as an explicit choice; a config without one trained with none (the engine reads it so).
+    samePadding: PADDING_CHOICES.find((c) => c.value === config.samePadding)?.value ?? 0,
   }
 }
 
-/** The recipe's part of the start request: dropout and the augmentation options only where the preset has them. */
+/**
+ * The recipe's part of the start request: dropout, the augmentation options and the padding only where the
+ * preset has them; the padding only when chosen (Auto: the engine picks it by the input size).
+ */
 export function recipeRequest(form: RecipeForm, preset: PresetDto): Partial<TrainRequestDto> {
   return {
     ...(preset.fields.includes('dropout')
       ? { dropout: { beforeDense: form.dropoutBefore, afterDense: form.dropoutAfter } }
       : {}),
     ...(preset.fields.includes('augment') ? { cropPad: form.cropPad, flip: form.flip } : {}),
+    ...(preset.fields.includes('padding') && form.samePadding !== 'auto' ? { samePadding: form.samePadding } : {}),
     labelSmoothing: form.labelSmoothing,
     schedule: form.schedule,
     warmupEpochs: form.warmupEpochs,
