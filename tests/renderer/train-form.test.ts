@@ -116,6 +116,8 @@ describe('the Train form', () => {
       weightDecay: 0.05,
       cropPad: 2,
       flip: true,
+      // A config without samePadding trained with none (an explicit choice, not Auto).
+      samePadding: 0,
       // A preset without a transfer recipe: off.
       augCopies: 0,
       fineTuneBlocks: 0,
