@@ -2,7 +2,7 @@
  * bench/profile-step: where one training step of the seed CNN goes on the selected backend, per
  * kernel (summed over a few steps), for the batch a worker thread computes.
  *
- *   npx tsx bench/profile-step.ts [--batch 16] [--steps 5] [--size 64] [--classes 4] [--shapes] [--composed] [--rows 18]
+ *   npx tsx bench/profile-step.ts [--batch 16] [--steps 5] [--size 64] [--classes 4] [--same-padding 0] [--shapes] [--composed] [--rows 18]
  *   (--shapes: one row per kernel and input shapes; --composed: the backend's Conv2D and the
  *   convolution gradients as forward convolutions instead of the direct SIMD kernels, for comparison;
  *   CPU: the process's CPU time per step, less sensitive than wall time to a shared machine's load)
@@ -20,7 +20,7 @@ const be = await selectBackend()
 kernelOptions.directConvolutions = !process.argv.includes('--composed')
 const size = arg('--size', 64)
 const classes = arg('--classes', 4)
-const model = seedCnn(size, classes, 1)
+const model = seedCnn(size, classes, 1, undefined, arg('--same-padding', 0))
 const opt = tf.train.adam(1e-3)
 const xs = tf.randomUniform([batch, size, size, 3])
 const ys = tf.oneHot(tf.randomUniform([batch], 0, classes, 'int32'), classes).toFloat()
