@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { evaluate } from '../evaluation/metrics'
 import { mixSeed, rng, shuffle } from '../random'
 import type { ParallelStepper } from './parallel'
-import { NonFiniteOutputError, predictSet } from './predict'
+import { NonFiniteOutputError, predictSet, predictSetWith } from './predict'
 import type { Source } from './sources'
 
 /**
@@ -120,7 +120,7 @@ export async function fit(data: FitData, opts: FitOptions, callbacks: Callback[]
       // A batch made ahead and never used: cancel, or a step or callback that threw.
       if (ahead.batch) tf.dispose([ahead.batch.xs, ahead.batch.ys])
     }
-    const v = validate(model, val, batchSize)
+    const v = await validate(model, val, batchSize, stepper)
     const seconds = (Date.now() - t0) / 1000
     const logs: EpochLogs = {
       epoch,
@@ -137,15 +137,24 @@ export async function fit(data: FitData, opts: FitOptions, callbacks: Callback[]
   return 'done'
 }
 
-/** Loss and accuracy on the validation split; NaN when the model's outputs are not numbers. */
-function validate(model: tf.LayersModel, val: Source, batchSize: number): { loss: number; accuracy: number } | null {
+/**
+ * Loss and accuracy on the validation split; NaN when the model's outputs are not numbers. With
+ * data-parallel threads every one of them predicts a share of each batch (their replicas hold the
+ * weights the last step left, which are the model's).
+ */
+async function validate(
+  model: tf.LayersModel,
+  val: Source,
+  batchSize: number,
+  stepper: ParallelStepper | null,
+): Promise<{ loss: number; accuracy: number } | null> {
   if (!val.imageIds.length) return null
+  const k = model.outputs[0]!.shape[1] as number
   try {
-    const { loss, accuracy } = evaluate(
-      predictSet(model, val, batchSize),
-      val.labels,
-      model.outputs[0]!.shape[1] as number,
-    )
+    const probs = stepper
+      ? await predictSetWith((xs) => stepper.predict(xs), val, batchSize, k)
+      : predictSet(model, val, batchSize)
+    const { loss, accuracy } = evaluate(probs, val.labels, k)
     return { loss, accuracy }
   } catch (err) {
     if (err instanceof NonFiniteOutputError) return { loss: NaN, accuracy: NaN }

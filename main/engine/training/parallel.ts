@@ -5,7 +5,15 @@ import { entryOf, startThread } from '../entries'
 import type { BackendName } from './backend'
 import { recipeOf } from './optimizer'
 import type { FromShard, ToShard } from './protocol'
-import { computeShard, loadWeights, readInto, sharedMemory, updateShare, type SharedMemory } from './shard'
+import {
+  computeShard,
+  loadWeights,
+  predictShard,
+  readInto,
+  sharedMemory,
+  updateShare,
+  type SharedMemory,
+} from './shard'
 import {
   layoutOf,
   readOptimizerState,
@@ -178,6 +186,25 @@ export class ParallelStepper {
       correct += mem.stats[2 * p + 1]!
     }
     return [lossSum / n, correct / n]
+  }
+
+  /**
+   * Class probabilities of a batch (at most the stepper's batch size; rows × classes, flat), every
+   * participant predicting its share of the rows with the current weights: what model.predict gives,
+   * on all the threads.
+   */
+  async predict(xs: tf.Tensor): Promise<Float32Array> {
+    const n = xs.shape[0]!
+    const { mem } = this
+    const k = this.model.outputs[0]!.shape.at(-1) as number
+    // More rows than the shared memory holds: this thread alone.
+    if (xs.size > mem.xs.length) return tf.tidy(() => (this.model.predict(xs) as tf.Tensor).dataSync() as Float32Array)
+    readInto(xs, mem.xs, 0)
+    const computed = this.threads.map((t) => ask(t, { type: 'predict', n }))
+    for (const c of computed) c.catch(() => {})
+    predictShard(this.model, mem, 0, n)
+    await Promise.all(computed)
+    return mem.ys.slice(0, n * k)
   }
 
   /** Writes the optimizer state kept in shared memory back into the optimizer (before a checkpoint). */

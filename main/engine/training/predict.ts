@@ -112,6 +112,34 @@ async function loadPlain(run: RunPaths, backbone: GraphStage | null): Promise<Cl
 export class NonFiniteOutputError extends StudioError {}
 
 /** Class probabilities for every image of a source, batch by batch. */
+/**
+ * predictSet with each batch's probabilities from `predict` (rows × classes, flat): the
+ * data-parallel threads' ParallelStepper.predict, so validation and evaluation use every core.
+ */
+export async function predictSetWith(
+  predict: (xs: tf.Tensor) => Promise<Float32Array>,
+  source: Source,
+  batchSize: number,
+  k: number,
+): Promise<Float32Array[]> {
+  const out: Float32Array[] = []
+  const n = source.imageIds.length
+  for (let s = 0; s < n; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i)
+    const { xs, ys } = source.batch(idx, null)
+    ys.dispose()
+    let data: Float32Array
+    try {
+      data = await predict(xs)
+    } finally {
+      xs.dispose()
+    }
+    if (!data.every(Number.isFinite)) throw new NonFiniteOutputError('the model produced NaN or infinite outputs')
+    for (let i = 0; i < idx.length; i++) out.push(data.slice(i * k, (i + 1) * k))
+  }
+  return out
+}
+
 export function predictSet(model: tf.LayersModel, source: Source, batchSize: number): Float32Array[] {
   const out: Float32Array[] = []
   const n = source.imageIds.length

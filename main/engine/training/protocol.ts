@@ -50,6 +50,8 @@ export type ToShard =
       labelSmoothing: number
     }
   | { type: 'step'; n: number }
+  /** Predict this participant's rows of an n-row batch of the shared inputs into the shared outputs (predictShard). */
+  | { type: 'predict'; n: number }
   /** `lr`: this step's learning rate (the schedule's). */
   | { type: 'update'; iteration: number; lr: number }
 

@@ -1,12 +1,13 @@
 /**
  * A data-parallel training thread (see parallel.ts): its own TensorFlow.js backend and model
  * replica, and the stepper's shared memory. Per step it computes its shard's gradients, then
- * updates its slice of the shared weights; it loads the new weights before its next shard.
+ * updates its slice of the shared weights; it loads the new weights before its next shard. Between
+ * steps it may predict its share of a batch (the epoch's validation, the final evaluation).
  */
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import { selectBackend } from './backend'
-import { computeShard, loadWeights, updateShare, type SharedMemory } from './shard'
+import { computeShard, loadWeights, predictShard, updateShare, type SharedMemory } from './shard'
 import type { FromShard, ToShard } from './protocol'
 import type { Slice, UpdateRule } from './update-rules'
 
@@ -45,10 +46,11 @@ parentPort!.on('message', (m: ToShard) => {
         return
       }
       const c = ctx!
-      if (m.type === 'step') {
+      if (m.type === 'step' || m.type === 'predict') {
         if (stale) loadWeights(c.model, c.mem.weights, c.slices)
         stale = false
-        computeShard(c.model, c.mem, c.part, m.n, c.classWeights, c.slices, c.labelSmoothing)
+        if (m.type === 'step') computeShard(c.model, c.mem, c.part, m.n, c.classWeights, c.slices, c.labelSmoothing)
+        else predictShard(c.model, c.mem, c.part, m.n)
       } else {
         updateShare({ ...c.rule, lr: m.lr }, m.iteration, c.mem, c.part, c.slices)
         stale = true

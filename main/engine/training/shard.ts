@@ -163,6 +163,23 @@ export function computeShard(
   }
 }
 
+/**
+ * The replica's side of a parallel prediction: its rows [from, to) of the n-row batch in the shared
+ * inputs, through the model (inference: dropout off), their class probabilities written over the
+ * same rows of the shared outputs (the labels' memory, which the next step writes again).
+ */
+export function predictShard(model: tf.LayersModel, mem: SharedMemory, part: number, n: number): void {
+  const [from, to] = shardRows(n, part, mem.grads.length)
+  if (to <= from) return
+  const inShape = model.inputs[0]!.shape.slice(1) as number[]
+  const xRow = inShape.reduce((a, b) => a * b, 1)
+  const yRow = mem.ys.length / (mem.xs.length / xRow)
+  tf.tidy(() => {
+    const xs = tf.tensor(mem.xs.subarray(from * xRow, to * xRow), [to - from, ...inShape])
+    readInto(model.predict(xs) as tf.Tensor, mem.ys, from * yRow)
+  })
+}
+
 /** Copies a tensor's values into `dst` at `offset` (straight from the wasm heap where it lives). */
 export function readInto(t: tf.Tensor, dst: Float32Array, offset: number): void {
   const b: object = tf.backend()

@@ -175,6 +175,41 @@ describe('data-parallel training', () => {
     for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThan(1e-4 * Math.max(1, a[i]!))
   }, 180_000)
 
+  it('predicts a batch on every thread what model.predict gives, with the weights the last step left', async () => {
+    await selectBackend('wasm')
+    // Dropout too: a prediction is inference, with no layer dropping anything.
+    const model = seedCnn(28, 3, 1, { beforeDense: 0.5, afterDense: 0.5 }, 2)
+    const optimizer = tf.train.adam(1e-2)
+    const stepper = await ParallelStepper.start(model, optimizer, {
+      workers: 2,
+      backend: 'wasm',
+      classWeights: null,
+      maxBatch: 6,
+    })
+    try {
+      const xs = tf.randomUniform([6, 28, 28, 3], 0, 1, 'float32', 5)
+      const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3).toFloat()
+      const before = (model.predict(xs) as tf.Tensor).dataSync()
+      await stepper.step(xs, ys)
+      // Both replicas changed with the step: the prediction is the new weights', on both halves.
+      for (const n of [6, 5, 1]) {
+        const x = xs.slice(0, n)
+        const want = (model.predict(x) as tf.Tensor).dataSync()
+        const got = await stepper.predict(x)
+        expect(got).toHaveLength(n * 3)
+        got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-6))
+        x.dispose()
+      }
+      const after = await stepper.predict(xs)
+      expect(after.some((v, i) => Math.abs(v - before[i]!) > 1e-4)).toBe(true)
+      tf.dispose([xs, ys])
+    } finally {
+      await stepper.dispose()
+      model.dispose()
+      optimizer.dispose()
+    }
+  }, 60_000)
+
   it('a worker thread that dies mid-step fails the step with a clear error instead of hanging', async () => {
     await selectBackend('wasm')
     const entry = path.join(root, 'dying-worker.mjs')
