@@ -17,7 +17,9 @@ export const SEED_CNN_RECIPE: Partial<Recipe> = {
 /**
  * The side of the grid the seed CNN's last pooling should leave at least, which sets its default
  * padding (gridPadding): Fashion-MNIST at its own 28 px with the last two convolutions padded (a
- * 3×3 grid) reached 92.6 % where 32 px unpadded (2×2) reached 91.6 % (bench/RESULTS.md).
+ * 3×3 grid) reached 92.1–92.4 % in 8–10 epochs where 32 px unpadded (2×2) reached 91.6–91.7 % in
+ * 10–13 (bench/RESULTS.md, "Zero-padded convolutions"). Padding all three scored ≈ 0.5 higher at
+ * ≈ 10 % more per step; the fewest is the default, for the time budget.
  */
 export const MIN_GRID = 3
 
