@@ -279,12 +279,13 @@ export function planAuto(input: AutoInput): AutoPlan {
   const epochs = Math.max(1, Math.min(cap, epochsAt(size)))
   choices.push({ what: 'input size', value: `${size} px`, why: sizeWhy[0]! })
   const padded = gridPadding(size)
+  const bare = seedCnnShape(size, 0).grid
   choices.push({
     what: 'padding',
     value: padded ? `the last ${padded} of 3 convolutions zero-padded` : 'none (the classic layers)',
     why: padded
-      ? `at ${size} px the fewest that leave a ${MIN_GRID}×${MIN_GRID} grid into the dense layer (${seedCnnShape(size, 0).grid}×${seedCnnShape(size, 0).grid} without)`
-      : `at ${size} px the classic layers already leave a ${seedCnnShape(size, 0).grid}×${seedCnnShape(size, 0).grid} grid`,
+      ? `at ${size} px the fewest that leave a ${MIN_GRID}×${MIN_GRID} grid into the dense layer (${bare}×${bare} without)`
+      : `at ${size} px the classic layers already leave a ${bare}×${bare} grid`,
   })
   const perEpoch = cnnEpochSeconds(train, size, cores)
   choices.push({

@@ -112,9 +112,21 @@ async function loadPlain(run: RunPaths, backbone: GraphStage | null): Promise<Cl
 export class NonFiniteOutputError extends StudioError {}
 
 /** Class probabilities for every image of a source, batch by batch. */
+export function predictSet(model: tf.LayersModel, source: Source, batchSize: number): Float32Array[] {
+  const k = (model.outputs[0]!.shape[1] as number) ?? 0
+  return batchRows(source.imageIds.length, batchSize).flatMap((idx) => {
+    const data = tf.tidy(() => {
+      const { xs, ys } = source.batch(idx, null)
+      ys.dispose()
+      return (model.predict(xs) as tf.Tensor).dataSync() as Float32Array
+    })
+    return rowsOf(data, idx.length, k)
+  })
+}
+
 /**
  * predictSet with each batch's probabilities from `predict` (rows × classes, flat): the
- * data-parallel threads' ParallelStepper.predict, so validation and evaluation use every core.
+ * data-parallel threads' ParallelStepper.predict, so the epoch's validation uses every core.
  */
 export async function predictSetWith(
   predict: (xs: tf.Tensor) => Promise<Float32Array>,
@@ -123,36 +135,28 @@ export async function predictSetWith(
   k: number,
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = []
-  const n = source.imageIds.length
-  for (let s = 0; s < n; s += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i)
+  for (const idx of batchRows(source.imageIds.length, batchSize)) {
     const { xs, ys } = source.batch(idx, null)
     ys.dispose()
-    let data: Float32Array
     try {
-      data = await predict(xs)
+      out.push(...rowsOf(await predict(xs), idx.length, k))
     } finally {
       xs.dispose()
     }
-    if (!data.every(Number.isFinite)) throw new NonFiniteOutputError('the model produced NaN or infinite outputs')
-    for (let i = 0; i < idx.length; i++) out.push(data.slice(i * k, (i + 1) * k))
   }
   return out
 }
 
-export function predictSet(model: tf.LayersModel, source: Source, batchSize: number): Float32Array[] {
-  const out: Float32Array[] = []
-  const n = source.imageIds.length
-  const k = (model.outputs[0]!.shape[1] as number) ?? 0
-  for (let s = 0; s < n; s += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i)
-    const data = tf.tidy(() => {
-      const { xs, ys } = source.batch(idx, null)
-      ys.dispose()
-      return (model.predict(xs) as tf.Tensor).dataSync() as Float32Array
-    })
-    if (!data.every(Number.isFinite)) throw new NonFiniteOutputError('the model produced NaN or infinite outputs')
-    for (let i = 0; i < idx.length; i++) out.push(data.slice(i * k, (i + 1) * k))
-  }
-  return out
+/** The row indices of each batch of an n-row set. */
+function batchRows(n: number, batchSize: number): number[][] {
+  const batches: number[][] = []
+  for (let s = 0; s < n; s += batchSize)
+    batches.push(Array.from({ length: Math.min(batchSize, n - s) }, (_, i) => s + i))
+  return batches
+}
+
+/** A batch's flat probabilities as one array per image; NonFiniteOutputError where they are not numbers. */
+function rowsOf(data: Float32Array, rows: number, k: number): Float32Array[] {
+  if (!data.every(Number.isFinite)) throw new NonFiniteOutputError('the model produced NaN or infinite outputs')
+  return Array.from({ length: rows }, (_, i) => data.slice(i * k, (i + 1) * k))
 }

@@ -2,7 +2,7 @@
  * A data-parallel training thread (see parallel.ts): its own TensorFlow.js backend and model
  * replica, and the stepper's shared memory. Per step it computes its shard's gradients, then
  * updates its slice of the shared weights; it loads the new weights before its next shard. Between
- * steps it may predict its share of a batch (the epoch's validation, the final evaluation).
+ * steps it may predict its share of a batch (the epoch's validation).
  */
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'

@@ -144,9 +144,7 @@ export function computeShard(
     mem.stats[2 * part + 1] = 0
     return
   }
-  const inShape = model.inputs[0]!.shape.slice(1) as number[]
-  const xRow = inShape.reduce((a, b) => a * b, 1)
-  const yRow = mem.ys.length / (mem.xs.length / xRow)
+  const { inShape, xRow, yRow } = rowSizes(model, mem)
   const xs = tf.tensor(mem.xs.subarray(from * xRow, to * xRow), [to - from, ...inShape])
   const ys = tf.tensor(mem.ys.subarray(from * yRow, to * yRow), [to - from, yRow])
   try {
@@ -171,13 +169,18 @@ export function computeShard(
 export function predictShard(model: tf.LayersModel, mem: SharedMemory, part: number, n: number): void {
   const [from, to] = shardRows(n, part, mem.grads.length)
   if (to <= from) return
-  const inShape = model.inputs[0]!.shape.slice(1) as number[]
-  const xRow = inShape.reduce((a, b) => a * b, 1)
-  const yRow = mem.ys.length / (mem.xs.length / xRow)
+  const { inShape, xRow, yRow } = rowSizes(model, mem)
   tf.tidy(() => {
     const xs = tf.tensor(mem.xs.subarray(from * xRow, to * xRow), [to - from, ...inShape])
     readInto(model.predict(xs) as tf.Tensor, mem.ys, from * yRow)
   })
+}
+
+/** One image's input shape, and the floats of an input row and of a label/output row in the shared memory. */
+function rowSizes(model: tf.LayersModel, mem: SharedMemory): { inShape: number[]; xRow: number; yRow: number } {
+  const inShape = model.inputs[0]!.shape.slice(1) as number[]
+  const xRow = inShape.reduce((a, b) => a * b, 1)
+  return { inShape, xRow, yRow: mem.ys.length / (mem.xs.length / xRow) }
 }
 
 /** Copies a tensor's values into `dst` at `offset` (straight from the wasm heap where it lives). */

@@ -5,13 +5,14 @@ import { runPaths } from '../runs'
 import { Studio } from '../studio'
 import { nowIso } from '../util'
 import { checkpointing, earlyStopping, nanStop, progress } from './callbacks'
+import type { TrainState } from './checkpoint'
 import type { TrainConfig } from './config'
 import type { TrainEvent } from './events'
 import { finalize } from './finalize'
 import { fit, type Callback } from './fit'
 import { prepare, Resources, type Prepared } from './prepare'
 import { storedConfig } from './recipe'
-import { isScheduled, learningRateSchedule } from './schedule'
+import { isScheduled, learningRateSchedule, type RateSetter } from './schedule'
 import { presets, type PresetRegistry } from './presets/registry'
 import type { TrainJob } from './protocol'
 import { bundledModelsDir, modelsDir } from './backbones'
@@ -74,9 +75,7 @@ export async function runTraining(
         cancelled: () => io.cancelled(),
       },
       [
-        ...(isScheduled(cfg.schedule, cfg.warmupEpochs) ? [learningRateSchedule(p.optimizer, cfg)] : []),
-        nanStop(p.state),
-        earlyStopping(p.state, cfg.patience),
+        ...learning(cfg, p.optimizer, p.state),
         checkpointing({ ...p, runs }, p.state),
         progress(emit, run.id, (cfg.epochs - p.state.epoch) * batches, cfg.batchSize),
       ],
@@ -107,6 +106,15 @@ export async function runTraining(
   }
 }
 
+/** The callbacks that shape what a model learns — the schedule, the NaN stop, early stopping — for the run and its members alike. */
+function learning(cfg: TrainConfig, optimizer: RateSetter, state: TrainState): Callback[] {
+  return [
+    ...(isScheduled(cfg.schedule, cfg.warmupEpochs) ? [learningRateSchedule(optimizer, cfg)] : []),
+    nanStop(state),
+    earlyStopping(state, cfg.patience),
+  ]
+}
+
 /**
  * AfterFit's trainMember: `m` trained on the run's data as the run's own model was (compiled
  * alike, the schedule, the NaN stop, early stopping on val), on this thread, batches shuffled by
@@ -121,7 +129,7 @@ async function trainMember(
 ): Promise<'done' | 'cancelled'> {
   const { cfg } = p
   const optimizer = p.compile(m)
-  const state = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
+  const state: TrainState = { epoch: 0, bestEpoch: null, bestValLoss: null, wait: 0 }
   let best: tf.Tensor[] = []
   const keepBest: Callback = {
     onEpochEnd: (l) => {
@@ -134,12 +142,7 @@ async function trainMember(
     const ended = await fit(
       { model: m, stepper: null, train: p.train, val: p.val },
       { epochs: cfg.epochs, batchSize: cfg.batchSize, seed, initialEpoch: 0, cancelled },
-      [
-        ...(isScheduled(cfg.schedule, cfg.warmupEpochs) ? [learningRateSchedule(optimizer, cfg)] : []),
-        nanStop(state),
-        earlyStopping(state, cfg.patience),
-        keepBest,
-      ],
+      [...learning(cfg, optimizer, state), keepBest],
     )
     if (ended === 'done' && cfg.restoreBest && best.length) m.setWeights(best)
     return ended
