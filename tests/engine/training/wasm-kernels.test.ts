@@ -296,6 +296,34 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
     })
   }
 
+  const tiles: [string, number[], number[]][] = [
+    ["batch norm's per-channel values over a batch", [1, 1, 1, 32], [4, 6, 6, 1]],
+    ['every axis repeated', [2, 3, 4], [3, 2, 2]],
+    ['the last axis only', [5, 3], [1, 4]],
+    ['1-D', [7], [3]],
+    ['nothing repeated', [2, 5, 3], [1, 1, 1]],
+  ]
+  for (const [name, shape, reps] of tiles) {
+    it(`Tile: ${name}`, async () => {
+      const f = () => [tf.tile(T(shape, 43), reps)]
+      const wasm = await on('wasm', f)
+      expect(wasm.length).toBe(shape.reduce((a, d, i) => a * d * reps[i]!, 1))
+      expect(Array.from(wasm)).toEqual(Array.from(await on('cpu', f)))
+    })
+  }
+  it('Tile: the gradient of batch normalization in training matches the cpu backend', async () => {
+    const f = () => {
+      const x = T([4, 5, 5, 8], 44)
+      const r = T([4, 5, 5, 8], 45)
+      const [gx] = tf.grads((a: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2])
+        return tf.batchNorm(a, mean, variance, T([8], 46), T([8], 47), 1e-3).mul(r).sum()
+      })([x])
+      return [gx!]
+    }
+    expect(relErr(await on('wasm', f), await on('cpu', f))).toBeLessThan(1e-4)
+  })
+
   it('leak no tensors', async () => {
     await tf.setBackend('wasm')
     const before = tf.memory().numTensors
@@ -313,6 +341,7 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
         tf.matMul(T([4, 3], 3), T([4, 5], 4), true, false),
         tf.matMul(T([2, 16], 5), T([64, 16], 6), false, true),
         tf.sum(T([3, 5, 8], 7), [0, 1]),
+        tf.tile(T([1, 1, 4], 8), [2, 3, 1]),
       ]
     })
     expect(tf.memory().numTensors).toBe(before)

@@ -7,6 +7,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNati
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput'
 import { maxPoolGradConfig } from './MaxPoolGrad'
 import { sumConfig } from './Sum'
+import { tileConfig } from './Tile'
 import type { KernelOverride } from './wasm-kernel'
 
 /**
@@ -21,6 +22,7 @@ const kernels: (tf.KernelConfig | KernelOverride)[] = [
   batchMatMulConfig,
   maxPoolGradConfig,
   sumConfig,
+  tileConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   conv2DBackpropInputConfig,
