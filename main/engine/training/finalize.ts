@@ -1,11 +1,12 @@
 import fs from 'node:fs'
+import * as tf from '@tensorflow/tfjs'
 import { refine, type SplitViews } from '../evaluation/calibration'
 import { argmax, evaluate } from '../evaluation/metrics'
 import { preprocessingOf, writePreprocessing, type GraphStage } from '../runs'
 import type { DatasetItem, ProjectPaths, Split, Store } from '../store'
 import type { TrainEvent } from './events'
 import { loadModel } from './model-io'
-import { loadClassifier, predictSet } from './predict'
+import { loadClassifier, mirror, predictSet, predictSetWith } from './predict'
 import type { Prepared } from './prepare'
 import { foldTemperature, mirroredProbs, temperatureBlocker } from './refine'
 import type { Source } from './sources'
@@ -36,8 +37,10 @@ export async function finalize(
   const set = split === 'test' ? await p.preset.source('test') : p.val
   runs.setProblems(runId, p.problems)
   const k = model.outputs[0]!.shape[1] as number
-  const plainEval = predictSet(model, set, cfg.batchSize)
-  const plainVal = split === 'val' ? plainEval : predictSet(model, p.val, cfg.batchSize)
+  // On every training thread where the run has them, with the weights as they are now.
+  await p.stepper?.loadModelWeights()
+  const plainEval = await predictOn(p, set, false)
+  const plainVal = split === 'val' ? plainEval : await predictOn(p, p.val, false)
 
   emit({ type: 'phase', runId, phase: 'saving' })
   let graph = await p.preset.save(model, paths)
@@ -103,8 +106,13 @@ async function mirrorPass(
   evalSet: Source,
 ): Promise<{ val: Float32Array[]; eval: Float32Array[] }> {
   const { cfg, paths } = p
-  // The preset's own way where it has one (the transfer preset's extraction threads), else the saved model.
+  // The preset's own way where it has one (the transfer preset's extraction threads); else the
+  // training threads' replicas, which hold the saved weights; else the saved model.
   const own = p.preset.mirrored?.bind(p.preset)
+  if (!own && p.stepper) {
+    const val = await predictOn(p, p.val, true)
+    return { val, eval: split === 'val' ? val : await predictOn(p, evalSet, true) }
+  }
   const classifier = own ? null : await loadClassifier(paths, graph)
   try {
     const spec = { size: cfg.inputSize, fit: cfg.fit }
@@ -119,4 +127,32 @@ async function mirrorPass(
   } finally {
     classifier?.dispose()
   }
+}
+
+/**
+ * Class probabilities of every image of a source (mirrored left–right when `mirrored`), through
+ * the run's model: on all the data-parallel threads where the run has them, else on this one.
+ */
+async function predictOn(p: Prepared, s: Source, mirrored: boolean): Promise<Float32Array[]> {
+  const { model, stepper, cfg } = p
+  if (!stepper && !mirrored) return predictSet(model, s, cfg.batchSize)
+  const k = model.outputs[0]!.shape[1] as number
+  const run = (x: tf.Tensor) =>
+    stepper
+      ? stepper.predict(x)
+      : Promise.resolve(tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync() as Float32Array))
+  return predictSetWith(
+    async (xs) => {
+      if (!mirrored) return run(xs)
+      const m = mirror(xs as tf.Tensor4D)
+      try {
+        return await run(m)
+      } finally {
+        m.dispose()
+      }
+    },
+    s,
+    cfg.batchSize,
+    k,
+  )
 }

@@ -98,6 +98,8 @@ export function autoWorkers(
 
 export class ParallelStepper {
   private iteration = 0
+  /** The step after which the threads last took the model's non-trainable weights (-1: never). */
+  private stateAt = -1
 
   private constructor(
     private readonly model: tf.LayersModel,
@@ -199,12 +201,36 @@ export class ParallelStepper {
     const k = this.model.outputs[0]!.shape.at(-1) as number
     // More rows than the shared memory holds: this thread alone.
     if (xs.size > mem.xs.length) return tf.tidy(() => (this.model.predict(xs) as tf.Tensor).dataSync() as Float32Array)
+    await this.shareState()
     readInto(xs, mem.xs, 0)
     const computed = this.threads.map((t) => ask(t, { type: 'predict', n }))
     for (const c of computed) c.catch(() => {})
     predictShard(this.model, mem, 0, n)
     await Promise.all(computed)
     return mem.ys.slice(0, n * k)
+  }
+
+  /**
+   * Gives every thread this model's non-trainable weights (batch normalization's moving statistics,
+   * which each replica otherwise updates from its own shard), once per step that changed them, so
+   * all participants predict with the weights the trainer saves.
+   */
+  private async shareState(): Promise<void> {
+    const state = this.model.nonTrainableWeights
+    if (!state.length || this.stateAt === this.iteration) return
+    const values = state.map((w) => (w.read().dataSync() as Float32Array).slice())
+    await Promise.all(this.threads.map((t) => ask(t, { type: 'state', values })))
+    this.stateAt = this.iteration
+  }
+
+  /**
+   * The model's weights as they are now (e.g. the best epoch's, restored) into the shared memory and
+   * every thread's replica, before predictions.
+   */
+  async loadModelWeights(): Promise<void> {
+    this.model.trainableWeights.forEach((w, k) => readInto(w.read(), this.mem.weights, this.slices[k]!.offset))
+    this.stateAt = -1
+    await Promise.all(this.threads.map((t) => ask(t, { type: 'reload' })))
   }
 
   /** Writes the optimizer state kept in shared memory back into the optimizer (before a checkpoint). */

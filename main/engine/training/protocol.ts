@@ -54,6 +54,13 @@ export type ToShard =
   | { type: 'predict'; n: number }
   /** `lr`: this step's learning rate (the schedule's). */
   | { type: 'update'; iteration: number; lr: number }
+  /**
+   * The trainer's values of the model's non-trainable weights (batch normalization's moving mean
+   * and variance), in model.nonTrainableWeights order: the replica takes them before it predicts.
+   */
+  | { type: 'state'; values: Float32Array[] }
+  /** The shared weights were set from the trainer's model (not by a step): load them before the next shard. */
+  | { type: 'reload' }
 
 /** shard-worker.ts → parallel.ts: one reply per message. */
 export type FromShard = { type: 'ready' } | { type: 'done' } | { type: 'error'; message: string }

@@ -2,7 +2,9 @@
  * A data-parallel training thread (see parallel.ts): its own TensorFlow.js backend and model
  * replica, and the stepper's shared memory. Per step it computes its shard's gradients, then
  * updates its slice of the shared weights; it loads the new weights before its next shard. Between
- * steps it may predict its share of a batch (the epoch's validation).
+ * steps it may predict its share of a batch (the epoch's validation), after taking the trainer's
+ * non-trainable weights (batch normalization's moving statistics: each replica updates its own
+ * from its shard while training).
  */
 import { parentPort } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
@@ -46,7 +48,14 @@ parentPort!.on('message', (m: ToShard) => {
         return
       }
       const c = ctx!
-      if (m.type === 'step' || m.type === 'predict') {
+      if (m.type === 'reload') {
+        stale = true
+      } else if (m.type === 'state') {
+        c.model.nonTrainableWeights.forEach((w, k) => {
+          const v = w.read() as tf.Variable
+          tf.tidy(() => v.assign(tf.tensor(m.values[k]!, w.shape as number[])))
+        })
+      } else if (m.type === 'step' || m.type === 'predict') {
         if (stale) loadWeights(c.model, c.mem.weights, c.slices)
         stale = false
         if (m.type === 'step') computeShard(c.model, c.mem, c.part, m.n, c.classWeights, c.slices, c.labelSmoothing)

@@ -210,6 +210,44 @@ describe('data-parallel training', () => {
     }
   }, 60_000)
 
+  it("with batch normalization, every thread predicts with the trainer's moving statistics and, after loadModelWeights, its weights", async () => {
+    await selectBackend('wasm')
+    const model = seedCnn(28, 3, 1, RECIPE_OFF.dropout, 2, true)
+    expect(model.layers.filter((l) => l.getClassName() === 'BatchNormalization')).toHaveLength(3)
+    const optimizer = tf.train.adam(1e-2)
+    const stepper = await ParallelStepper.start(model, optimizer, {
+      workers: 2,
+      backend: 'wasm',
+      classWeights: null,
+      maxBatch: 6,
+    })
+    const agree = async (x: tf.Tensor) => {
+      const want = (model.predict(x) as tf.Tensor).dataSync()
+      const got = await stepper.predict(x)
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5))
+    }
+    try {
+      const xs = tf.randomUniform([6, 28, 28, 3], 0, 1, 'float32', 7)
+      const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3).toFloat()
+      // Each replica moves its statistics from its own half of the batch; the trainer's are the ones saved.
+      for (let i = 0; i < 3; i++) await stepper.step(xs, ys)
+      const mean = model.nonTrainableWeights[0]!.read().dataSync()
+      expect(Array.from(mean).some((v) => v !== 0)).toBe(true)
+      await agree(xs)
+      // Weights set on the model after training (a restored best epoch) reach every thread.
+      const other = seedCnn(28, 3, 9, RECIPE_OFF.dropout, 2, true)
+      model.setWeights(other.getWeights())
+      other.dispose()
+      await stepper.loadModelWeights()
+      await agree(xs)
+      tf.dispose([xs, ys])
+    } finally {
+      await stepper.dispose()
+      model.dispose()
+      optimizer.dispose()
+    }
+  }, 60_000)
+
   it('a worker thread that dies mid-step fails the step with a clear error instead of hanging', async () => {
     await selectBackend('wasm')
     const entry = path.join(root, 'dying-worker.mjs')

@@ -317,7 +317,10 @@ describe('wasm depthwise-convolution gradients, MaxPoolGrad and transposed matMu
       const r = T([4, 5, 5, 8], 45)
       const [gx] = tf.grads((a: tf.Tensor) => {
         const { mean, variance } = tf.moments(a, [0, 1, 2])
-        return tf.batchNorm(a, mean, variance, T([8], 46), T([8], 47), 1e-3).mul(r).sum()
+        return tf
+          .batchNorm(a, mean, variance, T([8], 46), T([8], 47), 1e-3)
+          .mul(r)
+          .sum()
       })([x])
       return [gx!]
     }
