@@ -6,9 +6,10 @@
  *
  *   npm run bench:fashion [-- --epochs 10 --batch 64 --lr 0.002 --limit 54000 --size 28]
  *     [--dropout 0.25,0.5 --label-smoothing 0.1 --schedule cosine --warmup-epochs 1 --weight-decay 0.05
- *      --same-padding 2 --crop-pad 2 --flip | --no-flip]   (the recipe, as `studio train` takes it; default: the preset's)
+ *      --same-padding 2 --batch-norm --crop-pad 2 --flip | --no-flip]   (the recipe, as `studio train` takes it; default: the preset's)
  *     [--ablation-limit 3000 --ablation-epochs 10 --ablation-val 500 | --no-ablation | --only-ablation]
  *     [--classic]   (also the classic recipe, all off, at full size: the "before" of the ECE comparison)
+ *     [--keep]   (keep the project of the full-size run in the temp folder, for a look at its model afterwards)
  *
  * Epochs, batch size and learning rate default to the seed-cnn preset's (config.ts); the input is
  * the set's own 28 px unless --size says otherwise (what Auto gives these images; the preset then
@@ -62,6 +63,7 @@ const asked: Partial<TrainConfig> = {
       cropPad: num('crop-pad'),
       samePadding: num('same-padding'),
       flip: flag('flip') ? true : flag('no-flip') ? false : undefined,
+      batchNorm: flag('batch-norm') || undefined,
     },
     'seed-cnn',
   ),
@@ -258,6 +260,7 @@ function words(c: TrainConfig): string {
       : '',
     c.weightDecay ? `wd ${c.weightDecay}` : '',
     c.samePadding ? `last ${c.samePadding} conv padded` : '',
+    c.batchNorm ? 'batch norm' : '',
   ].filter(Boolean)
   return `${parts.join(', ') || 'all off'}; ${c.epochs} epochs, batch ${c.batchSize}, lr ${c.learningRate}`
 }
@@ -360,7 +363,8 @@ if (!onlyAblation) {
     )
   const r = await train(studio, 'default recipe, full size', asked)
   rows.push(r)
-  fs.rmSync(studio.root, { recursive: true, force: true })
+  if (flag('keep')) console.log(`project kept (--keep): ${studio.root}`)
+  else fs.rmSync(studio.root, { recursive: true, force: true })
   studio.close()
   console.log(`\nFull size: ${limit} train images, ${size} px, 10,000 test images; default recipe: ${words(full)}`)
   console.log(HEAD)

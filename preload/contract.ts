@@ -121,7 +121,7 @@ export interface PresetDto {
   label: string
   description: string
   /** The optional form fields that apply to this preset. */
-  fields: ('inputSize' | 'backbone' | 'augment' | 'dropout' | 'padding')[]
+  fields: ('inputSize' | 'backbone' | 'augment' | 'dropout' | 'padding' | 'batchNorm')[]
   defaults: {
     inputSize: number
     epochs: number
@@ -168,6 +168,8 @@ export interface RecipeDto {
    * by the input size (the fewest that leave a 3×3 grid into the dense layer).
    */
   samePadding: number
+  /** Seed CNN: batch normalization after each of its three poolings (not in the classic layers). */
+  batchNorm: boolean
   /** Pixels. */
   cropPad: number
   flip: boolean

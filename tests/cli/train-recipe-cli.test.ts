@@ -52,6 +52,7 @@ describe('studio train recipe flags', () => {
       [['--same-padding', '4'], /samePadding must be a whole number from 0 to 3 \(got 4\)/],
       [['--same-padding', '1.5'], /samePadding must be a whole number from 0 to 3 \(got NaN\)/],
       [['--preset', 'transfer', '--same-padding', '1'], /samePadding: the transfer preset has no convolutions/],
+      [['--preset', 'transfer', '--batch-norm'], /batchNorm: the transfer preset has no convolutions of its own/],
     ]
     for (const [args, message] of cases) {
       const r = studio(['train', ...p, ...args])
@@ -85,6 +86,7 @@ describe('studio train recipe flags', () => {
       '--no-flip',
       '--same-padding',
       '3',
+      '--batch-norm',
     ])
     expect(r.status).toBe('done')
     const runs = studioJson<{ runs: { run: number; config: Record<string, unknown> }[] }>(['runs', ...p])
@@ -95,6 +97,7 @@ describe('studio train recipe flags', () => {
       warmupEpochs: 0.5,
       weightDecay: 0.01,
       samePadding: 3,
+      batchNorm: true,
       augment: { flip: false, rotate: 0, crop: 0, brightness: 0, contrast: 0, cropPad: 2 },
     })
   }, 120_000)

@@ -20,6 +20,7 @@ export interface RecipeCliOptions {
   warmupEpochs?: number
   weightDecay?: number
   samePadding?: number
+  batchNorm?: boolean
 }
 
 export function addRecipeOptions(cmd: Command): void {
@@ -67,6 +68,12 @@ export function addRecipeOptions(cmd: Command): void {
         '2 at 28 px, 1 at 32, 0 from 38)',
       parseWhole,
     )
+    // --batch-norm before --no-batch-norm: neither given leaves it undefined (the preset's).
+    .option(
+      '--batch-norm',
+      'seed-cnn: batch normalization after each of its 3 poolings (not in the classic layers; default: off)',
+    )
+    .option('--no-batch-norm', 'seed-cnn: the classic layers, no batch normalization')
 }
 
 /**
@@ -85,6 +92,7 @@ export function recipeFrom(o: RecipeCliOptions, preset?: string): Partial<TrainC
   if (o.warmupEpochs !== undefined) c.warmupEpochs = o.warmupEpochs
   if (o.weightDecay !== undefined) c.weightDecay = o.weightDecay
   if (o.samePadding !== undefined) c.samePadding = o.samePadding
+  if (o.batchNorm !== undefined) c.batchNorm = o.batchNorm
   return c
 }
 

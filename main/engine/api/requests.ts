@@ -100,6 +100,8 @@ export const trainRequest = z
     weightDecay: z.number().optional(),
     /** Seed CNN: convolutions zero-padded, counted from the last (0–3); absent: by input size. */
     samePadding: z.number().optional(),
+    /** Seed CNN: batch normalization after each pooling. */
+    batchNorm: z.boolean().optional(),
     /** The transfer recipe (engine: training/transfer-recipe.ts); ranges are checked there, naming the field. */
     featureAugment: z
       .object({ copies: z.number().int(), flip: z.boolean(), minCrop: z.number(), color: z.number() })

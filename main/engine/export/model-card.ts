@@ -292,6 +292,12 @@ function recipeRows(config: TrainConfig): [string, string][] {
         ? `the last ${r.samePadding} of the 3 convolutions zero-padded ('same'), the others 'valid'`
         : "none ('valid', the classic layers)",
     ],
+    [
+      'batch normalization',
+      r.batchNorm
+        ? 'after each of the 3 poolings (moving mean and variance, momentum 0.99; not in the classic layers)'
+        : 'none (the classic layers)',
+    ],
   ]
 }
 

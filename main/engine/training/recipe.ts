@@ -2,10 +2,10 @@ import { ValidationError } from '../errors'
 import { checkAugmentation, type Augmentation } from './augment'
 
 /**
- * The recipe: what a run may change about how a model trains without changing its layers —
- * dropout around the seed CNN's dense layer, label smoothing, the learning-rate schedule,
- * decoupled weight decay and the seed CNN's convolution padding (augmentation is `augment`,
- * augment.ts). Every field is stored with the
+ * The recipe: what a run may change about how a model trains — dropout around the seed CNN's
+ * dense layer, label smoothing, the learning-rate schedule, decoupled weight decay, the seed CNN's
+ * convolution padding and batch normalization (augmentation is `augment`, augment.ts); all but
+ * the last keep the classic layers. Every field is stored with the
  * run's config; the defaults are "off" (today's training) unless a preset sets its own.
  */
 export interface Recipe {
@@ -40,6 +40,12 @@ export interface Recipe {
    * without the 'padding' field take 0.
    */
   samePadding: number
+  /**
+   * Batch normalization after each of the seed CNN's three poolings (learned scale and offset,
+   * moving mean and variance with momentum 0.99, ε 0.001): three layers the classic pipeline does
+   * not have. false = the classic layers. Presets without the 'batchNorm' field take false.
+   */
+  batchNorm: boolean
 }
 
 export const SCHEDULES = ['constant', 'cosine', 'onecycle'] as const
@@ -53,6 +59,7 @@ export const RECIPE_OFF: Recipe = {
   warmupEpochs: 0,
   weightDecay: 0,
   samePadding: 0,
+  batchNorm: false,
 }
 
 /** The recipe fields of `c` over `d` (each field whole: dropout's two rates go together). */
@@ -64,6 +71,7 @@ export function recipeWith(c: Partial<Recipe>, d: Recipe): Recipe {
     warmupEpochs: c.warmupEpochs ?? d.warmupEpochs,
     weightDecay: c.weightDecay ?? d.weightDecay,
     samePadding: c.samePadding ?? d.samePadding,
+    batchNorm: c.batchNorm ?? d.batchNorm,
   }
 }
 
@@ -77,7 +85,8 @@ export function storedConfig<T extends object>(c: T & Partial<Recipe>): T & Reci
 
 /**
  * Checks a complete config's recipe and augmentation; messages name the field. `fields` are the
- * preset's (dropout needs 'dropout'; samePadding needs 'padding'; augmentation needs 'augment').
+ * preset's (dropout needs 'dropout'; samePadding needs 'padding'; batchNorm needs 'batchNorm';
+ * augmentation needs 'augment').
  */
 export function checkRecipe(
   c: Recipe & { epochs: number; inputSize: number; augment: Augmentation | null; preset: string },
@@ -103,6 +112,10 @@ export function checkRecipe(
     throw new ValidationError(`samePadding must be a whole number from 0 to 3 (got ${String(p)})`)
   if (p > 0 && !fields.includes('padding'))
     throw new ValidationError(`samePadding: the ${c.preset} preset has no convolutions of its own to pad`)
+  if (typeof c.batchNorm !== 'boolean')
+    throw new ValidationError(`batchNorm must be true or false (got ${JSON.stringify(c.batchNorm)})`)
+  if (c.batchNorm && !fields.includes('batchNorm'))
+    throw new ValidationError(`batchNorm: the ${c.preset} preset has no convolutions of its own to normalize`)
   if (c.augment) {
     if (!fields.includes('augment'))
       throw new ValidationError(`augment: the ${c.preset} preset trains on cached features, which are not augmented`)

@@ -91,6 +91,16 @@ describe('ONNX export of the seed CNN', () => {
     })
   }
 
+  it('matches TF.js within 1e-4 with batch normalization after each pooling (recipe batchNorm)', async () => {
+    const model = seedCnn(28, 5, 3, { beforeDense: 0, afterDense: 0 }, 3, true)
+    randomize(model, 17)
+    made.push(model)
+    const r = await parity(model, toOnnx(model), 4, 28)
+    expect(r.dims).toEqual([4, 5])
+    expect(r.maxDiff).toBeLessThan(1e-4)
+    expect(r.agree).toBe(4)
+  })
+
   it('gives the same bytes from the saved model.json + weights as from the model in memory', async () => {
     const model = seedCnn(24, 3, 9)
     made.push(model)

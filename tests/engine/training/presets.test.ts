@@ -58,7 +58,7 @@ describe('the preset registry', () => {
     const form = describePresets()
     expect(form.map((p) => p.name)).toEqual(['seed-cnn', 'transfer'])
     expect(form[0]).toMatchObject({
-      fields: ['inputSize', 'augment', 'dropout', 'padding'],
+      fields: ['inputSize', 'augment', 'dropout', 'padding', 'batchNorm'],
       inputSize: { min: 24, max: 224 },
       defaults: { inputSize: 64 },
     })

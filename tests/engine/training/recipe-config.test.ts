@@ -84,6 +84,7 @@ describe('the recipe in the config', () => {
       weightDecay: SEED_CNN_RECIPE.weightDecay,
       // At the preset's 64 px the classic layers already leave a 6×6 grid.
       samePadding: 0,
+      batchNorm: false,
       cropPad: 0,
       flip: false,
     })
@@ -95,6 +96,7 @@ describe('the recipe in the config', () => {
       warmupEpochs: 0,
       weightDecay: 0,
       samePadding: 0,
+      batchNorm: false,
       cropPad: 0,
       flip: false,
     })
@@ -113,6 +115,8 @@ describe('the recipe from a request and from the CLI', () => {
       weightDecay: 0.01,
     }
     expect(trainRequest.parse(req)).toEqual(req)
+    expect(trainRequest.parse({ batchNorm: true })).toEqual({ batchNorm: true })
+    expect(() => trainRequest.parse({ batchNorm: 'yes' })).toThrow()
     expect(() => trainRequest.parse({ schedule: 'step' })).toThrow()
     expect(() => trainRequest.parse({ dropout: { before: 0.2 } })).toThrow()
     expect(() => trainRequest.parse({ cropPad: 1.5 })).toThrow()

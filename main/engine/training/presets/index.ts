@@ -50,6 +50,7 @@ export function describePresets(registry: PresetRegistry = presets, env: PresetE
         warmupEpochs: d.warmupEpochs,
         weightDecay: d.weightDecay,
         samePadding: d.samePadding,
+        batchNorm: d.batchNorm,
         cropPad: d.augment?.cropPad ?? 0,
         flip: d.augment?.flip ?? false,
       },

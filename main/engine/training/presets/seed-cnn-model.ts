@@ -7,7 +7,8 @@ import { RECIPE_OFF, type Recipe } from '../recipe'
  * Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, 3×3 kernels, ReLU. The recipe
  * may put dropout on either side of the dense layer (a rate of 0 adds no layer, so the model is
  * the classic one) and zero-pad the last `samePadding` convolutions ('same'; 0: all 'valid', the
- * classic). Initializers are seeded so a run is reproducible; dropout masks are not: a
+ * classic), and put batch normalization after each pooling (`batchNorm`; the classic has none).
+ * Initializers are seeded so a run is reproducible; dropout masks are not: a
  * fixed tfjs dropout seed would draw the same mask at every step, so they come from tfjs's own
  * unseeded stream.
  */
@@ -17,6 +18,7 @@ export function seedCnn(
   seed: number,
   dropout: Recipe['dropout'] = RECIPE_OFF.dropout,
   samePadding = RECIPE_OFF.samePadding,
+  batchNorm = RECIPE_OFF.batchNorm,
 ): tf.LayersModel {
   if (!Number.isInteger(size) || size < 24 || size > 224) {
     throw new ValidationError(`input size must be 24–224 pixels (got ${size})`)
@@ -36,10 +38,13 @@ export function seedCnn(
   const m = tf.sequential({ name: 'seed_cnn' })
   m.add(tf.layers.conv2d({ inputShape: [size, size, 3], ...conv(32, 1) }))
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  if (batchNorm) m.add(tf.layers.batchNormalization())
   m.add(tf.layers.conv2d(conv(64, 2)))
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  if (batchNorm) m.add(tf.layers.batchNormalization())
   m.add(tf.layers.conv2d(conv(128, 3)))
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
+  if (batchNorm) m.add(tf.layers.batchNormalization())
   m.add(tf.layers.flatten())
   if (dropout.beforeDense > 0) m.add(tf.layers.dropout({ rate: dropout.beforeDense }))
   m.add(tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init(4) }))

@@ -57,7 +57,7 @@ export const seedCnnPreset = definePreset({
   name: 'seed-cnn',
   label: 'Seed CNN (from scratch)',
   description: 'Conv32-Pool-Conv64-Pool-Conv128-Pool-Flatten-Dense512-softmax, trained on pixels',
-  fields: ['inputSize', 'augment', 'dropout', 'padding'],
+  fields: ['inputSize', 'augment', 'dropout', 'padding', 'batchNorm'],
   defaults: {
     inputSize: 64,
     epochs: 10,
@@ -85,7 +85,9 @@ export const seedCnnPreset = definePreset({
   prepare: async (ctx) => {
     const [{ pixelRun }, { seedCnn }] = await Promise.all([import('./pixels'), import('./seed-cnn-model')])
     const { cfg } = ctx
-    return pixelRun(ctx, () => seedCnn(cfg.inputSize, ctx.numClasses, cfg.seed, cfg.dropout, cfg.samePadding))
+    return pixelRun(ctx, () =>
+      seedCnn(cfg.inputSize, ctx.numClasses, cfg.seed, cfg.dropout, cfg.samePadding, cfg.batchNorm),
+    )
   },
 })
 
