@@ -6,7 +6,7 @@ const seed: PresetDto = {
   name: 'seed-cnn',
   label: 'Seed CNN',
   description: '',
-  fields: ['inputSize', 'augment'],
+  fields: ['inputSize', 'augment', 'batchNorm'],
   inputSize: { min: 24, max: 224 },
   defaults: {
     inputSize: 64,
@@ -56,10 +56,13 @@ describe('the Train form', () => {
     const seedReq = trainRequest({ ...formFor(seed), inputSize: 32, augment: true, backbone: 'ignored' }, seed)
     expect(seedReq).toMatchObject({ preset: 'seed-cnn', inputSize: 32, augment: true, patience: 5 })
     expect(seedReq).not.toHaveProperty('backbone')
+    // Batch normalization: sent as ticked where the preset has it (the seed CNN), left out where not.
+    expect(trainRequest({ ...formFor(seed), batchNorm: true }, seed)).toMatchObject({ batchNorm: true })
     const transferReq = trainRequest({ ...formFor(transfer), inputSize: 32, augment: true }, transfer)
     expect(transferReq).toMatchObject({ preset: 'transfer', epochs: 100, patience: null })
     expect(transferReq).not.toHaveProperty('inputSize')
     expect(transferReq).not.toHaveProperty('augment')
+    expect(trainRequest({ ...formFor(transfer), batchNorm: true }, transfer)).not.toHaveProperty('batchNorm')
     // The default backbone is the engine's: the request leaves it out; a chosen one goes along.
     expect(transferReq).not.toHaveProperty('backbone')
     expect(trainRequest({ ...formFor(transfer), backbone: 'resnet' }, transfer).backbone).toBe('resnet')
@@ -94,6 +97,8 @@ describe('the Train form', () => {
       warmupEpochs: 1,
       weightDecay: 0.05,
     }
+    // Train again: a run that trained with batch normalization ticks the box again.
+    expect(formFromConfig(seed, { ...config, batchNorm: true }).batchNorm).toBe(true)
     expect(formFromConfig(seed, config)).toEqual({
       preset: 'seed-cnn',
       backbone: '',
@@ -118,6 +123,8 @@ describe('the Train form', () => {
       flip: true,
       // A config without samePadding trained with none (an explicit choice, not Auto).
       samePadding: 0,
+      // A config without batchNorm trained without it.
+      batchNorm: false,
       // A preset without a transfer recipe: off.
       augCopies: 0,
       fineTuneBlocks: 0,

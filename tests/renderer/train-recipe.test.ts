@@ -18,6 +18,7 @@ const recipe = {
   warmupEpochs: 1,
   weightDecay: 0.05,
   samePadding: 0,
+  batchNorm: false,
   cropPad: 2,
   flip: false,
 }
@@ -25,7 +26,7 @@ const seed: PresetDto = {
   name: 'seed-cnn',
   label: 'Seed CNN',
   description: '',
-  fields: ['inputSize', 'augment', 'dropout', 'padding'],
+  fields: ['inputSize', 'augment', 'dropout', 'padding', 'batchNorm'],
   inputSize: { min: 24, max: 224 },
   defaults: {
     inputSize: 64,
@@ -177,6 +178,54 @@ describe('the seed CNN’s zero-padded convolutions', () => {
       run(3, { preset: 'transfer', backbone: 'mobilenet_v2', samePadding: 0 }),
     ]).find((r) => r.key === 'samePadding')
     expect(row).toMatchObject({ label: 'Zero-padded convolutions', values: ['last 2', 'none', '—'], differs: true })
+  })
+})
+
+describe('the seed CNN’s batch normalization', () => {
+  it('starts from the preset’s default; an engine that sends none means off', () => {
+    expect(formFor(seed).batchNorm).toBe(false)
+    expect(formFor({ ...seed, recipe: { ...recipe, batchNorm: true } }).batchNorm).toBe(true)
+    const { batchNorm: _, ...olderRecipe } = recipe
+    expect(formFor({ ...seed, recipe: olderRecipe as typeof recipe }).batchNorm).toBe(false)
+  })
+
+  it('is sent as ticked where the preset has the field, never where it has not', () => {
+    expect(trainRequest({ ...formFor(seed), batchNorm: true }, seed)).toMatchObject({ batchNorm: true })
+    expect(trainRequest(formFor(seed), seed)).toMatchObject({ batchNorm: false })
+    expect(trainRequest({ ...formFor(transfer), batchNorm: true }, transfer)).not.toHaveProperty('batchNorm')
+  })
+
+  it('comes back from a stored run (Train again); a config stored before it or with an odd value is off', () => {
+    expect(formFromConfig(seed, { batchNorm: true }).batchNorm).toBe(true)
+    expect(trainRequest(formFromConfig(seed, { batchNorm: true, inputSize: 28 }), seed)).toMatchObject({
+      batchNorm: true,
+      inputSize: 28,
+    })
+    const onByDefault = { ...seed, recipe: { ...recipe, batchNorm: true } }
+    expect(formFromConfig(onByDefault, { batchNorm: false }).batchNorm).toBe(false)
+    // Stored before the field existed: trained without, whatever the preset's default is now.
+    expect(formFromConfig(onByDefault, { inputSize: 28 }).batchNorm).toBe(false)
+    expect(formFromConfig(seed, { batchNorm: 'yes' }).batchNorm).toBe(false)
+  })
+
+  it('reads in Runs / compare as on or off; older seed CNN runs off, backbone runs —', () => {
+    expect(settingText('batchNorm', true)).toBe('on')
+    expect(settingText('batchNorm', false)).toBe('off')
+    expect(settingText('batchNorm', false, { backbone: 'mobilenet_v2' })).toBe('—')
+    const run = (id: number, config: Record<string, unknown>) => ({ id, config }) as unknown as RunDto
+    const rows = configRows([
+      run(1, { preset: 'seed-cnn', backbone: null, batchNorm: true }),
+      run(2, { preset: 'seed-cnn', backbone: null }),
+      run(3, { preset: 'transfer', backbone: 'mobilenet_v2', batchNorm: false }),
+    ])
+    expect(rows.find((r) => r.key === 'batchNorm')).toMatchObject({
+      label: 'Batch normalization',
+      values: ['on', 'off', '—'],
+      differs: true,
+    })
+    // Two seed CNN runs that differ only in it: the row is marked, the rest are not.
+    const pair = configRows([run(1, { preset: 'seed-cnn', batchNorm: true }), run(2, { preset: 'seed-cnn' })])
+    expect(pair.filter((r) => r.differs).map((r) => r.label)).toEqual(['Batch normalization'])
   })
 })
 

@@ -41,6 +41,7 @@ const SETTINGS: Record<
   augment: { label: 'Augmentation', show: (v) => augmentText(v) },
   dropout: { label: 'Dropout', show: (v) => dropoutText(v) },
   samePadding: { label: 'Zero-padded convolutions', show: (v, c) => paddingText(v, c), absent: 0 },
+  batchNorm: { label: 'Batch normalization', show: (v, c) => batchNormText(v, c), absent: false },
   labelSmoothing: { label: 'Label smoothing', show: (v) => (v ? String(v) : 'off') },
   schedule: { label: 'Learning-rate schedule' },
   warmupEpochs: { label: 'Warm-up', show: (v) => (v ? `${String(v)} epoch${v === 1 ? '' : 's'}` : 'none') },
@@ -76,6 +77,15 @@ const SETTINGS: Record<
 function paddingText(v: unknown, config: Record<string, unknown>): string {
   if (typeof config.backbone === 'string') return '—'
   return typeof v === 'number' && v > 0 ? `last ${v}` : 'none'
+}
+
+/**
+ * The seed CNN's batch normalization after each pooling (engine: Recipe.batchNorm): "on" or "off"; runs stored
+ * before it trained without. A run on a backbone has no convolutions of its own: "—".
+ */
+function batchNormText(v: unknown, config: Record<string, unknown>): string {
+  if (typeof config.backbone === 'string') return '—'
+  return v === true ? 'on' : 'off'
 }
 
 /** The transfer preset's augmented copies in words (engine: training/feature-augment.ts). */

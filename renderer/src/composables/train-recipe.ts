@@ -2,8 +2,8 @@ import type { PresetDto, RecipeDto, TrainRequestDto } from '../../../preload/con
 
 /**
  * The Train form's Recipe group (under Advanced): dropout around the seed CNN's dense layer, crop
- * padding and the mirror (where the preset augments), the seed CNN's zero-padded convolutions,
- * label smoothing, the learning-rate schedule with its warm-up, and weight decay. Defaults are the
+ * padding and the mirror (where the preset augments), the seed CNN's zero-padded convolutions and
+ * batch normalization, label smoothing, the learning-rate schedule with its warm-up, and weight decay. Defaults are the
  * preset's (`PresetDto.recipe`, from the engine's registry); what each means is documented in the
  * engine (training/recipe.ts, augment.ts).
  */
@@ -26,6 +26,8 @@ export interface RecipeForm {
    * nothing sent, the engine picks it by the input size (autoPadding).
    */
   samePadding: PaddingChoice
+  /** Batch normalization after each of the seed CNN's three poolings (not in the classic layers). */
+  batchNorm: boolean
 }
 
 export type PaddingChoice = 'auto' | 0 | 1 | 2 | 3
@@ -85,6 +87,7 @@ const RECIPE_OFF: RecipeDto = {
   warmupEpochs: 0,
   weightDecay: 0,
   samePadding: 0,
+  batchNorm: false,
   cropPad: 0,
   flip: false,
 }
@@ -109,6 +112,8 @@ function recipeFormFrom(r: RecipeDto): RecipeForm {
     flip: r.flip,
     // The preset's samePadding is the engine's pick at its default input size; the form lets the engine pick.
     samePadding: 'auto',
+    // An engine from before the field sends none: off.
+    batchNorm: r.batchNorm === true,
   }
 }
 
@@ -137,12 +142,15 @@ export function recipeFormFromConfig(preset: PresetDto, config: Record<string, u
     flip: config.augment === null ? false : typeof augment.flip === 'boolean' ? augment.flip : d.flip,
     // The run's padding as an explicit choice; a config without one trained with none (the engine reads it so).
     samePadding: PADDING_CHOICES.find((c) => c.value === config.samePadding)?.value ?? 0,
+    // A config stored before batch normalization existed trained without it.
+    batchNorm: config.batchNorm === true,
   }
 }
 
 /**
- * The recipe's part of the start request: dropout, the augmentation options and the padding only where the
- * preset has them; the padding only when chosen (Auto: the engine picks it by the input size).
+ * The recipe's part of the start request: dropout, the augmentation options, the padding and batch
+ * normalization only where the preset has them; the padding only when chosen (Auto: the engine picks it by
+ * the input size).
  */
 export function recipeRequest(form: RecipeForm, preset: PresetDto): Partial<TrainRequestDto> {
   return {
@@ -151,6 +159,7 @@ export function recipeRequest(form: RecipeForm, preset: PresetDto): Partial<Trai
       : {}),
     ...(preset.fields.includes('augment') ? { cropPad: form.cropPad, flip: form.flip } : {}),
     ...(preset.fields.includes('padding') && form.samePadding !== 'auto' ? { samePadding: form.samePadding } : {}),
+    ...(preset.fields.includes('batchNorm') ? { batchNorm: form.batchNorm } : {}),
     labelSmoothing: form.labelSmoothing,
     schedule: form.schedule,
     warmupEpochs: form.warmupEpochs,
