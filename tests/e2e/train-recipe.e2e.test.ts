@@ -51,6 +51,11 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
     expect(await p.textContent(paddingHelp)).toMatch(/3×3 grid into the dense layer at 28 px$/)
     await p.locator('[data-testid="same-padding"]').scrollIntoViewIfNeeded()
     await ui.shot('recipe-00-padding-auto-28')
+    // Batch normalization, beside the padding: the preset's default (off), its help naming the measured gain.
+    const batchNorm = '[data-testid="batch-norm"] input[type="checkbox"]'
+    expect(await p.isChecked(batchNorm)).toBe(SEED_CNN_RECIPE.batchNorm ?? false)
+    expect(await p.textContent('[data-testid="batch-norm"] label')).toMatch(/^\s*Batch normalization\s*$/)
+    expect(await p.textContent('#batch-norm-help')).toMatch(/^after each pooling — not in the classic layers;/)
     expect(Number(await p.inputValue(field('Weight decay')))).toBe(SEED_CNN_RECIPE.weightDecay)
     // A value out of range is named next to its field and Start waits.
     await p.fill(field('Label smoothing'), '1.5')
@@ -69,6 +74,7 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
     await p.fill(field('Dropout after'), '0.5')
     await p.fill(field('Crop padding'), '2')
     await p.check(field('Mirror'))
+    await p.check(batchNorm)
     await p.fill(field('Label smoothing'), '0.1')
     await p.selectOption(schedule, 'cosine')
     await p.fill(field('Warm-up epochs'), '0.5')
@@ -91,6 +97,7 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
       epochs: 1,
       inputSize: 32,
       samePadding: 2,
+      batchNorm: true,
       dropout: { beforeDense: 0.25, afterDense: 0.5 },
       labelSmoothing: 0.1,
       schedule: 'cosine',
@@ -110,7 +117,12 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
       { timeout: 120_000 },
     )
     expect(await p.inputValue(padding)).toBe('auto')
-    expect(JSON.parse(studio.store.runs.list()[1]!.config)).toMatchObject({ inputSize: 32, samePadding: 1 })
+    expect(await p.isChecked(batchNorm)).toBe(false)
+    expect(JSON.parse(studio.store.runs.list()[1]!.config)).toMatchObject({
+      inputSize: 32,
+      samePadding: 1,
+      batchNorm: false,
+    })
     await p.click('nav >> text=Experiments')
     await p.check('input[aria-label="Compare run 1"]')
     await p.check('input[aria-label="Compare run 2"]')
@@ -126,6 +138,7 @@ describe.skipIf(!haveChromium)('the Train form’s recipe', () => {
         ['Learning-rate schedule', 'cosine', 'onecycle'],
         ['Warm-up', '0.5 epochs', 'none'],
         ['Zero-padded convolutions', 'last 2', 'last 1'],
+        ['Batch normalization', 'on', 'off'],
       ]),
     )
     await p.locator('[data-testid="compare"] table.side').scrollIntoViewIfNeeded()
