@@ -74,6 +74,9 @@ describe('Train form validation', () => {
     expect(humanStartError('startTraining: fractions.train: Invalid input: expected number, received null')).toBe(
       'Split: not a valid number',
     )
+    expect(humanStartError('startTraining: batchNorm: Invalid input: expected boolean, received string')).toBe(
+      'Batch normalization: must be on or off',
+    )
     expect(humanStartError('training needs at least 2 classes with labeled images; found 1: "a"')).toBe(
       'training needs at least 2 classes with labeled images; found 1: "a"',
     )

@@ -71,6 +71,8 @@ const FIELD_WORDS: Record<string, string> = {
   weightDecay: 'Weight decay',
   cropPad: 'Crop padding',
   flip: 'Mirror',
+  samePadding: 'Zero-padded convolutions',
+  batchNorm: 'Batch normalization',
 }
 
 /**
@@ -82,7 +84,11 @@ export function humanStartError(message: string): string {
   const m = /^startTraining: ([\w.]+): (.*)$/.exec(message)
   if (!m) return message
   const field = FIELD_WORDS[m[1]!.split('.')[0]!] ?? m[1]!
-  const text = /expected number|received|invalid/i.test(m[2]!) ? 'not a valid number' : m[2]!
+  const text = /expected boolean/i.test(m[2]!)
+    ? 'must be on or off'
+    : /expected number|received|invalid/i.test(m[2]!)
+      ? 'not a valid number'
+      : m[2]!
   return `${field}: ${text}`
 }
 
