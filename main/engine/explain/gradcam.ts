@@ -119,13 +119,14 @@ function chain(model: tf.LayersModel): tf.layers.Layer[] {
 
 /**
  * Index of the last convolution's feature map (or the activation right after it, as MobileNet's
- * conv_pw_13_relu): pooling after it only coarsens the map.
+ * conv_pw_13_relu): pooling after it only coarsens the map, and a batch normalization after that
+ * pooling (the seed CNN's batchNorm) only rescales the coarser one.
  */
 function lastFeatureMap(layers: tf.layers.Layer[]): number {
   for (let i = layers.length - 1; i >= 0; i--) {
     const shape = layers[i]!.outputShape as number[]
     if (shape.length !== 4 || (shape[1] ?? 0) * (shape[2] ?? 0) <= 1) continue
-    if (/Pooling|Dropout|Flatten|Reshape/.test(layers[i]!.getClassName())) continue
+    if (/Pooling|Dropout|Flatten|Reshape|BatchNormalization/.test(layers[i]!.getClassName())) continue
     return i
   }
   throw new StudioError('the model has no convolutional feature map to explain')

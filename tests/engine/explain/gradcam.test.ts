@@ -79,6 +79,16 @@ describe('Grad-CAM', () => {
     expect(a.layer).toMatch(/conv2d/)
   })
 
+  it('with batch normalization after the poolings (recipe batchNorm), explains the last convolution', () => {
+    const bn = seedCnn(SIZE, 3, 5, undefined, 0, true)
+    const x = tf.tensor4d(held[0]!.px, [1, SIZE, SIZE, 3])
+    const cam = gradCam(bn, x, 0)
+    x.dispose()
+    expect(cam.layer).toBe(bn.layers.filter((l) => l.getClassName() === 'Conv2D').at(-1)!.name)
+    expect(cam.map).toHaveLength(SIZE * SIZE)
+    bn.dispose()
+  })
+
   it('changes when the weights are randomised (the model-randomisation sanity check)', () => {
     const random = seedCnn(SIZE, 3, 99)
     let changed = 0
