@@ -316,6 +316,11 @@ if (ablation) {
   )
   if (full.samePadding) variants.push(['− padding (all convolutions valid)', { ...base, samePadding: 0 }])
   variants.push(
+    full.batchNorm
+      ? ['− batch normalization', { ...base, batchNorm: false }]
+      : ['+ batch normalization after each pooling', { ...base, batchNorm: true }],
+  )
+  variants.push(
     full.weightDecay
       ? ['− weight decay', { ...base, weightDecay: 0 }]
       : ['+ weight decay 0.05', { ...base, weightDecay: 0.05 }],

@@ -126,6 +126,14 @@ const SMALL_SIDE = 48
 const GRAYSCALE = 0.9
 /** Fewest epochs the seed CNN should get; fewer means a smaller input. */
 const MIN_CNN_EPOCHS = 3
+/**
+ * Training images from which Auto adds batch normalization to the seed CNN (recipe batchNorm):
+ * measured on Fashion-MNIST's 54,000, +0.9 to +1.1 points at 10 epochs (bench/RESULTS.md, "Batch
+ * normalization"); not measured on small sets, which keep the preset's classic layers.
+ */
+export const AUTO_BATCH_NORM_IMAGES = 10_000
+/** A seed-CNN step with batch normalization against one without (one thread, 28 px: 75–76 against 63–65 ms). */
+export const BATCH_NORM_STEP_COST = 1.18
 const minutes = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`)
 
 /** Seed CNN seconds per epoch over `n` images at `size` px, with its default padding there unless given. */
@@ -266,10 +274,13 @@ export function planAuto(input: AutoInput): AutoPlan {
   let size = Math.max(p.seedCnn.inputMin, Math.min(p.seedCnn.inputSize, own))
   const sizeWhy: string[] = [size >= p.seedCnn.inputSize ? `the preset's default` : `the images are about ${own} px`]
   const train = d.images * 0.7
+  const batchNorm = train >= AUTO_BATCH_NORM_IMAGES
+  const stepCost = batchNorm ? BATCH_NORM_STEP_COST : 1
   const overhead = d.images / (DECODES_PER_CORE * Math.max(1, cores))
   const epochsAt = (s: number) =>
     Math.floor(
-      (budget * FILL - overhead - cnnEpochSeconds(d.images * 0.6, s, cores)) / cnnEpochSeconds(train, s, cores),
+      (budget * FILL - overhead - cnnEpochSeconds(d.images * 0.6, s, cores)) /
+        (cnnEpochSeconds(train, s, cores) * stepCost),
     )
   while (epochsAt(size) < MIN_CNN_EPOCHS && size > p.seedCnn.inputMin) {
     size = Math.max(p.seedCnn.inputMin, Math.round(size * 0.75))
@@ -287,7 +298,7 @@ export function planAuto(input: AutoInput): AutoPlan {
       ? `at ${size} px the fewest that leave a ${MIN_GRID}×${MIN_GRID} grid into the dense layer (${bare}×${bare} without)`
       : `at ${size} px the classic layers already leave a ${bare}×${bare} grid`,
   })
-  const perEpoch = cnnEpochSeconds(train, size, cores)
+  const perEpoch = cnnEpochSeconds(train, size, cores) * stepCost
   choices.push({
     what: 'epochs',
     value: String(epochs),
@@ -296,14 +307,31 @@ export function planAuto(input: AutoInput): AutoPlan {
         ? `about ${minutes(perEpoch)} per epoch; ${cap} is the most Auto gives (3 × the preset's ${p.seedCnn.epochs}), early stopping may end sooner`
         : `about ${minutes(perEpoch)} per epoch on ${cores} core(s) fills the ${minutes(budget)} budget`,
   })
-  choices.push({
-    what: 'recipe',
-    value: 'the seed CNN preset’s defaults',
-    why: 'chosen from measurements (bench/RESULTS.md)',
-  })
+  choices.push(
+    batchNorm
+      ? {
+          what: 'recipe',
+          value: 'the seed CNN preset’s defaults, with batch normalization after each pooling',
+          why:
+            `${Math.round(train).toLocaleString('en-US')} training images: on Fashion-MNIST's 54,000 batch ` +
+            'normalization added about 1 point in 10 epochs (bench/RESULTS.md)',
+        }
+      : {
+          what: 'recipe',
+          value: 'the seed CNN preset’s defaults',
+          why: `chosen from measurements (bench/RESULTS.md); batch normalization only from ${AUTO_BATCH_NORM_IMAGES.toLocaleString('en-US')} training images, where it was measured`,
+        },
+  )
   choices.push(ttaChoice())
   return {
-    config: { preset: 'seed-cnn', inputSize: size, epochs, tta: 'auto', calibration: 'auto' },
+    config: {
+      preset: 'seed-cnn',
+      inputSize: size,
+      epochs,
+      tta: 'auto',
+      calibration: 'auto',
+      ...(batchNorm && { batchNorm: true }),
+    },
     choices,
     estimateSeconds: overhead + perEpoch * epochs + cnnEpochSeconds(d.images * 0.6, size, cores),
     budgetSeconds: budget,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  BATCH_NORM_STEP_COST,
   cnnEpochSeconds,
   extractionRate,
   NATIVE_SPEEDUP,
@@ -70,6 +71,16 @@ describe('planAuto: the preset', () => {
     expect(choice(plan, 'padding')!.why).toBe(
       'at 28 px the fewest that leave a 3×3 grid into the dense layer (1×1 without)',
     )
+    // 49,000 training images: batch normalization, said and priced (each epoch costs BATCH_NORM_STEP_COST more).
+    expect(plan.config).toMatchObject({ batchNorm: true })
+    expect(choice(plan, 'recipe')!.value).toBe(
+      'the seed CNN preset’s defaults, with batch normalization after each pooling',
+    )
+    expect(choice(plan, 'recipe')!.why).toMatch(/^49,000 training images: on Fashion-MNIST's 54,000/)
+    const per = cnnEpochSeconds(49_000, 28, 2) * BATCH_NORM_STEP_COST
+    expect(plan.config.epochs! * per).toBeLessThanOrEqual(900)
+    expect(per).toBeLessThan(90)
+    expect(choice(plan, 'epochs')!.why).toContain(`about ${Math.round(per)} s per epoch`)
     // Larger, still under the preset's default: the images' own size, no padding from 38 px.
     const own = planAuto(input({ data: { ...fashion, medianSide: 40 }, budgetSeconds: 900 }))
     expect(own.config.inputSize).toBe(40)
@@ -103,6 +114,9 @@ describe('planAuto: the seed CNN’s input and epochs', () => {
   it('larger images take the preset’s input size; epochs fill the budget, capped at 3 × the preset’s', () => {
     const plan = planAuto(input({ backbones: [], data: { ...photos, images: 5000 }, budgetSeconds: 300 }))
     expect(plan.config.inputSize).toBe(64)
+    // 3,500 training images: under AUTO_BATCH_NORM_IMAGES, the classic layers.
+    expect(plan.config).not.toHaveProperty('batchNorm')
+    expect(choice(plan, 'recipe')!.why).toContain('batch normalization only from 10,000 training images')
     const e = plan.config.epochs!
     const per = cnnEpochSeconds(5000 * 0.7, 64, 2)
     expect(e * per).toBeLessThanOrEqual(300)
