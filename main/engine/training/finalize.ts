@@ -130,29 +130,23 @@ async function mirrorPass(
 }
 
 /**
- * Class probabilities of every image of a source (mirrored left–right when `mirrored`), through
- * the run's model: on all the data-parallel threads where the run has them, else on this one.
+ * Class probabilities of every image of a source through the run's model, on all the data-parallel
+ * threads where the run has them (mirrored left–right when `mirrored`: mirrorPass asks only then),
+ * else on this one.
  */
 async function predictOn(p: Prepared, s: Source, mirrored: boolean): Promise<Float32Array[]> {
   const { model, stepper, cfg } = p
-  if (!stepper && !mirrored) return predictSet(model, s, cfg.batchSize)
+  if (!stepper && mirrored) throw new Error('mirror predictions without threads go through the saved model')
+  if (!stepper) return predictSet(model, s, cfg.batchSize)
   const k = model.outputs[0]!.shape[1] as number
-  const run = (x: tf.Tensor) =>
-    stepper
-      ? stepper.predict(x)
-      : Promise.resolve(tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync() as Float32Array))
-  return predictSetWith(
-    async (xs) => {
-      if (!mirrored) return run(xs)
-      const m = mirror(xs as tf.Tensor4D)
-      try {
-        return await run(m)
-      } finally {
-        m.dispose()
-      }
-    },
-    s,
-    cfg.batchSize,
-    k,
-  )
+  const on = async (xs: tf.Tensor) => {
+    if (!mirrored) return stepper.predict(xs)
+    const m = mirror(xs as tf.Tensor4D)
+    try {
+      return await stepper.predict(m)
+    } finally {
+      m.dispose()
+    }
+  }
+  return predictSetWith(on, s, cfg.batchSize, k)
 }

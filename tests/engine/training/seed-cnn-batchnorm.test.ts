@@ -10,15 +10,15 @@ import { selectBackend } from '../../../main/engine/training/backend'
 import { withDefaults } from '../../../main/engine/training/config'
 import { makeInputs } from '../../../main/engine/training/batches'
 import { loadPixels } from '../../../main/engine/training/pixels'
-import { loadClassifier } from '../../../main/engine/training/predict'
+import { loadClassifier, mirror } from '../../../main/engine/training/predict'
 import { seedCnn } from '../../../main/engine/training/presets'
 import { RECIPE_OFF } from '../../../main/engine/training/recipe'
 import { tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
 
 // The seed CNN's batch normalization (recipe.ts batchNorm): the layers it adds, the checks, and a
-// whole two-thread run whose stored predictions are the saved model's (the threads predicted with
-// the trainer's moving statistics).
+// whole two-thread run whose stored predictions, plain and mirrored, are the saved model's (the
+// threads predicted with the trainer's moving statistics).
 
 const root = tmpDir()
 let studio: Studio
@@ -74,7 +74,7 @@ describe('seed CNN batch normalization', () => {
       epochs: 2,
       batchNorm: true,
       workers: 2,
-      tta: 'off',
+      tta: 'on',
       calibration: 'off',
     })
     const run = studio.store.runs.get(id)!
@@ -90,18 +90,19 @@ describe('seed CNN batch normalization', () => {
     const items = studio.store.datasets.items(run.datasetVersion, split)
     const set = await loadPixels(studio.project.paths, items, { size: 28, fit: 'cover' }, () => {})
     expect(set.imageIds.length).toBe(stored.length)
-    const probs = tf.tidy(
-      () =>
-        model
-          .predict(
-            makeInputs(
-              set,
-              Array.from(set.imageIds, (_, i) => i),
-              'unit',
-            ),
-          )
-          .arraySync() as number[][],
-    )
+    // tta on: the mean of the image's and its mirror image's probabilities.
+    const probs = tf.tidy(() => {
+      const x = makeInputs(
+        set,
+        Array.from(set.imageIds, (_, i) => i),
+        'unit',
+      )
+      return model
+        .predict(x)
+        .add(model.predict(mirror(x)))
+        .div(2)
+        .arraySync() as number[][]
+    })
     set.imageIds.forEach((imageId, i) => {
       const p = stored.find((r) => r.imageId === imageId)!
       probs[i]!.forEach((v, k) => expect(Math.abs(v - p.probs[k]!)).toBeLessThan(1e-5))
