@@ -33,6 +33,10 @@ beforeAll(async () => {
   await studio.import(path.join(root, 'shapes'))
 }, 60_000)
 
+/** A stepper on two wasm threads (batches of up to 6 unless `o` says otherwise). */
+const twoThreads = (model: tf.LayersModel, optimizer: tf.Optimizer, o: { maxBatch?: number; entry?: string } = {}) =>
+  ParallelStepper.start(model, optimizer, { workers: 2, backend: 'wasm', classWeights: null, maxBatch: 6, ...o })
+
 describe('data-parallel training', () => {
   it('two workers give the same batch losses and epochs as one, and say so', async () => {
     // 56 training images, batch 12: the last batch (8) is short, so the shards are uneven.
@@ -180,12 +184,7 @@ describe('data-parallel training', () => {
     // Dropout too: a prediction is inference, with no layer dropping anything.
     const model = seedCnn(28, 3, 1, { beforeDense: 0.5, afterDense: 0.5 }, 2)
     const optimizer = tf.train.adam(1e-2)
-    const stepper = await ParallelStepper.start(model, optimizer, {
-      workers: 2,
-      backend: 'wasm',
-      classWeights: null,
-      maxBatch: 6,
-    })
+    const stepper = await twoThreads(model, optimizer)
     try {
       const xs = tf.randomUniform([6, 28, 28, 3], 0, 1, 'float32', 5)
       const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3).toFloat()
@@ -215,12 +214,7 @@ describe('data-parallel training', () => {
     const model = seedCnn(28, 3, 1, RECIPE_OFF.dropout, 2, true)
     expect(model.layers.filter((l) => l.getClassName() === 'BatchNormalization')).toHaveLength(3)
     const optimizer = tf.train.adam(1e-2)
-    const stepper = await ParallelStepper.start(model, optimizer, {
-      workers: 2,
-      backend: 'wasm',
-      classWeights: null,
-      maxBatch: 6,
-    })
+    const stepper = await twoThreads(model, optimizer)
     const agree = async (x: tf.Tensor) => {
       const want = (model.predict(x) as tf.Tensor).dataSync()
       const got = await stepper.predict(x)
@@ -258,13 +252,7 @@ parentPort.on('message', (m) => { if (m.type === 'init') parentPort.postMessage(
     )
     const model = seedCnn(32, 3, 1)
     const optimizer = tf.train.adam(1e-3)
-    const stepper = await ParallelStepper.start(model, optimizer, {
-      workers: 2,
-      backend: 'wasm',
-      classWeights: null,
-      maxBatch: 4,
-      entry,
-    })
+    const stepper = await twoThreads(model, optimizer, { maxBatch: 4, entry })
     const xs = tf.zeros([4, 32, 32, 3])
     const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3).toFloat()
     await expect(stepper.step(xs, ys)).rejects.toThrow(/training worker exited \(code 3\)/)
