@@ -12,6 +12,7 @@ import { makeInputs } from '../../../main/engine/training/batches'
 import { loadPixels } from '../../../main/engine/training/pixels'
 import { loadClassifier, mirror } from '../../../main/engine/training/predict'
 import { seedCnn } from '../../../main/engine/training/presets'
+import { seedCnnMemory, seedCnnShape } from '../../../main/engine/training/presets/seed-cnn'
 import { RECIPE_OFF } from '../../../main/engine/training/recipe'
 import { tmpDir } from '../../helpers/fixtures'
 import { trainInProcess } from '../../helpers/training'
@@ -54,6 +55,15 @@ describe('seed CNN batch normalization', () => {
     expect(on.nonTrainableWeights).toHaveLength(6)
     on.dispose()
     off.dispose()
+  })
+
+  it('the memory check counts its normalized copies of the pooled maps', () => {
+    const { sides } = seedCnnShape(28, 2)
+    const pooled = sides.reduce((a, side, i) => a + Math.floor(side / 2) ** 2 * [32, 64, 128][i]!, 0)
+    const on = seedCnnMemory(28, 32, 10, 2, true)
+    const off = seedCnnMemory(28, 32, 10, 2)
+    expect(on.perImage - off.perImage).toBe(pooled * 4 * 6)
+    expect(on.fixed).toBeGreaterThan(off.fixed)
   })
 
   it('is off by default, and a bad value or a preset without own convolutions is refused by name', () => {

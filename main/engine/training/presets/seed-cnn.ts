@@ -75,12 +75,18 @@ export const seedCnnPreset = definePreset({
     const samePadding = asked.samePadding ?? gridPadding(size)
     const recipe = { ...SEED_CNN_RECIPE, samePadding }
     const shard = Math.ceil(SEED_CNN_BATCH / threadsFor(asked.workers ?? null))
-    return seedCnnMemory(size, shard, 10, samePadding).bytes <= THREAD_MEMORY_BYTES
+    return seedCnnMemory(size, shard, 10, samePadding, asked.batchNorm ?? false).bytes <= THREAD_MEMORY_BYTES
       ? { recipe }
       : { recipe, batchSize: 32 }
   },
   validate: (cfg) =>
-    checkMemory(cfg.inputSize, Math.ceil(cfg.batchSize / threadsFor(cfg.workers)), cfg.batchSize, cfg.samePadding),
+    checkMemory(
+      cfg.inputSize,
+      Math.ceil(cfg.batchSize / threadsFor(cfg.workers)),
+      cfg.batchSize,
+      cfg.samePadding,
+      cfg.batchNorm,
+    ),
   // The model and the pixel pipeline load TF.js: only a run loads them, not the config checks or --help.
   prepare: async (ctx) => {
     const [{ pixelRun }, { seedCnn }] = await Promise.all([import('./pixels'), import('./seed-cnn-model')])
@@ -114,6 +120,7 @@ export function seedCnnMemory(
   batch: number,
   classes = 10,
   samePadding = 0,
+  batchNorm = false,
 ): { bytes: number; perImage: number; fixed: number } {
   const { sides } = seedCnnShape(size, samePadding)
   let side = size
@@ -125,7 +132,9 @@ export function seedCnnMemory(
     floats += side * side * filters
     params += 9 * channelsIn * filters + filters
     side = Math.floor(side / 2)
-    floats += side * side * filters
+    // The pooled map, and with batch normalization its normalized copy (scale and offset per channel).
+    floats += side * side * filters * (batchNorm ? 2 : 1)
+    params += batchNorm ? 4 * filters : 0
     channelsIn = filters
   }
   const flat = side * side * 128
@@ -136,8 +145,8 @@ export function seedCnnMemory(
   return { bytes: fixed + perImage * batch, perImage, fixed }
 }
 
-function checkMemory(size: number, shard: number, batch: number, samePadding: number): void {
-  const m = seedCnnMemory(size, shard, 10, samePadding)
+function checkMemory(size: number, shard: number, batch: number, samePadding: number, batchNorm: boolean): void {
+  const m = seedCnnMemory(size, shard, 10, samePadding, batchNorm)
   if (m.bytes <= THREAD_MEMORY_BYTES) return
   const gb = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GB`
   const threads = Math.ceil(batch / shard)
