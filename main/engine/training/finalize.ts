@@ -6,7 +6,7 @@ import { preprocessingOf, writePreprocessing, type GraphStage } from '../runs'
 import type { DatasetItem, ProjectPaths, Split, Store } from '../store'
 import type { TrainEvent } from './events'
 import { loadModel } from './model-io'
-import { loadClassifier, mirror, predictSet, predictSetWith } from './predict'
+import { loadClassifier, mirror, predictOn, type BatchPredictor } from './predict'
 import type { Prepared } from './prepare'
 import { foldTemperature, mirroredProbs, temperatureBlocker } from './refine'
 import type { Source } from './sources'
@@ -39,8 +39,8 @@ export async function finalize(
   const k = model.outputs[0]!.shape[1] as number
   // On every training thread where the run has them, with the weights as they are now.
   await p.stepper?.loadModelWeights()
-  const plainEval = await predictOn(p, set, false)
-  const plainVal = split === 'val' ? plainEval : await predictOn(p, p.val, false)
+  const plainEval = await predictOn(model, set, cfg.batchSize, p.stepper)
+  const plainVal = split === 'val' ? plainEval : await predictOn(model, p.val, cfg.batchSize, p.stepper)
 
   emit({ type: 'phase', runId, phase: 'saving' })
   let graph = await p.preset.save(model, paths)
@@ -110,8 +110,9 @@ async function mirrorPass(
   // training threads' replicas, which hold the saved weights; else the saved model.
   const own = p.preset.mirrored?.bind(p.preset)
   if (!own && p.stepper) {
-    const val = await predictOn(p, p.val, true)
-    return { val, eval: split === 'val' ? val : await predictOn(p, evalSet, true) }
+    const threads = mirroredOn(p.stepper)
+    const val = await predictOn(p.model, p.val, cfg.batchSize, threads)
+    return { val, eval: split === 'val' ? val : await predictOn(p.model, evalSet, cfg.batchSize, threads) }
   }
   const classifier = own ? null : await loadClassifier(paths, graph)
   try {
@@ -129,24 +130,16 @@ async function mirrorPass(
   }
 }
 
-/**
- * Class probabilities of every image of a source through the run's model, on all the data-parallel
- * threads where the run has them (mirrored left–right when `mirrored`: mirrorPass asks only then),
- * else on this one.
- */
-async function predictOn(p: Prepared, s: Source, mirrored: boolean): Promise<Float32Array[]> {
-  const { model, stepper, cfg } = p
-  if (!stepper && mirrored) throw new Error('mirror predictions without threads go through the saved model')
-  if (!stepper) return predictSet(model, s, cfg.batchSize)
-  const k = model.outputs[0]!.shape[1] as number
-  const on = async (xs: tf.Tensor) => {
-    if (!mirrored) return stepper.predict(xs)
-    const m = mirror(xs as tf.Tensor4D)
-    try {
-      return await stepper.predict(m)
-    } finally {
-      m.dispose()
-    }
+/** The threads' predictions of each batch's left–right mirror image. */
+function mirroredOn(threads: BatchPredictor): BatchPredictor {
+  return {
+    predict: async (xs) => {
+      const m = mirror(xs as tf.Tensor4D)
+      try {
+        return await threads.predict(m)
+      } finally {
+        m.dispose()
+      }
+    },
   }
-  return predictSetWith(on, s, cfg.batchSize, k)
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { evaluate } from '../evaluation/metrics'
 import { mixSeed, rng, shuffle } from '../random'
 import type { ParallelStepper } from './parallel'
-import { NonFiniteOutputError, predictSet, predictSetWith } from './predict'
+import { NonFiniteOutputError, predictOn } from './predict'
 import type { Source } from './sources'
 
 /**
@@ -151,10 +151,7 @@ async function validate(
   if (!val.imageIds.length) return null
   const k = model.outputs[0]!.shape[1] as number
   try {
-    const probs = stepper
-      ? await predictSetWith((xs) => stepper.predict(xs), val, batchSize, k)
-      : predictSet(model, val, batchSize)
-    const { loss, accuracy } = evaluate(probs, val.labels, k)
+    const { loss, accuracy } = evaluate(await predictOn(model, val, batchSize, stepper), val.labels, k)
     return { loss, accuracy }
   } catch (err) {
     if (err instanceof NonFiniteOutputError) return { loss: NaN, accuracy: NaN }

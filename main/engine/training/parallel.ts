@@ -11,6 +11,7 @@ import {
   predictShard,
   readInto,
   sharedMemory,
+  storeWeights,
   updateShare,
   type SharedMemory,
 } from './shard'
@@ -119,7 +120,7 @@ export class ParallelStepper {
     const xRow = (model.inputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)
     const yRow = model.outputs[0]!.shape.at(-1) as number
     const mem = sharedMemory(total, opts.workers, slotCount(rule), opts.maxBatch * xRow, opts.maxBatch * yRow)
-    model.trainableWeights.forEach((w, k) => readInto(w.read(), mem.weights, slices[k]!.offset))
+    storeWeights(model, mem.weights, slices)
     const stepper = new ParallelStepper(
       model,
       optimizer,
@@ -228,7 +229,7 @@ export class ParallelStepper {
    * every thread's replica, before predictions.
    */
   async loadModelWeights(): Promise<void> {
-    this.model.trainableWeights.forEach((w, k) => readInto(w.read(), this.mem.weights, this.slices[k]!.offset))
+    storeWeights(this.model, this.mem.weights, this.slices)
     this.stateAt = -1
     await Promise.all(this.threads.map((t) => ask(t, { type: 'reload' })))
   }

@@ -124,6 +124,25 @@ export function predictSet(model: tf.LayersModel, source: Source, batchSize: num
   })
 }
 
+/** What predicts a batch on the data-parallel threads (ParallelStepper): rows × classes, flat. */
+export interface BatchPredictor {
+  predict(xs: tf.Tensor): Promise<Float32Array>
+}
+
+/**
+ * Class probabilities for every image of a source: on the data-parallel threads where the run has
+ * them (each predicts a share of every batch), else on this thread.
+ */
+export function predictOn(
+  model: tf.LayersModel,
+  source: Source,
+  batchSize: number,
+  threads: BatchPredictor | null,
+): Promise<Float32Array[]> {
+  if (!threads) return Promise.resolve(predictSet(model, source, batchSize))
+  return predictSetWith((xs) => threads.predict(xs), source, batchSize, model.outputs[0]!.shape[1] as number)
+}
+
 /**
  * predictSet with each batch's probabilities from `predict` (rows × classes, flat): the
  * data-parallel threads' ParallelStepper.predict, so the epoch's validation uses every core.

@@ -193,6 +193,11 @@ export function readInto(t: tf.Tensor, dst: Float32Array, offset: number): void 
   }
 }
 
+/** The model's trainable variables into the shared weights (loadWeights' inverse). */
+export function storeWeights(model: tf.LayersModel, weights: Float32Array, slices: Slice[]): void {
+  model.trainableWeights.forEach((w, k) => readInto(w.read(), weights, slices[k]!.offset))
+}
+
 /** Sets the model's trainable variables from the shared weights. */
 export function loadWeights(model: tf.LayersModel, weights: Float32Array, slices: Slice[]): void {
   // The wasm backend copies a new tensor's values into its heap; the cpu backend keeps the array,
